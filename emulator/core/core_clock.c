@@ -1,0 +1,282 @@
+/* Real and virtual clocks, date formats, and the seeded generator. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "emu/clock.h"
+
+static int64_t virt_offset_ms;
+
+int64_t emu_clock_real_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t emu_clock_real_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+uint64_t emu_clock_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t emu_clock_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+int64_t emu_clock_now_ms(void)
+{
+    return emu_clock_real_ms() + virt_offset_ms;
+}
+
+void emu_clock_advance_ms(int64_t delta)
+{
+    virt_offset_ms += delta;
+}
+
+void emu_clock_set_ms(int64_t epoch_ms)
+{
+    virt_offset_ms = epoch_ms - emu_clock_real_ms();
+}
+
+void emu_clock_reset(void)
+{
+    virt_offset_ms = 0;
+}
+
+int64_t emu_clock_offset_ms(void)
+{
+    return virt_offset_ms;
+}
+
+void emu_clock_set_offset_ms(int64_t off)
+{
+    virt_offset_ms = off;
+}
+
+static void to_tm(int64_t epoch_ms, struct tm *tm)
+{
+    time_t t = (time_t)(epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000);
+    gmtime_r(&t, tm);
+}
+
+void emu_time_iso(int64_t epoch_ms, char out[21])
+{
+    struct tm tm;
+    to_tm(epoch_ms, &tm);
+    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void emu_time_iso_ms(int64_t epoch_ms, char out[25])
+{
+    struct tm tm;
+    char base[20];
+    int ms = (int)(epoch_ms % 1000);
+    if (ms < 0)
+        ms += 1000;
+    to_tm(epoch_ms, &tm);
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 25, "%.19s.%03dZ", base, ms);
+}
+
+void emu_time_http(int64_t epoch_ms, char out[30])
+{
+    static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    struct tm tm;
+    to_tm(epoch_ms, &tm);
+    snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7], tm.tm_mday,
+             months[tm.tm_mon % 12], (tm.tm_year + 1900) % 10000, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Days from civil date (Howard Hinnant's algorithm): no timegm, no locale. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static bool digits(const char *s, size_t n, int *out)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static bool valid_date(int y, int mo, int d, int h, int mi, int s)
+{
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 ||
+        s > 60)
+        return false;
+    if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+        return false;
+    return true;
+}
+
+bool emu_time_parse_iso(const char *s, size_t len, bool allow_offset, int64_t *epoch_ms)
+{
+    int y, mo, d, h, mi, sec, ms = 0;
+    if (len < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+        return false;
+    if (!digits(s, 4, &y) || !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) ||
+        !digits(s + 11, 2, &h) || !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &sec))
+        return false;
+    size_t i = 19;
+    if (i < len && s[i] == '.') {
+        size_t start = ++i;
+        int scale = 100;
+        while (i < len && s[i] >= '0' && s[i] <= '9') {
+            ms += (s[i] - '0') * scale;
+            scale /= 10;
+            i++;
+        }
+        if (i == start || i - start > 12)
+            return false;
+    }
+    if (i + 1 == len && s[i] == 'Z') {
+        /* UTC */
+    } else if (allow_offset && i + 6 == len && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
+        int oh, om;
+        if (!digits(s + i + 1, 2, &oh) || !digits(s + i + 4, 2, &om) || oh > 23 || om > 59)
+            return false;
+        int off = (oh * 60 + om) * (s[i] == '+' ? 1 : -1);
+        if (!valid_date(y, mo, d, h, mi, sec))
+            return false;
+        *epoch_ms = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 +
+                      sec - off * 60) *
+                     1000) +
+                    ms;
+        return true;
+    } else {
+        return false;
+    }
+    if (!valid_date(y, mo, d, h, mi, sec))
+        return false;
+    *epoch_ms =
+        (days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec) * 1000 +
+        ms;
+    return true;
+}
+
+bool emu_time_parse_http(const char *s, size_t len, int64_t *epoch_ms)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    int d, y, h, mi, sec, mo = -1;
+    /* "Sat, 28 Nov 2026 03:25:50 GMT" */
+    if (len != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' ||
+        s[19] != ':' || s[22] != ':' || memcmp(s + 25, " GMT", 4) != 0)
+        return false;
+    for (int i = 0; i < 12; i++)
+        if (memcmp(months + 3 * i, s + 8, 3) == 0)
+            mo = i + 1;
+    if (mo < 0 || !digits(s + 5, 2, &d) || !digits(s + 12, 4, &y) || !digits(s + 17, 2, &h) ||
+        !digits(s + 20, 2, &mi) || !digits(s + 23, 2, &sec) || !valid_date(y, mo, d, h, mi, sec))
+        return false;
+    *epoch_ms =
+        (days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec) * 1000;
+    return true;
+}
+
+/* xoshiro256** seeded through splitmix64: fast, good enough for ids, and
+ * repeatable under a fixed seed. Not for cryptography (nothing here needs
+ * unpredictability beyond a local test emulator). */
+static uint64_t rs[4] = {0x9E3779B97F4A7C15ULL, 0xBF58476D1CE4E5B9ULL, 0x94D049BB133111EBULL,
+                         0x2545F4914F6CDD1DULL};
+
+static uint64_t splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+void emu_rand_seed(uint64_t seed)
+{
+    for (int i = 0; i < 4; i++)
+        rs[i] = splitmix(&seed);
+}
+
+static inline uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+uint64_t emu_rand_u64(void)
+{
+    uint64_t r = rotl(rs[1] * 5, 7) * 9;
+    uint64_t t = rs[1] << 17;
+    rs[2] ^= rs[0];
+    rs[3] ^= rs[1];
+    rs[1] ^= rs[2];
+    rs[0] ^= rs[3];
+    rs[2] ^= t;
+    rs[3] = rotl(rs[3], 45);
+    return r;
+}
+
+void emu_rand_bytes(void *out, size_t n)
+{
+    unsigned char *p = out;
+    while (n) {
+        uint64_t v = emu_rand_u64();
+        size_t k = n < 8 ? n : 8;
+        memcpy(p, &v, k);
+        p += k;
+        n -= k;
+    }
+}
+
+void emu_rand_uuid(char out[37])
+{
+    unsigned char b[16];
+    static const char hex[] = "0123456789ABCDEF";
+    emu_rand_bytes(b, sizeof b);
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    int o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        out[o++] = hex[b[i] >> 4];
+        out[o++] = hex[b[i] & 15];
+    }
+    out[o] = '\0';
+}
+
+void emu_rand_base62(char *out, size_t n)
+{
+    static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    for (size_t i = 0; i < n; i++)
+        out[i] = a[emu_rand_u64() % 62];
+    out[n] = '\0';
+}
+
+void emu_rand_digits(char *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char)('0' + (i == 0 ? 1 + emu_rand_u64() % 9 : emu_rand_u64() % 10));
+    out[n] = '\0';
+}

@@ -1,0 +1,63 @@
+#include "emu/str.h"
+
+static inline unsigned char lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+bool emu_str_eq(emu_str a, emu_str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+bool emu_str_eq_c(emu_str a, const char *b)
+{
+    return emu_str_eq(a, emu_str_c(b));
+}
+
+bool emu_str_ieq(emu_str a, emu_str b)
+{
+    if (a.len != b.len)
+        return false;
+    for (size_t i = 0; i < a.len; i++)
+        if (lower((unsigned char)a.p[i]) != lower((unsigned char)b.p[i]))
+            return false;
+    return true;
+}
+
+bool emu_str_ieq_c(emu_str a, const char *b)
+{
+    return emu_str_ieq(a, emu_str_c(b));
+}
+
+bool emu_str_istarts(emu_str a, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return a.len >= n && emu_str_ieq((emu_str){a.p, n}, (emu_str){prefix, n});
+}
+
+bool emu_str_starts(emu_str a, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return a.len >= n && memcmp(a.p, prefix, n) == 0;
+}
+
+emu_str emu_str_trim(emu_str s)
+{
+    while (s.len && (s.p[0] == ' ' || s.p[0] == '\t')) {
+        s.p++;
+        s.len--;
+    }
+    while (s.len && (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t'))
+        s.len--;
+    return s;
+}
+
+int emu_strcasecmp(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        int d = lower((unsigned char)*a) - lower((unsigned char)*b);
+        if (d || !*a)
+            return d;
+    }
+}

@@ -1,0 +1,22 @@
+/* cJSON glue: allocator hooks, bounded parsing and small typed getters. */
+#ifndef EMU_JSON_H
+#define EMU_JSON_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "emu/err.h"
+
+/* Points cJSON at emu_xmalloc; call once at start. */
+void emu_json_init(void);
+
+/* Parses exactly `len` bytes of JSON text; rejects trailing garbage and
+ * nesting deeper than EMU_MAX_JSON_DEPTH. On error fills err with the line
+ * and column. The caller owns the result (cJSON_Delete). */
+cJSON *emu_json_parse(const char *text, size_t len, emu_err *err);
+
+/* Returns a heap copy of the compact text (free()). */
+char *emu_json_print(const cJSON *j);
+
+#endif

@@ -1,0 +1,38 @@
+/* Every cap in one place. A growable buffer that reads from the network or a
+ * file takes its maximum from here, so a hostile or broken client can never
+ * make acsemu grow without bound. */
+#ifndef EMU_LIMITS_H
+#define EMU_LIMITS_H
+
+/* HTTP: header block (request line + headers), request-target, body. The URL
+ * cap is generous because RPC clients put whole policy documents into the
+ * query string (rpc-api.md §11 asks for at least 16 KB request lines). */
+#define EMU_MAX_HEADER_BYTES (64 * 1024)
+#define EMU_MAX_URL_BYTES (32 * 1024)
+#define EMU_MAX_HEADERS 100
+#define EMU_MAX_BODY_BYTES (8 * 1024 * 1024) /* above OTS's 5 MB request limit */
+#define EMU_MAX_CONNECTIONS 4096
+#define EMU_MAX_PIPELINED_BYTES (EMU_MAX_BODY_BYTES + EMU_MAX_HEADER_BYTES)
+
+/* Timeouts (milliseconds) against slow or idle clients. */
+#define EMU_HEADER_TIMEOUT_MS 10000
+#define EMU_BODY_TIMEOUT_MS 30000
+#define EMU_IDLE_TIMEOUT_MS 60000
+#define EMU_SHUTDOWN_GRACE_MS 5000
+
+/* JSON: world files, admin bodies, policy documents. */
+#define EMU_MAX_JSON_DEPTH 64
+#define EMU_MAX_WORLD_BYTES (64 * 1024 * 1024)
+#define EMU_MAX_ROWS_FILE_BYTES (1024LL * 1024 * 1024)
+#define EMU_MAX_CSV_LINE_BYTES (2 * 1024 * 1024)
+#define EMU_MAX_POLICY_BYTES 6144
+#define EMU_MAX_SESSION_POLICY_BYTES 2048
+#define EMU_MAX_ADMIN_BODY_BYTES (1024 * 1024)
+
+/* RPC parameters. */
+#define EMU_MAX_PARAMS 256
+
+/* Checkpoints kept at once. */
+#define EMU_MAX_CHECKPOINTS 64
+
+#endif

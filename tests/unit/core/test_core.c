@@ -1,0 +1,185 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "emu/arena.h"
+#include "emu/buf.h"
+#include "emu/clock.h"
+#include "emu/crypto.h"
+#include "emu/err.h"
+#include "emu/json.h"
+#include "emu/limits.h"
+#include "emu/str.h"
+
+static void arena_survives_large_and_many(void **state)
+{
+    (void)state;
+    emu_arena *a = emu_arena_new(64);
+    char *big = emu_arena_alloc(a, 100000);
+    memset(big, 'x', 100000);
+    for (int i = 0; i < 1000; i++) {
+        char *s = emu_arena_sprintf(a, "item-%d", i);
+        assert_string_equal(s, emu_arena_sprintf(a, "item-%d", i));
+    }
+    emu_arena_reset(a);
+    assert_int_equal(emu_arena_used(a), 64);
+    emu_arena_free(a);
+}
+
+static void buf_respects_cap(void **state)
+{
+    (void)state;
+    emu_buf b;
+    emu_buf_init(&b, 8);
+    assert_true(emu_buf_puts(&b, "12345678"));
+    assert_false(emu_buf_putc(&b, '9'));
+    assert_int_equal(b.len, 8);
+    emu_buf_consume(&b, 3);
+    assert_string_equal(b.p, "45678");
+    emu_buf_dispose(&b);
+}
+
+static void base64_round_trip_and_rejects(void **state)
+{
+    (void)state;
+    char out[64];
+    uint8_t dec[64];
+    size_t n;
+    emu_base64_encode((const uint8_t *)"ab", 2, out);
+    assert_string_equal(out, "YWI=");
+    assert_true(emu_base64_decode("YWI=", 4, dec, sizeof dec, &n));
+    assert_int_equal(n, 2);
+    assert_memory_equal(dec, "ab", 2);
+    assert_false(emu_base64_decode("YW=I", 4, dec, sizeof dec, &n));
+    assert_false(emu_base64_decode("YWI", 3, dec, sizeof dec, &n));
+    assert_false(emu_base64_decode("YWJj", 4, dec, 2, &n));
+}
+
+static void md5_of_empty_body_matches_ots(void **state)
+{
+    (void)state;
+    uint8_t d[16];
+    char b64[32];
+    emu_md5("", 0, d);
+    emu_base64_encode(d, 16, b64);
+    /* tablestore-protocol.md §2: empty body → 1B2M2Y8AsgTpgAmY7PhCfg== */
+    assert_string_equal(b64, "1B2M2Y8AsgTpgAmY7PhCfg==");
+}
+
+static void hmac_sha1_vector(void **state)
+{
+    (void)state;
+    uint8_t mac[20];
+    char b64[32];
+    /* rpc-api.md §3.3 V1-1 */
+    const char *sts = "GET&%2F&AccessKeyId%3DLTAI5tEmulatorB56789%26Action%3DGetCallerIdentity%26"
+                      "Format%3DJSON%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3D00000000-0000-"
+                      "4000-8000-000000000001%26SignatureVersion%3D1.0%26Timestamp%3D2025-01-01T00%"
+                      "253A00%253A00Z%26Version%3D2015-04-01";
+    emu_hmac_sha1("emulator-secret-b&", 18, sts, strlen(sts), mac);
+    emu_base64_encode(mac, 20, b64);
+    assert_string_equal(b64, "uzhTkI68iNKLZIdc67HKo+H1cqE=");
+}
+
+static void ct_equal(void **state)
+{
+    (void)state;
+    assert_true(emu_ct_equal("abc", 3, "abc", 3));
+    assert_false(emu_ct_equal("abc", 3, "abd", 3));
+    assert_false(emu_ct_equal("abc", 3, "ab", 2));
+}
+
+static void iso_dates(void **state)
+{
+    (void)state;
+    int64_t ms;
+    char out[32];
+    assert_true(emu_time_parse_iso("2025-01-01T00:00:00Z", 20, false, &ms));
+    assert_int_equal(ms, 1735689600000LL);
+    /* Go SDK's odd fraction (tablestore-protocol.md §2). */
+    assert_true(emu_time_parse_iso("2025-12-25T15:04:05.12253Z", 26, false, &ms));
+    assert_int_equal(ms % 1000, 122);
+    assert_false(emu_time_parse_iso("2025-13-01T00:00:00Z", 20, false, &ms));
+    assert_false(emu_time_parse_iso("2025-02-30T00:00:00Z", 20, false, &ms));
+    assert_false(emu_time_parse_iso("2025-01-01 00:00:00Z", 20, false, &ms));
+    assert_false(emu_time_parse_iso("2025-01-01T00:00:00", 19, false, &ms));
+    assert_true(emu_time_parse_iso("2025-01-01T08:00:00+08:00", 25, true, &ms));
+    assert_int_equal(ms, 1735689600000LL);
+    emu_time_iso_ms(1735689600123LL, out);
+    assert_string_equal(out, "2025-01-01T00:00:00.123Z");
+    emu_time_http(1735689600000LL, out);
+    assert_string_equal(out, "Wed, 01 Jan 2025 00:00:00 GMT");
+    assert_true(emu_time_parse_http("Wed, 01 Jan 2025 00:00:00 GMT", 29, &ms));
+    assert_int_equal(ms, 1735689600000LL);
+}
+
+static void virtual_clock_moves(void **state)
+{
+    (void)state;
+    int64_t before = emu_clock_now_ms();
+    emu_clock_advance_ms(3600 * 1000);
+    assert_true(emu_clock_now_ms() - before >= 3600 * 1000);
+    emu_clock_reset();
+    assert_true(emu_clock_now_ms() - emu_clock_real_ms() < 1000);
+}
+
+static void seeded_rand_is_repeatable(void **state)
+{
+    (void)state;
+    char a[37], b[37];
+    emu_rand_seed(42);
+    emu_rand_uuid(a);
+    emu_rand_seed(42);
+    emu_rand_uuid(b);
+    assert_string_equal(a, b);
+    assert_int_equal(a[14], '4');
+}
+
+static void json_rejects_depth_and_trailing(void **state)
+{
+    (void)state;
+    emu_err err = {0};
+    char deep[EMU_MAX_JSON_DEPTH * 2 + 4];
+    size_t n = 0;
+    for (int i = 0; i < EMU_MAX_JSON_DEPTH + 1; i++)
+        deep[n++] = '[';
+    assert_null(emu_json_parse(deep, n, &err));
+    assert_non_null(strstr(err.msg, "nested"));
+    assert_null(emu_json_parse("{} x", 4, &err));
+    assert_non_null(strstr(err.msg, "line 1 column 4"));
+    cJSON *j = emu_json_parse("{\"a\":1}\n", 8, &err);
+    assert_non_null(j);
+    cJSON_Delete(j);
+}
+
+static void str_helpers(void **state)
+{
+    (void)state;
+    assert_true(emu_str_ieq_c(EMU_STR_LIT("RoleName"), "rolename"));
+    assert_true(emu_str_istarts(EMU_STR_LIT("X-Ots-Date"), "x-ots-"));
+    emu_str t = emu_str_trim(EMU_STR_LIT("  a b \t"));
+    assert_true(emu_str_eq_c(t, "a b"));
+    assert_int_equal(emu_strcasecmp("ABC", "abc"), 0);
+}
+
+int main(void)
+{
+    emu_json_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(arena_survives_large_and_many),
+        cmocka_unit_test(buf_respects_cap),
+        cmocka_unit_test(base64_round_trip_and_rejects),
+        cmocka_unit_test(md5_of_empty_body_matches_ots),
+        cmocka_unit_test(hmac_sha1_vector),
+        cmocka_unit_test(ct_equal),
+        cmocka_unit_test(iso_dates),
+        cmocka_unit_test(virtual_clock_moves),
+        cmocka_unit_test(seeded_rand_is_repeatable),
+        cmocka_unit_test(json_rejects_depth_and_trailing),
+        cmocka_unit_test(str_helpers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
