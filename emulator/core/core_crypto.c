@@ -99,7 +99,8 @@ bool emu_base64_decode(const char *in, size_t n, uint8_t *out, size_t out_cap, s
                     return false;
             }
         }
-        uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+        uint32_t w =
+            (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
         size_t take = 3 - (size_t)pad;
         if (o + take > out_cap)
             return false;

@@ -68,8 +68,9 @@ cJSON *emu_json_parse(const char *text, size_t len, emu_err *err)
 
     if (!depth_ok(text, len, &bad)) {
         locate(text, bad, &line, &col);
-        emu_err_set(err, EMU_E_INVALID, NULL, "JSON nested deeper than %d levels at line %d column %d",
-                    EMU_MAX_JSON_DEPTH, line, col);
+        emu_err_set(err, EMU_E_INVALID, NULL,
+                    "JSON nested deeper than %d levels at line %d column %d", EMU_MAX_JSON_DEPTH,
+                    line, col);
         return NULL;
     }
     if (memchr(text, '\0', len)) {
@@ -103,4 +104,12 @@ char *emu_json_print(const cJSON *j)
     if (!s)
         abort(); /* only on out of memory, and our hooks already abort */
     return s;
+}
+
+char *emu_json_print_to_arena(emu_arena *a, const cJSON *j)
+{
+    char *s = emu_json_print(j);
+    char *copy = emu_arena_strdup(a, s);
+    free(s);
+    return copy;
 }

@@ -126,9 +126,8 @@ void emu_log_access(const emu_access_entry *e)
     fprintf(stderr, "%s %s%s%s %s %s %s %s principal=%s status=%d decision=%s%s%s us=%llu%s%s\n",
             ts, e->error_code ? "ERR " : "", e->error_code ? e->error_code : "",
             e->error_code ? "" : "OK", e->request_id ? e->request_id : "-",
-            e->service ? e->service : "-", e->action ? e->action : "-",
-            e->method ? e->method : "-", e->principal ? e->principal : "-", e->status,
-            e->decision ? e->decision : "-", e->decision_id ? " decision_id=" : "",
-            e->decision_id ? e->decision_id : "", e->micros, e->reason ? " reason=" : "",
-            e->reason ? e->reason : "");
+            e->service ? e->service : "-", e->action ? e->action : "-", e->method ? e->method : "-",
+            e->principal ? e->principal : "-", e->status, e->decision ? e->decision : "-",
+            e->decision_id ? " decision_id=" : "", e->decision_id ? e->decision_id : "", e->micros,
+            e->reason ? " reason=" : "", e->reason ? e->reason : "");
 }

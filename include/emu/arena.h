@@ -22,7 +22,8 @@ void *emu_arena_zalloc(emu_arena *a, size_t n);
 char *emu_arena_strndup(emu_arena *a, const char *s, size_t n);
 char *emu_arena_strdup(emu_arena *a, const char *s);
 char *emu_arena_sprintf(emu_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-char *emu_arena_vsprintf(emu_arena *a, const char *fmt, va_list ap);
+char *emu_arena_vsprintf(emu_arena *a, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* Bytes currently held (for tests and the health endpoint). */
 size_t emu_arena_used(const emu_arena *a);

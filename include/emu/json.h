@@ -18,5 +18,8 @@ cJSON *emu_json_parse(const char *text, size_t len, emu_err *err);
 
 /* Returns a heap copy of the compact text (free()). */
 char *emu_json_print(const cJSON *j);
+/* Same, copied into an arena (valid until the arena is reset). */
+#include "emu/arena.h"
+char *emu_json_print_to_arena(emu_arena *a, const cJSON *j);
 
 #endif

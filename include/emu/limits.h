@@ -35,4 +35,15 @@
 /* Checkpoints kept at once. */
 #define EMU_MAX_CHECKPOINTS 64
 
+/* Tablestore (tablestore-protocol.md §9.8 unless noted). */
+#define EMU_MAX_OTS_INSTANCES 64 /* per account; emulator choice */
+#define EMU_MAX_OTS_TABLES 64    /* per instance */
+#define EMU_MAX_OTS_PK_COLUMNS 4
+#define EMU_MAX_OTS_DEFINED_COLUMNS 32
+#define EMU_MAX_OTS_NAME_BYTES 255
+#define EMU_MAX_OTS_PK_VALUE_BYTES 1024
+#define EMU_MAX_OTS_VALUE_BYTES (2 * 1024 * 1024)
+#define EMU_MAX_OTS_CELLS_PER_ROW 100000 /* decoder and store guard; emulator choice */
+#define EMU_MAX_OTS_JSON_ROWS 1000000    /* inline "Rows" of a world file */
+
 #endif

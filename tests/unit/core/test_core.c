@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 #include <string.h>
 
@@ -75,10 +76,11 @@ static void hmac_sha1_vector(void **state)
     uint8_t mac[20];
     char b64[32];
     /* rpc-api.md §3.3 V1-1 */
-    const char *sts = "GET&%2F&AccessKeyId%3DLTAI5tEmulatorB56789%26Action%3DGetCallerIdentity%26"
-                      "Format%3DJSON%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3D00000000-0000-"
-                      "4000-8000-000000000001%26SignatureVersion%3D1.0%26Timestamp%3D2025-01-01T00%"
-                      "253A00%253A00Z%26Version%3D2015-04-01";
+    const char *sts =
+        "GET&%2F&AccessKeyId%3DLTAI5tEmulatorB56789%26Action%3DGetCallerIdentity%26"
+        "Format%3DJSON%26SignatureMethod%3DHMAC-SHA1%26SignatureNonce%3D00000000-0000-"
+        "4000-8000-000000000001%26SignatureVersion%3D1.0%26Timestamp%3D2025-01-01T00%"
+        "253A00%253A00Z%26Version%3D2015-04-01";
     emu_hmac_sha1("emulator-secret-b&", 18, sts, strlen(sts), mac);
     emu_base64_encode(mac, 20, b64);
     assert_string_equal(b64, "uzhTkI68iNKLZIdc67HKo+H1cqE=");

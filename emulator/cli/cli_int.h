@@ -1,0 +1,28 @@
+#ifndef EMU_CLI_INT_H
+#define EMU_CLI_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "emu/dispatch.h"
+#include "emu/log.h"
+
+typedef struct cli_options {
+    const char *bind;
+    int port;
+    const char *world;
+    const char *region;
+    const char *ready_file;
+    emu_log_level log_level;
+    bool log_json;
+    emu_authz_mode authz;
+    uint64_t seed;
+    bool seed_set;
+} cli_options;
+
+/* Parses argv and ACSEMU_* environment variables (argv wins). Returns 0 to
+ * run, 1 after --help/--version (exit 0), 2 on a usage error (printed). */
+int cli_parse_options(int argc, char **argv, cli_options *o);
+void cli_usage(FILE *f);
+
+#endif

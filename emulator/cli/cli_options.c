@@ -1,0 +1,188 @@
+/* Command line and environment. Every option NAME is also ACSEMU_NAME in the
+ * environment (dashes become underscores, upper case); the command line
+ * wins. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_int.h"
+
+#ifndef ACSEMU_VERSION
+#define ACSEMU_VERSION "0.0.0"
+#endif
+
+void cli_usage(FILE *f)
+{
+    fprintf(
+        f,
+        "acsemu %s - a local emulator of Alibaba Cloud RAM, STS, Tablestore and MaxCompute\n"
+        "\n"
+        "Usage: acsemu [options]\n"
+        "\n"
+        "  --bind ADDR          address to listen on (default 127.0.0.1; use 0.0.0.0 only\n"
+        "                       on a trusted network: acsemu is for tests and sandboxes)\n"
+        "  --port N             port for HTTP and HTTPS alike (default 8780; 0 = any free port)\n"
+        "  --world FILE         world file to load (default data/world.json)\n"
+        "  --region ID          region of the emulated cloud (default: the world's Region,\n"
+        "                       else cn-hangzhou)\n"
+        "  --ready-file FILE    once serving, write the ready JSON line here (atomically)\n"
+        "  --log-level LEVEL    debug, info, warn, error or off (default info)\n"
+        "  --log-format FMT     text or json (default text); logs go to stderr\n"
+        "  --authz MODE         enforce (default), audit (allow, but record would-be denials)\n"
+        "                       or off\n"
+        "  --seed N             seed for ids, keys and tokens (default: from the clock)\n"
+        "  --help               this text\n"
+        "  --version            print the version\n"
+        "\n"
+        "Every option can also be set in the environment as ACSEMU_<NAME>, for example\n"
+        "ACSEMU_PORT=0 or ACSEMU_READY_FILE=/tmp/acsemu.ready; the command line wins.\n"
+        "\n"
+        "Once the port accepts and the world is loaded, acsemu prints one JSON line on stdout:\n"
+        "  {\"event\":\"ready\",\"port\":8780,\"pid\":1234,...}\n"
+        "Admin API: GET /_emu/health, POST /_emu/reset, POST /_emu/checkpoints/NAME[/restore],\n"
+        "GET /_emu/world, GET|POST /_emu/clock. SIGINT/SIGTERM stop it gracefully (exit 0).\n",
+        ACSEMU_VERSION);
+}
+
+enum {
+    OPT_BIND = 1000,
+    OPT_PORT,
+    OPT_WORLD,
+    OPT_REGION,
+    OPT_READY,
+    OPT_LOGLEVEL,
+    OPT_LOGFMT,
+    OPT_AUTHZ,
+    OPT_SEED,
+    OPT_HELP,
+    OPT_VERSION
+};
+
+static const struct option longopts[] = {
+    {"bind", required_argument, NULL, OPT_BIND},
+    {"port", required_argument, NULL, OPT_PORT},
+    {"world", required_argument, NULL, OPT_WORLD},
+    {"region", required_argument, NULL, OPT_REGION},
+    {"ready-file", required_argument, NULL, OPT_READY},
+    {"log-level", required_argument, NULL, OPT_LOGLEVEL},
+    {"log-format", required_argument, NULL, OPT_LOGFMT},
+    {"authz", required_argument, NULL, OPT_AUTHZ},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int bad(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "acsemu: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n\n");
+    cli_usage(stderr);
+    return 2;
+}
+
+static int apply(cli_options *o, int id, const char *name, const char *v)
+{
+    char *end;
+    switch (id) {
+    case OPT_BIND:
+        o->bind = v;
+        break;
+    case OPT_PORT: {
+        long p = strtol(v, &end, 10);
+        if (!*v || *end || p < 0 || p > 65535)
+            return bad("%s: \"%s\" is not a port number (0-65535)", name, v);
+        o->port = (int)p;
+        break;
+    }
+    case OPT_WORLD:
+        o->world = v;
+        break;
+    case OPT_REGION:
+        o->region = v;
+        break;
+    case OPT_READY:
+        o->ready_file = v;
+        break;
+    case OPT_LOGLEVEL:
+        if (!emu_log_parse_level(v, &o->log_level))
+            return bad("%s: \"%s\" is not one of debug, info, warn, error, off", name, v);
+        break;
+    case OPT_LOGFMT:
+        if (strcmp(v, "text") && strcmp(v, "json"))
+            return bad("%s: \"%s\" is not text or json", name, v);
+        o->log_json = strcmp(v, "json") == 0;
+        break;
+    case OPT_AUTHZ:
+        if (!strcmp(v, "enforce"))
+            o->authz = EMU_AUTHZ_ENFORCE;
+        else if (!strcmp(v, "audit"))
+            o->authz = EMU_AUTHZ_AUDIT;
+        else if (!strcmp(v, "off"))
+            o->authz = EMU_AUTHZ_OFF;
+        else
+            return bad("%s: \"%s\" is not enforce, audit or off", name, v);
+        break;
+    case OPT_SEED: {
+        unsigned long long s = strtoull(v, &end, 10);
+        if (!*v || *end)
+            return bad("%s: \"%s\" is not a non-negative integer", name, v);
+        o->seed = s;
+        o->seed_set = true;
+        break;
+    }
+    }
+    return 0;
+}
+
+int cli_parse_options(int argc, char **argv, cli_options *o)
+{
+    int rc, c;
+    memset(o, 0, sizeof *o);
+    o->bind = "127.0.0.1";
+    o->port = 8780;
+    o->world = "data/world.json";
+    o->log_level = EMU_LOG_INFO;
+    o->authz = EMU_AUTHZ_ENFORCE;
+
+    /* Environment first, so the command line overrides it. */
+    for (const struct option *lo = longopts; lo->name; lo++) {
+        char env[64] = "ACSEMU_";
+        size_t n = strlen(env);
+        for (const char *p = lo->name; *p && n < sizeof env - 1; p++)
+            env[n++] = *p == '-' ? '_' : (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+        env[n] = '\0';
+        const char *v = getenv(env);
+        if (v && lo->has_arg == required_argument && (rc = apply(o, lo->val, env, v)))
+            return rc;
+    }
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if (c == OPT_HELP) {
+            cli_usage(stdout);
+            return 1;
+        }
+        if (c == OPT_VERSION) {
+            printf("acsemu %s\n", ACSEMU_VERSION);
+            return 1;
+        }
+        if (c == '?' || c == ':')
+            return bad("%s: unknown option or missing value", argv[optind - 1]);
+        char name[64];
+        snprintf(name, sizeof name, "--%s", longopts[c - OPT_BIND].name);
+        if ((rc = apply(o, c, name, optarg)))
+            return rc;
+    }
+    if (optind < argc)
+        return bad("unexpected argument \"%s\"", argv[optind]);
+    return 0;
+}

@@ -1,0 +1,151 @@
+/* acsemu: the composition root. It wires modules together and runs the loop;
+ * it holds no logic of its own [h2o src/main.c on top of libh2o]. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "cli_int.h"
+#include "emu/admin.h"
+#include "emu/clock.h"
+#include "emu/json.h"
+#include "emu/net.h"
+#include "emu/odps.h"
+#include "emu/ram.h"
+#include "emu/sts.h"
+#include "emu/world.h"
+
+static emu_server server;
+static uv_signal_t sig_int, sig_term;
+static uv_loop_t *loop;
+
+static void on_stopped(void *ud)
+{
+    (void)ud;
+    uv_close((uv_handle_t *)&sig_int, NULL);
+    uv_close((uv_handle_t *)&sig_term, NULL);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    (void)h;
+    emu_log(EMU_LOG_INFO, "%s: finishing in-flight requests, then exiting",
+            signum == SIGINT ? "SIGINT" : "SIGTERM");
+    emu_net_shutdown(server.net, on_stopped, NULL);
+}
+
+/* Writes the ready line to `path` atomically: a reader that sees the file
+ * sees all of it. */
+static int write_ready_file(const char *path, const char *line)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f || fputs(line, f) < 0 || fputc('\n', f) < 0 || fclose(f) != 0) {
+        if (f)
+            fclose(f);
+        unlink(tmp);
+        return -1;
+    }
+    if (rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static void register_everything(void)
+{
+    world_register_section(&odps_world_section);
+    emu_dispatch_add_rpc(&server, &emu_sts_service, EMU_STS_VERSION);
+    emu_dispatch_add_rpc(&server, &emu_ram_service, EMU_RAM_VERSION);
+    server.admin = &emu_admin_service;
+}
+
+int main(int argc, char **argv)
+{
+    cli_options o;
+    emu_err err = {0};
+    uint64_t t0 = emu_clock_mono_us();
+    int rc = cli_parse_options(argc, argv, &o);
+
+    if (rc)
+        return rc == 1 ? 0 : 2;
+    signal(SIGPIPE, SIG_IGN);
+    emu_log_set_level(o.log_level);
+    emu_log_set_json(o.log_json);
+    emu_json_init();
+    emu_rand_seed(o.seed_set ? o.seed : (uint64_t)emu_clock_real_us() ^ (uint64_t)getpid() << 32);
+
+    register_everything();
+    if (world_load_file(o.world, &server.world, &err) != EMU_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 2;
+    }
+    if (o.region)
+        world_set_region(server.world, o.region);
+    server.pristine = world_clone(server.world);
+    server.world_path = o.world;
+    server.version = ACSEMU_VERSION;
+    server.authz = o.authz;
+    server.start_mono_ms = emu_clock_mono_ms();
+
+    loop = uv_default_loop();
+    emu_net_config nc = {.bind = o.bind, .port = o.port, .handler = emu_dispatch, .ud = &server};
+    server.net = emu_net_start(loop, &nc, &err);
+    if (!server.net) {
+        fprintf(stderr, "acsemu: %s\n", err.msg);
+        return 2;
+    }
+    uv_signal_init(loop, &sig_int);
+    uv_signal_init(loop, &sig_term);
+    uv_signal_start(&sig_int, on_signal, SIGINT);
+    uv_signal_start(&sig_term, on_signal, SIGTERM);
+
+    int port = emu_net_port(server.net);
+    const char *host = strchr(o.bind, ':') ? "[::1]" : o.bind;
+    if (!strcmp(o.bind, "0.0.0.0"))
+        host = "127.0.0.1";
+    cJSON *ready = cJSON_CreateObject();
+    cJSON_AddStringToObject(ready, "event", "ready");
+    cJSON_AddNumberToObject(ready, "port", port);
+    cJSON_AddNumberToObject(ready, "pid", getpid());
+    cJSON_AddStringToObject(ready, "bind", o.bind);
+    char endpoint[128];
+    snprintf(endpoint, sizeof endpoint, "http://%s:%d", host, port);
+    cJSON_AddStringToObject(ready, "endpoint", endpoint);
+    cJSON_AddStringToObject(ready, "world", o.world);
+    cJSON_AddStringToObject(ready, "region", world_region(server.world));
+    cJSON_AddStringToObject(ready, "version", ACSEMU_VERSION);
+    cJSON_AddNumberToObject(ready, "startup_ms", (double)(emu_clock_mono_us() - t0) / 1000.0);
+    char *line = emu_json_print(ready);
+    cJSON_Delete(ready);
+    printf("%s\n", line);
+    fflush(stdout);
+    if (o.ready_file && write_ready_file(o.ready_file, line) != 0) {
+        fprintf(stderr, "acsemu: cannot write --ready-file %s\n", o.ready_file);
+        free(line);
+        return 2;
+    }
+    free(line);
+    emu_log(EMU_LOG_INFO, "acsemu %s serving %s on %s:%d (authz %s)", ACSEMU_VERSION, o.world,
+            o.bind, port,
+            o.authz == EMU_AUTHZ_ENFORCE ? "enforce"
+            : o.authz == EMU_AUTHZ_AUDIT ? "audit"
+                                         : "off");
+
+    uv_run(loop, UV_RUN_DEFAULT);
+
+    emu_net_free(server.net);
+    for (size_t i = 0; i < server.n_checkpoints; i++)
+        world_free(server.checkpoints[i].world);
+    world_free(server.world);
+    world_free(server.pristine);
+    uv_loop_close(loop);
+    if (o.ready_file)
+        unlink(o.ready_file);
+    emu_log(EMU_LOG_INFO, "stopped");
+    return 0;
+}

@@ -1,0 +1,209 @@
+/* Routing and the fixed phases. See include/emu/dispatch.h.
+ *
+ * Routing order (DESIGN.md §1): /_emu/ → admin; ODPS paths → odps; a POST
+ * to /<Operation> carrying x-ots-* headers → ots; a request with an Action
+ * (parameter or x-acs-action) → the RPC product chosen by Version, else by
+ * the Host's first label. Anything else gets a 404 that says what acsemu
+ * serves. */
+#include <stdio.h>
+#include <string.h>
+
+#include "emu/clock.h"
+#include "emu/json.h"
+#include "emu/log.h"
+#include "emu/rpc.h"
+
+const char *emu_principal_kind_name(emu_principal_kind k)
+{
+    switch (k) {
+    case EMU_PRINCIPAL_ROOT:
+        return "root";
+    case EMU_PRINCIPAL_USER:
+        return "user";
+    case EMU_PRINCIPAL_SESSION:
+        return "assumed-role";
+    case EMU_PRINCIPAL_SERVICE:
+        return "service";
+    default:
+        return "none";
+    }
+}
+
+void emu_dispatch_add_rpc(emu_server *s, const emu_service *svc, const char *version)
+{
+    if (s->n_rpc < EMU_MAX_SERVICES) {
+        s->rpc[s->n_rpc] = svc;
+        s->rpc_versions[s->n_rpc++] = version;
+    }
+}
+
+const emu_action *emu_dispatch_find_action(const emu_service *svc, const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < svc->n_actions; i++)
+        if (strcmp(svc->actions[i].name, name) == 0)
+            return &svc->actions[i];
+    return NULL;
+}
+
+void emu_server_set_world(emu_server *s, world_t *w)
+{
+    world_free(s->world);
+    s->world = w;
+}
+
+static bool has_ots_headers(const emu_http_req *req)
+{
+    for (size_t i = 0; i < req->n_headers; i++)
+        if (emu_str_istarts(req->headers[i].name, "x-ots-"))
+            return true;
+    return false;
+}
+
+static bool is_ots_operation_path(emu_str path)
+{
+    if (path.len < 2 || path.p[0] != '/' || path.p[1] < 'A' || path.p[1] > 'Z')
+        return false;
+    for (size_t i = 1; i < path.len; i++) {
+        char c = path.p[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+            return false;
+    }
+    return true;
+}
+
+static bool raw_has_param(emu_str s, const char *name)
+{
+    size_t n = strlen(name);
+    const char *p = s.p, *end = s.p + s.len;
+    while (p && p < end) {
+        if ((size_t)(end - p) > n && memcmp(p, name, n) == 0 && p[n] == '=')
+            return true;
+        p = memchr(p, '&', (size_t)(end - p));
+        if (p)
+            p++;
+    }
+    return false;
+}
+
+static bool looks_rpc(const emu_http_req *req)
+{
+    if (raw_has_param(req->query, "Action") || emu_http_req_header(req, "x-acs-action").p)
+        return true;
+    emu_str ct = emu_http_req_header(req, "content-type");
+    return emu_str_istarts(ct, "application/x-www-form-urlencoded") &&
+           raw_has_param((emu_str){(const char *)req->body, req->body_len}, "Action");
+}
+
+static const emu_service *route(emu_server *s, const emu_http_req *req)
+{
+    emu_str path = req->path;
+    if (emu_str_starts(path, "/_emu/") || emu_str_eq_c(path, "/_emu"))
+        return s->admin;
+    if (s->odps && (emu_str_starts(path, "/api/") || emu_str_eq_c(path, "/api") ||
+                    emu_str_starts(path, "/projects")))
+        return s->odps;
+    if (s->ots && is_ots_operation_path(path) && has_ots_headers(req))
+        return s->ots;
+    if (looks_rpc(req))
+        return s->n_rpc ? s->rpc[0] : NULL; /* emu_rpc_decode picks the product */
+    return NULL;
+}
+
+static void not_routed(emu_call *call)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "RequestId", call->request_id);
+    cJSON_AddStringToObject(o, "Code", "NotFound");
+    cJSON_AddStringToObject(
+        o, "Message",
+        "acsemu did not recognise this request. It serves: RPC (STS 2015-04-01, RAM "
+        "2015-05-01) with an Action parameter, Tablestore POST /<Operation> with x-ots-* "
+        "headers, MaxCompute under /api, and the admin API under /_emu/.");
+    char *text = emu_json_print_to_arena(call->arena, o);
+    cJSON_Delete(o);
+    emu_http_resp_set(call->resp, call->arena, 404, "application/json;charset=utf-8", text,
+                      strlen(text));
+}
+
+static void finish(emu_call *call, emu_exchange *x)
+{
+    emu_access_entry e = {0};
+    char principal[256];
+    const emu_principal *p = &call->principal;
+
+    if (p->kind != EMU_PRINCIPAL_NONE)
+        snprintf(principal, sizeof principal, "%s", p->arn ? p->arn : "-");
+    else
+        snprintf(principal, sizeof principal, "-");
+    e.request_id = call->request_id;
+    e.method = emu_arena_strndup(call->arena, x->req.method.p, x->req.method.len);
+    e.path = emu_arena_strndup(call->arena, x->req.path.p,
+                               x->req.path.len > 200 ? 200 : x->req.path.len);
+    e.service = call->svc ? call->svc->name : "-";
+    e.action = call->action_name;
+    e.principal = principal;
+    e.status = x->resp.status;
+    e.error_code = x->resp.status >= 400
+                       ? (call->err.code ? call->err.code : emu_rc_name(call->err.rc))
+                       : NULL;
+    e.decision = call->decision;
+    e.decision_id = call->decision_id;
+    e.reason = call->reason;
+    e.micros = emu_clock_mono_us() - x->start_us;
+    /* The admin API's own traffic (health polls) is debug noise. */
+    if (call->svc && call->svc == call->server->admin && x->resp.status < 400) {
+        if (emu_log_enabled(EMU_LOG_DEBUG))
+            emu_log_access(&e);
+    } else {
+        emu_log_access(&e);
+    }
+}
+
+void emu_dispatch(void *ud, emu_exchange *x)
+{
+    emu_server *s = ud;
+    emu_call call;
+    emu_rc rc;
+
+    memset(&call, 0, sizeof call);
+    call.req = &x->req;
+    call.resp = &x->resp;
+    call.arena = x->req.arena;
+    call.server = s;
+    call.world = s->world;
+    call.principal.tls = x->req.tls;
+    call.principal.source_ip = x->req.peer_ip;
+    emu_rand_uuid(call.request_id);
+    s->requests++;
+
+    call.svc = route(s, &x->req);
+    if (!call.svc) {
+        not_routed(&call);
+        goto out;
+    }
+    /* Phases. Each one either succeeds or leaves its error in call.err. */
+    rc = call.svc->decode ? call.svc->decode(&call) : EMU_OK;
+    if (rc == EMU_OK) {
+        call.action = emu_dispatch_find_action(call.svc, call.action_name);
+        if (!call.action)
+            rc = call.svc->unknown_action(&call);
+    }
+    if (rc == EMU_OK && call.svc->authenticate)
+        rc = call.svc->authenticate(&call);
+    if (rc == EMU_OK && call.svc->authorize && !(call.action->flags & EMU_ACT_NO_AUTHZ))
+        rc = call.svc->authorize(&call);
+    if (rc == EMU_OK)
+        rc = call.action->handler(&call);
+    if (rc == EMU_OK) {
+        call.svc->render_ok(&call);
+    } else {
+        if (call.err.rc == EMU_OK)
+            emu_err_set(&call.err, rc, NULL, NULL);
+        call.svc->render_err(&call);
+    }
+out:
+    finish(&call, x);
+    emu_net_respond(x);
+}

@@ -1,0 +1,3 @@
+add_library(emu_dispatch STATIC emulator/dispatch/dispatch.c emulator/dispatch/dispatch_rpc.c)
+target_include_directories(emu_dispatch PUBLIC include PRIVATE emulator/dispatch)
+target_link_libraries(emu_dispatch PUBLIC emu_core emu_world emu_net PRIVATE emu_warnings)

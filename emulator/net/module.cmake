@@ -1,0 +1,4 @@
+add_library(emu_net STATIC emulator/net/net_http.c emulator/net/net_parser.c
+                           emulator/net/net_tcp.c emulator/net/net_feed.c)
+target_include_directories(emu_net PUBLIC include PRIVATE emulator/net)
+target_link_libraries(emu_net PUBLIC emu_core PkgConfig::LIBUV llhttp PRIVATE emu_warnings)

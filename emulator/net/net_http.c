@@ -1,0 +1,126 @@
+/* Request/response helpers and response serialization. */
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "emu/clock.h"
+#include "emu/http.h"
+#include "net_int.h"
+
+emu_str emu_http_req_header(const emu_http_req *req, const char *name)
+{
+    for (size_t i = 0; i < req->n_headers; i++)
+        if (emu_str_ieq_c(req->headers[i].name, name))
+            return req->headers[i].value;
+    return EMU_STR_NULL;
+}
+
+size_t emu_http_req_header_count(const emu_http_req *req, const char *name)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < req->n_headers; i++)
+        if (emu_str_ieq_c(req->headers[i].name, name))
+            n++;
+    return n;
+}
+
+void emu_http_resp_header(emu_http_resp *resp, emu_arena *arena, const char *name,
+                          const char *value)
+{
+    assert(resp->n_headers < EMU_HTTP_MAX_RESP_HEADERS);
+    if (resp->n_headers >= EMU_HTTP_MAX_RESP_HEADERS)
+        return;
+    emu_http_header *h = &resp->headers[resp->n_headers++];
+    h->name = emu_str_c(emu_arena_strdup(arena, name));
+    h->value = emu_str_c(emu_arena_strdup(arena, value));
+}
+
+emu_str emu_http_resp_get_header(const emu_http_resp *resp, const char *name)
+{
+    for (size_t i = 0; i < resp->n_headers; i++)
+        if (emu_str_ieq_c(resp->headers[i].name, name))
+            return resp->headers[i].value;
+    return EMU_STR_NULL;
+}
+
+void emu_http_resp_set(emu_http_resp *resp, emu_arena *arena, int status, const char *ctype,
+                       const void *body, size_t len)
+{
+    resp->status = status;
+    if (ctype)
+        emu_http_resp_header(resp, arena, "Content-Type", ctype);
+    emu_buf_reset(&resp->body);
+    if (len && !emu_buf_append(&resp->body, body, len)) {
+        /* Can't happen: response bodies are capped far above anything we
+         * produce; answer 500 rather than a truncated body. */
+        resp->status = 500;
+        emu_buf_reset(&resp->body);
+    }
+}
+
+const char *emu_http_reason(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Payload Too Large";
+    case 414:
+        return "URI Too Long";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Unknown";
+    }
+}
+
+void net__serialize(const emu_http_resp *resp, bool keep_alive, emu_buf *out)
+{
+    char date[30];
+    bool has_date = false;
+
+    emu_time_http(emu_clock_real_ms(), date);
+    emu_buf_printf(out, "HTTP/1.1 %d %s\r\n", resp->status, emu_http_reason(resp->status));
+    for (size_t i = 0; i < resp->n_headers; i++) {
+        const emu_http_header *h = &resp->headers[i];
+        if (emu_str_ieq_c(h->name, "date"))
+            has_date = true;
+        emu_buf_append(out, h->name.p, h->name.len);
+        emu_buf_append(out, ": ", 2);
+        emu_buf_append(out, h->value.p, h->value.len);
+        emu_buf_append(out, "\r\n", 2);
+    }
+    if (!has_date)
+        emu_buf_printf(out, "Date: %s\r\n", date);
+    emu_buf_printf(out, "Content-Length: %zu\r\nConnection: %s\r\n\r\n", resp->body.len,
+                   keep_alive ? "keep-alive" : "close");
+    emu_buf_append(out, resp->body.p, resp->body.len);
+}

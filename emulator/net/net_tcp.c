@@ -1,0 +1,484 @@
+/* libuv listener and connections.
+ *
+ * One connection = one TCP handle, one timer and one request assembler.
+ * A connection holds at most one request with the handler at a time; bytes
+ * that arrive meanwhile (pipelining) wait in `pending` and are parsed after
+ * the response went out, so responses leave in request order.
+ *
+ * Timer phases (limits.h): idle between requests (close quietly), header
+ * (first byte to end of headers: 408), body (end of headers to end of
+ * body: 408). The header timer is not re-armed per chunk, so a client that
+ * dribbles one byte a second cannot keep a connection forever. */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/clock.h"
+#include "emu/limits.h"
+#include "emu/log.h"
+#include "net_int.h"
+
+typedef struct net_conn net_conn;
+
+struct emu_net {
+    uv_loop_t *loop;
+    uv_tcp_t server;
+    uv_timer_t grace;
+    emu_net_config cfg;
+    int port;
+    net_conn *conns; /* doubly linked list of open connections */
+    bool shutting_down;
+    int handles_open; /* server + grace timer */
+    void (*done)(void *ud);
+    void *done_ud;
+    emu_net_stats stats;
+};
+
+typedef enum conn_phase { PH_IDLE, PH_HEADERS, PH_BODY, PH_BUSY } conn_phase;
+
+struct net_conn {
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    emu_net *net;
+    net_parser parser;
+    emu_buf pending;
+    conn_phase phase;
+    bool busy;     /* a request is with the handler */
+    bool draining; /* inside drain(): respond() must not recurse */
+    bool closing;
+    bool close_after_write;
+    bool dead;   /* handles closed while a request was with the handler */
+    int handles; /* tcp + timer still open */
+    int writes;  /* writes in flight */
+    char peer[64];
+    net_conn *prev, *next;
+};
+
+typedef struct net_write {
+    uv_write_t req;
+    net_conn *conn;
+    char *data;
+} net_write;
+
+static void conn_close(net_conn *c);
+static void on_timer(uv_timer_t *t);
+static void on_server_closed(uv_handle_t *h);
+static void drain(net_conn *c);
+
+static void timer_arm(net_conn *c, conn_phase ph)
+{
+    uint64_t ms = 0;
+    c->phase = ph;
+    switch (ph) {
+    case PH_IDLE:
+        ms = EMU_IDLE_TIMEOUT_MS;
+        break;
+    case PH_HEADERS:
+        ms = EMU_HEADER_TIMEOUT_MS;
+        break;
+    case PH_BODY:
+        ms = EMU_BODY_TIMEOUT_MS;
+        break;
+    case PH_BUSY:
+        uv_timer_stop(&c->timer);
+        return;
+    }
+    uv_timer_start(&c->timer, on_timer, ms, 0);
+}
+
+static void on_write_done(uv_write_t *req, int status)
+{
+    net_write *w = (net_write *)req;
+    net_conn *c = w->conn;
+    (void)status;
+    free(w->data);
+    free(w);
+    c->writes--;
+    if (c->close_after_write && c->writes == 0)
+        conn_close(c);
+}
+
+static void conn_write(net_conn *c, emu_buf *b)
+{
+    net_write *w = emu_xmalloc(sizeof *w);
+    size_t len;
+    w->conn = c;
+    w->data = emu_buf_take(b, &len);
+    uv_buf_t ub = uv_buf_init(w->data, (unsigned)len);
+    c->writes++;
+    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &ub, 1, on_write_done) != 0) {
+        free(w->data);
+        free(w);
+        c->writes--;
+        conn_close(c);
+    }
+}
+
+/* Calls the shutdown callback once, when the listener, the grace timer and
+ * every connection are closed. */
+static void maybe_done(emu_net *n)
+{
+    if (n->shutting_down && !n->conns && n->handles_open == 0 && n->done) {
+        void (*done)(void *) = n->done;
+        n->done = NULL;
+        done(n->done_ud);
+    }
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    net_conn *c = h->data;
+    if (--c->handles > 0)
+        return;
+    emu_net *n = c->net;
+    if (c->busy) {
+        /* The handler still holds the exchange (a delayed response): free
+         * in emu_net_respond. */
+        c->dead = true;
+    } else {
+        net__parser_dispose(&c->parser);
+        emu_buf_dispose(&c->pending);
+        free(c);
+    }
+    if (n->shutting_down && !n->conns) {
+        if (!uv_is_closing((uv_handle_t *)&n->grace))
+            uv_close((uv_handle_t *)&n->grace, on_server_closed);
+        else
+            maybe_done(n);
+    }
+}
+
+static void conn_close(net_conn *c)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    emu_net *n = c->net;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        n->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    n->stats.connections_open--;
+    uv_close((uv_handle_t *)&c->timer, on_handle_closed);
+    uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+    /* A request still with the handler keeps the connection memory alive
+     * until it responds (on_handle_closed runs later, after this tick), and
+     * emu_net_respond on a closing connection only frees. */
+}
+
+/* --- assembler callbacks ------------------------------------------------- */
+
+static void on_first_byte(net_parser *p)
+{
+    timer_arm(p->owner, PH_HEADERS);
+}
+
+static void on_headers_done(net_parser *p)
+{
+    timer_arm(p->owner, PH_BODY);
+}
+
+static void on_request(net_parser *p)
+{
+    net_conn *c = p->owner;
+    c->busy = true;
+    timer_arm(c, PH_BUSY);
+}
+
+static void on_parse_error(net_parser *p, int status, const char *why)
+{
+    net_conn *c = p->owner;
+    emu_buf out;
+    emu_http_resp resp;
+
+    c->net->stats.bad_requests++;
+    emu_log(EMU_LOG_INFO, "ERR HTTP%d %s (connection from %s closed)", status, why, c->peer);
+    memset(&resp, 0, sizeof resp);
+    emu_buf_init(&resp.body, 4096);
+    resp.status = status;
+    emu_http_resp_header(&resp, p->x.req.arena, "Content-Type", "text/plain; charset=utf-8");
+    emu_buf_printf(&resp.body, "%d %s: %s\n", status, emu_http_reason(status), why);
+    emu_buf_init(&out, EMU_MAX_BODY_BYTES);
+    net__serialize(&resp, false, &out);
+    emu_buf_dispose(&resp.body);
+    conn_write(c, &out);
+    emu_buf_dispose(&out);
+    c->close_after_write = true;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+}
+
+static const net_parser_ops conn_ops = {
+    .on_request = on_request,
+    .on_error = on_parse_error,
+    .on_first_byte = on_first_byte,
+    .on_headers_done = on_headers_done,
+};
+
+/* --- request flow ------------------------------------------------------- */
+
+static void dispatch_request(net_conn *c)
+{
+    emu_exchange *x = &c->parser.x;
+    x->req.tls = false;
+    x->req.peer_ip = c->peer;
+    x->conn = c;
+    x->start_us = emu_clock_mono_us();
+    c->net->stats.requests_total++;
+    c->net->cfg.handler(c->net->cfg.ud, x);
+}
+
+/* Parses what is pending, one request at a time, while no request is with
+ * the handler. */
+static void drain(net_conn *c)
+{
+    c->draining = true;
+    while (!c->closing && !c->busy && !c->parser.failed && c->pending.len) {
+        size_t used = net__parser_feed(&c->parser, c->pending.p, c->pending.len);
+        emu_buf_consume(&c->pending, used);
+        if (c->busy)
+            dispatch_request(c);
+        else if (used == 0)
+            break;
+    }
+    c->draining = false;
+    if (!c->closing && !c->busy && !c->parser.failed && !c->close_after_write) {
+        /* Room for more input again. */
+        uv_read_start((uv_stream_t *)&c->tcp, NULL, NULL);
+    }
+}
+
+void emu_net_respond(emu_exchange *x)
+{
+    net_conn *c = x->conn;
+    emu_buf out;
+    bool keep;
+
+    if (!c)
+        return;
+    if (c->closing) {
+        c->busy = false;
+        if (c->dead) {
+            net__parser_dispose(&c->parser);
+            emu_buf_dispose(&c->pending);
+            free(c);
+        }
+        return;
+    }
+    keep = c->parser.keep_alive && !x->resp.close && !c->net->shutting_down;
+    if (x->resp.status == 0)
+        x->resp.status = 500;
+    emu_buf_init(&out, EMU_MAX_BODY_BYTES * 2 + EMU_MAX_HEADER_BYTES);
+    net__serialize(&x->resp, keep, &out);
+    conn_write(c, &out);
+    emu_buf_dispose(&out);
+    net__parser_next(&c->parser);
+    c->busy = false;
+    if (!keep) {
+        c->close_after_write = true;
+        uv_read_stop((uv_stream_t *)&c->tcp);
+        return;
+    }
+    timer_arm(c, c->pending.len ? PH_HEADERS : PH_IDLE);
+    if (!c->draining)
+        drain(c);
+}
+
+/* --- libuv callbacks ----------------------------------------------------- */
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    static char slab[64 * 1024]; /* single thread: one read at a time */
+    (void)h;
+    (void)suggested;
+    *buf = uv_buf_init(slab, sizeof slab);
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+    net_conn *c = s->data;
+    if (nread < 0) {
+        /* EOF or reset: a request still with the handler is answered into
+         * the void; conn_close makes respond a no-op. */
+        conn_close(c);
+        return;
+    }
+    if (nread == 0)
+        return;
+    if (!emu_buf_append(&c->pending, buf->base, (size_t)nread)) {
+        /* More pipelined bytes than one maximal request: stop reading until
+         * the backlog drains (TCP flow control pushes back on the client). */
+        uv_read_stop(s);
+        return;
+    }
+    if (c->busy) {
+        if (c->pending.len > EMU_MAX_HEADER_BYTES)
+            uv_read_stop(s);
+        return;
+    }
+    if (!c->draining)
+        drain(c);
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    net_conn *c = t->data;
+    if (c->phase == PH_IDLE || c->busy) {
+        conn_close(c);
+        return;
+    }
+    /* Slow client: answer 408 before closing. */
+    c->parser.failed = false;
+    on_parse_error(&c->parser, 408,
+                   c->phase == PH_HEADERS ? "request headers not received in time"
+                                          : "request body not received in time");
+    c->parser.failed = true;
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    emu_net *n = server->data;
+    if (status < 0)
+        return;
+    net_conn *c = emu_xcalloc(1, sizeof *c);
+    c->net = n;
+    uv_tcp_init(n->loop, &c->tcp);
+    c->tcp.data = c;
+    c->handles = 1;
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 ||
+        n->stats.connections_open >= EMU_MAX_CONNECTIONS || n->shutting_down) {
+        c->closing = true;
+        uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+        return;
+    }
+    uv_timer_init(n->loop, &c->timer);
+    c->timer.data = c;
+    c->handles = 2;
+    uv_tcp_nodelay(&c->tcp, 1);
+    net__parser_init(&c->parser, &conn_ops, c);
+    emu_buf_init(&c->pending, EMU_MAX_PIPELINED_BYTES);
+
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    snprintf(c->peer, sizeof c->peer, "unknown");
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
+        if (ss.ss_family == AF_INET6)
+            uv_ip6_name((struct sockaddr_in6 *)&ss, c->peer, sizeof c->peer);
+        else
+            uv_ip4_name((struct sockaddr_in *)&ss, c->peer, sizeof c->peer);
+    }
+    c->next = n->conns;
+    if (n->conns)
+        n->conns->prev = c;
+    n->conns = c;
+    n->stats.connections_open++;
+    n->stats.connections_total++;
+    timer_arm(c, PH_IDLE);
+    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+emu_net *emu_net_start(uv_loop_t *loop, const emu_net_config *cfg, emu_err *err)
+{
+    struct sockaddr_storage addr;
+    emu_net *n = emu_xcalloc(1, sizeof *n);
+    int rc;
+
+    n->loop = loop;
+    n->cfg = *cfg;
+    if (strchr(cfg->bind, ':'))
+        rc = uv_ip6_addr(cfg->bind, cfg->port, (struct sockaddr_in6 *)&addr);
+    else
+        rc = uv_ip4_addr(cfg->bind, cfg->port, (struct sockaddr_in *)&addr);
+    if (rc != 0) {
+        emu_err_set(err, EMU_E_INVALID, NULL, "--bind %s: not an IP address", cfg->bind);
+        free(n);
+        return NULL;
+    }
+    uv_tcp_init(loop, &n->server);
+    n->server.data = n;
+    uv_timer_init(loop, &n->grace);
+    n->grace.data = n;
+    n->handles_open = 2;
+    rc = uv_tcp_bind(&n->server, (struct sockaddr *)&addr, 0);
+    if (rc == 0)
+        rc = uv_listen((uv_stream_t *)&n->server, 511, on_connection);
+    if (rc != 0) {
+        emu_err_set(err, EMU_E_INVALID, NULL, "cannot listen on %s:%d: %s", cfg->bind, cfg->port,
+                    uv_strerror(rc));
+        /* Handles must be closed through the loop; the caller exits anyway. */
+        n->shutting_down = true;
+        uv_close((uv_handle_t *)&n->server, NULL);
+        uv_close((uv_handle_t *)&n->grace, NULL);
+        uv_run(loop, UV_RUN_NOWAIT);
+        free(n);
+        return NULL;
+    }
+    struct sockaddr_storage bound;
+    int blen = sizeof bound;
+    uv_tcp_getsockname(&n->server, (struct sockaddr *)&bound, &blen);
+    n->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                                : ((struct sockaddr_in *)&bound)->sin_port);
+    return n;
+}
+
+int emu_net_port(const emu_net *n)
+{
+    return n->port;
+}
+
+static void on_server_closed(uv_handle_t *h)
+{
+    emu_net *n = h->data;
+    n->handles_open--;
+    maybe_done(n);
+}
+
+static void close_all(emu_net *n, bool only_idle)
+{
+    net_conn *c = n->conns;
+    while (c) {
+        net_conn *next = c->next;
+        if (!only_idle || (!c->busy && !c->parser.in_message && c->writes == 0))
+            conn_close(c);
+        else if (!c->busy && c->writes)
+            c->close_after_write = true;
+        c = next;
+    }
+}
+
+static void on_grace(uv_timer_t *t)
+{
+    emu_net *n = t->data;
+    emu_log(EMU_LOG_WARN, "shutdown grace period over: closing remaining connections");
+    close_all(n, false);
+    if (!uv_is_closing((uv_handle_t *)&n->grace))
+        uv_close((uv_handle_t *)&n->grace, on_server_closed);
+}
+
+void emu_net_shutdown(emu_net *n, void (*done)(void *ud), void *ud)
+{
+    if (n->shutting_down)
+        return;
+    n->shutting_down = true;
+    n->done = done;
+    n->done_ud = ud;
+    uv_close((uv_handle_t *)&n->server, on_server_closed);
+    close_all(n, true);
+    if (n->conns) {
+        uv_timer_start(&n->grace, on_grace, EMU_SHUTDOWN_GRACE_MS, 0);
+        uv_unref((uv_handle_t *)&n->grace);
+    } else if (!uv_is_closing((uv_handle_t *)&n->grace)) {
+        uv_close((uv_handle_t *)&n->grace, on_server_closed);
+    }
+}
+
+void emu_net_free(emu_net *n)
+{
+    free(n);
+}
+
+void emu_net_get_stats(const emu_net *n, emu_net_stats *out)
+{
+    *out = n->stats;
+}

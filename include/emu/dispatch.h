@@ -1,0 +1,155 @@
+/* The request pipeline: route → decode → authenticate → authorize →
+ * execute → render, in that fixed order for every service [nginx phases].
+ * Handlers never check signatures or policies themselves, so none can
+ * forget to.
+ *
+ * Services describe themselves with an emu_service vtable and an action
+ * table (data, one row per API action). */
+#ifndef EMU_DISPATCH_H
+#define EMU_DISPATCH_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "emu/arena.h"
+#include "emu/err.h"
+#include "emu/http.h"
+#include "emu/limits.h"
+#include "emu/net.h"
+#include "emu/world.h"
+
+typedef enum emu_principal_kind {
+    EMU_PRINCIPAL_NONE,    /* not authenticated (admin API, anonymous) */
+    EMU_PRINCIPAL_ROOT,    /* the Alibaba Cloud account itself */
+    EMU_PRINCIPAL_USER,    /* a RAM user */
+    EMU_PRINCIPAL_SESSION, /* an assumed-role session (STS credentials) */
+    EMU_PRINCIPAL_SERVICE, /* a cloud service acting for an account */
+} emu_principal_kind;
+
+/* Who is calling. Strings live in the call arena or the world. */
+typedef struct emu_principal {
+    emu_principal_kind kind;
+    const char *account_id;     /* the principal's own account */
+    const char *arn;            /* acs:ram::12345:root, ...:user/etl, ...:assumed-role/r/s */
+    const char *display_name;   /* user name, "role/session", account alias, service */
+    const char *access_key_id;  /* never the secret */
+    const char *secret;         /* signing key (borrowed; never logged) */
+    world_user *user;           /* EMU_PRINCIPAL_USER */
+    world_role *role;           /* EMU_PRINCIPAL_SESSION */
+    const char *session_name;   /* EMU_PRINCIPAL_SESSION */
+    const char *source_arn;     /* EMU_PRINCIPAL_SESSION: who assumed the role */
+    const char *session_policy; /* EMU_PRINCIPAL_SESSION: session policy text or NULL */
+    int64_t expires_ms;         /* EMU_PRINCIPAL_SESSION */
+    const char *service;        /* EMU_PRINCIPAL_SERVICE: "odps.aliyuncs.com" */
+    bool tls;                   /* acs:SecureTransport */
+    const char *source_ip;      /* acs:SourceIp */
+} emu_principal;
+
+typedef struct emu_call emu_call;
+typedef struct emu_service emu_service;
+
+enum {
+    EMU_ACT_READ = 1u << 0,
+    EMU_ACT_WRITE = 1u << 1,
+    EMU_ACT_NO_AUTHZ = 1u << 2, /* authenticated but no policy check (GetCallerIdentity) */
+};
+
+typedef struct emu_action {
+    const char *name; /* API name: "CreateUser", "GetRange" */
+    emu_rc (*handler)(emu_call *call);
+    const char *policy_action; /* "ram:CreateUser" */
+    unsigned flags;
+} emu_action;
+
+struct emu_service {
+    const char *name; /* "ram", "sts", "ots", "odps", "admin" */
+    /* Parses the request far enough to name the action (sets call->action_name)
+     * and keeps what later phases need in call->svc_data. */
+    emu_rc (*decode)(emu_call *call);
+    const emu_action *actions;
+    size_t n_actions;
+    /* Verifies the caller and fills call->principal. NULL = no authentication
+     * (admin API). */
+    emu_rc (*authenticate)(emu_call *call);
+    /* Builds the request context and asks the policy engine. NULL = allow. */
+    emu_rc (*authorize)(emu_call *call);
+    /* Answer for an unknown action: fills call->err with the service's own
+     * error naming it. */
+    emu_rc (*unknown_action)(emu_call *call);
+    /* Renderers write call->resp in the service's wire format; they own
+     * call->result and free it. */
+    void (*render_ok)(emu_call *call);
+    void (*render_err)(emu_call *call);
+    void *data; /* service-global state */
+};
+
+struct emu_call {
+    const emu_http_req *req;
+    emu_http_resp *resp;
+    emu_arena *arena;
+    struct emu_server *server;
+    world_t *world;
+    const emu_service *svc;
+    const emu_action *action;
+    const char *action_name;
+    char request_id[37];
+    emu_principal principal;
+    emu_err err;
+    void *svc_data;          /* decoded request, owned by the service, in the arena */
+    void *result;            /* what the handler produced, for render_ok */
+    const char *decision;    /* "allow", "deny", "audit-deny" or NULL (not evaluated) */
+    const char *decision_id; /* id of the decision record, if any */
+    const char *reason;      /* one-line reason of a denial */
+};
+
+typedef enum emu_authz_mode { EMU_AUTHZ_ENFORCE, EMU_AUTHZ_AUDIT, EMU_AUTHZ_OFF } emu_authz_mode;
+
+#define EMU_MAX_SERVICES 8
+
+typedef struct emu_checkpoint {
+    char name[65];
+    world_t *world;
+    int64_t clock_offset_ms;
+    int64_t created_ms;
+} emu_checkpoint;
+
+/* The server context: world, configuration, services. One per process. */
+typedef struct emu_server {
+    world_t *world;
+    world_t *pristine; /* the loaded world, for POST /_emu/reset */
+    const char *world_path;
+    const char *version;
+    const char *region;
+    emu_authz_mode authz;
+    uint64_t start_mono_ms;
+    emu_net *net;
+    const char *tls_ca_file; /* for /_emu/health and the ready line */
+    emu_checkpoint checkpoints[EMU_MAX_CHECKPOINTS];
+    size_t n_checkpoints;
+    const emu_service *rpc[EMU_MAX_SERVICES]; /* RPC products by version */
+    const char *rpc_versions[EMU_MAX_SERVICES];
+    size_t n_rpc;
+    const emu_service *ots;
+    const emu_service *odps;
+    const emu_service *admin;
+    uint64_t requests;
+} emu_server;
+
+/* The net handler: runs the pipeline for one exchange. ud is the emu_server. */
+void emu_dispatch(void *ud, emu_exchange *x);
+
+/* Registration, at start-up. `version` is the RPC Version ("2015-04-01") and
+ * host_label the first Host label ("sts") that select an RPC product. */
+void emu_dispatch_add_rpc(emu_server *s, const emu_service *svc, const char *version);
+
+/* Finds an action by exact name in a service's table, or NULL. */
+const emu_action *emu_dispatch_find_action(const emu_service *svc, const char *name);
+
+/* Replaces the live world (reset, restore). Frees the old one. */
+void emu_server_set_world(emu_server *s, world_t *w);
+
+/* Helpers for renderers. */
+const char *emu_principal_kind_name(emu_principal_kind k);
+
+#endif

@@ -1,0 +1,69 @@
+/* The network front: one libuv TCP listener, HTTP/1.1 through llhttp,
+ * keep-alive and pipelining, caps and timeouts from limits.h, graceful
+ * shutdown. It knows nothing about clouds: it hands each complete request
+ * to a handler and writes back the response the handler filled. */
+#ifndef EMU_NET_H
+#define EMU_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "emu/err.h"
+#include "emu/http.h"
+
+typedef struct emu_net emu_net;
+
+/* One request/response pair. The handler fills `resp` and calls
+ * emu_net_respond(x) exactly once, now or later from another loop callback
+ * (for added latency, say). Until then the connection reads no further
+ * request, so responses go out in request order (pipelining). */
+typedef struct emu_exchange {
+    emu_http_req req;
+    emu_http_resp resp;
+    uint64_t start_us; /* monotonic time the request was complete */
+    void *conn;        /* net-private */
+} emu_exchange;
+
+typedef void (*emu_net_handler)(void *ud, emu_exchange *x);
+
+/* Called once per connection for a TLS handshake (first byte 0x16). When
+ * NULL, such connections get a plain 400 and are closed. Returns an opaque
+ * per-connection TLS state or NULL to refuse. */
+typedef struct emu_tls_ops emu_tls_ops;
+
+typedef struct emu_net_config {
+    const char *bind; /* "127.0.0.1", "::1", "0.0.0.0" */
+    int port;         /* 0 = any free port */
+    emu_net_handler handler;
+    void *ud;
+    const emu_tls_ops *tls; /* may be NULL */
+    void *tls_ud;
+} emu_net_config;
+
+/* Binds and listens. On failure returns NULL with err filled ("bind
+ * 127.0.0.1:8780: address already in use"). */
+emu_net *emu_net_start(uv_loop_t *loop, const emu_net_config *cfg, emu_err *err);
+int emu_net_port(const emu_net *n);
+void emu_net_respond(emu_exchange *x);
+
+/* Stops accepting, lets in-flight requests finish (up to
+ * EMU_SHUTDOWN_GRACE_MS), closes idle connections, then calls done. */
+void emu_net_shutdown(emu_net *n, void (*done)(void *ud), void *ud);
+void emu_net_free(emu_net *n);
+
+typedef struct emu_net_stats {
+    uint64_t connections_open;
+    uint64_t connections_total;
+    uint64_t requests_total;
+    uint64_t bad_requests;
+} emu_net_stats;
+void emu_net_get_stats(const emu_net *n, emu_net_stats *out);
+
+/* Feeds raw bytes through the request parser outside any socket, calling
+ * the handler for each complete request and appending the serialized
+ * responses to `out` (capped). Used by the HTTP fuzz harness and unit tests;
+ * the handler must respond synchronously. Returns the number of requests. */
+int emu_net_feed(const uint8_t *data, size_t len, emu_net_handler handler, void *ud, emu_buf *out);
+
+#endif

@@ -1,0 +1,33 @@
+/* Section hooks: how a service keeps its own state inside an account of the
+ * world without `world` depending on the service [redis module type methods
+ * rdb_load/rdb_save]. The world calls the hooks for each account whose JSON
+ * object has the section's key (for example "Tablestore" or "MaxCompute"). */
+#ifndef EMU_WORLD_SECTION_H
+#define EMU_WORLD_SECTION_H
+
+#include <cjson/cJSON.h>
+
+#include "emu/err.h"
+
+typedef struct world_section {
+    const char *name; /* JSON key inside an account: "Tablestore" */
+
+    /* Builds the state of one account's section from `j`. `jpath` is the JSON
+     * location of j ("$.Accounts[0].Tablestore") for error messages, which
+     * must read "<jpath>.Instances[0].Tables[1].TableName: what is wrong".
+     * `base_dir` is the directory of the world file (relative RowsFile paths).
+     * j may be NULL when the account has no such key (empty state). On error
+     * nothing may be left allocated. */
+    emu_rc (*load)(const char *account_id, const cJSON *j, const char *jpath, const char *base_dir,
+                   void **state, emu_err *err);
+    /* Exports the state in the world-file shape; loading the result gives the
+     * same state. Returns NULL for "nothing to export". Caller owns it. */
+    cJSON *(*save)(const void *state);
+    /* Deep copy for checkpoints. */
+    void *(*clone)(const void *state);
+    void (*free)(void *state);
+    /* A few numbers for GET /_emu/health (may be NULL): adds fields to obj. */
+    void (*stats)(const void *state, cJSON *obj);
+} world_section;
+
+#endif
