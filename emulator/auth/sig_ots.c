@@ -135,7 +135,7 @@ emu_rc sig_ots_verify(emu_arena *arena, emu_str operation, const emu_http_header
                       size_t n_headers, emu_str secret, sig_ots_result *out, emu_err *err)
 {
     sig_ots_result r = {0};
-    emu_str given, date = EMU_STR_NULL, region = EMU_STR_NULL;
+    emu_str given = EMU_STR_NULL, date = EMU_STR_NULL, region = EMU_STR_NULL;
     emu_rc rc;
     bool v4 = sig__header(headers, n_headers, "x-ots-signaturev4") != NULL;
 
