@@ -1,0 +1,354 @@
+/* RAM policy language: compile, evaluate, explain.
+ *
+ * A pure library (STYLE.md §2): it never reads the world, does no I/O and
+ * keeps no global mutable state apart from the lazily compiled built-in
+ * System policies. The authorize phase builds a request context, hands it a
+ * list of compiled documents and gets back a decision plus, optionally, a
+ * trace that says which document, statement and condition decided.
+ *
+ * Spec: shared/spec/ram-policy.md (grammar §2, matching §3, conditions §4,
+ * evaluation §5, decision table §6). Items the spec marks [inferred] or
+ * [unknown] are called out where the choice is made (mostly policy_parse.c
+ * and policy_match.c).
+ *
+ * Memory: policy_compile allocates; evaluation (policy_eval,
+ * policy_authorize, policy_assume_role) never touches the heap and records
+ * into a caller-provided fixed-size policy_trace. Only the renderers
+ * (policy_trace_to_json) allocate, off the hot path. */
+#ifndef EMU_POLICY_H
+#define EMU_POLICY_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emu/err.h"
+
+/* ---------------------------------------------------------------------------------------------
+ * Documents
+ * ------------------------------------------------------------------------------------------- */
+
+typedef enum policy_kind {
+    POLICY_KIND_PERMISSION, /* identity policy (System or Custom); Resource required */
+    POLICY_KIND_SESSION,    /* AssumeRole `Policy`; same grammar, 2048-character cap */
+    POLICY_KIND_TRUST,      /* role trust policy; Principal required, no Resource */
+} policy_kind;
+
+/* A compiled, immutable document. Opaque; the layout is in policy_int.h. */
+typedef struct policy_doc policy_doc_t;
+
+/* Compiles the JSON text text[0..len) as a document of `kind`.
+ *
+ * Strict validation per ram-policy.md §2-§4: Version "1"; Statement an array
+ * (or one object); Effect Allow|Deny; exactly one of Action/NotAction;
+ * permission/session documents exactly one of Resource/NotResource and no
+ * Principal; trust documents a Principal (RAM/Service/Federated) and no
+ * Resource; Condition with the documented operators and well-formed keys and
+ * values. Unknown or duplicate elements are rejected.
+ *
+ * Returns EMU_OK and stores a new document in *out (the caller owns it and
+ * frees it with policy_doc_free). On failure *out is NULL and:
+ *   EMU_E_LIMIT    text longer than EMU_MAX_POLICY_BYTES (permission, trust)
+ *                  or EMU_MAX_SESSION_POLICY_BYTES (session) characters;
+ *   EMU_E_INVALID  malformed JSON or grammar; err->msg names the JSON
+ *                  location, e.g. `$.Statement[1].Condition.StringEqualz:
+ *                  unknown operator "StringEqualz"`.
+ * err->code is left NULL: the service maps E_INVALID to
+ * MalformedPolicyDocument / InvalidParameter.PolicyGrammar and E_LIMIT to
+ * InvalidParameter.PolicySize (or LimitExceeded.Policy). The text is copied;
+ * the caller may free it afterwards. */
+emu_rc policy_compile(const char *text, size_t len, policy_kind kind, policy_doc_t **out,
+                      emu_err *err);
+
+/* As policy_compile, from an already parsed cJSON tree (for world files that
+ * embed documents as objects). `json` is only read; the kept text is its
+ * compact rendering, and the size cap applies to that rendering. */
+emu_rc policy_compile_json(const cJSON *json, policy_kind kind, policy_doc_t **out, emu_err *err);
+
+/* Frees a document from policy_compile*. NULL is ignored. Never call it on a
+ * built-in System policy (policy_system_*), which the library owns. */
+void policy_doc_free(policy_doc_t *doc);
+
+/* Sets the label shown in traces and reasons: policy name ("ReadTrack"),
+ * type ("Custom", "System", "Session", "Trust") and version ("v2"). Any may
+ * be NULL (= unchanged). The strings are copied (truncated to 127/31/31
+ * bytes). Labels of System policies are fixed. */
+void policy_doc_set_label(policy_doc_t *doc, const char *name, const char *type,
+                          const char *version);
+
+/* Accessors. Returned strings live as long as the document; labels never
+ * return NULL (empty string when unset). */
+policy_kind policy_doc_kind(const policy_doc_t *doc);
+const char *policy_doc_text(const policy_doc_t *doc, size_t *len); /* original text, NUL-ended */
+const char *policy_doc_name(const policy_doc_t *doc);
+const char *policy_doc_type(const policy_doc_t *doc);
+const char *policy_doc_version(const policy_doc_t *doc);
+size_t policy_doc_statement_count(const policy_doc_t *doc);
+/* Sid of statement i, or NULL when it has none or i is out of range. */
+const char *policy_doc_statement_sid(const policy_doc_t *doc, size_t i);
+/* Writes the JSON pointer of statement i ("/Statement/0", or "/Statement" when
+ * the document used the single-object form) into out[cap]; returns out. */
+char *policy_doc_statement_pointer(const policy_doc_t *doc, size_t i, char *out, size_t cap);
+
+/* ---------------------------------------------------------------------------------------------
+ * Request context
+ * ------------------------------------------------------------------------------------------- */
+
+/* Kind of a principal as written in a trust policy (§3.4) and as presented by
+ * a caller for trust evaluation. */
+typedef enum policy_principal_type {
+    POLICY_PRINCIPAL_NONE = 0,
+    /* acs:ram::<uid>:root | user/<n> | role/<n> | assumed-role/<r>/<s>, or "<uid>" */
+    POLICY_PRINCIPAL_RAM,
+    /* "<uid>@odps.aliyuncs.com", or "odps.aliyuncs.com" (for the role's account) */
+    POLICY_PRINCIPAL_SERVICE,
+    /* acs:ram::<uid>:saml-provider/<n> | oidc-provider/<n> */
+    POLICY_PRINCIPAL_FEDERATED,
+} policy_principal_type;
+
+/* The caller as presented to a trust policy. `value` is borrowed. Presented
+ * RAM values: "acs:ram::56789:user/alice", "acs:ram::56789:assumed-role/etl/s1"
+ * (or "...:role/etl"), "acs:ram::56789:root" / "56789" (root: never matches,
+ * root cannot assume roles). A presented service without "<uid>@" acts for the
+ * role's own account [inferred]. */
+typedef struct policy_principal {
+    policy_principal_type type;
+    const char *value;
+} policy_principal;
+
+/* One condition key of the request with one or more values (all borrowed).
+ * Key names are matched case-insensitively (§4.1 [inferred]). */
+typedef struct policy_ckey {
+    const char *key;           /* "acs:SourceIp", "sts:ExternalId", "acs:SecureTransport", ... */
+    const char *const *values; /* n_values strings: "10.1.2.3", "true", "2026-01-01T00:00:00Z" */
+    size_t n_values;
+} policy_ckey;
+
+/* Single-valued key, for initialisers: POLICY_CKEY1("acs:SourceIp", ip). The
+ * value array is a compound literal: it lives until the end of the enclosing
+ * block, so do not assign it inside an unbraced `if` body and use it after. */
+#define POLICY_CKEY1(k, v) ((policy_ckey){(k), (const char *const[]){(v)}, 1})
+
+/* Everything evaluation looks at; filled by the caller, all pointers borrowed
+ * for the duration of the call (and of any trace that refers to them). */
+typedef struct policy_ctx {
+    const char *action;   /* "ots:GetRange" (matched case-insensitively) */
+    const char *resource; /* canonical ARN: "acs:ots:cn-hangzhou:12345:instance/cap1/table/t";
+                             role ARNs "acs:ram::12345:role/<lower(name)>" */
+    /* Account that owns the resource, used by trust policies for bare service
+     * principals ("odps.aliyuncs.com" = service acting for this account).
+     * NULL = taken from the resource ARN's account field. */
+    const char *resource_account;
+    policy_principal principal; /* trust evaluation only; type NONE otherwise */
+    const policy_ckey *keys;
+    size_t n_keys;
+} policy_ctx;
+
+/* ---------------------------------------------------------------------------------------------
+ * Decisions and traces
+ * ------------------------------------------------------------------------------------------- */
+
+typedef enum policy_decision {
+    POLICY_IMPLICIT_DENY = 0,
+    POLICY_ALLOW,
+    POLICY_EXPLICIT_DENY,
+} policy_decision;
+
+/* The layer that decided (§5). */
+typedef enum policy_layer {
+    POLICY_LAYER_NONE = 0,
+    POLICY_LAYER_IDENTITY,      /* policies attached to the user, its groups, or the role */
+    POLICY_LAYER_SESSION,       /* session policy of a role session */
+    POLICY_LAYER_TRUST,         /* trust policy of the role being assumed */
+    POLICY_LAYER_CROSS_ACCOUNT, /* identity policies never reach another account's resources */
+    POLICY_LAYER_ROOT_RULE,     /* root: all on own account, nothing else, no AssumeRole */
+} policy_layer;
+
+typedef enum policy_caller {
+    POLICY_CALLER_ROOT,         /* the account's own AccessKey */
+    POLICY_CALLER_USER,         /* RAM user */
+    POLICY_CALLER_ROLE_SESSION, /* STS token of an assumed role */
+    POLICY_CALLER_SERVICE,      /* cloud service acting for an account */
+} policy_caller;
+
+/* What decided. doc/stmt name the deciding statement for ALLOW and
+ * EXPLICIT_DENY from a document; doc is NULL and stmt -1 for implicit denies
+ * and for rule layers (ROOT_RULE, CROSS_ACCOUNT). doc is borrowed from the
+ * caller's document list. */
+typedef struct policy_result {
+    policy_decision decision;
+    policy_layer layer;
+    const policy_doc_t *doc;
+    int stmt;
+} policy_result;
+
+typedef enum policy_tri {
+    POLICY_TRI_NA = 0, /* not evaluated / not applicable */
+    POLICY_TRI_NO,
+    POLICY_TRI_YES,
+} policy_tri;
+
+#define POLICY_TRACE_MAX_EVALS 4
+#define POLICY_TRACE_MAX_DOCS 32
+#define POLICY_TRACE_MAX_STMTS 128
+#define POLICY_TRACE_MAX_CONDS 128
+
+/* One condition (operator, key) of a statement as evaluated. */
+typedef struct policy_trace_cond {
+    const char *op;              /* "IpAddress" */
+    const char *key;             /* as written in the policy */
+    const char *const *expected; /* policy values as text */
+    size_t n_expected;
+    const char *const *actual; /* request values; NULL = key missing */
+    size_t n_actual;
+    bool bad_value; /* a request value did not parse for the operator's type */
+    bool result;
+} policy_trace_cond;
+
+/* One statement as evaluated. */
+typedef struct policy_trace_stmt {
+    uint16_t doc;   /* index into policy_trace.docs */
+    uint16_t index; /* statement index inside the document */
+    const char *sid;
+    bool deny;            /* Effect */
+    policy_tri action;    /* Action/NotAction matched */
+    policy_tri resource;  /* Resource/NotResource matched (NA for trust) */
+    policy_tri principal; /* Principal matched (NA unless trust) */
+    policy_tri condition; /* whole Condition block (NA when none) */
+    bool applies;
+    uint16_t first_cond; /* conds[first_cond .. first_cond + n_conds) */
+    uint16_t n_conds;
+} policy_trace_stmt;
+
+/* One document as considered. */
+typedef struct policy_trace_doc {
+    const policy_doc_t *doc;
+    uint16_t eval; /* index into policy_trace.evals */
+    policy_decision decision;
+    uint16_t first_stmt;
+    uint16_t n_stmts;
+} policy_trace_doc;
+
+/* One call of policy_eval (a layer). */
+typedef struct policy_trace_eval {
+    policy_layer layer;
+    const char *action;
+    const char *resource;
+    policy_principal principal;
+    policy_decision decision;
+    const policy_doc_t *decider_doc; /* deciding statement (allow / explicit deny) */
+    int decider_stmt;
+    const policy_doc_t
+        *closest_doc; /* implicit deny: the Allow statement with most parts matched */
+    int closest_stmt;
+    int closest_trace; /* index into stmts of the closest statement, -1 if not recorded */
+    uint16_t first_doc;
+    uint16_t n_docs;
+} policy_trace_eval;
+
+/* Fixed-capacity trace filled by evaluation, never allocated. About 20 KB;
+ * fine on the stack. Strings and pointers in it are borrowed from the
+ * documents and the policy_ctx, so render or copy it before either is freed.
+ * When a capacity is exceeded `truncated` is set and later entries are
+ * dropped; the decision is unaffected. */
+typedef struct policy_trace {
+    policy_decision decision; /* final, as returned */
+    policy_layer layer;
+    const char *rule; /* static text for rule layers, else NULL */
+    policy_caller caller;
+    const char *caller_account;
+    const char *resource_account;
+    bool has_caller; /* caller fields set (policy_authorize / policy_assume_role) */
+    bool truncated;
+    size_t n_evals, n_docs, n_stmts, n_conds;
+    policy_trace_eval evals[POLICY_TRACE_MAX_EVALS];
+    policy_trace_doc docs[POLICY_TRACE_MAX_DOCS];
+    policy_trace_stmt stmts[POLICY_TRACE_MAX_STMTS];
+    policy_trace_cond conds[POLICY_TRACE_MAX_CONDS];
+} policy_trace;
+
+/* Empties a trace before use. */
+void policy_trace_init(policy_trace *t);
+
+/* Basic evaluation (§5.1) of docs[0..n_docs) against ctx: any applying Deny
+ * statement → EXPLICIT_DENY, else any applying Allow → ALLOW, else
+ * IMPLICIT_DENY. A statement applies when its Action/NotAction matches, its
+ * Resource/NotResource matches (trust documents: its Principal matches
+ * ctx->principal instead) and its Condition block holds. `layer` is copied
+ * into the result and the trace. trace may be NULL; when given, one eval entry
+ * is appended (call policy_trace_init first) and trace->decision/layer are set
+ * to this result. No heap allocation. NULL entries in docs are skipped. */
+policy_result policy_eval(const policy_doc_t *const *docs, size_t n_docs, const policy_ctx *ctx,
+                          policy_layer layer, policy_trace *trace);
+
+/* Input of the layered helpers. All pointers borrowed. */
+typedef struct policy_authz {
+    policy_caller caller;
+    const char *caller_account;   /* "56789" */
+    const char *resource_account; /* owner of the resource ("12345"); for AssumeRole the role's */
+    const policy_doc_t *const *identity; /* user + groups policies, or the role's policies */
+    size_t n_identity;
+    const policy_doc_t *session; /* session policy of a role session, or NULL */
+    const policy_doc_t *trust;   /* policy_assume_role only: the role's trust policy */
+    const policy_ctx *ctx;
+} policy_authz;
+
+/* Final decision for an ordinary request (§5.2, §5.3):
+ *  - root: ALLOW on its own account (ROOT_RULE), IMPLICIT_DENY elsewhere
+ *    (CROSS_ACCOUNT);
+ *  - user / role session on another account's resource: IMPLICIT_DENY
+ *    (CROSS_ACCOUNT) without evaluating documents;
+ *  - otherwise the session policy (if any) and the identity policies are both
+ *    evaluated; an explicit deny in either wins (layer where it was found,
+ *    session first); then a session policy that does not allow → SESSION;
+ *    then identity ALLOW / IMPLICIT_DENY → IDENTITY;
+ *  - service callers hold no identity policies: IMPLICIT_DENY (IDENTITY).
+ * in->trust is ignored. trace may be NULL (else policy_trace_init it first). */
+policy_result policy_authorize(const policy_authz *in, policy_trace *trace);
+
+/* AssumeRole (§5.4): root callers are refused (ROOT_RULE, EXPLICIT_DENY,
+ * trace->rule "Roles may not be assumed by root accounts."); users and role
+ * sessions need their session policy (if any) and identity policies to allow
+ * ctx->action on ctx->resource (the role ARN; cross-account allowed here), and
+ * the trust policy to allow ctx->principal; service callers only need the
+ * trust policy. Any explicit deny wins (session, identity, trust order); a
+ * missing allow is reported at the first layer that lacked one; ALLOW is
+ * reported with layer TRUST and the trust statement. in->trust NULL → deny
+ * (TRUST). */
+policy_result policy_assume_role(const policy_authz *in, policy_trace *trace);
+
+/* Writes a one-line human reason for the trace's final decision into
+ * out[cap] (always NUL-terminated when cap > 0), e.g. "trust policy of
+ * acs:ram::12345:role/x allows service 12345@odps.aliyuncs.com; caller is
+ * 56789@odps.aliyuncs.com". Returns the length the full line needs
+ * (snprintf-style). No allocation. */
+size_t policy_trace_reason(const policy_trace *t, char *out, size_t cap);
+
+/* Renders the trace as a new cJSON object (caller owns it, cJSON_Delete).
+ * Copies every string, so the result outlives docs and ctx. */
+cJSON *policy_trace_to_json(const policy_trace *t);
+
+/* Static names: "Allow"/"ImplicitDeny"/"ExplicitDeny", "identity"/"session"/
+ * "trust"/"cross-account"/"root", "root"/"user"/"role-session"/"service". */
+const char *policy_decision_name(policy_decision d);
+const char *policy_layer_name(policy_layer l);
+const char *policy_caller_name(policy_caller c);
+
+/* ---------------------------------------------------------------------------------------------
+ * Built-in System policies (rpc-api.md §9, ram-policy.md §7)
+ * ------------------------------------------------------------------------------------------- */
+
+/* Number of built-in System policies, and the i-th (i < count) in a stable
+ * order for ListPolicies. Documents are compiled on first use and owned by
+ * the library for the life of the process (never policy_doc_free them);
+ * labels are (name, "System", "v1"). */
+size_t policy_system_count(void);
+const policy_doc_t *policy_system_at(size_t i);
+/* Description text of the i-th System policy (static string). */
+const char *policy_system_description(size_t i);
+/* Finds a System policy by name (case-insensitive, as RAM names are);
+ * NULL when there is none. */
+const policy_doc_t *policy_system_find(const char *name);
+
+#endif

@@ -1,0 +1,8 @@
+emu_unit_test(test_policy SOURCES
+  tests/unit/policy/test_policy_main.c tests/unit/policy/test_policy_parse.c
+  tests/unit/policy/test_policy_match.c tests/unit/policy/test_policy_cases.c
+  tests/unit/policy/test_policy_noalloc.c
+  LIBS emu_policy)
+# The matcher tests call module-private helpers (policy_int.h), as STYLE.md §9
+# suggests instead of #including the .c file.
+target_include_directories(test_policy PRIVATE emulator/policy)
