@@ -13,6 +13,7 @@
 #include "emu/json.h"
 #include "emu/net.h"
 #include "emu/odps.h"
+#include "emu/ots_store.h"
 #include "emu/ram.h"
 #include "emu/sts.h"
 #include "emu/world.h"
@@ -58,6 +59,7 @@ static int write_ready_file(const char *path, const char *line)
 
 static void register_everything(void)
 {
+    world_register_section(&ots_world_section);
     world_register_section(&odps_world_section);
     emu_dispatch_add_rpc(&server, &emu_sts_service, EMU_STS_VERSION);
     emu_dispatch_add_rpc(&server, &emu_ram_service, EMU_RAM_VERSION);

@@ -12,6 +12,7 @@
 #include "emu/log.h"
 #include "emu/net.h"
 #include "emu/odps.h"
+#include "emu/ots_store.h"
 #include "emu/ram.h"
 #include "emu/sts.h"
 
@@ -28,6 +29,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     emu_log_set_level(EMU_LOG_OFF);
     emu_json_init();
     emu_rand_seed(1);
+    world_register_section(&ots_world_section);
     world_register_section(&odps_world_section);
     emu_dispatch_add_rpc(&server, &emu_sts_service, EMU_STS_VERSION);
     emu_dispatch_add_rpc(&server, &emu_ram_service, EMU_RAM_VERSION);

@@ -6,6 +6,7 @@
 #include "emu/json.h"
 #include "emu/log.h"
 #include "emu/odps.h"
+#include "emu/ots_store.h"
 #include "emu/world.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -17,6 +18,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     emu_log_set_level(EMU_LOG_OFF);
     emu_json_init();
+    world_register_section(&ots_world_section);
     world_register_section(&odps_world_section);
     return 0;
 }

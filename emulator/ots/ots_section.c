@@ -1,0 +1,413 @@
+/* The "Tablestore" world section (emu/world_section.h): loads an account's
+ * instances, tables and rows from the world file, saves them back in the
+ * same shape, clones them for checkpoints.
+ *
+ * Load is strict, like the rest of the world file: unknown fields, wrong JSON
+ * types, duplicate instance or table names, bad types, and any bad row are
+ * errors whose message starts with the JSON path of the offending value, e.g.
+ *   $.Accounts[0].Tablestore.Instances[0].Tables[0].PrimaryKey[1].Type:
+ *   "DOUBLE" is not a primary key type (INTEGER, STRING, BINARY)
+ * and leave nothing allocated.
+ *
+ * Table fields: TableName, PrimaryKey [{Name, Type, AutoIncrement}],
+ * DefinedColumns [{Name, Type}], TimeToLive (-1 or seconds, default -1),
+ * MaxVersions (default 1), and two emulator extras that UpdateTable can
+ * change and save must keep: DeviationCellVersionInSec (default 86400) and
+ * AllowUpdate (default true). Rows come from RowsFile (CSV, path relative to
+ * the world file) or inline Rows (see ots_rows_load_json), not both.
+ *
+ * Save writes RowsFile as an absolute path when the table is unchanged since
+ * it was loaded from that file (so the saved world reloads from anywhere and
+ * a 1M-row table is not inlined), else inline Rows. */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/clock.h"
+#include "emu/limits.h"
+#include "ots_int.h"
+
+#define PATH_BUF 512
+
+typedef struct field_spec {
+    const char *name;
+    int type; /* cJSON_String, cJSON_Number, cJSON_Array, cJSON_Object, cJSON_True (bool) */
+    bool required;
+} field_spec;
+
+static const char *json_type_name(int t)
+{
+    switch (t) {
+    case cJSON_String:
+        return "a string";
+    case cJSON_Number:
+        return "a number";
+    case cJSON_Array:
+        return "an array";
+    case cJSON_Object:
+        return "an object";
+    default:
+        return "a boolean";
+    }
+}
+
+static bool has_type(const cJSON *j, int t)
+{
+    if (t == cJSON_True)
+        return cJSON_IsBool(j);
+    return (j->type & 0xFF) == t;
+}
+
+/* Checks that o is an object whose fields are all in spec, with the right
+ * JSON types, required ones present; out[i] receives field spec[i] or NULL. */
+static emu_rc check_object(const cJSON *o, const char *path, const field_spec *spec, size_t n,
+                           const cJSON **out, emu_err *err)
+{
+    if (!cJSON_IsObject(o))
+        return emu_err_set(err, EMU_E_INVALID, NULL, "%s: expected an object", path);
+    for (size_t i = 0; i < n; i++)
+        out[i] = NULL;
+    for (const cJSON *k = o->child; k; k = k->next) {
+        size_t i;
+        for (i = 0; i < n; i++)
+            if (!strcmp(k->string, spec[i].name))
+                break;
+        if (i == n)
+            return emu_err_set(err, EMU_E_INVALID, NULL, "%s.%s: unknown field", path, k->string);
+        if (out[i])
+            return emu_err_set(err, EMU_E_INVALID, NULL, "%s.%s: duplicate field", path, k->string);
+        if (!has_type(k, spec[i].type))
+            return emu_err_set(err, EMU_E_INVALID, NULL, "%s.%s: expected %s", path, k->string,
+                               json_type_name(spec[i].type));
+        out[i] = k;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (spec[i].required && !out[i])
+            return emu_err_set(err, EMU_E_INVALID, NULL, "%s.%s: missing", path, spec[i].name);
+    return EMU_OK;
+}
+
+static emu_rc get_int(const cJSON *j, const char *path, const char *field, int64_t lo, int64_t hi,
+                      int64_t *out, emu_err *err)
+{
+    double d = j->valuedouble;
+    if (d != floor(d) || d < (double)lo || d > (double)hi)
+        return emu_err_set(err, EMU_E_INVALID, NULL, "%s.%s: %g is not an integer in [%lld, %lld]",
+                           path, field, d, (long long)lo, (long long)hi);
+    *out = (int64_t)d;
+    return EMU_OK;
+}
+
+/* Directory + relative path, or the path itself when absolute. */
+static char *resolve(const char *base_dir, const char *rel)
+{
+    if (rel[0] == '/' || !base_dir || !base_dir[0])
+        return emu_xstrdup(rel);
+    size_t n = strlen(base_dir) + strlen(rel) + 2;
+    char *p = emu_xmalloc(n);
+    snprintf(p, n, "%s/%s", base_dir, rel);
+    return p;
+}
+
+enum { T_NAME, T_PK, T_DEF, T_TTL, T_MAXV, T_DEV, T_ALLOW, T_FILE, T_ROWS, T_COUNT };
+
+static const field_spec table_spec[T_COUNT] = {
+    {"TableName", cJSON_String, true},      {"PrimaryKey", cJSON_Array, true},
+    {"DefinedColumns", cJSON_Array, false}, {"TimeToLive", cJSON_Number, false},
+    {"MaxVersions", cJSON_Number, false},   {"DeviationCellVersionInSec", cJSON_Number, false},
+    {"AllowUpdate", cJSON_True, false},     {"RowsFile", cJSON_String, false},
+    {"Rows", cJSON_Array, false},
+};
+
+static emu_rc load_table(ots_instance_t *in, const cJSON *tj, const char *path,
+                         const char *base_dir, emu_err *err)
+{
+    const cJSON *f[T_COUNT] = {NULL};
+    char p[PATH_BUF];
+    ots_pk_col pk[EMU_MAX_OTS_PK_COLUMNS];
+    ots_def_col def[EMU_MAX_OTS_DEFINED_COLUMNS];
+    ots_table_schema s = {0};
+    ots_table_t *t = NULL;
+    emu_rc rc;
+
+    if ((rc = check_object(tj, path, table_spec, T_COUNT, f, err)))
+        return rc;
+    s.name = f[T_NAME]->valuestring;
+    if (ots_store_table_find(in, s.name))
+        return emu_err_set(err, EMU_E_INVALID, NULL, "%s.TableName: duplicate table name \"%s\"",
+                           path, s.name);
+
+    int n_pk = cJSON_GetArraySize(f[T_PK]);
+    if (n_pk < 1 || n_pk > EMU_MAX_OTS_PK_COLUMNS)
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "%s.PrimaryKey: The number of primary key columns must be in range: "
+                           "[1, 4].",
+                           path);
+    int i = 0;
+    for (const cJSON *c = f[T_PK]->child; c; c = c->next, i++) {
+        static const field_spec spec[] = {{"Name", cJSON_String, true},
+                                          {"Type", cJSON_String, true},
+                                          {"AutoIncrement", cJSON_True, false}};
+        const cJSON *cf[3];
+        snprintf(p, sizeof p, "%s.PrimaryKey[%d]", path, i);
+        if ((rc = check_object(c, p, spec, 3, cf, err)))
+            return rc;
+        pk[i].name = cf[0]->valuestring;
+        if (!ots_pk_type_parse(cf[1]->valuestring, &pk[i].type))
+            return emu_err_set(
+                err, EMU_E_INVALID, NULL,
+                "%s.Type: \"%s\" is not a primary key type (INTEGER, STRING, BINARY)", p,
+                cf[1]->valuestring);
+        pk[i].auto_increment = cf[2] && cJSON_IsTrue(cf[2]);
+    }
+    s.pk = pk;
+    s.n_pk = (size_t)n_pk;
+
+    if (f[T_DEF]) {
+        int n_def = cJSON_GetArraySize(f[T_DEF]);
+        if (n_def > EMU_MAX_OTS_DEFINED_COLUMNS)
+            return emu_err_set(err, EMU_E_INVALID, NULL,
+                               "%s.DefinedColumns: The number of defined columns must be in range: "
+                               "[0, 32].",
+                               path);
+        i = 0;
+        for (const cJSON *c = f[T_DEF]->child; c; c = c->next, i++) {
+            static const field_spec spec[] = {{"Name", cJSON_String, true},
+                                              {"Type", cJSON_String, true}};
+            const cJSON *cf[2];
+            snprintf(p, sizeof p, "%s.DefinedColumns[%d]", path, i);
+            if ((rc = check_object(c, p, spec, 2, cf, err)))
+                return rc;
+            def[i].name = cf[0]->valuestring;
+            if (!ots_col_type_parse(cf[1]->valuestring, &def[i].type))
+                return emu_err_set(
+                    err, EMU_E_INVALID, NULL,
+                    "%s.Type: \"%s\" is not a column type (INTEGER, DOUBLE, BOOLEAN, "
+                    "STRING, BINARY)",
+                    p, cf[1]->valuestring);
+        }
+        s.defined = def;
+        s.n_defined = (size_t)n_def;
+    }
+
+    s.opts = ots_table_options_default();
+    int64_t v = 0;
+    if (f[T_TTL]) {
+        if ((rc = get_int(f[T_TTL], path, "TimeToLive", -1, INT32_MAX, &v, err)))
+            return rc;
+        if (v == 0)
+            return emu_err_set(err, EMU_E_INVALID, NULL,
+                               "%s.TimeToLive: TimeToLive cannot be 0 or less than -1.", path);
+        s.opts.ttl_s = (int32_t)v;
+    }
+    if (f[T_MAXV]) {
+        if ((rc = get_int(f[T_MAXV], path, "MaxVersions", 1, INT32_MAX, &v, err)))
+            return rc;
+        s.opts.max_versions = (int32_t)v;
+    }
+    if (f[T_DEV]) {
+        if ((rc = get_int(f[T_DEV], path, "DeviationCellVersionInSec", 1, INT32_MAX, &v, err)))
+            return rc;
+        s.opts.deviation_s = v;
+    }
+    if (f[T_ALLOW])
+        s.opts.allow_update = cJSON_IsTrue(f[T_ALLOW]);
+    if (f[T_FILE] && f[T_ROWS])
+        return emu_err_set(err, EMU_E_INVALID, NULL, "%s: give RowsFile or Rows, not both", path);
+
+    if ((rc = ots_store_table_create(in, &s, &t, err))) {
+        emu_err_prefix(err, "%s: ", path);
+        return rc;
+    }
+    /* From here on the table exists; on error the caller frees the store. */
+    int64_t now = emu_clock_now_ms();
+    if (f[T_FILE]) {
+        char *full = resolve(base_dir, f[T_FILE]->valuestring);
+        char *abs = realpath(full, NULL);
+        rc = ots_rows_load_csv_file(t, abs ? abs : full, f[T_FILE]->valuestring, now, err);
+        if (rc)
+            emu_err_prefix(err, "%s.RowsFile: ", path);
+        else
+            ots__table_set_loaded(t, abs ? abs : full, now);
+        free(abs);
+        free(full);
+        return rc;
+    }
+    if (f[T_ROWS]) {
+        if ((rc = ots_rows_load_json(t, f[T_ROWS], now, err))) {
+            emu_err_prefix(err, "%s.Rows", path);
+            return rc;
+        }
+    }
+    ots__table_set_loaded(t, NULL, now);
+    return EMU_OK;
+}
+
+static emu_rc load_instance(ots_store_t *s, const cJSON *ij, const char *path, const char *base_dir,
+                            emu_err *err)
+{
+    static const field_spec spec[] = {{"InstanceName", cJSON_String, true},
+                                      {"Network", cJSON_String, false},
+                                      {"Tables", cJSON_Array, false}};
+    const cJSON *f[3] = {NULL};
+    char p[PATH_BUF];
+    ots_network net = OTS_NET_ANY;
+    ots_instance_t *in;
+    emu_rc rc;
+
+    if ((rc = check_object(ij, path, spec, 3, f, err)))
+        return rc;
+    if (f[1] && !ots_network_parse(f[1]->valuestring, &net))
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "%s.Network: \"%s\" is not a network type (Any, Vpc, Internet)", path,
+                           f[1]->valuestring);
+    if (ots_store_instance_find(s, f[0]->valuestring))
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "%s.InstanceName: duplicate instance name \"%s\"", path,
+                           f[0]->valuestring);
+    if ((rc = ots_store_instance_create(s, f[0]->valuestring, net, &in, err))) {
+        emu_err_prefix(err, "%s.InstanceName: ", path);
+        return rc;
+    }
+    if (!f[2])
+        return EMU_OK;
+    int i = 0;
+    for (const cJSON *t = f[2]->child; t; t = t->next, i++) {
+        snprintf(p, sizeof p, "%s.Tables[%d]", path, i);
+        if ((rc = load_table(in, t, p, base_dir, err)))
+            return rc;
+    }
+    return EMU_OK;
+}
+
+static emu_rc section_load(const char *account_id, const cJSON *j, const char *jpath,
+                           const char *base_dir, void **state, emu_err *err)
+{
+    static const field_spec spec[] = {{"Instances", cJSON_Array, false}};
+    const cJSON *f[1] = {NULL};
+    char p[PATH_BUF];
+    ots_store_t *s = ots_store_new(account_id);
+    emu_rc rc = EMU_OK;
+
+    *state = NULL;
+    if (j) {
+        if ((rc = check_object(j, jpath, spec, 1, f, err)))
+            goto out;
+        int i = 0;
+        for (const cJSON *in = f[0] ? f[0]->child : NULL; in; in = in->next, i++) {
+            snprintf(p, sizeof p, "%s.Instances[%d]", jpath, i);
+            if ((rc = load_instance(s, in, p, base_dir, err)))
+                goto out;
+        }
+    }
+out:
+    if (rc)
+        ots_store_free(s);
+    else
+        *state = s;
+    return rc;
+}
+
+static cJSON *table_to_json(const ots_table_t *t)
+{
+    const ots_table_schema *s = ots_table_schema_of(t);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "TableName", s->name);
+    cJSON *pk = cJSON_AddArrayToObject(o, "PrimaryKey");
+    for (size_t i = 0; i < s->n_pk; i++) {
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "Name", s->pk[i].name);
+        cJSON_AddStringToObject(c, "Type", ots_pk_type_name(s->pk[i].type));
+        if (s->pk[i].auto_increment)
+            cJSON_AddBoolToObject(c, "AutoIncrement", true);
+        cJSON_AddItemToArray(pk, c);
+    }
+    if (s->n_defined) {
+        cJSON *d = cJSON_AddArrayToObject(o, "DefinedColumns");
+        for (size_t i = 0; i < s->n_defined; i++) {
+            cJSON *c = cJSON_CreateObject();
+            cJSON_AddStringToObject(c, "Name", s->defined[i].name);
+            cJSON_AddStringToObject(c, "Type", ots_col_type_name(s->defined[i].type));
+            cJSON_AddItemToArray(d, c);
+        }
+    }
+    ots_table_options def = ots_table_options_default();
+    cJSON_AddNumberToObject(o, "TimeToLive", s->opts.ttl_s);
+    cJSON_AddNumberToObject(o, "MaxVersions", s->opts.max_versions);
+    if (s->opts.deviation_s != def.deviation_s)
+        cJSON_AddNumberToObject(o, "DeviationCellVersionInSec", (double)s->opts.deviation_s);
+    if (s->opts.allow_update != def.allow_update)
+        cJSON_AddBoolToObject(o, "AllowUpdate", s->opts.allow_update);
+    const char *file = ots__table_rows_file(t);
+    if (file && !ots_table_dirty(t))
+        cJSON_AddStringToObject(o, "RowsFile", file);
+    else if (ots_table_row_count(t))
+        cJSON_AddItemToObject(o, "Rows", ots_rows_to_json(t));
+    return o;
+}
+
+static cJSON *section_save(const void *state)
+{
+    const ots_store_t *s = state;
+    if (!s || !ots_store_instance_count(s))
+        return NULL;
+    cJSON *o = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(o, "Instances");
+    for (size_t i = 0; i < ots_store_instance_count(s); i++) {
+        const ots_instance_t *in = ots_store_instance_at(s, i);
+        cJSON *ij = cJSON_CreateObject();
+        cJSON_AddStringToObject(ij, "InstanceName", ots_instance_name(in));
+        cJSON_AddStringToObject(ij, "Network", ots_network_name(ots_instance_network(in)));
+        cJSON *tabs = cJSON_AddArrayToObject(ij, "Tables");
+        for (size_t j = 0; j < ots_store_table_count(in); j++)
+            cJSON_AddItemToArray(tabs, table_to_json(ots_store_table_at(in, j)));
+        cJSON_AddItemToArray(arr, ij);
+    }
+    return o;
+}
+
+static void *section_clone(const void *state)
+{
+    return state ? ots_store_clone(state) : NULL;
+}
+
+static void section_free(void *state)
+{
+    ots_store_free(state);
+}
+
+static void section_stats(const void *state, cJSON *obj)
+{
+    const ots_store_t *s = state;
+    size_t tables = 0, rows = 0, bytes = 0;
+    size_t n = s ? ots_store_instance_count(s) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const ots_instance_t *in = ots_store_instance_at(s, i);
+        for (size_t j = 0; j < ots_store_table_count(in); j++) {
+            const ots_table_t *t = ots_store_table_at(in, j);
+            tables++;
+            rows += ots_table_row_count(t);
+            bytes += ots_table_bytes(t);
+        }
+    }
+    cJSON_AddNumberToObject(obj, "instances", (double)n);
+    cJSON_AddNumberToObject(obj, "tables", (double)tables);
+    cJSON_AddNumberToObject(obj, "rows", (double)rows);
+    cJSON_AddNumberToObject(obj, "bytes", (double)bytes);
+}
+
+const world_section ots_world_section = {
+    .name = "Tablestore",
+    .load = section_load,
+    .save = section_save,
+    .clone = section_clone,
+    .free = section_free,
+    .stats = section_stats,
+};
+
+ots_instance_t *ots_section_instance(void *state, const char *instance_name)
+{
+    return state ? ots_store_instance_find(state, instance_name) : NULL;
+}
