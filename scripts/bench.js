@@ -3,7 +3,12 @@
 //   - time from exec to the ready line (median of 20 starts),
 //   - idle RSS after start-up,
 //   - requests/s of GET /_emu/health with wrk, beside nginx `return 200`
-//     in the same run (ratio).
+//     in the same run (ratio),
+//   - authenticated no-op requests/s (GetCallerIdentity, no policy check)
+//     signed with V1 (HMAC-SHA1) and V3 (ACS3-HMAC-SHA256), as ratios to
+//     the unauthenticated health endpoint. Nonces must be unique, so each
+//     request is pre-signed: a file of requests that a wrk Lua script
+//     replays in order (the health baseline goes through the same script).
 const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -60,6 +65,188 @@ http { access_log off; server { listen 127.0.0.1:${port}; location / { return 20
   return { child, port };
 }
 
+// Pre-signed requests, length-prefixed ("LEN\n" + bytes), for wrk-rotate.lua.
+function writeRequests(file, count, make) {
+  const fd = fs.openSync(file, 'w');
+  let chunk = [];
+  for (let i = 0; i < count; i++) {
+    const r = Buffer.from(make(i));
+    chunk.push(Buffer.from(`${r.length}\n`), r);
+    if (chunk.length >= 2000) { fs.writeSync(fd, Buffer.concat(chunk)); chunk = []; }
+  }
+  if (chunk.length) fs.writeSync(fd, Buffer.concat(chunk));
+  fs.closeSync(fd);
+}
+
+// Sends the file's requests in order (wrk's "request" hook), from the
+// start again when it runs out: a signed file must therefore hold more
+// requests than the run can send, else the replays show up as errors.
+const ROTATE_LUA = `
+local f = io.open(os.getenv("BENCH_REQUESTS"), "rb")
+request = function()
+  local n = f:read("*n")
+  if not n then f:seek("set"); n = f:read("*n") end
+  f:read(1)
+  return f:read(n)
+end
+`;
+
+function wrkRotate(port, file, seconds, conns = 32) {
+  const dir = path.dirname(file);
+  const lua = path.join(dir, 'rotate.lua');
+  fs.writeFileSync(lua, ROTATE_LUA);
+  const out = execFileSync('wrk', ['-t', '1', '-c', String(conns), '-d', `${seconds}s`, '-s', lua, `http://127.0.0.1:${port}/`],
+    { encoding: 'utf8', env: { ...process.env, BENCH_REQUESTS: file } });
+  const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  const errs = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  return { rps: Number(m[1]), non2xx: errs ? Number(errs[1]) : 0 };
+}
+
+// Authenticated no-op throughput, V1 and V3, against health through the
+// same replay script, `seconds` each; `count` unique requests per kind.
+function authBench(port, seconds, count) {
+  const { v1Path, signV3 } = require(path.join(ROOT, 'tests/support/sign.js'));
+  const AK = 'LTAIemuAccountA12345';
+  const SECRET = 'emu-secret-account-a';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acsemu-bench-auth-'));
+  const host = `127.0.0.1:${port}`;
+  const files = {
+    health: path.join(dir, 'health.req'), v1: path.join(dir, 'v1.req'), v3: path.join(dir, 'v3.req'),
+  };
+  writeRequests(files.health, 1, () => `GET /_emu/health HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+  writeRequests(files.v1, count, () =>
+    `GET ${v1Path('GetCallerIdentity', '2015-04-01', AK, SECRET)} HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+  writeRequests(files.v3, count, () => {
+    const s = signV3({ host, ak: AK, secret: SECRET, action: 'GetCallerIdentity', version: '2015-04-01' });
+    const h = Object.entries(s.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    return `POST ${s.path} HTTP/1.1\r\n${h}content-length: 0\r\n\r\n`;
+  });
+  const res = {};
+  for (const k of ['health', 'v1', 'v3']) res[k] = wrkRotate(port, files[k], seconds);
+  fs.rmSync(dir, { recursive: true, force: true });
+  return res;
+}
+
+// ---- Tablestore (issue 6): GetRow req/s and GetRange MB/s ------------------
+// The OTS signature has no nonce (protocol §3.1), so one pre-signed request
+// can be replayed for the whole run (dated now, inside the 15-minute skew
+// window). Bodies are built here: a PlainBuffer PK row (CRC8, §7) inside a
+// protobuf GetRowRequest / GetRangeRequest.
+const otsCrypto = require('node:crypto');
+const CRC8 = (() => {
+  const t = new Uint8Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 0x80 ? ((c << 1) ^ 0x07) & 0xff : (c << 1) & 0xff;
+    t[i] = c;
+  }
+  return t;
+})();
+const crc8 = (crc, bytes) => { for (const b of bytes) crc = CRC8[crc ^ b]; return crc; };
+const u32 = (n) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };
+// A PK-only PlainBuffer row; values are BigInt (INTEGER) or 'min' / 'max'.
+function pbPkRow(cells) {
+  const parts = [u32(0x75), Buffer.from([0x01])];
+  let rowCrc = 0;
+  for (const [name, v] of cells) {
+    const nb = Buffer.from(name);
+    let val;
+    if (v === 'min' || v === 'max') val = Buffer.from([v === 'min' ? 0x09 : 0x0a]);
+    else { val = Buffer.alloc(9); val[0] = 0; val.writeBigInt64LE(v, 1); }
+    const c = crc8(crc8(0, nb), val);
+    parts.push(Buffer.from([0x03, 0x04]), u32(nb.length), nb, Buffer.from([0x05]), u32(val.length), val,
+      Buffer.from([0x0a, c]));
+    rowCrc = CRC8[rowCrc ^ c];
+  }
+  parts.push(Buffer.from([0x09, CRC8[rowCrc ^ 0]]));
+  return Buffer.concat(parts);
+}
+const pbVarint = (n) => { const o = []; do { let b = n & 0x7f; n = Math.floor(n / 128); if (n) b |= 0x80; o.push(b); } while (n); return Buffer.from(o); };
+const pbField = (f, v) => (Buffer.isBuffer(v) || typeof v === 'string'
+  ? Buffer.concat([pbVarint((f << 3) | 2), pbVarint(Buffer.byteLength(v)), Buffer.from(v)])
+  : Buffer.concat([pbVarint(f << 3), pbVarint(v)]));
+
+function otsSigned(op, body, ak, secret) {
+  const h = {
+    'x-ots-date': new Date().toISOString(), 'x-ots-apiversion': '2015-12-31', 'x-ots-accesskeyid': ak,
+    'x-ots-instancename': 'cap1', 'x-ots-contentmd5': otsCrypto.createHash('md5').update(body).digest('base64'),
+  };
+  const sts = `/${op}\nPOST\n\n` + Object.keys(h).sort().map((k) => `${k}:${h[k]}\n`).join('');
+  h['x-ots-signature'] = otsCrypto.createHmac('sha1', secret).update(sts).digest('base64');
+  return h;
+}
+
+// wrk with one static request (method, path, headers, body from a Lua file).
+function wrkStatic(port, op, headers, body, seconds, conns = 32) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acsemu-bench-ots-'));
+  const lua = path.join(dir, 'req.lua');
+  const hdr = Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`).join('\n');
+  fs.writeFileSync(path.join(dir, 'body'), body);
+  fs.writeFileSync(lua, `wrk.method = "POST"\nwrk.path = "/${op}"\n${hdr}\n` +
+    `local f = io.open(${JSON.stringify(path.join(dir, 'body'))}, "rb")\nwrk.body = f:read("*a")\nf:close()\n`);
+  const out = execFileSync('wrk', ['-t', '1', '-c', String(conns), '-d', `${seconds}s`, '-s', lua, `http://127.0.0.1:${port}/`],
+    { encoding: 'utf8' });
+  fs.rmSync(dir, { recursive: true, force: true });
+  const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  const errs = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+  return { rps: Number(m[1]), non2xx: errs ? Number(errs[1]) : 0 };
+}
+
+async function otsPost(port, op, headers, body) {
+  const r = await fetch(`http://127.0.0.1:${port}/${op}`, { method: 'POST', headers, body });
+  return { status: r.status, body: Buffer.from(await r.arrayBuffer()) };
+}
+
+async function otsBench(seconds, rows) {
+  const AK = 'LTAIemuAccountA12345';
+  const SECRET = 'emu-secret-account-a';
+  const T = 'vehicle_track';
+
+  // GetRow on the seed world, next to nginx `return 200` measured now.
+  const e = await startEmu();
+  const getRow = Buffer.concat([pbField(1, T), pbField(2, pbPkRow([['vid', 1n], ['gt', 1793491308000n]])), pbField(5, 1)]);
+  const h = otsSigned('GetRow', getRow, AK, SECRET);
+  const probe = await otsPost(e.info.port, 'GetRow', h, getRow);
+  if (probe.status !== 200) throw new Error('GetRow probe: ' + probe.status + ' ' + probe.body.toString());
+  const gr = wrkStatic(e.info.port, 'GetRow', h, getRow, seconds);
+  await stop(e.child);
+  rows.push(['Tablestore GetRow (pre-signed, replayed)', `${gr.rps.toFixed(0)} req/s`, gr.non2xx ? `${gr.non2xx} errors!` : '']);
+  let ng = null;
+  try { execFileSync('sh', ['-c', 'command -v nginx']); ng = await nginx(); } catch (_) { ng = null; }
+  if (ng) {
+    const n = wrk(`http://127.0.0.1:${ng.port}/`, seconds);
+    ng.child.kill('SIGTERM');
+    rows.push(['  nginx return 200 (same run)', `${n.rps.toFixed(0)} req/s`, '']);
+    rows.push(['  GetRow / nginx', `${(gr.rps / n.rps).toFixed(2)} x`, 'target >= 0.6 x']);
+  }
+
+  // 1,000,000 rows: scripts/gen-rows 10000 100 into a temp dir.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acsemu-bench-1m-'));
+  execFileSync('sh', ['-c', `"${path.join(ROOT, 'scripts/gen-rows')}" 10000 100 > "${path.join(dir, 'rows.csv')}"`]);
+  const world = JSON.parse(fs.readFileSync(path.join(ROOT, 'data/world.json'), 'utf8'));
+  world.Accounts[0].Tablestore.Instances[0].Tables[0].RowsFile = path.join(dir, 'rows.csv');
+  fs.writeFileSync(path.join(dir, 'world.json'), JSON.stringify(world));
+  const seed = await startEmu();
+  const seedRss = rssKb(seed.child.pid);
+  await stop(seed.child);
+  const big = await startEmu(['--world', path.join(dir, 'world.json')]);
+  const bigRss = rssKb(big.child.pid);
+  rows.push(['start with 1,000,000 rows (CSV load + ready)', `${(big.ms / 1000).toFixed(2)} s`, 'target < 2 s']);
+  rows.push(['memory per stored vehicle_track row', `${((bigRss - seedRss) * 1024 / 990000).toFixed(0)} B`,
+    `RSS ${(bigRss / 1024).toFixed(0)} MB`]);
+  const range = Buffer.concat([pbField(1, T), pbField(2, 0), pbField(5, 1), pbField(6, 1000),
+    pbField(7, pbPkRow([['vid', 5000n], ['gt', 'min']])), pbField(8, pbPkRow([['vid', 'max'], ['gt', 'max']]))]);
+  const rh = otsSigned('GetRange', range, AK, SECRET);
+  const one = await otsPost(big.info.port, 'GetRange', rh, range);
+  if (one.status !== 200) throw new Error('GetRange probe: ' + one.status + ' ' + one.body.toString());
+  const rr = wrkStatic(big.info.port, 'GetRange', rh, range, seconds, 8);
+  await stop(big.child);
+  fs.rmSync(dir, { recursive: true, force: true });
+  rows.push(['Tablestore GetRange, 1,000 of 1,000,000 rows', `${rr.rps.toFixed(0)} req/s`, rr.non2xx ? `${rr.non2xx} errors!` : '']);
+  rows.push(['  GetRange throughput', `${(rr.rps * one.body.length / 1e6).toFixed(0)} MB/s`,
+    `target >= 100 MB/s (${one.body.length} B per page)`]);
+}
+
 function median(a) { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; }
 
 (async () => {
@@ -88,7 +275,19 @@ function median(a) { const s = [...a].sort((x, y) => x - y); return s[Math.floor
   } else {
     rows.push(['nginx', 'not installed', 'ratio not measured']);
   }
+
+  // Authenticated no-ops: 2-second runs (the pre-signed files grow with
+  // the run), with 2.5 times the health rate in unique requests.
+  const authSeconds = Math.min(SECONDS, 2);
+  const auth = authBench(e.info.port, authSeconds, Math.min(Math.ceil(emuRun.rps * authSeconds * 2.5), 500000));
+  rows.push(['GET /_emu/health (replay script)', `${auth.health.rps.toFixed(0)} req/s`, auth.health.non2xx ? `${auth.health.non2xx} errors!` : '']);
+  for (const [k, label] of [['v1', 'GetCallerIdentity, signature V1'], ['v3', 'GetCallerIdentity, signature V3']]) {
+    rows.push([label, `${auth[k].rps.toFixed(0)} req/s`, auth[k].non2xx ? `${auth[k].non2xx} errors!` : '']);
+    rows.push([`  ${k.toUpperCase()} / health`, `${(auth[k].rps / auth.health.rps).toFixed(2)} x`, '']);
+  }
   await stop(e.child);
+
+  await otsBench(SECONDS, rows);
 
   const w = Math.max(...rows.map((r) => r[0].length));
   console.log(`acsemu bench (${SECONDS} s per load, wrk -t1 -c32, ${os.cpus().length} cores)`);

@@ -18,6 +18,9 @@ typedef struct cli_options {
     emu_authz_mode authz;
     uint64_t seed;
     bool seed_set;
+    const char *state_dir; /* generated CA and certificate; NULL = default */
+    const char *tls_cert;  /* --tls-cert/--tls-key instead of generating */
+    const char *tls_key;
 } cli_options;
 
 /* Parses argv and ACSEMU_* environment variables (argv wins). Returns 0 to

@@ -33,6 +33,11 @@ void cli_usage(FILE *f)
         "  --authz MODE         enforce (default), audit (allow, but record would-be denials)\n"
         "                       or off\n"
         "  --seed N             seed for ids, keys and tokens (default: from the clock)\n"
+        "  --state-dir DIR      where the local CA and HTTPS certificate are kept (default\n"
+        "                       $XDG_CACHE_HOME/acsemu or ~/.cache/acsemu); the ready line\n"
+        "                       names the CA file as \"ca_file\" (NODE_EXTRA_CA_CERTS)\n"
+        "  --tls-cert FILE      serve HTTPS with this certificate chain (PEM) instead\n"
+        "  --tls-key FILE       and this private key (PEM)\n"
         "  --help               this text\n"
         "  --version            print the version\n"
         "\n"
@@ -56,6 +61,9 @@ enum {
     OPT_LOGFMT,
     OPT_AUTHZ,
     OPT_SEED,
+    OPT_STATE_DIR,
+    OPT_TLS_CERT,
+    OPT_TLS_KEY,
     OPT_HELP,
     OPT_VERSION
 };
@@ -70,6 +78,9 @@ static const struct option longopts[] = {
     {"log-format", required_argument, NULL, OPT_LOGFMT},
     {"authz", required_argument, NULL, OPT_AUTHZ},
     {"seed", required_argument, NULL, OPT_SEED},
+    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -139,6 +150,15 @@ static int apply(cli_options *o, int id, const char *name, const char *v)
         o->seed_set = true;
         break;
     }
+    case OPT_STATE_DIR:
+        o->state_dir = v;
+        break;
+    case OPT_TLS_CERT:
+        o->tls_cert = v;
+        break;
+    case OPT_TLS_KEY:
+        o->tls_key = v;
+        break;
     }
     return 0;
 }

@@ -9,10 +9,12 @@
 
 #include "cli_int.h"
 #include "emu/admin.h"
+#include "emu/authz.h"
 #include "emu/clock.h"
 #include "emu/json.h"
 #include "emu/net.h"
 #include "emu/odps.h"
+#include "emu/ots.h"
 #include "emu/ots_store.h"
 #include "emu/ram.h"
 #include "emu/sts.h"
@@ -63,6 +65,7 @@ static void register_everything(void)
     world_register_section(&odps_world_section);
     emu_dispatch_add_rpc(&server, &emu_sts_service, EMU_STS_VERSION);
     emu_dispatch_add_rpc(&server, &emu_ram_service, EMU_RAM_VERSION);
+    server.ots = &emu_ots_service;
     server.admin = &emu_admin_service;
 }
 
@@ -95,7 +98,23 @@ int main(int argc, char **argv)
     server.start_mono_ms = emu_clock_mono_ms();
 
     loop = uv_default_loop();
-    emu_net_config nc = {.bind = o.bind, .port = o.port, .handler = emu_dispatch, .ud = &server};
+    /* HTTPS on the same port (DESIGN.md §1). A certificate the user named
+     * must work; a generated one that cannot be made (no writable state dir)
+     * only costs HTTPS. */
+    emu_tls_config tc = {.state_dir = o.state_dir,
+                         .cert_file = o.tls_cert,
+                         .key_file = o.tls_key,
+                         .region = world_region(server.world)};
+    emu_tls *tls = emu_tls_new(&tc, &err);
+    if (!tls && (o.tls_cert || o.tls_key)) {
+        fprintf(stderr, "acsemu: %s\n", err.msg);
+        return 2;
+    }
+    if (!tls)
+        emu_log(EMU_LOG_WARN, "HTTPS disabled: %s", err.msg);
+    server.tls_ca_file = emu_tls_ca_file(tls);
+    emu_net_config nc = {
+        .bind = o.bind, .port = o.port, .handler = emu_dispatch, .ud = &server, .tls = tls};
     server.net = emu_net_start(loop, &nc, &err);
     if (!server.net) {
         fprintf(stderr, "acsemu: %s\n", err.msg);
@@ -120,6 +139,9 @@ int main(int argc, char **argv)
     cJSON_AddStringToObject(ready, "endpoint", endpoint);
     cJSON_AddStringToObject(ready, "world", o.world);
     cJSON_AddStringToObject(ready, "region", world_region(server.world));
+    if (server.tls_ca_file)
+        cJSON_AddStringToObject(ready, "ca_file", server.tls_ca_file);
+    cJSON_AddBoolToObject(ready, "tls", tls != NULL);
     cJSON_AddStringToObject(ready, "version", ACSEMU_VERSION);
     cJSON_AddNumberToObject(ready, "startup_ms", (double)(emu_clock_mono_us() - t0) / 1000.0);
     char *line = emu_json_print(ready);
@@ -145,6 +167,9 @@ int main(int argc, char **argv)
         world_free(server.checkpoints[i].world);
     world_free(server.world);
     world_free(server.pristine);
+    auth_nonce_cache_free(server.nonces);
+    emu_authz_shutdown();
+    emu_tls_free(tls);
     uv_loop_close(loop);
     if (o.ready_file)
         unlink(o.ready_file);

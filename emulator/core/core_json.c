@@ -98,12 +98,116 @@ cJSON *emu_json_parse(const char *text, size_t len, emu_err *err)
     return j;
 }
 
+static bool write_string(emu_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *run = s;
+    bool ok = emu_buf_putc(b, '"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        ok &= emu_buf_append(b, run, (size_t)(s - run));
+        run = s + 1;
+        switch (c) {
+        case '"':
+            ok &= emu_buf_append(b, "\\\"", 2);
+            break;
+        case '\\':
+            ok &= emu_buf_append(b, "\\\\", 2);
+            break;
+        case '\n':
+            ok &= emu_buf_append(b, "\\n", 2);
+            break;
+        case '\r':
+            ok &= emu_buf_append(b, "\\r", 2);
+            break;
+        case '\t':
+            ok &= emu_buf_append(b, "\\t", 2);
+            break;
+        default: {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            ok &= emu_buf_append(b, u, 6);
+        }
+        }
+    }
+    ok &= emu_buf_append(b, run, (size_t)(s - run));
+    return ok && emu_buf_putc(b, '"');
+}
+
+static bool write_number(emu_buf *b, double d)
+{
+    char tmp[32];
+    int n;
+    if (d != d || d - d != 0) /* NaN and infinities are not JSON: cJSON writes null */
+        return emu_buf_puts(b, "null");
+    if (d >= -9007199254740992.0 && d <= 9007199254740992.0 && d == (double)(long long)d) {
+        /* Integral: write the digits directly, no printf. */
+        long long v = (long long)d;
+        unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+        char *p = tmp + sizeof tmp;
+        do {
+            *--p = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v < 0)
+            *--p = '-';
+        return emu_buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
+    }
+    /* Same rule as cJSON: 15 significant digits when they round-trip. */
+    n = snprintf(tmp, sizeof tmp, "%1.15g", d);
+    if (strtod(tmp, NULL) != d)
+        n = snprintf(tmp, sizeof tmp, "%1.17g", d);
+    return emu_buf_append(b, tmp, (size_t)n);
+}
+
+bool emu_json_write(emu_buf *b, const cJSON *j)
+{
+    bool ok = true;
+    if (!j)
+        return emu_buf_puts(b, "null");
+    switch (j->type & 0xff) {
+    case cJSON_False:
+        return emu_buf_puts(b, "false");
+    case cJSON_True:
+        return emu_buf_puts(b, "true");
+    case cJSON_NULL:
+        return emu_buf_puts(b, "null");
+    case cJSON_Number:
+        return write_number(b, j->valuedouble);
+    case cJSON_String:
+        return write_string(b, j->valuestring ? j->valuestring : "");
+    case cJSON_Raw:
+        return emu_buf_puts(b, j->valuestring ? j->valuestring : "null");
+    case cJSON_Array:
+        ok &= emu_buf_putc(b, '[');
+        for (const cJSON *c = j->child; c; c = c->next) {
+            ok &= emu_json_write(b, c);
+            if (c->next)
+                ok &= emu_buf_putc(b, ',');
+        }
+        return ok && emu_buf_putc(b, ']');
+    case cJSON_Object:
+        ok &= emu_buf_putc(b, '{');
+        for (const cJSON *c = j->child; c; c = c->next) {
+            ok &= write_string(b, c->string ? c->string : "");
+            ok &= emu_buf_putc(b, ':');
+            ok &= emu_json_write(b, c);
+            if (c->next)
+                ok &= emu_buf_putc(b, ',');
+        }
+        return ok && emu_buf_putc(b, '}');
+    default:
+        return emu_buf_puts(b, "null");
+    }
+}
+
 char *emu_json_print(const cJSON *j)
 {
-    char *s = cJSON_PrintUnformatted(j);
-    if (!s)
-        abort(); /* only on out of memory, and our hooks already abort */
-    return s;
+    emu_buf b;
+    emu_buf_init(&b, (size_t)-1 / 2);
+    emu_json_write(&b, j);
+    return emu_buf_take(&b, NULL);
 }
 
 char *emu_json_print_to_arena(emu_arena *a, const cJSON *j)

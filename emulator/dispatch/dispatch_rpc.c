@@ -3,7 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emu/auth.h"
+#include "emu/authz.h"
 #include "emu/buf.h"
+#include "emu/clock.h"
 #include "emu/json.h"
 #include "emu/limits.h"
 #include "emu/log.h"
@@ -28,94 +31,38 @@ int emu_rpc_status(const char *code)
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Form-style percent-decoding ('+' is a space). Returns NULL on a malformed
- * escape. */
-static char *pct_decode(emu_arena *a, const char *s, size_t n)
-{
-    char *out = emu_arena_alloc(a, n + 1);
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%') {
-            int hi, lo;
-            if (i + 2 >= n || (hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0)
-                return NULL;
-            out[o++] = (char)(hi * 16 + lo);
-            i += 2;
-        } else {
-            out[o++] = s[i] == '+' ? ' ' : s[i];
-        }
-    }
-    out[o] = '\0';
-    return out;
-}
-
-static emu_rc parse_pairs(emu_call *call, rpc_request *r, emu_str raw)
-{
-    const char *p = raw.p, *end = raw.p + raw.len;
-    while (p < end) {
-        const char *amp = memchr(p, '&', (size_t)(end - p));
-        const char *stop = amp ? amp : end;
-        if (stop > p) {
-            const char *eq = memchr(p, '=', (size_t)(stop - p));
-            const char *nend = eq ? eq : stop;
-            if (r->n_params >= EMU_MAX_PARAMS)
-                return emu_err_set(&call->err, EMU_E_LIMIT, "InvalidParameter",
-                                   "More than %d request parameters.", EMU_MAX_PARAMS);
-            char *name = pct_decode(call->arena, p, (size_t)(nend - p));
-            char *value = eq ? pct_decode(call->arena, eq + 1, (size_t)(stop - eq - 1))
-                             : emu_arena_strdup(call->arena, "");
-            if (!name || !value)
-                return emu_err_set(&call->err, EMU_E_INVALID, "InvalidParameter",
-                                   "The request contains a malformed percent-encoding.");
-            /* Body after query: a later duplicate replaces the earlier one
-             * (rpc-api.md §2.5: prefer the body [inferred]). */
-            size_t k;
-            for (k = 0; k < r->n_params; k++)
-                if (strcmp(r->params[k].name, name) == 0)
-                    break;
-            r->params[k].name = name;
-            r->params[k].value = value;
-            if (k == r->n_params)
-                r->n_params++;
-        }
-        p = stop + 1;
-    }
-    return EMU_OK;
-}
-
 emu_rc emu_rpc_decode(emu_call *call)
 {
     const emu_http_req *req = call->req;
     emu_server *s = call->server;
     rpc_request *r = emu_arena_zalloc(call->arena, sizeof *r);
-    emu_rc rc;
+    emu_str ct = emu_http_req_header(req, "content-type");
+    emu_str body = EMU_STR_NULL;
+    bool bad_ctype = false;
+    emu_err perr = {0};
 
     call->svc_data = r;
-    r->params = emu_arena_zalloc(call->arena, EMU_MAX_PARAMS * sizeof *r->params);
-    if ((rc = parse_pairs(call, r, req->query)))
-        return rc;
-    emu_str ct = emu_http_req_header(req, "content-type");
     if (req->body_len) {
-        if (emu_str_istarts(ct, "application/x-www-form-urlencoded")) {
-            if ((rc = parse_pairs(call, r, (emu_str){(const char *)req->body, req->body_len})))
-                return rc;
-        } else if (!emu_str_istarts(ct, "application/json")) {
-            return emu_err_set(&call->err, EMU_E_INVALID, "InvalidParameter.ContentType",
-                               "The ContentType request header must be either "
-                               "\"application/json\" or \"application/x-www-form-urlencoded\".");
-        }
+        if (sig_is_form_content_type(ct))
+            body = (emu_str){(const char *)req->body, req->body_len};
+        else
+            bad_ctype = !emu_str_istarts(ct, "application/json");
     }
+    /* One parser for routing, handlers and the V1 signature, so what is
+     * signed is exactly what the handler reads. */
+    emu_rc rc = sig_params_parse(call->arena, req->query, body, &r->params, &perr);
+    if (rc == EMU_E_LIMIT)
+        return emu_err_set(&call->err, EMU_E_LIMIT, "InvalidParameter",
+                           "More than %d request parameters.", EMU_MAX_PARAMS);
+    if (rc)
+        return emu_err_set(&call->err, EMU_E_INVALID, "InvalidParameter",
+                           "The request contains a malformed percent-encoding (%s).", perr.msg);
+    const char *fmt = emu_rpc_param(call, "Format");
+    r->xml = fmt && emu_strcasecmp(fmt, "XML") == 0;
+    if (bad_ctype)
+        return emu_err_set(&call->err, EMU_E_INVALID, "InvalidParameter.ContentType",
+                           "The ContentType request header must be either "
+                           "\"application/json\" or \"application/x-www-form-urlencoded\".");
     r->action = emu_rpc_param(call, "Action");
     if (!r->action) {
         emu_str h = emu_http_req_header(req, "x-acs-action");
@@ -128,10 +75,7 @@ emu_rc emu_rpc_decode(emu_call *call)
         if (h.p)
             r->version = emu_arena_strndup(call->arena, h.p, h.len);
     }
-    const char *fmt = emu_rpc_param(call, "Format");
-    r->xml = fmt && emu_strcasecmp(fmt, "XML") == 0;
-    emu_str auth = emu_http_req_header(req, "authorization");
-    r->v3 = emu_str_starts(auth, "ACS3-");
+    r->v3 = emu_http_req_header(req, "authorization").p != NULL;
     call->action_name = r->action;
 
     /* Pick the product by Version (DESIGN.md §1: the same port serves STS and
@@ -166,10 +110,17 @@ const char *emu_rpc_param(const emu_call *call, const char *name)
     const rpc_request *r = call->svc_data;
     if (!r)
         return NULL;
-    for (size_t i = 0; i < r->n_params; i++)
-        if (strcmp(r->params[i].name, name) == 0)
-            return r->params[i].value;
-    return NULL;
+    /* sig_params values are NUL-terminated copies in the arena. */
+    const sig_param *p = sig_params_find(&r->params, name);
+    return p ? p->value.p : NULL;
+}
+
+static emu_rc missing(emu_call *call, const char *name)
+{
+    return emu_err_set(&call->err, EMU_E_INVALID, "MissingParameter",
+                       "The input parameter \"%s\" that is mandatory for processing this "
+                       "request is not supplied.",
+                       name);
 }
 
 emu_rc emu_rpc_require(emu_call *call, const char *name, const char **out)
@@ -177,10 +128,7 @@ emu_rc emu_rpc_require(emu_call *call, const char *name, const char **out)
     *out = emu_rpc_param(call, name);
     if (*out && **out)
         return EMU_OK;
-    return emu_err_set(&call->err, EMU_E_INVALID, "MissingParameter",
-                       "The input parameter \"%s\" that is mandatory for processing this "
-                       "request is not supplied.",
-                       name);
+    return missing(call, name);
 }
 
 emu_rc emu_rpc_unknown_action(emu_call *call)
@@ -189,64 +137,191 @@ emu_rc emu_rpc_unknown_action(emu_call *call)
                        "Specified api is not found, please check your url and method.");
 }
 
-/* Until request signatures are verified (the signatures issue), the caller is
- * identified by its AccessKeyId alone: from the AccessKeyId parameter (V1)
- * or the Credential of an ACS3 Authorization header (V3). The principal it
- * produces is already the real one. */
+/* --- authentication (rpc-api.md §3-§5, §7) -------------------------------- */
+
+#define RPC_MAX_SKEW_MS (15LL * 60 * 1000)
+
+static emu_rc invalid_param(emu_call *call, const char *name)
+{
+    return emu_err_set(&call->err, EMU_E_INVALID, "InvalidParameter",
+                       "The specified parameter \"%s\" is not valid.", name);
+}
+
+static emu_rc incomplete_signature(emu_call *call)
+{
+    return emu_err_set(&call->err, EMU_E_AUTH, "IncompleteSignature",
+                       "The request signature does not conform to Aliyun standards.");
+}
+
+emu_rc emu_rpc_auth_error(emu_err *err, auth_failure why)
+{
+    switch (why) {
+    case AUTH_KEY_INACTIVE:
+        return emu_err_set(err, EMU_E_AUTH, "InvalidAccessKeyId.Inactive",
+                           "Specified access key is disabled.");
+    case AUTH_TOKEN_MISSING:
+        return emu_err_set(err, EMU_E_AUTH, "MissingSecurityToken",
+                           "SecurityToken is mandatory for this action.");
+    case AUTH_TOKEN_MALFORMED:
+        return emu_err_set(err, EMU_E_AUTH, "InvalidSecurityToken.Malformed",
+                           "Specified SecurityToken is malformed.");
+    case AUTH_TOKEN_MISMATCH:
+        return emu_err_set(err, EMU_E_AUTH, "InvalidSecurityToken.MismatchWithAccessKey",
+                           "Specified SecurityToken mismatch with the AccessKey.");
+    case AUTH_TOKEN_EXPIRED:
+        return emu_err_set(err, EMU_E_AUTH, "InvalidSecurityToken.Expired",
+                           "Specified SecurityToken is expired.");
+    case AUTH_OK:
+    case AUTH_KEY_NOT_FOUND:
+        break;
+    }
+    return emu_err_set(err, EMU_E_AUTH, "InvalidAccessKeyId.NotFound",
+                       "Specified access key is not found.");
+}
+
+/* Timestamp / x-acs-date: "YYYY-MM-DDThh:mm:ssZ" (a fraction is tolerated,
+ * rpc-api.md §5), within 15 minutes of the REAL clock either way
+ * (DESIGN.md §2: moving the virtual clock must not break signing). */
+static emu_rc check_date(emu_call *call, emu_str ts)
+{
+    int64_t ms;
+    if (!emu_time_parse_iso(ts.p, ts.len, false, &ms))
+        return emu_err_set(&call->err, EMU_E_INVALID, "InvalidTimeStamp.Format",
+                           "Specified time stamp or date value is not well formatted.");
+    int64_t skew = call->server->max_skew_ms ? call->server->max_skew_ms : RPC_MAX_SKEW_MS;
+    int64_t d = emu_clock_real_ms() - ms;
+    if (d > skew || d < -skew)
+        return emu_err_set(&call->err, EMU_E_INVALID, "InvalidTimeStamp.Expired",
+                           "Specified time stamp or date value is expired.");
+    return EMU_OK;
+}
+
+static emu_rc resolve(emu_call *call, emu_str ak, emu_str token)
+{
+    auth_failure why;
+    emu_err e = {0};
+    if (auth_resolve(call->world, ak, token, emu_clock_now_ms(), call->arena, &call->principal,
+                     &why, &e) == EMU_OK)
+        return EMU_OK;
+    /* The reason goes to the access log; it never contains the token. */
+    call->reason = auth_failure_name(why);
+    return emu_rpc_auth_error(&call->err, why);
+}
+
+/* Parameters whose repetition would make the caller's identity or the
+ * signed text ambiguous. */
+static const char *const v1_single[] = {
+    "AccessKeyId", "Signature",     "SignatureMethod", "SignatureVersion", "SignatureNonce",
+    "Timestamp",   "SecurityToken", "Action",          "Version",          NULL};
+
+static emu_rc auth_v1(emu_call *call, const rpc_request *r, emu_str *ak, emu_str *nonce)
+{
+    static const char *const required[] = {
+        "AccessKeyId", "Signature", "SignatureMethod", "SignatureVersion", "SignatureNonce",
+        "Timestamp",   NULL};
+    emu_rc rc;
+
+    for (const char *const *n = v1_single; *n; n++) {
+        const sig_param *p = sig_params_find(&r->params, *n);
+        if (p && p->count > 1)
+            return invalid_param(call, *n);
+    }
+    for (const char *const *n = required; *n; n++)
+        if (!sig_params_get(&r->params, *n).len)
+            return missing(call, *n);
+    if (!emu_str_eq_c(sig_params_get(&r->params, "SignatureMethod"), "HMAC-SHA1"))
+        return emu_err_set(&call->err, EMU_E_AUTH, "InvalidSignatureMethod",
+                           "Specified signature method is not supported.");
+    if (!emu_str_eq_c(sig_params_get(&r->params, "SignatureVersion"), "1.0"))
+        return incomplete_signature(call);
+    if ((rc = check_date(call, sig_params_get(&r->params, "Timestamp"))))
+        return rc;
+    *ak = sig_params_get(&r->params, "AccessKeyId");
+    *nonce = sig_params_get(&r->params, "SignatureNonce");
+    if ((rc = resolve(call, *ak, sig_params_get(&r->params, "SecurityToken"))))
+        return rc;
+    rc = sig_v1_verify(call->arena, call->req->method, &r->params,
+                       emu_str_c(call->principal.secret), NULL, &call->err);
+    if (rc == EMU_E_AUTH)
+        call->err.code = "SignatureDoesNotMatch";
+    else if (rc)
+        return emu_err_set(&call->err, rc, "InvalidParameter", "%s", call->err.msg);
+    return rc;
+}
+
+/* Headers that must appear once in a V3 request. */
+static const char *const v3_single[] = {"authorization",        "host",
+                                        "x-acs-action",         "x-acs-version",
+                                        "x-acs-date",           "x-acs-signature-nonce",
+                                        "x-acs-content-sha256", "x-acs-security-token",
+                                        "x-acs-accesskey-id",   NULL};
+
+static emu_rc auth_v3(emu_call *call, const rpc_request *r, emu_str *ak, emu_str *nonce)
+{
+    const emu_http_req *req = call->req;
+    sig_v3_auth auth;
+    emu_err perr = {0};
+    emu_rc rc;
+
+    for (const char *const *n = v3_single; *n; n++)
+        if (emu_http_req_header_count(req, *n) > 1)
+            return invalid_param(call, *n);
+    rc = sig_v3_parse_auth(call->arena, emu_http_req_header(req, "authorization"), &auth, &perr);
+    if (rc == EMU_E_UNSUPPORTED)
+        return emu_err_set(&call->err, EMU_E_AUTH, "InvalidSignatureMethod",
+                           "Specified signature method is not supported.");
+    if (rc)
+        return incomplete_signature(call);
+    const char *absent = sig_v3_missing_header(&auth, req);
+    if (absent) {
+        /* Sent but left out of SignedHeaders: the signature is incomplete. */
+        if (emu_http_req_header(req, absent).p)
+            return incomplete_signature(call);
+        return missing(call, absent);
+    }
+    emu_str date = emu_str_trim(emu_http_req_header(req, "x-acs-date"));
+    if ((rc = check_date(call, date)))
+        return rc;
+    *ak = auth.credential;
+    *nonce = emu_str_trim(emu_http_req_header(req, "x-acs-signature-nonce"));
+    if (!nonce->len)
+        return missing(call, "x-acs-signature-nonce");
+    emu_str token = emu_str_trim(emu_http_req_header(req, "x-acs-security-token"));
+    if (!token.p)
+        token = sig_params_get(&r->params, "SecurityToken");
+    if ((rc = resolve(call, *ak, token)))
+        return rc;
+    rc =
+        sig_v3_verify(call->arena, req, &auth, emu_str_c(call->principal.secret), NULL, &call->err);
+    if (rc == EMU_E_AUTH)
+        call->err.code = "SignatureDoesNotMatch";
+    else if (rc)
+        return emu_err_set(&call->err, rc, "InvalidParameter", "%s", call->err.msg);
+    return rc;
+}
+
 emu_rc emu_rpc_authenticate(emu_call *call)
 {
     const rpc_request *r = call->svc_data;
-    const char *ak = emu_rpc_param(call, "AccessKeyId");
-    char akbuf[256];
-    world_key_ref ref;
+    emu_server *s = call->server;
+    emu_str ak, nonce;
+    emu_rc rc = r->v3 ? auth_v3(call, r, &ak, &nonce) : auth_v1(call, r, &ak, &nonce);
 
-    if (!ak && r->v3) {
-        emu_str auth = emu_http_req_header(call->req, "authorization");
-        const char *c = memmem(auth.p, auth.len, "Credential=", 11);
-        if (c) {
-            c += 11;
-            size_t n = 0;
-            while (c + n < auth.p + auth.len && c[n] != ',' && n < sizeof akbuf - 1)
-                n++;
-            memcpy(akbuf, c, n);
-            akbuf[n] = '\0';
-            ak = akbuf;
-        }
+    if (rc) {
+        /* Whatever a failed lookup left behind is not a principal. */
+        bool tls = call->principal.tls;
+        const char *ip = call->principal.source_ip;
+        memset(&call->principal, 0, sizeof call->principal);
+        call->principal.tls = tls;
+        call->principal.source_ip = ip;
+        return rc;
     }
-    if (!ak || !*ak)
-        return emu_err_set(&call->err, EMU_E_AUTH, "MissingParameter",
-                           "The input parameter \"AccessKeyId\" that is mandatory for "
-                           "processing this request is not supplied.");
-    if (!world_key_find(call->world, ak, strlen(ak), &ref))
-        return emu_err_set(&call->err, EMU_E_AUTH, "InvalidAccessKeyId.NotFound",
-                           "Specified access key is not found.");
-    if (!ref.active)
-        return emu_err_set(&call->err, EMU_E_AUTH, "InvalidAccessKeyId.Inactive",
-                           "Specified access key is disabled.");
-    emu_principal *p = &call->principal;
-    p->account_id = ref.account->id;
-    p->access_key_id = emu_arena_strdup(call->arena, ak);
-    p->secret = ref.secret;
-    switch (ref.owner) {
-    case WORLD_KEY_ROOT:
-        p->kind = EMU_PRINCIPAL_ROOT;
-        p->arn = emu_arena_sprintf(call->arena, "acs:ram::%s:root", ref.account->id);
-        p->display_name = ref.account->alias;
-        break;
-    case WORLD_KEY_USER:
-        p->kind = EMU_PRINCIPAL_USER;
-        p->user = ref.user;
-        p->arn =
-            emu_arena_sprintf(call->arena, "acs:ram::%s:user/%s", ref.account->id, ref.user->name);
-        p->display_name = ref.user->name;
-        break;
-    case WORLD_KEY_SERVICE:
-        p->kind = EMU_PRINCIPAL_SERVICE;
-        p->service = ref.service->service;
-        p->arn = emu_arena_sprintf(call->arena, "%s@%s", ref.account->id, ref.service->service);
-        p->display_name = p->arn;
-        break;
-    }
+    /* Replay check last: only a verified signature may use up a nonce. */
+    if (!s->nonces)
+        s->nonces = auth_nonce_cache_new(AUTH_NONCE_MAX_ENTRIES, AUTH_NONCE_TTL_MS);
+    if (auth_nonce_check_and_record(s->nonces, ak, nonce, (int64_t)emu_clock_mono_ms()))
+        return emu_err_set(&call->err, EMU_E_AUTH, "SignatureNonceUsed",
+                           "Specified signature nonce was used already.");
     return EMU_OK;
 }
 
@@ -422,6 +497,18 @@ void emu_rpc_render_err(emu_call *call)
                                               "https://api.aliyun.com/troubleshoot?q=%s&product=%s"
                                               "&requestId=%s",
                                               code, prod, call->request_id));
+    /* Authorization failures carry AccessDeniedDetail (rpc-api.md §6.2); the
+     * tea SDK copies it into error.accessDeniedDetail. */
+    if (call->denial) {
+        const emu_authz_denial *d = call->denial;
+        cJSON *det = cJSON_AddObjectToObject(body, "AccessDeniedDetail");
+        cJSON_AddStringToObject(det, "PolicyType", d->policy_type);
+        cJSON_AddStringToObject(det, "AuthPrincipalOwnerId", d->principal_owner_id);
+        cJSON_AddStringToObject(det, "AuthPrincipalType", d->principal_type);
+        cJSON_AddStringToObject(det, "AuthPrincipalDisplayName", d->principal_name);
+        cJSON_AddStringToObject(det, "NoPermissionType", d->no_permission_type);
+        cJSON_AddStringToObject(det, "AuthAction", d->auth_action);
+    }
     e->code = code;
     render(call, status, body, "Error");
     cJSON_Delete(body);

@@ -102,13 +102,44 @@ const char *emu_http_reason(int status)
     }
 }
 
+/* Decimal digits of v into out (no NUL); returns the length. */
+static size_t fmt_uint(char out[24], size_t v)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+/* The Date header changes once a second: format it once a second. */
+static const char *http_date(void)
+{
+    static char date[30];
+    static int64_t date_sec = -1;
+    int64_t sec = emu_clock_real_ms() / 1000;
+    if (sec != date_sec) {
+        emu_time_http(sec * 1000, date);
+        date_sec = sec;
+    }
+    return date;
+}
+
 void net__serialize(const emu_http_resp *resp, bool keep_alive, emu_buf *out)
 {
-    char date[30];
+    const char *date = http_date();
     bool has_date = false;
 
-    emu_time_http(emu_clock_real_ms(), date);
-    emu_buf_printf(out, "HTTP/1.1 %d %s\r\n", resp->status, emu_http_reason(resp->status));
+    char num[24];
+    emu_buf_append(out, "HTTP/1.1 ", 9);
+    emu_buf_append(out, num, fmt_uint(num, (unsigned)resp->status));
+    emu_buf_putc(out, ' ');
+    emu_buf_puts(out, emu_http_reason(resp->status));
+    emu_buf_append(out, "\r\n", 2);
     for (size_t i = 0; i < resp->n_headers; i++) {
         const emu_http_header *h = &resp->headers[i];
         if (emu_str_ieq_c(h->name, "date"))
@@ -118,9 +149,14 @@ void net__serialize(const emu_http_resp *resp, bool keep_alive, emu_buf *out)
         emu_buf_append(out, h->value.p, h->value.len);
         emu_buf_append(out, "\r\n", 2);
     }
-    if (!has_date)
-        emu_buf_printf(out, "Date: %s\r\n", date);
-    emu_buf_printf(out, "Content-Length: %zu\r\nConnection: %s\r\n\r\n", resp->body.len,
-                   keep_alive ? "keep-alive" : "close");
+    if (!has_date) {
+        emu_buf_append(out, "Date: ", 6);
+        emu_buf_puts(out, date);
+        emu_buf_append(out, "\r\n", 2);
+    }
+    emu_buf_append(out, "Content-Length: ", 16);
+    emu_buf_append(out, num, fmt_uint(num, resp->body.len));
+    emu_buf_puts(out, keep_alive ? "\r\nConnection: keep-alive\r\n\r\n"
+                                 : "\r\nConnection: close\r\n\r\n");
     emu_buf_append(out, resp->body.p, resp->body.len);
 }

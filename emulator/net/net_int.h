@@ -55,6 +55,32 @@ size_t net__parser_feed(net_parser *p, const char *data, size_t len);
 /* Prepares for the next request on the same connection. */
 void net__parser_next(net_parser *p);
 
+/* --- TLS (net_tls.c, net_tls_cert.c) ---------------------------------- */
+
+typedef struct ssl_ctx_st SSL_CTX;
+typedef struct net_tls_conn net_tls_conn;
+
+SSL_CTX *net__tls_ctx(emu_tls *t);
+/* A server-side TLS state for a new connection (memory BIOs). */
+net_tls_conn *net__tls_accept(emu_tls *t);
+void net__tls_free(net_tls_conn *tc);
+/* Ciphertext from the socket. */
+void net__tls_put(net_tls_conn *tc, const void *data, size_t n);
+/* Ciphertext received but not yet decrypted. */
+size_t net__tls_buffered(const net_tls_conn *tc);
+bool net__tls_handshake_done(const net_tls_conn *tc);
+/* Decrypts at most `room` bytes into out. Returns the count (> 0), 0 when
+ * more ciphertext is needed (handshake messages may be waiting in the
+ * output), -1 on a TLS error (*why: OpenSSL's reason, static) and -2 when
+ * the peer closed the TLS session. */
+int net__tls_read(net_tls_conn *tc, emu_buf *out, size_t room, const char **why);
+/* Encrypts n bytes of plaintext into the output. 0 or -1. */
+int net__tls_write(net_tls_conn *tc, const void *p, size_t n);
+/* Ciphertext to send (malloc'd, caller frees) or NULL when none. */
+char *net__tls_take_output(net_tls_conn *tc, size_t *len);
+/* Queues a close_notify alert (after a completed handshake). */
+void net__tls_shutdown(net_tls_conn *tc);
+
 /* Serializes resp (status line, headers, Date, Content-Length, Connection)
  * into out. */
 void net__serialize(const emu_http_resp *resp, bool keep_alive, emu_buf *out);

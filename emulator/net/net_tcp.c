@@ -8,7 +8,15 @@
  * Timer phases (limits.h): idle between requests (close quietly), header
  * (first byte to end of headers: 408), body (end of headers to end of
  * body: 408). The header timer is not re-armed per chunk, so a client that
- * dribbles one byte a second cannot keep a connection forever. */
+ * dribbles one byte a second cannot keep a connection forever.
+ *
+ * TLS: the first byte of a connection decides. 0x16 (a handshake record)
+ * gives the connection a net_tls_conn; from then on ciphertext from the
+ * socket goes into its read BIO and is decrypted into `pending` by
+ * tls_pump (only while pending has room, so a fast sender is throttled by
+ * TCP as with plain HTTP), and every write is encrypted before uv_write.
+ * The handshake runs under the header timeout; a failed handshake closes
+ * only that connection. */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,9 +55,11 @@ struct net_conn {
     bool draining; /* inside drain(): respond() must not recurse */
     bool closing;
     bool close_after_write;
-    bool dead;   /* handles closed while a request was with the handler */
-    int handles; /* tcp + timer still open */
-    int writes;  /* writes in flight */
+    bool dead;         /* handles closed while a request was with the handler */
+    int handles;       /* tcp + timer still open */
+    int writes;        /* writes in flight */
+    bool sniffed;      /* first byte seen: TLS or not decided */
+    net_tls_conn *tls; /* NULL for plain HTTP */
     char peer[64];
     net_conn *prev, *next;
 };
@@ -64,6 +74,14 @@ static void conn_close(net_conn *c);
 static void on_timer(uv_timer_t *t);
 static void on_server_closed(uv_handle_t *h);
 static void drain(net_conn *c);
+
+static void conn_free(net_conn *c)
+{
+    net__parser_dispose(&c->parser);
+    emu_buf_dispose(&c->pending);
+    net__tls_free(c->tls);
+    free(c);
+}
 
 static void timer_arm(net_conn *c, conn_phase ph)
 {
@@ -98,12 +116,12 @@ static void on_write_done(uv_write_t *req, int status)
         conn_close(c);
 }
 
-static void conn_write(net_conn *c, emu_buf *b)
+/* Sends `data` (malloc'd; ownership passes) as is. */
+static void conn_write_raw(net_conn *c, char *data, size_t len)
 {
     net_write *w = emu_xmalloc(sizeof *w);
-    size_t len;
     w->conn = c;
-    w->data = emu_buf_take(b, &len);
+    w->data = data;
     uv_buf_t ub = uv_buf_init(w->data, (unsigned)len);
     c->writes++;
     if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &ub, 1, on_write_done) != 0) {
@@ -112,6 +130,32 @@ static void conn_write(net_conn *c, emu_buf *b)
         c->writes--;
         conn_close(c);
     }
+}
+
+/* Sends whatever ciphertext OpenSSL produced (handshake, records, alerts). */
+static void tls_flush(net_conn *c)
+{
+    size_t len;
+    char *data = net__tls_take_output(c->tls, &len);
+    if (data)
+        conn_write_raw(c, data, len);
+}
+
+static void conn_write(net_conn *c, emu_buf *b)
+{
+    size_t len;
+    char *data = emu_buf_take(b, &len);
+    if (!c->tls) {
+        conn_write_raw(c, data, len);
+        return;
+    }
+    int rc = net__tls_write(c->tls, data, len);
+    free(data);
+    if (rc != 0) {
+        conn_close(c);
+        return;
+    }
+    tls_flush(c);
 }
 
 /* Calls the shutdown callback once, when the listener, the grace timer and
@@ -136,9 +180,7 @@ static void on_handle_closed(uv_handle_t *h)
          * in emu_net_respond. */
         c->dead = true;
     } else {
-        net__parser_dispose(&c->parser);
-        emu_buf_dispose(&c->pending);
-        free(c);
+        conn_free(c);
     }
     if (n->shutting_down && !n->conns) {
         if (!uv_is_closing((uv_handle_t *)&n->grace))
@@ -221,7 +263,7 @@ static const net_parser_ops conn_ops = {
 static void dispatch_request(net_conn *c)
 {
     emu_exchange *x = &c->parser.x;
-    x->req.tls = false;
+    x->req.tls = c->tls != NULL;
     x->req.peer_ip = c->peer;
     x->conn = c;
     x->start_us = emu_clock_mono_us();
@@ -229,12 +271,41 @@ static void dispatch_request(net_conn *c)
     c->net->cfg.handler(c->net->cfg.ud, x);
 }
 
+/* Decrypts buffered ciphertext into `pending` while it has room. Returns
+ * false when the TLS session failed or ended (the connection is then
+ * closing). */
+static bool tls_pump(net_conn *c)
+{
+    const char *why = NULL;
+    int r;
+    do {
+        size_t room = c->pending.max - c->pending.len;
+        r = net__tls_read(c->tls, &c->pending, room, &why);
+    } while (r > 0);
+    tls_flush(c);
+    if (r == 0)
+        return true;
+    if (r == -1)
+        emu_log(EMU_LOG_INFO, "ERR TLS %s %s (connection from %s closed)",
+                net__tls_handshake_done(c->tls) ? "error" : "handshake failed", why, c->peer);
+    /* Let the alert (if any) go out, then close this connection only. */
+    c->close_after_write = true;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    if (c->writes == 0)
+        conn_close(c);
+    return false;
+}
+
 /* Parses what is pending, one request at a time, while no request is with
  * the handler. */
 static void drain(net_conn *c)
 {
     c->draining = true;
-    while (!c->closing && !c->busy && !c->parser.failed && c->pending.len) {
+    while (!c->closing && !c->busy && !c->parser.failed) {
+        if (c->tls && !c->close_after_write && !tls_pump(c))
+            break;
+        if (!c->pending.len)
+            break;
         size_t used = net__parser_feed(&c->parser, c->pending.p, c->pending.len);
         emu_buf_consume(&c->pending, used);
         if (c->busy)
@@ -259,11 +330,8 @@ void emu_net_respond(emu_exchange *x)
         return;
     if (c->closing) {
         c->busy = false;
-        if (c->dead) {
-            net__parser_dispose(&c->parser);
-            emu_buf_dispose(&c->pending);
-            free(c);
-        }
+        if (c->dead)
+            conn_free(c);
         return;
     }
     keep = c->parser.keep_alive && !x->resp.close && !c->net->shutting_down;
@@ -276,6 +344,10 @@ void emu_net_respond(emu_exchange *x)
     net__parser_next(&c->parser);
     c->busy = false;
     if (!keep) {
+        if (c->tls) {
+            net__tls_shutdown(c->tls);
+            tls_flush(c);
+        }
         c->close_after_write = true;
         uv_read_stop((uv_stream_t *)&c->tcp);
         return;
@@ -306,6 +378,30 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     }
     if (nread == 0)
         return;
+    if (!c->sniffed) {
+        c->sniffed = true;
+        if ((unsigned char)buf->base[0] == 0x16) {
+            if (!c->net->cfg.tls) {
+                on_parse_error(&c->parser, 400, "TLS is not enabled on this port");
+                c->parser.failed = true;
+                return;
+            }
+            c->tls = net__tls_accept(c->net->cfg.tls);
+            timer_arm(c, PH_HEADERS); /* the handshake must finish in time */
+        }
+    }
+    if (c->tls) {
+        net__tls_put(c->tls, buf->base, (size_t)nread);
+        if (c->busy || c->close_after_write) {
+            /* Decrypted later, in drain; stop reading if it piles up. */
+            if (net__tls_buffered(c->tls) > EMU_MAX_HEADER_BYTES)
+                uv_read_stop(s);
+            return;
+        }
+        if (!c->draining)
+            drain(c);
+        return;
+    }
     if (!emu_buf_append(&c->pending, buf->base, (size_t)nread)) {
         /* More pipelined bytes than one maximal request: stop reading until
          * the backlog drains (TCP flow control pushes back on the client). */
@@ -324,7 +420,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 static void on_timer(uv_timer_t *t)
 {
     net_conn *c = t->data;
-    if (c->phase == PH_IDLE || c->busy) {
+    if (c->phase == PH_IDLE || c->busy || (c->tls && !net__tls_handshake_done(c->tls))) {
         conn_close(c);
         return;
     }

@@ -136,10 +136,13 @@ static void *odps_clone(const void *state)
     return c;
 }
 
-static void odps_stats(const void *state, cJSON *obj)
+static size_t odps_stats(const void *state, world_stat *out, size_t cap)
 {
-    cJSON_AddNumberToObject(obj, "maxcompute_projects",
-                            (double)((const odps_state *)state)->n_projects);
+    if (cap < 1)
+        return 0;
+    out[0].name = "maxcompute_projects";
+    out[0].value = (double)((const odps_state *)state)->n_projects;
+    return 1;
 }
 
 const world_section odps_world_section = {

@@ -378,7 +378,7 @@ static void section_free(void *state)
     ots_store_free(state);
 }
 
-static void section_stats(const void *state, cJSON *obj)
+static size_t section_stats(const void *state, world_stat *out, size_t cap)
 {
     const ots_store_t *s = state;
     size_t tables = 0, rows = 0, bytes = 0;
@@ -392,10 +392,14 @@ static void section_stats(const void *state, cJSON *obj)
             bytes += ots_table_bytes(t);
         }
     }
-    cJSON_AddNumberToObject(obj, "instances", (double)n);
-    cJSON_AddNumberToObject(obj, "tables", (double)tables);
-    cJSON_AddNumberToObject(obj, "rows", (double)rows);
-    cJSON_AddNumberToObject(obj, "bytes", (double)bytes);
+    const world_stat st[] = {{"instances", (double)n},
+                             {"tables", (double)tables},
+                             {"rows", (double)rows},
+                             {"bytes", (double)bytes}};
+    size_t k = 0;
+    for (; k < cap && k < sizeof st / sizeof st[0]; k++)
+        out[k] = st[k];
+    return k;
 }
 
 const world_section ots_world_section = {

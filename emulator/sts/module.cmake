@@ -1,3 +1,6 @@
-add_library(emu_sts STATIC emulator/sts/sts_service.c)
+# STS 2015-04-01: the service and GetCallerIdentity (sts_service.c),
+# AssumeRole (sts_assume.c) and its pure parameter checks (sts_params.c).
+add_library(emu_sts STATIC emulator/sts/sts_service.c emulator/sts/sts_assume.c
+                           emulator/sts/sts_params.c)
 target_include_directories(emu_sts PUBLIC include PRIVATE emulator/sts)
-target_link_libraries(emu_sts PUBLIC emu_dispatch PRIVATE emu_warnings)
+target_link_libraries(emu_sts PUBLIC emu_dispatch emu_policy PRIVATE emu_warnings)

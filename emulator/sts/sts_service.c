@@ -1,11 +1,14 @@
-/* STS 2015-04-01 (rpc-api.md §8). */
+/* STS 2015-04-01 (rpc-api.md §8): the service vtable, the action table and
+ * GetCallerIdentity. AssumeRole is in sts_assume.c. */
 #include <string.h>
 
+#include "emu/authz.h"
 #include "emu/rpc.h"
 #include "emu/sts.h"
+#include "sts_int.h"
 
 /* GetCallerIdentity: authenticated, no permission check (rpc-api.md §8.2). */
-static emu_rc sts_get_caller_identity(emu_call *call)
+emu_rc sts_get_caller_identity(emu_call *call)
 {
     const emu_principal *p = &call->principal;
     cJSON *r = cJSON_CreateObject();
@@ -61,7 +64,9 @@ const emu_service emu_sts_service = {
     .actions = sts_actions,
     .n_actions = sizeof sts_actions / sizeof sts_actions[0],
     .authenticate = emu_rpc_authenticate,
-    .authorize = NULL,
+    /* Every STS action is EMU_ACT_NO_AUTHZ: GetCallerIdentity has no check,
+     * AssumeRole takes its decision in the handler (sts_assume.c). */
+    .authorize = emu_authz_phase,
     .unknown_action = emu_rpc_unknown_action,
     .render_ok = emu_rpc_render_ok,
     .render_err = emu_rpc_render_err,

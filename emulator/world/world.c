@@ -52,56 +52,78 @@ static void keys_free(world_access_key *k, size_t n)
     free(k);
 }
 
+void world_user_free(world_user *u)
+{
+    if (!u)
+        return;
+    free(u->name);
+    free(u->id);
+    free(u->display_name);
+    free(u->email);
+    free(u->mobile_phone);
+    free(u->comments);
+    keys_free(u->keys, u->n_keys);
+    refs_free(u->policies, u->n_policies);
+    free(u);
+}
+
+void world_group_free(world_group *g)
+{
+    if (!g)
+        return;
+    free(g->name);
+    free(g->id);
+    free(g->comments);
+    refs_free(g->policies, g->n_policies);
+    for (size_t k = 0; k < g->n_members; k++)
+        free(g->members[k]);
+    free(g->members);
+    free(g);
+}
+
+void world_policy_free(world_policy *p)
+{
+    if (!p)
+        return;
+    free(p->name);
+    free(p->description);
+    for (size_t v = 0; v < p->n_versions; v++) {
+        free(p->versions[v].id);
+        free(p->versions[v].document);
+        policy_doc_free(p->versions[v].compiled);
+    }
+    free(p->versions);
+    free(p);
+}
+
+void world_role_free(world_role *r)
+{
+    if (!r)
+        return;
+    free(r->name);
+    free(r->id);
+    free(r->description);
+    free(r->trust_document);
+    policy_doc_free(r->trust);
+    refs_free(r->policies, r->n_policies);
+    free(r);
+}
+
 void world__account_free(world_account *a)
 {
     if (!a)
         return;
-    for (size_t i = 0; i < a->n_users; i++) {
-        world_user *u = a->users[i];
-        free(u->name);
-        free(u->id);
-        free(u->display_name);
-        free(u->email);
-        free(u->mobile_phone);
-        free(u->comments);
-        keys_free(u->keys, u->n_keys);
-        refs_free(u->policies, u->n_policies);
-        free(u);
-    }
+    for (size_t i = 0; i < a->n_users; i++)
+        world_user_free(a->users[i]);
     free(a->users);
-    for (size_t i = 0; i < a->n_groups; i++) {
-        world_group *g = a->groups[i];
-        free(g->name);
-        free(g->id);
-        free(g->comments);
-        refs_free(g->policies, g->n_policies);
-        for (size_t k = 0; k < g->n_members; k++)
-            free(g->members[k]);
-        free(g->members);
-        free(g);
-    }
+    for (size_t i = 0; i < a->n_groups; i++)
+        world_group_free(a->groups[i]);
     free(a->groups);
-    for (size_t i = 0; i < a->n_policies; i++) {
-        world_policy *p = a->policies[i];
-        free(p->name);
-        free(p->description);
-        for (size_t v = 0; v < p->n_versions; v++) {
-            free(p->versions[v].id);
-            free(p->versions[v].document);
-        }
-        free(p->versions);
-        free(p);
-    }
+    for (size_t i = 0; i < a->n_policies; i++)
+        world_policy_free(a->policies[i]);
     free(a->policies);
-    for (size_t i = 0; i < a->n_roles; i++) {
-        world_role *r = a->roles[i];
-        free(r->name);
-        free(r->id);
-        free(r->description);
-        free(r->trust_document);
-        refs_free(r->policies, r->n_policies);
-        free(r);
-    }
+    for (size_t i = 0; i < a->n_roles; i++)
+        world_role_free(a->roles[i]);
     free(a->roles);
     for (size_t i = 0; i < a->n_service_creds; i++) {
         world_service_cred *s = &a->service_creds[i];
@@ -129,6 +151,11 @@ void world_free(world_t *w)
         world__account_free(w->accounts[i]);
     free(w->accounts);
     free(w->keys);
+    for (size_t i = 0; i < w->n_sessions; i++)
+        world__session_free(w->sessions[i]);
+    free(w->sessions);
+    free(w->session_by_key);
+    free(w->session_by_token);
     free(w->region);
     free(w->base_dir);
     free(w);
@@ -273,39 +300,49 @@ void world_make_id(const char *account, const char *kind, const char *name, size
     out[digits] = '\0';
 }
 
-void world_stats(const world_t *w, cJSON *obj)
+static size_t stat_add(world_stat *out, size_t n, size_t cap, const char *name, double v)
 {
-    size_t users = 0, roles = 0, policies = 0, groups = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(out[i].name, name) == 0) {
+            out[i].value += v;
+            return n;
+        }
+    }
+    if (n < cap) {
+        out[n].name = name;
+        out[n].value = v;
+        n++;
+    }
+    return n;
+}
+
+size_t world_stats(const world_t *w, world_stat *out, size_t cap)
+{
+    size_t users = 0, roles = 0, policies = 0, groups = 0, n = 0;
     for (size_t i = 0; i < w->n_accounts; i++) {
         users += w->accounts[i]->n_users;
         roles += w->accounts[i]->n_roles;
         policies += w->accounts[i]->n_policies;
         groups += w->accounts[i]->n_groups;
     }
-    cJSON_AddNumberToObject(obj, "accounts", (double)w->n_accounts);
-    cJSON_AddNumberToObject(obj, "users", (double)users);
-    cJSON_AddNumberToObject(obj, "groups", (double)groups);
-    cJSON_AddNumberToObject(obj, "roles", (double)roles);
-    cJSON_AddNumberToObject(obj, "policies", (double)policies);
-    /* Each account's section reports its own numbers; sum them. */
+    n = stat_add(out, n, cap, "accounts", (double)w->n_accounts);
+    n = stat_add(out, n, cap, "users", (double)users);
+    n = stat_add(out, n, cap, "groups", (double)groups);
+    n = stat_add(out, n, cap, "roles", (double)roles);
+    n = stat_add(out, n, cap, "policies", (double)policies);
+    n = stat_add(out, n, cap, "sessions", (double)w->n_sessions);
+    /* Each account's section reports its own numbers; sum them by name. */
     for (int s = 0; s < world__n_sections; s++) {
         if (!world__sections[s]->stats)
             continue;
         for (size_t i = 0; i < w->n_accounts; i++) {
+            world_stat tmp[WORLD_MAX_STATS];
             if (!w->accounts[i]->sections[s])
                 continue;
-            cJSON *tmp = cJSON_CreateObject();
-            world__sections[s]->stats(w->accounts[i]->sections[s], tmp);
-            for (cJSON *c = tmp->child; c; c = c->next) {
-                if (!cJSON_IsNumber(c))
-                    continue;
-                cJSON *have = cJSON_GetObjectItemCaseSensitive(obj, c->string);
-                if (have)
-                    cJSON_SetNumberValue(have, have->valuedouble + c->valuedouble);
-                else
-                    cJSON_AddNumberToObject(obj, c->string, c->valuedouble);
-            }
-            cJSON_Delete(tmp);
+            size_t k = world__sections[s]->stats(w->accounts[i]->sections[s], tmp, WORLD_MAX_STATS);
+            for (size_t t = 0; t < k; t++)
+                n = stat_add(out, n, cap, tmp[t].name, tmp[t].value);
         }
     }
+    return n;
 }

@@ -160,6 +160,8 @@ cJSON *world__export(const world_t *w, bool with_sections)
     cJSON *accts = cJSON_AddArrayToObject(o, "Accounts");
     for (size_t i = 0; i < w->n_accounts; i++)
         cJSON_AddItemToArray(accts, account_json(w->accounts[i], with_sections));
+    if (w->n_sessions)
+        cJSON_AddItemToObject(o, "Sessions", world__export_sessions(w));
     return o;
 }
 

@@ -15,6 +15,11 @@ struct world {
     size_t n_accounts;
     world_key_slot *keys; /* open addressing, power-of-two size */
     size_t keys_cap;
+    world_session **sessions;
+    size_t n_sessions;
+    size_t *session_by_key;   /* open addressing: index + 1, 0 = empty */
+    size_t *session_by_token; /* same, keyed by token text */
+    size_t sessions_cap;      /* size of both tables (power of two) */
 };
 
 extern const world_section *world__sections[WORLD_MAX_SECTIONS];
@@ -26,5 +31,9 @@ emu_rc world__load(const cJSON *doc, const char *label, const char *base_dir, bo
 /* Exports RAM entities only (with_sections false) or everything. */
 cJSON *world__export(const world_t *w, bool with_sections);
 char *world__dup(const char *s);
+void world__session_free(world_session *s);
+/* Loads the top-level "Sessions" array (NULL = none). */
+emu_rc world__load_sessions(world_t *w, const cJSON *arr, emu_err *err);
+cJSON *world__export_sessions(const world_t *w);
 
 #endif

@@ -197,6 +197,21 @@ static emu_rc get_document(loader *L, const cJSON *obj, const char *key, const c
     return EMU_OK;
 }
 
+/* Compiles a document with the policy engine, so a world file is held to the
+ * grammar the RAM API enforces. The error reads
+ *   $.Accounts[0].Policies[0].PolicyDocument: $.Statement[0].Effect: ...
+ * (the world location, then the engine's location inside the document). */
+static emu_rc compile_doc(loader *L, const char *text, policy_kind kind, const char *path,
+                          const char *key, policy_doc_t **out)
+{
+    emu_err perr = {0};
+    char kp[PATH_MAXLEN];
+    if (policy_compile(text, strlen(text), kind, out, &perr) == EMU_OK)
+        return EMU_OK;
+    snprintf(kp, sizeof kp, "%s.%s", path, key);
+    return bad(L, kp, "%s", perr.msg);
+}
+
 static emu_rc load_keys(loader *L, const cJSON *arr, const char *path, world_access_key **out,
                         size_t *n_out)
 {
@@ -258,6 +273,9 @@ static emu_rc load_refs(loader *L, const cJSON *arr, const char *path, world_pol
             return rc;
         if (strcmp(type, "System") && strcmp(type, "Custom"))
             return bad(L, p, "PolicyType \"%s\" must be System or Custom", type);
+        if (strcmp(type, "System") == 0 && !policy_system_find(name))
+            return bad(L, p, "no System policy \"%s\" (acsemu knows %zu built-in ones)", name,
+                       policy_system_count());
         for (size_t k = 0; k < i; k++)
             if (emu_strcasecmp(refs[k].name, name) == 0 &&
                 refs[k].system == (strcmp(type, "System") == 0))
@@ -316,7 +334,12 @@ static emu_rc load_policy(loader *L, world_account *a, const cJSON *j, const cha
         pol->versions[0].id = emu_xstrdup("v1");
         pol->versions[0].create_ms = pol->create_ms;
         pol->next_version = 2;
-        return get_document(L, j, "PolicyDocument", p, true, &pol->versions[0].document);
+        if ((rc = get_document(L, j, "PolicyDocument", p, true, &pol->versions[0].document)) ||
+            (rc = compile_doc(L, pol->versions[0].document, POLICY_KIND_PERMISSION, p,
+                              "PolicyDocument", &pol->versions[0].compiled)))
+            return rc;
+        policy_doc_set_label(pol->versions[0].compiled, pol->name, "Custom", "v1");
+        return EMU_OK;
     }
     size_t n = (size_t)cJSON_GetArraySize(versions);
     if (n == 0 || n > 5)
@@ -344,8 +367,11 @@ static emu_rc load_policy(loader *L, world_account *a, const cJSON *j, const cha
         if (num >= pol->next_version)
             pol->next_version = num + 1;
         if ((rc = get_date(L, v, "CreateDate", vp, &pol->versions[i].create_ms)) ||
-            (rc = get_document(L, v, "PolicyDocument", vp, true, &pol->versions[i].document)))
+            (rc = get_document(L, v, "PolicyDocument", vp, true, &pol->versions[i].document)) ||
+            (rc = compile_doc(L, pol->versions[i].document, POLICY_KIND_PERMISSION, vp,
+                              "PolicyDocument", &pol->versions[i].compiled)))
             return rc;
+        policy_doc_set_label(pol->versions[i].compiled, pol->name, "Custom", vid);
         isdef = cJSON_GetObjectItemCaseSensitive(v, "IsDefaultVersion");
         if (isdef && !cJSON_IsBool(isdef))
             return bad(L, vp, "IsDefaultVersion must be true or false");
@@ -408,8 +434,11 @@ static emu_rc load_role(loader *L, world_account *a, const cJSON *j, const char 
     r->create_ms = r->update_ms = emu_clock_now_ms();
     if ((rc = get_date(L, j, "CreateDate", p, &r->create_ms)) ||
         (rc = get_date(L, j, "UpdateDate", p, &r->update_ms)) ||
-        (rc = get_document(L, j, "AssumeRolePolicyDocument", p, true, &r->trust_document)))
+        (rc = get_document(L, j, "AssumeRolePolicyDocument", p, true, &r->trust_document)) ||
+        (rc = compile_doc(L, r->trust_document, POLICY_KIND_TRUST, p, "AssumeRolePolicyDocument",
+                          &r->trust)))
         return rc;
+    policy_doc_set_label(r->trust, r->name, "Trust", NULL);
     if (attached) {
         snprintf(ap, sizeof ap, "%s.AttachedPolicies", p);
         if ((rc = load_refs(L, attached, ap, &r->policies, &r->n_policies)))
@@ -704,7 +733,7 @@ static emu_rc check_unique_keys(loader *L)
 emu_rc world__load(const cJSON *doc, const char *label, const char *base_dir, bool skip_sections,
                    world_t **out, emu_err *err)
 {
-    static const char *const allowed[] = {"Region", "Accounts", NULL};
+    static const char *const allowed[] = {"Region", "Accounts", "Sessions", NULL};
     loader L = {err, NULL, base_dir ? base_dir : ".", skip_sections};
     const char *region;
     const cJSON *accounts;
@@ -742,6 +771,9 @@ emu_rc world__load(const cJSON *doc, const char *label, const char *base_dir, bo
     if ((rc = check_unique_keys(&L)))
         goto fail;
     world_reindex(L.w);
+    /* Sessions last: they name accounts and must not reuse a long-term key. */
+    if ((rc = world__load_sessions(L.w, cJSON_GetObjectItemCaseSensitive(doc, "Sessions"), err)))
+        goto fail;
     *out = L.w;
     return EMU_OK;
 fail:

@@ -13,41 +13,19 @@
 #include <stdint.h>
 
 #include "emu/arena.h"
+#include "emu/auth.h"
 #include "emu/err.h"
 #include "emu/http.h"
 #include "emu/limits.h"
 #include "emu/net.h"
 #include "emu/world.h"
 
-typedef enum emu_principal_kind {
-    EMU_PRINCIPAL_NONE,    /* not authenticated (admin API, anonymous) */
-    EMU_PRINCIPAL_ROOT,    /* the Alibaba Cloud account itself */
-    EMU_PRINCIPAL_USER,    /* a RAM user */
-    EMU_PRINCIPAL_SESSION, /* an assumed-role session (STS credentials) */
-    EMU_PRINCIPAL_SERVICE, /* a cloud service acting for an account */
-} emu_principal_kind;
-
-/* Who is calling. Strings live in the call arena or the world. */
-typedef struct emu_principal {
-    emu_principal_kind kind;
-    const char *account_id;     /* the principal's own account */
-    const char *arn;            /* acs:ram::12345:root, ...:user/etl, ...:assumed-role/r/s */
-    const char *display_name;   /* user name, "role/session", account alias, service */
-    const char *access_key_id;  /* never the secret */
-    const char *secret;         /* signing key (borrowed; never logged) */
-    world_user *user;           /* EMU_PRINCIPAL_USER */
-    world_role *role;           /* EMU_PRINCIPAL_SESSION */
-    const char *session_name;   /* EMU_PRINCIPAL_SESSION */
-    const char *source_arn;     /* EMU_PRINCIPAL_SESSION: who assumed the role */
-    const char *session_policy; /* EMU_PRINCIPAL_SESSION: session policy text or NULL */
-    int64_t expires_ms;         /* EMU_PRINCIPAL_SESSION */
-    const char *service;        /* EMU_PRINCIPAL_SERVICE: "odps.aliyuncs.com" */
-    bool tls;                   /* acs:SecureTransport */
-    const char *source_ip;      /* acs:SourceIp */
-} emu_principal;
+/* emu_principal (who is calling) is defined in emu/auth.h. */
 
 typedef struct emu_call emu_call;
 typedef struct emu_service emu_service;
+struct policy_trace;     /* emu/policy.h */
+struct emu_authz_denial; /* emu/authz.h */
 
 enum {
     EMU_ACT_READ = 1u << 0,
@@ -72,8 +50,13 @@ struct emu_service {
     /* Verifies the caller and fills call->principal. NULL = no authentication
      * (admin API). */
     emu_rc (*authenticate)(emu_call *call);
-    /* Builds the request context and asks the policy engine. NULL = allow. */
+    /* Builds the request context and asks the policy engine. NULL = allow.
+     * Services plug in emu_authz_phase (emu/authz.h). */
     emu_rc (*authorize)(emu_call *call);
+    /* The resource ARN the current action targets, decided before the
+     * handler runs (for emu_authz_phase), allocated in call->arena. NULL
+     * hook or NULL result = "*". */
+    const char *(*resource)(emu_call *call);
     /* Answer for an unknown action: fills call->err with the service's own
      * error naming it. */
     emu_rc (*unknown_action)(emu_call *call);
@@ -101,6 +84,12 @@ struct emu_call {
     const char *decision;    /* "allow", "deny", "audit-deny" or NULL (not evaluated) */
     const char *decision_id; /* id of the decision record, if any */
     const char *reason;      /* one-line reason of a denial */
+    /* Every decision of this call (the authorize phase and any second
+     * decision a handler asks for), in the arena; NULL = none taken. */
+    struct policy_trace *trace;
+    /* Set with an enforced denial: what the RPC error body reports as
+     * AccessDeniedDetail (rpc-api.md §6.2). In the arena. */
+    const struct emu_authz_denial *denial;
 };
 
 typedef enum emu_authz_mode { EMU_AUTHZ_ENFORCE, EMU_AUTHZ_AUDIT, EMU_AUTHZ_OFF } emu_authz_mode;
@@ -124,7 +113,9 @@ typedef struct emu_server {
     emu_authz_mode authz;
     uint64_t start_mono_ms;
     emu_net *net;
-    const char *tls_ca_file; /* for /_emu/health and the ready line */
+    const char *tls_ca_file;  /* for /_emu/health and the ready line */
+    auth_nonce_cache *nonces; /* RPC replay cache; created on first use */
+    int64_t max_skew_ms;      /* request-date tolerance; 0 = 15 minutes */
     emu_checkpoint checkpoints[EMU_MAX_CHECKPOINTS];
     size_t n_checkpoints;
     const emu_service *rpc[EMU_MAX_SERVICES]; /* RPC products by version */

@@ -27,18 +27,45 @@ typedef struct emu_exchange {
 
 typedef void (*emu_net_handler)(void *ud, emu_exchange *x);
 
-/* Called once per connection for a TLS handshake (first byte 0x16). When
- * NULL, such connections get a plain 400 and are closed. Returns an opaque
- * per-connection TLS state or NULL to refuse. */
-typedef struct emu_tls_ops emu_tls_ops;
+/* TLS on the same port (DESIGN.md §1): a connection whose first byte is
+ * 0x16 (a TLS handshake record) is served through OpenSSL memory BIOs on
+ * the loop; anything else is plain HTTP. emu_tls is the server side: one
+ * certificate and key, made once at start-up. */
+typedef struct emu_tls emu_tls;
+
+typedef struct emu_tls_config {
+    /* Where the generated CA and leaf live; NULL = $XDG_CACHE_HOME/acsemu or
+     * ~/.cache/acsemu. Created with mode 0700 when missing. */
+    const char *state_dir;
+    /* --tls-cert/--tls-key: use this certificate (chain, PEM) and key
+     * instead of generating; both or neither. */
+    const char *cert_file;
+    const char *key_file;
+    /* Region whose *.<region>.aliyuncs.com-style names the leaf must cover
+     * (always with a built-in list of common regions). */
+    const char *region;
+} emu_tls_config;
+
+/* Loads or creates the server certificate. Generated mode: on the first
+ * start, makes a local CA (ca.pem, ca-key.pem) and a leaf for localhost,
+ * 127.0.0.1, ::1, *.aliyuncs.com and per-region endpoint patterns
+ * (cert.pem, key.pem; keys mode 0600) in the state dir, under an flock so
+ * concurrent starts agree; later starts reuse them, and remake the leaf
+ * (same CA) when it is near expiry or misses the region's names. Blocking
+ * file I/O: call before the loop runs. Returns NULL with err filled on
+ * failure (unreadable --tls-cert, unwritable state dir...). */
+emu_tls *emu_tls_new(const emu_tls_config *cfg, emu_err *err);
+/* The CA file clients should trust (NODE_EXTRA_CA_CERTS, SSL_CERT_FILE), or
+ * NULL with --tls-cert. Valid until emu_tls_free. */
+const char *emu_tls_ca_file(const emu_tls *t);
+void emu_tls_free(emu_tls *t);
 
 typedef struct emu_net_config {
     const char *bind; /* "127.0.0.1", "::1", "0.0.0.0" */
     int port;         /* 0 = any free port */
     emu_net_handler handler;
     void *ud;
-    const emu_tls_ops *tls; /* may be NULL */
-    void *tls_ud;
+    emu_tls *tls; /* NULL: TLS handshakes get a plain 400 and are closed */
 } emu_net_config;
 
 /* Binds and listens. On failure returns NULL with err filled ("bind

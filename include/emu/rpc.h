@@ -9,19 +9,14 @@
 #include <cjson/cJSON.h>
 
 #include "emu/dispatch.h"
-
-typedef struct rpc_param {
-    const char *name;
-    const char *value;
-} rpc_param;
+#include "emu/sig.h"
 
 typedef struct rpc_request {
-    rpc_param *params;
-    size_t n_params;
+    sig_params params; /* query + form body, decoded (rpc-api.md §2.5) */
     const char *action;
     const char *version;
     bool xml;            /* Format=XML */
-    bool v3;             /* Authorization: ACS3-... */
+    bool v3;             /* an Authorization header: signature V3 (ACS3-...) */
     const char *product; /* "Sts", "Ram" (for Recommend links) */
 } rpc_request;
 
@@ -33,8 +28,29 @@ const char *emu_rpc_param(const emu_call *call, const char *name);
 /* A required parameter: fills call->err with MissingParameter when absent. */
 emu_rc emu_rpc_require(emu_call *call, const char *name, const char **out);
 
-/* Authenticates the caller (signature checks per rpc-api.md §3-§5). */
+/* Authenticates the caller, in the order of rpc-api.md §5:
+ *   1. required common parameters (V1: AccessKeyId, Signature,
+ *      SignatureMethod, SignatureVersion, SignatureNonce, Timestamp; V3: a
+ *      well-formed ACS3 Authorization and the x-acs-* headers it must
+ *      sign) → MissingParameter / IncompleteSignature /
+ *      InvalidSignatureMethod; a repeated security parameter or header →
+ *      InvalidParameter;
+ *   2. Timestamp / x-acs-date format and 15-minute skew on the REAL clock
+ *      → InvalidTimeStamp.Format / .Expired;
+ *   3. AccessKeyId and STS token (auth_resolve; tokens expire on the
+ *      virtual clock) → InvalidAccessKeyId.*, MissingSecurityToken,
+ *      InvalidSecurityToken.*;
+ *   4. signature (constant-time) → SignatureDoesNotMatch whose message ends
+ *      with the server's string-to-sign (§6.4);
+ *   5. nonce replay → SignatureNonceUsed; a nonce is recorded only once the
+ *      signature verified.
+ * On success call->principal is filled (tls and source_ip were set by
+ * dispatch). */
 emu_rc emu_rpc_authenticate(emu_call *call);
+
+/* Maps an auth_resolve failure to its RPC code, message and status
+ * (rpc-api.md §7) and fills `err`. Returns EMU_E_AUTH. */
+emu_rc emu_rpc_auth_error(emu_err *err, auth_failure why);
 
 /* Renders call->result (a cJSON object the handler built; RequestId is
  * added first) as JSON or XML. */

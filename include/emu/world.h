@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "emu/err.h"
+#include "emu/policy.h"
 #include "emu/world_section.h"
 
 #define WORLD_MAX_SECTIONS 8
@@ -61,6 +62,10 @@ typedef struct world_policy_version {
     char *id;       /* "v1" */
     char *document; /* the JSON text as given */
     int64_t create_ms;
+    /* `document` compiled once (at load or by the RAM API) and owned by the
+     * world; labelled (policy name, "Custom", id) for traces. Never NULL in
+     * a loaded world. */
+    policy_doc_t *compiled;
 } world_policy_version;
 
 typedef struct world_policy {
@@ -79,6 +84,7 @@ typedef struct world_role {
     char *description;
     int max_session_duration;
     char *trust_document; /* AssumeRolePolicyDocument text */
+    policy_doc_t *trust;  /* trust_document compiled (POLICY_KIND_TRUST), owned */
     int64_t create_ms, update_ms;
     world_policy_ref *policies;
     size_t n_policies;
@@ -124,6 +130,25 @@ typedef struct world_key_ref {
     bool active;
 } world_key_ref;
 
+/* An STS assumed-role session (the token store, rpc-api.md §8.1). The world
+ * owns every string; the STS AssumeRole handler creates sessions through
+ * auth_session_issue, authentication finds them by AccessKeyId or token.
+ * Sessions are world state: reset, checkpoints and GET /_emu/world cover
+ * them (top-level "Sessions" of the world file). */
+typedef struct world_session {
+    char *access_key_id; /* "STS." + base62 */
+    char *secret;
+    char *token;        /* opaque: "CAIS" + Base64 of a random handle */
+    char *account_id;   /* the role's account */
+    char *role_name;    /* as stored in the role when issued */
+    char *role_id;      /* the role's id when issued (a re-created role differs) */
+    char *session_name; /* RoleSessionName */
+    char *source_arn;   /* ARN of who assumed the role, or NULL */
+    char *policy;       /* session policy text, or NULL */
+    int64_t create_ms;  /* virtual clock */
+    int64_t expire_ms;  /* virtual clock; whole seconds */
+} world_session;
+
 typedef struct world world_t;
 
 /* Registers a section (before any load). Order of registration is the index
@@ -161,6 +186,35 @@ bool world_key_find(const world_t *w, const char *id, size_t id_len, world_key_r
 /* Rebuilds the key index after a change to access keys. */
 void world_reindex(world_t *w);
 
+/* STS sessions. world_session_add copies *s (every string; source_arn and
+ * policy may be NULL) and returns EMU_OK; EMU_E_INVALID when a required
+ * string is missing or the key does not start with "STS."; EMU_E_EXISTS
+ * when the AccessKeyId or the token is already in use (by a session or a
+ * long-term key). *out (optional) gets the stored copy. */
+emu_rc world_session_add(world_t *w, const world_session *s, const world_session **out,
+                         emu_err *err);
+/* By AccessKeyId or by token (exact bytes), NULL when unknown. O(1)
+ * average; the token lookup hashes the text, the caller still compares it
+ * in constant time where that matters. Valid until the next change of the
+ * world's sessions. */
+const world_session *world_session_find(const world_t *w, const char *access_key_id, size_t len);
+const world_session *world_session_find_token(const world_t *w, const char *token, size_t len);
+/* Drops sessions whose expire_ms < before_ms; returns how many. */
+size_t world_session_expire(world_t *w, int64_t before_ms);
+/* Drops every session of a role (DeleteRole calls it: deleting a role
+ * invalidates its tokens). Role names compare case-insensitively. */
+size_t world_session_revoke_role(world_t *w, const char *account_id, const char *role_name);
+size_t world_session_count(const world_t *w);
+const world_session *world_session_at(const world_t *w, size_t i);
+
+/* Frees one entity and everything it owns (strings, keys, references,
+ * versions, compiled documents). The caller has already unlinked it from
+ * its account. NULL is ignored. */
+void world_user_free(world_user *u);
+void world_group_free(world_group *g);
+void world_policy_free(world_policy *p);
+void world_role_free(world_role *r);
+
 /* Case-insensitive name lookups inside an account (RAM semantics). */
 world_user *world_user_find(const world_account *a, const char *name);
 world_group *world_group_find(const world_account *a, const char *name);
@@ -172,7 +226,9 @@ world_role *world_role_find(const world_account *a, const char *name);
 void world_make_id(const char *account, const char *kind, const char *name, size_t digits,
                    char *out);
 
-/* Summary numbers for /_emu/health. */
-void world_stats(const world_t *w, cJSON *obj);
+/* Summary numbers for /_emu/health (accounts, users, ..., then each
+ * section's numbers summed over accounts). Fills at most cap entries, returns
+ * how many; no allocation. */
+size_t world_stats(const world_t *w, world_stat *out, size_t cap);
 
 #endif

@@ -9,6 +9,13 @@
 
 #include "emu/err.h"
 
+typedef struct world_stat {
+    const char *name;
+    double value;
+} world_stat;
+
+#define WORLD_MAX_STATS 32
+
 typedef struct world_section {
     const char *name; /* JSON key inside an account: "Tablestore" */
 
@@ -26,8 +33,10 @@ typedef struct world_section {
     /* Deep copy for checkpoints. */
     void *(*clone)(const void *state);
     void (*free)(void *state);
-    /* A few numbers for GET /_emu/health (may be NULL): adds fields to obj. */
-    void (*stats)(const void *state, cJSON *obj);
+    /* A few numbers for GET /_emu/health (may be NULL): fills at most cap
+     * entries and returns how many. Names are static strings. Called on
+     * every health request, so it must not allocate. */
+    size_t (*stats)(const void *state, world_stat *out, size_t cap);
 } world_section;
 
 #endif

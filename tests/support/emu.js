@@ -10,6 +10,7 @@ const http = require('node:http');
 
 const SRC = process.env.EMU_SOURCE_DIR || path.resolve(__dirname, '../..');
 const BIN = process.env.ACSEMU_BIN || path.join(SRC, 'build/acsemu');
+const STATE_DIR = path.join(os.tmpdir(), `acsemu-test-state-${process.getuid ? process.getuid() : 'u'}`);
 
 function tmpdir() {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'acsemu-test-'));
@@ -21,7 +22,10 @@ async function start(opts = {}) {
   const world = opts.world || path.join(SRC, 'data/world.json');
   const args = ['--port', '0', '--ready-file', ready, '--world', world, '--seed', '1',
     ...(opts.args || [])];
-  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(opts.env || {}) } });
+  // One CA for every test run (never the user's ~/.cache): acsemu locks the
+  // state dir, so parallel test files share it safely.
+  const env = { ACSEMU_STATE_DIR: STATE_DIR, ...process.env, ...(opts.env || {}) };
+  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', (d) => { stderr += d; });
@@ -49,6 +53,9 @@ async function start(opts = {}) {
       return r;
     },
     request: (method, p, body, headers) => request(info.port, method, p, body, headers),
+    // The same request over HTTPS, trusting the CA named by the ready line.
+    https: (method, p, body, headers, tlsOpts = {}) => request(info.port, method, p, body, headers,
+      { tls: true, ca: info.ca_file && fs.readFileSync(info.ca_file), ...tlsOpts }),
     json: async (method, p, body) => {
       const r = await request(info.port, method, p, body === undefined ? undefined : JSON.stringify(body),
         body === undefined ? {} : { 'content-type': 'application/json' });
@@ -70,9 +77,12 @@ function run(args, opts = {}) {
   });
 }
 
-function request(port, method, p, body, headers = {}) {
+function request(port, method, p, body, headers = {}, tlsOpts = null) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: p, headers }, (res) => {
+    const mod = tlsOpts ? require('node:https') : http;
+    const { tls: _tls, host = '127.0.0.1', ...rest } = tlsOpts || {};
+    const o = { host, port, method, path: p, headers, ...(tlsOpts ? { agent: false, ...rest } : {}) };
+    const req = mod.request(o, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, raw: Buffer.concat(chunks), body: Buffer.concat(chunks).toString('utf8') }));
@@ -102,4 +112,4 @@ function raw(port, bytes, ms = 2000) {
   });
 }
 
-module.exports = { start, run, request, raw, SRC, BIN, tmpdir };
+module.exports = { start, run, request, raw, SRC, BIN, tmpdir, STATE_DIR };

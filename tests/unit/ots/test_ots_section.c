@@ -96,12 +96,15 @@ static void loads_fixture_world(void **state)
         txt, "\"nickname\":{\"Type\":\"STRING\",\"Value\":\"bobby\",\"Timestamp\":1735689600000}"));
     free(txt);
 
-    cJSON *st = cJSON_CreateObject();
-    ots_world_section.stats(s, st);
-    assert_int_equal(cJSON_GetObjectItem(st, "instances")->valueint, 2);
-    assert_int_equal(cJSON_GetObjectItem(st, "tables")->valueint, 2);
-    assert_int_equal(cJSON_GetObjectItem(st, "rows")->valueint, 6);
-    cJSON_Delete(st);
+    world_stat st[WORLD_MAX_STATS];
+    size_t n = ots_world_section.stats(s, st, WORLD_MAX_STATS);
+    assert_int_equal(n, 4);
+    assert_string_equal(st[0].name, "instances");
+    assert_int_equal((int)st[0].value, 2);
+    assert_string_equal(st[1].name, "tables");
+    assert_int_equal((int)st[1].value, 2);
+    assert_string_equal(st[2].name, "rows");
+    assert_int_equal((int)st[2].value, 6);
     ots_world_section.free(s);
     emu_arena_free(a);
 }

@@ -126,8 +126,17 @@ static void located_errors(void **state)
          "}]}",
          "$.Accounts[0].Users[1]: UserName \"A\": a user with this name already exists"},
         {"{\"Accounts\":[{\"AccountId\":\"1\",\"Policies\":[{\"PolicyName\":\"p\",\"Versions\":[{"
-         "\"VersionId\":\"v1\",\"PolicyDocument\":{}}]}]}]}",
+         "\"VersionId\":\"v1\",\"PolicyDocument\":{\"Version\":\"1\",\"Statement\":{"
+         "\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}}}]}]}]}",
          "$.Accounts[0].Policies[0]: no default version"},
+        /* Documents go through the policy engine: its location follows the world's. */
+        {"{\"Accounts\":[{\"AccountId\":\"1\",\"Policies\":[{\"PolicyName\":\"p\","
+         "\"PolicyDocument\":{\"Version\":\"1\",\"Statement\":[{\"Effect\":\"Maybe\","
+         "\"Action\":\"*\",\"Resource\":\"*\"}]}}]}]}",
+         "$.Accounts[0].Policies[0].PolicyDocument: $.Statement[0].Effect"},
+        {"{\"Accounts\":[{\"AccountId\":\"1\",\"Users\":[{\"UserName\":\"u\","
+         "\"AttachedPolicies\":[{\"PolicyName\":\"NoSuchPolicy\",\"PolicyType\":\"System\"}]}]}]}",
+         "$.Accounts[0].Users[0].AttachedPolicies[0]: no System policy \"NoSuchPolicy\""},
         {"{\"Accounts\":[{\"AccountId\":\"1\",\"Roles\":[{\"RoleName\":\"r\"}]}]}",
          "$.Accounts[0].Roles[0]: missing required field \"AssumeRolePolicyDocument\""},
         {"{\"Accounts\":[{\"AccountId\":\"1\",\"ServiceCredentials\":[{\"Service\":\"odps\","

@@ -1,0 +1,339 @@
+/* The authorize phase (see include/emu/authz.h for the contract).
+ *
+ * The hot path is: gather borrowed document pointers into a stack array,
+ * fill a policy_ctx whose strings live on the stack or in the arena, call
+ * policy_authorize with the call's trace. Nothing is parsed here; the only
+ * allocation is the trace itself (once per call, from the arena) and the
+ * reason text of a denial. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/authz.h"
+#include "emu/clock.h"
+#include "emu/log.h"
+#include "emu/str.h"
+
+/* User: 25 attachments (5 Custom + 20 System, rpc-api.md §9.3 limits) plus
+ * 5 groups of 25 each. A world file may exceed the API limits; documents
+ * past the cap are dropped with a warning rather than overflowing. */
+#define AUTHZ_MAX_DOCS 160
+
+/* --- session policies ------------------------------------------------------
+ * The STS token carries the session policy as text. Compiling it on every
+ * request would parse on the hot path, so compiled documents are kept in a
+ * small cache keyed by the exact text: a hit compares the text byte for
+ * byte, so a stale entry can never be used for a different policy. */
+
+#define SESSION_CACHE_SLOTS 64
+
+typedef struct session_slot {
+    uint64_t hash;
+    uint64_t last_use;
+    policy_doc_t *doc;
+} session_slot;
+
+static session_slot session_cache[SESSION_CACHE_SLOTS];
+static uint64_t session_tick;
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* The compiled session policy for `text`, or NULL when it does not compile
+ * (STS validated it when the session was issued, so that is a world file
+ * with a bad Sessions entry). */
+static const policy_doc_t *session_doc(const char *text)
+{
+    size_t len = strlen(text);
+    uint64_t h = fnv1a(text, len);
+    session_slot *victim = &session_cache[0];
+
+    for (size_t i = 0; i < SESSION_CACHE_SLOTS; i++) {
+        session_slot *s = &session_cache[i];
+        if (s->doc && s->hash == h) {
+            size_t have_len;
+            const char *have = policy_doc_text(s->doc, &have_len);
+            if (have_len == len && memcmp(have, text, len) == 0) {
+                s->last_use = ++session_tick;
+                return s->doc;
+            }
+        }
+        if (!s->doc || (victim->doc && s->last_use < victim->last_use))
+            victim = s;
+    }
+    emu_err err = {0};
+    policy_doc_t *doc = NULL;
+    if (policy_compile(text, len, POLICY_KIND_SESSION, &doc, &err) != EMU_OK) {
+        emu_log(EMU_LOG_WARN, "ERR MalformedPolicyDocument: session policy: %s", err.msg);
+        return NULL;
+    }
+    policy_doc_set_label(doc, "session", "Session", NULL);
+    policy_doc_free(victim->doc);
+    victim->doc = doc;
+    victim->hash = h;
+    victim->last_use = ++session_tick;
+    return doc;
+}
+
+void emu_authz_shutdown(void)
+{
+    for (size_t i = 0; i < SESSION_CACHE_SLOTS; i++) {
+        policy_doc_free(session_cache[i].doc);
+        session_cache[i].doc = NULL;
+    }
+}
+
+/* --- documents ------------------------------------------------------------ */
+
+const policy_doc_t *emu_authz_ref_doc(const world_account *a, const world_policy_ref *ref)
+{
+    if (ref->system)
+        return policy_system_find(ref->name);
+    const world_policy *p = world_policy_find(a, ref->name);
+    if (!p || p->default_version >= p->n_versions)
+        return NULL;
+    return p->versions[p->default_version].compiled;
+}
+
+static size_t add_refs(const world_account *a, const world_policy_ref *refs, size_t n,
+                       const policy_doc_t **out, size_t have, size_t cap)
+{
+    for (size_t i = 0; i < n; i++) {
+        const policy_doc_t *d = emu_authz_ref_doc(a, &refs[i]);
+        if (!d)
+            continue;
+        if (have == cap) {
+            emu_log(EMU_LOG_WARN, "authz: more than %zu policies apply; the rest are ignored", cap);
+            break;
+        }
+        out[have++] = d;
+    }
+    return have;
+}
+
+size_t emu_authz_user_docs(const world_account *a, const world_user *u, const policy_doc_t **out,
+                           size_t cap)
+{
+    size_t n = add_refs(a, u->policies, u->n_policies, out, 0, cap);
+    for (size_t g = 0; g < a->n_groups; g++) {
+        const world_group *grp = a->groups[g];
+        for (size_t m = 0; m < grp->n_members; m++) {
+            if (emu_strcasecmp(grp->members[m], u->name) == 0) {
+                n = add_refs(a, grp->policies, grp->n_policies, out, n, cap);
+                break;
+            }
+        }
+    }
+    return n;
+}
+
+size_t emu_authz_role_docs(const world_account *a, const world_role *r, const policy_doc_t **out,
+                           size_t cap)
+{
+    return add_refs(a, r->policies, r->n_policies, out, 0, cap);
+}
+
+/* --- the decision --------------------------------------------------------- */
+
+/* The account field of an ARN ("acs:ots:cn-hangzhou:12345:instance/x") when
+ * it is all digits, copied into out[cap]; else NULL. */
+static const char *arn_account(const char *arn, char *out, size_t cap)
+{
+    const char *p = arn;
+    for (int colons = 0; colons < 3; colons++) {
+        p = p ? strchr(p, ':') : NULL;
+        if (!p)
+            return NULL;
+        p++;
+    }
+    const char *end = strchr(p, ':');
+    size_t n = end ? (size_t)(end - p) : 0;
+    if (!n || n >= cap || strspn(p, "0123456789") < n)
+        return NULL;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return out;
+}
+
+static const char *principal_type(emu_principal_kind k)
+{
+    switch (k) {
+    case EMU_PRINCIPAL_ROOT:
+        return "Account";
+    case EMU_PRINCIPAL_USER:
+        return "SubUser";
+    case EMU_PRINCIPAL_SESSION:
+        return "AssumedRoleUser";
+    default:
+        return "Service";
+    }
+}
+
+policy_principal emu_authz_presented(const emu_principal *p)
+{
+    policy_principal pp = {POLICY_PRINCIPAL_RAM, p->arn};
+    if (p->kind == EMU_PRINCIPAL_SERVICE)
+        pp.type = POLICY_PRINCIPAL_SERVICE;
+    else if (p->kind == EMU_PRINCIPAL_NONE || !p->arn)
+        pp = (policy_principal){POLICY_PRINCIPAL_NONE, NULL};
+    return pp;
+}
+
+/* rpc-api.md §7: RAM says "You are not authorized to do this action.", STS
+ * appends "You should be authorized by RAM."; a root caller of AssumeRole
+ * gets its own text. */
+static const char *deny_message(const emu_call *call, const emu_authz_req *req, policy_layer layer)
+{
+    if (req->trust && layer == POLICY_LAYER_ROOT_RULE)
+        return "Roles may not be assumed by root accounts.";
+    if (call->svc && strcmp(call->svc->name, "sts") == 0)
+        return "You are not authorized to do this action. You should be authorized by RAM.";
+    return "You are not authorized to do this action.";
+}
+
+emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
+{
+    const emu_principal *p = &call->principal;
+    const policy_doc_t *docs[AUTHZ_MAX_DOCS];
+    const policy_doc_t *session = NULL;
+    policy_authz in = {0};
+    char acct_buf[32];
+    char now[21];
+
+    if (call->server && call->server->authz == EMU_AUTHZ_OFF)
+        return EMU_OK;
+
+    const char *action = req->action    ? req->action
+                         : call->action ? call->action->policy_action
+                                        : "";
+    const char *resource = req->resource ? req->resource : "*";
+    const char *caller_account = p->account_id ? p->account_id : "";
+    const char *resource_account = req->resource_account;
+    if (!resource_account)
+        resource_account = arn_account(resource, acct_buf, sizeof acct_buf);
+    if (!resource_account)
+        resource_account = caller_account;
+
+    /* Global condition keys (ram-policy.md §4.3), then the service's own.
+     * The value arrays live in this scope, as long as ctx. */
+    emu_time_iso(emu_clock_now_ms(), now);
+    const char *v_now[1] = {now};
+    const char *v_tls[1] = {p->tls ? "true" : "false"};
+    const char *v_mfa[1] = {"false"};
+    const char *v_ip[1] = {p->source_ip};
+    const char *v_ak[1] = {p->access_key_id};
+    policy_ckey keys[16];
+    size_t n_keys = 0;
+    keys[n_keys++] = (policy_ckey){"acs:CurrentTime", v_now, 1};
+    keys[n_keys++] = (policy_ckey){"acs:SecureTransport", v_tls, 1};
+    keys[n_keys++] = (policy_ckey){"acs:MFAPresent", v_mfa, 1};
+    if (p->source_ip)
+        keys[n_keys++] = (policy_ckey){"acs:SourceIp", v_ip, 1};
+    if (p->access_key_id)
+        keys[n_keys++] = (policy_ckey){"acs:AccessId", v_ak, 1};
+    for (size_t i = 0; i < req->n_keys && n_keys < sizeof keys / sizeof keys[0]; i++)
+        keys[n_keys++] = req->keys[i];
+    policy_ctx ctx = {.action = action,
+                      .resource = resource,
+                      .resource_account = resource_account,
+                      .keys = keys,
+                      .n_keys = n_keys};
+    if (req->trust)
+        ctx.principal = emu_authz_presented(p);
+
+    in.caller_account = caller_account;
+    in.resource_account = resource_account;
+    in.ctx = &ctx;
+    in.identity = docs;
+    const world_account *a = p->account_id ? world_account_find(call->world, p->account_id) : NULL;
+    bool broken_session = false;
+    switch (p->kind) {
+    case EMU_PRINCIPAL_ROOT:
+        in.caller = POLICY_CALLER_ROOT;
+        break;
+    case EMU_PRINCIPAL_USER:
+        in.caller = POLICY_CALLER_USER;
+        if (a && p->user)
+            in.n_identity = emu_authz_user_docs(a, p->user, docs, AUTHZ_MAX_DOCS);
+        break;
+    case EMU_PRINCIPAL_SESSION:
+        in.caller = POLICY_CALLER_ROLE_SESSION;
+        if (a && p->role)
+            in.n_identity = emu_authz_role_docs(a, p->role, docs, AUTHZ_MAX_DOCS);
+        if (p->session_policy) {
+            session = session_doc(p->session_policy);
+            /* A session policy that does not compile allows nothing:
+             * dropping it would widen the session to the whole role. */
+            broken_session = !session;
+        }
+        in.session = session;
+        break;
+    default:
+        /* Service principals and anything unauthenticated hold no identity
+         * policies: the engine answers IMPLICIT_DENY. */
+        in.caller = POLICY_CALLER_SERVICE;
+        break;
+    }
+
+    if (!call->trace) {
+        call->trace = emu_arena_alloc(call->arena, sizeof *call->trace);
+        policy_trace_init(call->trace);
+    }
+    in.trust = req->trust;
+    policy_result res =
+        req->trust ? policy_assume_role(&in, call->trace) : policy_authorize(&in, call->trace);
+    if (broken_session && res.decision == POLICY_ALLOW) {
+        res.decision = POLICY_IMPLICIT_DENY;
+        res.layer = POLICY_LAYER_SESSION;
+        call->trace->decision = POLICY_IMPLICIT_DENY;
+        call->trace->layer = POLICY_LAYER_SESSION;
+    }
+    if (res.decision == POLICY_ALLOW) {
+        call->decision = "allow";
+        return EMU_OK;
+    }
+
+    size_t need = policy_trace_reason(call->trace, NULL, 0);
+    char *reason = emu_arena_alloc(call->arena, need + 1);
+    policy_trace_reason(call->trace, reason, need + 1);
+    if (broken_session)
+        reason = emu_arena_sprintf(call->arena, "session policy does not compile; %s", reason);
+    call->reason = reason;
+    if (call->server && call->server->authz == EMU_AUTHZ_AUDIT) {
+        /* Audit: record what enforce would have refused, then let it pass. */
+        call->decision = "audit-deny";
+        return EMU_OK;
+    }
+    call->decision = "deny";
+
+    emu_authz_denial *d = emu_arena_zalloc(call->arena, sizeof *d);
+    d->no_permission_type = res.decision == POLICY_EXPLICIT_DENY ? "ExplicitDeny" : "ImplicitDeny";
+    d->auth_action = emu_arena_strdup(call->arena, action);
+    d->principal_type = principal_type(p->kind);
+    d->principal_owner_id = caller_account;
+    d->principal_name = p->display_name ? p->display_name : (p->arn ? p->arn : "");
+    /* [inferred] rpc-api.md §6.2 shows AccountLevelIdentityBasedPolicy; a
+     * session-policy denial is named after its layer. */
+    d->policy_type =
+        res.layer == POLICY_LAYER_SESSION ? "SessionPolicy" : "AccountLevelIdentityBasedPolicy";
+    call->denial = d;
+    emu_err_set(&call->err, EMU_E_DENIED, "NoPermission", "%s", deny_message(call, req, res.layer));
+    call->err.status = 403;
+    return EMU_E_DENIED;
+}
+
+emu_rc emu_authz_phase(emu_call *call)
+{
+    emu_authz_req req = {0};
+    req.action = call->action ? call->action->policy_action : NULL;
+    if (call->svc && call->svc->resource)
+        req.resource = call->svc->resource(call);
+    return emu_authz_check(call, &req);
+}

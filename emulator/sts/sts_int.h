@@ -1,0 +1,72 @@
+/* STS module-private declarations: the handlers named in sts_actions.def,
+ * the error table and the pure parameter checks of AssumeRole (split out
+ * so tests/unit/sts can test them without a server). */
+#ifndef EMU_STS_INT_H
+#define EMU_STS_INT_H
+
+#include <stdbool.h>
+
+#include "emu/dispatch.h"
+
+typedef enum sts_err {
+#define STS_ERROR(id, code, rc, status, msg) STS_ERR_##id,
+#include "sts_errors.def"
+#undef STS_ERROR
+    STS_ERR_COUNT
+} sts_err;
+
+/* Fills call->err from the row `id` of sts_errors.def (code, status, exact
+ * message) and returns its rc. */
+emu_rc sts__fail(emu_call *call, sts_err id);
+
+/* --- AssumeRole parameters (rpc-api.md §8.1), pure functions ------------- */
+
+#define STS_ACCOUNT_MAX 32
+#define STS_ROLE_NAME_MAX 64
+
+/* A parsed RoleArn. Both strings are NUL-terminated copies. */
+typedef struct sts_role_arn {
+    char account[STS_ACCOUNT_MAX + 1];
+    char role[STS_ROLE_NAME_MAX + 1];
+} sts_role_arn;
+
+/* Parses "acs:ram::<digits>:role/<name>": the prefix exactly (lower case),
+ * 1-32 digits, and a role name of 1-64 characters from [A-Za-z0-9.@_-]
+ * (rpc-api.md §9.2: RoleName letters, digits, '.', '-', older names '@',
+ * ROS '_'). The name keeps its case; lookups ignore it. False on anything
+ * else (InvalidParameter.RoleArn). */
+bool sts__parse_role_arn(const char *text, sts_role_arn *out);
+
+/* RoleSessionName: 2-64 characters of [A-Za-z0-9.@_-]. */
+bool sts__valid_session_name(const char *s);
+
+/* ExternalId: 2-1224 characters of [A-Za-z0-9_+=,.@:/-]. */
+bool sts__valid_external_id(const char *s);
+
+/* DurationSeconds: 1-9 decimal digits, nothing else (no sign, no blanks).
+ * Range checks (900..MaxSessionDuration) are the caller's. */
+bool sts__parse_duration(const char *s, long *out);
+
+/* --- AssumeRole authorization ---------------------------------------------- */
+
+/* Decides whether call->principal may assume `role` of account `a`
+ * (ram-policy.md §5.4): one emu_authz_check with the role's trust policy,
+ * so the call's trace holds the caller's own sts:AssumeRole decision
+ * (session policy, identity policies) and the trust decision, with the
+ * caller presented as emu_authz_presented says. `external_id` (or NULL)
+ * becomes the condition key sts:ExternalId. A root caller is refused with
+ * "Roles may not be assumed by root accounts." whatever --authz says (a
+ * precondition, §5.4 step 0). Any other refusal is 403 NoPermission with
+ * the same message whichever side refused, and no AccessDeniedDetail (the
+ * caller cannot tell which side it was, §5.4 step 5); call->reason names
+ * the expected and the presented principal. Returns EMU_OK or
+ * EMU_E_DENIED. */
+emu_rc sts__assume_authorize(emu_call *call, const world_account *a, const world_role *role,
+                             const char *external_id);
+
+/* --- handlers -------------------------------------------------------------- */
+
+emu_rc sts_assume_role(emu_call *call);
+emu_rc sts_get_caller_identity(emu_call *call);
+
+#endif

@@ -1,0 +1,106 @@
+/* The authorize phase shared by every service (DESIGN.md §3).
+ *
+ * After authentication has named the caller (call->principal), this module
+ * builds the request context (action, resource ARN, condition keys), gathers
+ * the caller's compiled documents from the world and asks the policy engine
+ * (policy_authorize) for a decision:
+ *
+ *   root            its own account: everything (ROOT_RULE); nothing elsewhere
+ *   RAM user        policies attached to the user and to each of its groups
+ *   role session    the role's attached policies ∩ the session policy
+ *   service         nothing by itself (a service works through roles)
+ *
+ * System policies come from policy_system_find, Custom ones from the default
+ * version of the account's policy. Every document was compiled when it
+ * entered the world (load or RAM API), so evaluation parses nothing and
+ * allocates nothing but the trace; a session policy (text in the STS token)
+ * is compiled once and kept in a small cache keyed by its exact text.
+ *
+ * The server's --authz mode applies: `enforce` refuses a denial, `audit`
+ * records it (call->decision = "audit-deny", call->reason) and lets the
+ * request through, `off` skips evaluation. */
+#ifndef EMU_AUTHZ_H
+#define EMU_AUTHZ_H
+
+#include <stddef.h>
+
+#include "emu/dispatch.h"
+#include "emu/policy.h"
+
+/* What an enforced denial reports (AccessDeniedDetail, rpc-api.md §6.2).
+ * Strings are static or live in the call arena. */
+typedef struct emu_authz_denial {
+    const char *no_permission_type; /* "ImplicitDeny" | "ExplicitDeny" */
+    const char *auth_action;        /* "ram:CreateUser" */
+    const char *principal_type;     /* "SubUser" | "AssumedRoleUser" | "Account" | "Service" */
+    const char *principal_owner_id; /* the caller's account */
+    const char *principal_name;     /* user name, "role/session", alias, service */
+    const char *policy_type;        /* "AccountLevelIdentityBasedPolicy" | "SessionPolicy" */
+} emu_authz_denial;
+
+/* One decision. Every pointer is borrowed for the duration of the call. */
+typedef struct emu_authz_req {
+    const char *action;   /* "ram:CreateUser"; NULL = call->action->policy_action */
+    const char *resource; /* canonical ARN; NULL = "*" */
+    /* Owner of the resource. NULL = the account field of `resource` when it
+     * is all digits, else the caller's own account. */
+    const char *resource_account;
+    const policy_ckey *keys; /* service-specific condition keys, added to the global ones */
+    size_t n_keys;
+    /* AssumeRole (ram-policy.md §5.4): the target role's compiled trust
+     * policy. When set, the decision is policy_assume_role (the caller's own
+     * permission AND the trust policy, with the caller presented as
+     * emu_authz_presented says) instead of policy_authorize. */
+    const policy_doc_t *trust;
+} emu_authz_req;
+
+/* The calling principal as a trust policy sees it (ram-policy.md §3.4):
+ * RAM users as "acs:ram::<uid>:user/<name>", role sessions as
+ * "acs:ram::<uid>:assumed-role/<role>/<session>", root as
+ * "acs:ram::<uid>:root" (never matches), service credentials as the
+ * Service "<uid>@<service>". Only the kind that authentication gave decides
+ * the type: a RAM user is never presented as a service. `value` borrows
+ * p->arn. */
+policy_principal emu_authz_presented(const emu_principal *p);
+
+/* The phase itself: plug into emu_service.authorize. Action from the action
+ * table's policy_action, resource from emu_service.resource (NULL hook =
+ * "*"). Same result as emu_authz_check. */
+emu_rc emu_authz_phase(emu_call *call);
+
+/* Takes one decision for the calling principal and records it:
+ *  - call->trace (allocated from the arena on first use, then appended to,
+ *    so a handler's second decision lands in the same trace);
+ *  - call->decision = "allow" | "deny" | "audit-deny" (unchanged with
+ *    --authz off), call->reason = the one-line policy_trace_reason of a
+ *    denial.
+ * Returns EMU_OK when allowed (or denied in audit mode, or authz off);
+ * EMU_E_DENIED when denied in enforce mode, with call->err set to
+ * NoPermission / 403 / "You are not authorized to do this action." (STS:
+ * "... You should be authorized by RAM.", rpc-api.md §7) and call->denial
+ * filled. Global condition keys: acs:SourceIp, acs:SecureTransport,
+ * acs:CurrentTime (virtual clock, ISO-8601 UTC), acs:MFAPresent ("false":
+ * API calls never carry MFA) and acs:AccessId. With req->trust, a root
+ * caller's denial reads "Roles may not be assumed by root accounts."
+ * (rpc-api.md §7). */
+emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req);
+
+/* Collects the compiled identity documents of a RAM user (its own
+ * attachments, then its groups') or of a role into out[0..cap). Returns how
+ * many were found (at most cap); references that no longer resolve are
+ * skipped. The documents belong to the world or the policy library. */
+size_t emu_authz_user_docs(const world_account *a, const world_user *u, const policy_doc_t **out,
+                           size_t cap);
+size_t emu_authz_role_docs(const world_account *a, const world_role *r, const policy_doc_t **out,
+                           size_t cap);
+
+/* The compiled document of one attachment: System → the built-in policy,
+ * Custom → the default version of the account's policy. NULL when it does
+ * not resolve. */
+const policy_doc_t *emu_authz_ref_doc(const world_account *a, const world_policy_ref *ref);
+
+/* Frees the session-policy cache (at shutdown, so leak checkers stay
+ * quiet). */
+void emu_authz_shutdown(void);
+
+#endif
