@@ -154,14 +154,20 @@ static emu_rc admin_unknown(emu_call *call)
  * buffer, without building a JSON tree (no allocation). */
 static void put_num(emu_buf *b, const char *key, double v)
 {
-    char tmp[96];
-    int n;
-    if (v == (double)(long long)v)
-        n = snprintf(tmp, sizeof tmp, ",\"%s\":%lld", key, (long long)v);
-    else
-        n = snprintf(tmp, sizeof tmp, ",\"%s\":%.17g", key, v);
-    if (n > 0 && (size_t)n < sizeof tmp)
-        emu_buf_append(b, tmp, (size_t)n);
+    cJSON num = {.type = cJSON_Number, .valuedouble = v};
+    emu_buf_append(b, ",\"", 2);
+    emu_buf_puts(b, key);
+    emu_buf_append(b, "\":", 2);
+    emu_json_write(b, &num); /* integers without printf */
+}
+
+static void put_str(emu_buf *b, const char *key, const char *v)
+{
+    emu_buf_append(b, ",\"", 2);
+    emu_buf_puts(b, key);
+    emu_buf_append(b, "\":\"", 3);
+    emu_buf_puts(b, v);
+    emu_buf_putc(b, '"');
 }
 
 static emu_rc admin_health(emu_call *call)
@@ -180,9 +186,11 @@ static emu_rc admin_health(emu_call *call)
     emu_buf_reset(b);
     /* The version is ours and the region matches [A-Za-z0-9-] (the loader
      * checks it): nothing to escape. */
-    emu_buf_printf(b, "{\"status\":\"ready\",\"version\":\"%s\"", s->version);
+    emu_buf_puts(b, "{\"status\":\"ready\"");
+    put_str(b, "version", s->version);
     put_num(b, "uptime_ms", (double)(emu_clock_mono_ms() - s->start_mono_ms));
-    emu_buf_printf(b, ",\"region\":\"%s\",\"authz\":\"%s\"", world_region(s->world), authz);
+    put_str(b, "region", world_region(s->world));
+    put_str(b, "authz", authz);
     for (size_t i = 0; i < n; i++)
         put_num(b, st[i].name, st[i].value);
     put_num(b, "requests", (double)s->requests);

@@ -42,7 +42,7 @@ static bool reserve(emu_buf *b, size_t n)
     return true;
 }
 
-bool emu_buf_append(emu_buf *b, const void *p, size_t n)
+bool emu_buf_append_slow(emu_buf *b, const void *p, size_t n)
 {
     if (!reserve(b, n))
         return false;

@@ -1,34 +1,78 @@
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/md5.h>
-#include <openssl/sha.h>
+#include <openssl/params.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "emu/crypto.h"
 
+/* OpenSSL 3 looks algorithms up by name on every one-shot call (SHA256(),
+ * HMAC()), which costs more than hashing a short message. Fetch each
+ * algorithm once and keep it for the life of the process (single thread). */
+static const EVP_MD *md(EVP_MD **slot, const char *name)
+{
+    if (!*slot)
+        *slot = EVP_MD_fetch(NULL, name, NULL);
+    if (!*slot)
+        abort(); /* can't happen: the default provider always has these */
+    return *slot;
+}
+
+static EVP_MD *md_sha256, *md_md5;
+
+/* A keyless HMAC context per digest, duplicated for each use. */
+static EVP_MAC_CTX *hmac_template(EVP_MAC_CTX **slot, const char *digest)
+{
+    static EVP_MAC *mac;
+    if (*slot)
+        return *slot;
+    if (!mac)
+        mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    *slot = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", (char *)digest, 0),
+                           OSSL_PARAM_construct_end()};
+    if (!*slot || !EVP_MAC_CTX_set_params(*slot, params))
+        abort(); /* can't happen with the default provider */
+    return *slot;
+}
+
+static void hmac(EVP_MAC_CTX *tpl, const void *key, size_t key_len, const void *msg, size_t msg_len,
+                 uint8_t *out, size_t out_len)
+{
+    static const uint8_t empty_key[1];
+    size_t n = 0;
+    EVP_MAC_CTX *c = EVP_MAC_CTX_dup(tpl);
+    /* An empty key is legal HMAC; OpenSSL wants a non-NULL pointer. */
+    if (!c || !EVP_MAC_init(c, key_len ? key : empty_key, key_len, NULL) ||
+        !EVP_MAC_update(c, msg, msg_len) || !EVP_MAC_final(c, out, &n, out_len) || n != out_len)
+        abort(); /* only on out of memory */
+    EVP_MAC_CTX_free(c);
+}
+
 void emu_hmac_sha1(const void *key, size_t key_len, const void *msg, size_t msg_len,
                    uint8_t out[EMU_SHA1_LEN])
 {
-    unsigned int n = EMU_SHA1_LEN;
-    HMAC(EVP_sha1(), key, (int)key_len, msg, msg_len, out, &n);
+    static EVP_MAC_CTX *tpl;
+    hmac(hmac_template(&tpl, "SHA1"), key, key_len, msg, msg_len, out, EMU_SHA1_LEN);
 }
 
 void emu_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len,
                      uint8_t out[EMU_SHA256_LEN])
 {
-    unsigned int n = EMU_SHA256_LEN;
-    HMAC(EVP_sha256(), key, (int)key_len, msg, msg_len, out, &n);
+    static EVP_MAC_CTX *tpl;
+    hmac(hmac_template(&tpl, "SHA256"), key, key_len, msg, msg_len, out, EMU_SHA256_LEN);
 }
 
 void emu_sha256(const void *msg, size_t len, uint8_t out[EMU_SHA256_LEN])
 {
-    SHA256(msg, len, out);
+    unsigned int n = EMU_SHA256_LEN;
+    EVP_Digest(msg, len, out, &n, md(&md_sha256, "SHA256"), NULL);
 }
 
 void emu_md5(const void *msg, size_t len, uint8_t out[EMU_MD5_LEN])
 {
     unsigned int n = EMU_MD5_LEN;
-    EVP_Digest(msg, len, out, &n, EVP_md5(), NULL);
+    EVP_Digest(msg, len, out, &n, md(&md_md5, "MD5"), NULL);
 }
 
 void emu_hex_lower(const uint8_t *in, size_t n, char *out)

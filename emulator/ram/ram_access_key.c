@@ -91,7 +91,7 @@ emu_rc ram_update_access_key(emu_call *call)
 {
     world_account *a;
     world_user *u;
-    size_t i;
+    size_t i = 0;
     const char *status;
     emu_rc rc;
     if ((rc = target_user(call, &a, &u)) || (rc = find_key(call, u, &i)) ||
@@ -108,7 +108,7 @@ emu_rc ram_delete_access_key(emu_call *call)
 {
     world_account *a;
     world_user *u;
-    size_t i;
+    size_t i = 0;
     emu_rc rc;
     if ((rc = target_user(call, &a, &u)) || (rc = find_key(call, u, &i)))
         return rc;

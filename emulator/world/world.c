@@ -303,7 +303,7 @@ void world_make_id(const char *account, const char *kind, const char *name, size
 static size_t stat_add(world_stat *out, size_t n, size_t cap, const char *name, double v)
 {
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(out[i].name, name) == 0) {
+        if (out[i].name == name || (out[i].name[0] == name[0] && strcmp(out[i].name, name) == 0)) {
             out[i].value += v;
             return n;
         }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct emu_buf {
     char *p;
@@ -17,7 +18,19 @@ void emu_buf_init(emu_buf *b, size_t max);
 void emu_buf_dispose(emu_buf *b);
 void emu_buf_reset(emu_buf *b);
 /* Returns false (and appends nothing) when the result would exceed max. */
-bool emu_buf_append(emu_buf *b, const void *p, size_t n);
+bool emu_buf_append_slow(emu_buf *b, const void *p, size_t n);
+static inline bool emu_buf_append(emu_buf *b, const void *p, size_t n)
+{
+    /* Fast path: room already there (responses are built of many small
+     * appends). */
+    if (n < b->cap - b->len && b->len + n <= b->max) {
+        memcpy(b->p + b->len, p, n);
+        b->len += n;
+        b->p[b->len] = '\0';
+        return true;
+    }
+    return emu_buf_append_slow(b, p, n);
+}
 bool emu_buf_puts(emu_buf *b, const char *s);
 bool emu_buf_putc(emu_buf *b, char c);
 bool emu_buf_printf(emu_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

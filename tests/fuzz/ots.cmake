@@ -7,3 +7,11 @@ foreach(t ots_plainbuffer ots_pb)
     target_include_directories(fuzz_${t} PRIVATE emulator/ots)
   endif()
 endforeach()
+
+# The service behind a valid signature (handlers under hostile bodies).
+emu_fuzz_target(ots_service tests/fuzz/fuzz_ots_service.c
+                LIBS emu_ots_svc emu_ots emu_dispatch emu_net emu_world emu_core)
+target_compile_definitions(replay_ots_service PRIVATE EMU_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+if(TARGET fuzz_ots_service)
+  target_compile_definitions(fuzz_ots_service PRIVATE EMU_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+endif()

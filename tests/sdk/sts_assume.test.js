@@ -10,6 +10,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const RPCClient = require('@alicloud/pop-core');
+const TableStore = require('tablestore');
 const Sts = require('@alicloud/sts20150401');
 const { $OpenApiUtil } = require('@alicloud/openapi-core');
 const { start, SRC } = require('../support/emu');
@@ -109,6 +110,39 @@ test('AssumeRole with @alicloud/sts20150401 and @alicloud/pop-core', async (t) =
       assert.match(e.message, /^Roles may not be assumed by root accounts\./);
       return true;
     });
+  });
+});
+
+test('seed scenario end to end: the session reads vehicle_track through tablestore', async (t) => {
+  const emu = await start({ world: SEED });
+  t.after(() => emu.stop());
+  const r = await tea(emu, SVC, 'v3').assumeRole(new Sts.AssumeRoleRequest({
+    roleArn: ROLE_ARN, roleSessionName: 'odps-read' }));
+  const c = r.body.credentials;
+  const ots = new TableStore.Client({ endpoint: emu.base, instancename: 'cap1', maxRetries: 0,
+    accessKeyId: c.accessKeyId, secretAccessKey: c.accessKeySecret, stsToken: c.securityToken });
+  const all = [{ vid: TableStore.INF_MIN }, { gt: TableStore.INF_MIN }];
+  const end = [{ vid: TableStore.INF_MAX }, { gt: TableStore.INF_MAX }];
+
+  await t.test('DescribeTable and GetRange with x-ots-ststoken', async () => {
+    const d = await ots.describeTable({ tableName: 'vehicle_track' });
+    assert.deepStrictEqual(d.tableMeta.primaryKey.map((p) => p.name), ['vid', 'gt']);
+    const g = await ots.getRange({ tableName: 'vehicle_track', direction: TableStore.Direction.FORWARD,
+      inclusiveStartPrimaryKey: all, exclusiveEndPrimaryKey: end, maxVersions: 1, limit: 5 });
+    assert.strictEqual(g.rows.length, 5);
+  });
+
+  await t.test('the role grants ten ots actions, not CreateTable', async () => {
+    await assert.rejects(ots.createTable({
+      tableMeta: { tableName: 'nope', primaryKey: [{ name: 'a', type: 'INTEGER' }] },
+      reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 },
+    }), (e) => e.code === 403 && /OTSNoPermissionAccess/.test(e.message));
+  });
+
+  await t.test('past Expiration on the virtual clock Tablestore refuses the token', async () => {
+    await emu.json('POST', '/_emu/clock', { advance_seconds: 3700 });
+    await assert.rejects(ots.describeTable({ tableName: 'vehicle_track' }), (e) => /OTSAuthFailed/.test(e.message));
+    await emu.json('POST', '/_emu/clock', { reset: true });
   });
 });
 
