@@ -18,6 +18,8 @@ typedef struct cli_options {
     emu_authz_mode authz;
     uint64_t seed;
     bool seed_set;
+    unsigned header_timeout_ms; /* 0 = default */
+    unsigned idle_timeout_ms;
     const char *state_dir; /* generated CA and certificate; NULL = default */
     const char *tls_cert;  /* --tls-cert/--tls-key instead of generating */
     const char *tls_key;

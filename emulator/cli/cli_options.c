@@ -33,6 +33,9 @@ void cli_usage(FILE *f)
         "  --authz MODE         enforce (default), audit (allow, but record would-be denials)\n"
         "                       or off\n"
         "  --seed N             seed for ids, keys and tokens (default: from the clock)\n"
+        "  --header-timeout MS  a client must send its request headers (and then its body)\n"
+        "                       within MS milliseconds, else 408 (default 10000 / 30000)\n"
+        "  --idle-timeout MS    close keep-alive connections idle for MS ms (default 60000)\n"
         "  --state-dir DIR      where the local CA and HTTPS certificate are kept (default\n"
         "                       $XDG_CACHE_HOME/acsemu or ~/.cache/acsemu); the ready line\n"
         "                       names the CA file as \"ca_file\" (NODE_EXTRA_CA_CERTS)\n"
@@ -64,6 +67,8 @@ enum {
     OPT_STATE_DIR,
     OPT_TLS_CERT,
     OPT_TLS_KEY,
+    OPT_HEADER_TIMEOUT,
+    OPT_IDLE_TIMEOUT,
     OPT_HELP,
     OPT_VERSION
 };
@@ -81,6 +86,8 @@ static const struct option longopts[] = {
     {"state-dir", required_argument, NULL, OPT_STATE_DIR},
     {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
     {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+    {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
+    {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -156,6 +163,17 @@ static int apply(cli_options *o, int id, const char *name, const char *v)
     case OPT_TLS_CERT:
         o->tls_cert = v;
         break;
+    case OPT_HEADER_TIMEOUT:
+    case OPT_IDLE_TIMEOUT: {
+        long ms = strtol(v, &end, 10);
+        if (!*v || *end || ms < 1 || ms > 3600000)
+            return bad("%s: \"%s\" is not a number of milliseconds (1-3600000)", name, v);
+        if (id == OPT_HEADER_TIMEOUT)
+            o->header_timeout_ms = (unsigned)ms;
+        else
+            o->idle_timeout_ms = (unsigned)ms;
+        break;
+    }
     case OPT_TLS_KEY:
         o->tls_key = v;
         break;

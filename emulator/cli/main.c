@@ -113,8 +113,14 @@ int main(int argc, char **argv)
     if (!tls)
         emu_log(EMU_LOG_WARN, "HTTPS disabled: %s", err.msg);
     server.tls_ca_file = emu_tls_ca_file(tls);
-    emu_net_config nc = {
-        .bind = o.bind, .port = o.port, .handler = emu_dispatch, .ud = &server, .tls = tls};
+    emu_net_config nc = {.bind = o.bind,
+                         .port = o.port,
+                         .handler = emu_dispatch,
+                         .ud = &server,
+                         .tls = tls,
+                         .header_timeout_ms = o.header_timeout_ms,
+                         .body_timeout_ms = o.header_timeout_ms,
+                         .idle_timeout_ms = o.idle_timeout_ms};
     server.net = emu_net_start(loop, &nc, &err);
     if (!server.net) {
         fprintf(stderr, "acsemu: %s\n", err.msg);

@@ -115,12 +115,22 @@ char *emu_arena_strdup(emu_arena *a, const char *s)
 
 char *emu_arena_vsprintf(emu_arena *a, const char *fmt, va_list ap)
 {
+    /* One pass when the text fits in what is left of the current chunk
+     * (nearly always): format in place, then claim the bytes used. */
+    chunk *c = a->head;
+    char *dst = (char *)c + CHUNK_HDR + c->used;
+    size_t avail = c->size - c->used;
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
+    int n = vsnprintf(dst, avail, fmt, ap2);
     va_end(ap2);
     if (n < 0)
         n = 0;
+    if ((size_t)n < avail) {
+        size_t need = ((size_t)n + 1 + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+        c->used += need <= avail ? need : avail;
+        return dst;
+    }
     char *p = emu_arena_alloc(a, (size_t)n + 1);
     vsnprintf(p, (size_t)n + 1, fmt, ap);
     return p;

@@ -210,6 +210,23 @@ char *emu_json_print(const cJSON *j)
     return emu_buf_take(&b, NULL);
 }
 
+const char *emu_json_type_name(const cJSON *j)
+{
+    if (cJSON_IsString(j))
+        return "a string";
+    if (cJSON_IsNumber(j))
+        return "a number";
+    if (cJSON_IsBool(j))
+        return "a boolean";
+    if (cJSON_IsNull(j))
+        return "null";
+    if (cJSON_IsArray(j))
+        return "an array";
+    if (cJSON_IsObject(j))
+        return "an object";
+    return "an invalid value";
+}
+
 char *emu_json_print_to_arena(emu_arena *a, const cJSON *j)
 {
     char *s = emu_json_print(j);

@@ -74,6 +74,9 @@ static void conn_close(net_conn *c);
 static void on_timer(uv_timer_t *t);
 static void on_server_closed(uv_handle_t *h);
 static void drain(net_conn *c);
+static void close_after_writes(net_conn *c);
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
 static void conn_free(net_conn *c)
 {
@@ -89,13 +92,13 @@ static void timer_arm(net_conn *c, conn_phase ph)
     c->phase = ph;
     switch (ph) {
     case PH_IDLE:
-        ms = EMU_IDLE_TIMEOUT_MS;
+        ms = c->net->cfg.idle_timeout_ms ? c->net->cfg.idle_timeout_ms : EMU_IDLE_TIMEOUT_MS;
         break;
     case PH_HEADERS:
-        ms = EMU_HEADER_TIMEOUT_MS;
+        ms = c->net->cfg.header_timeout_ms ? c->net->cfg.header_timeout_ms : EMU_HEADER_TIMEOUT_MS;
         break;
     case PH_BODY:
-        ms = EMU_BODY_TIMEOUT_MS;
+        ms = c->net->cfg.body_timeout_ms ? c->net->cfg.body_timeout_ms : EMU_BODY_TIMEOUT_MS;
         break;
     case PH_BUSY:
         uv_timer_stop(&c->timer);
@@ -116,9 +119,32 @@ static void on_write_done(uv_write_t *req, int status)
         conn_close(c);
 }
 
-/* Sends `data` (malloc'd; ownership passes) as is. */
+/* Sends `data` (malloc'd; ownership passes) as is. When nothing is queued
+ * it is first written synchronously (uv_try_write): most responses fit in
+ * the socket buffer, and that skips the write request, its callback and
+ * libuv's POLLOUT bookkeeping (an epoll_ctl per response). */
 static void conn_write_raw(net_conn *c, char *data, size_t len)
 {
+    if (c->writes == 0 && len) {
+        uv_buf_t ub = uv_buf_init(data, (unsigned)len);
+        int n = uv_try_write((uv_stream_t *)&c->tcp, &ub, 1);
+        if (n == (int)len) {
+            free(data);
+            return;
+        }
+        if (n > 0) {
+            memmove(data, data + n, len - (size_t)n);
+            len -= (size_t)n;
+        } else if (n != UV_EAGAIN) {
+            free(data);
+            conn_close(c);
+            return;
+        }
+    }
+    if (!len) {
+        free(data);
+        return;
+    }
     net_write *w = emu_xmalloc(sizeof *w);
     w->conn = c;
     w->data = data;
@@ -247,8 +273,16 @@ static void on_parse_error(net_parser *p, int status, const char *why)
     emu_buf_dispose(&resp.body);
     conn_write(c, &out);
     emu_buf_dispose(&out);
+    close_after_writes(c);
+}
+
+/* Closes the connection once everything written so far has gone out. */
+static void close_after_writes(net_conn *c)
+{
     c->close_after_write = true;
     uv_read_stop((uv_stream_t *)&c->tcp);
+    if (c->writes == 0)
+        conn_close(c);
 }
 
 static const net_parser_ops conn_ops = {
@@ -315,8 +349,9 @@ static void drain(net_conn *c)
     }
     c->draining = false;
     if (!c->closing && !c->busy && !c->parser.failed && !c->close_after_write) {
-        /* Room for more input again. */
-        uv_read_start((uv_stream_t *)&c->tcp, NULL, NULL);
+        /* Room for more input again (reading may have stopped on a backlog;
+         * starting an active stream again costs nothing in libuv). */
+        uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
     }
 }
 
@@ -348,8 +383,7 @@ void emu_net_respond(emu_exchange *x)
             net__tls_shutdown(c->tls);
             tls_flush(c);
         }
-        c->close_after_write = true;
-        uv_read_stop((uv_stream_t *)&c->tcp);
+        close_after_writes(c);
         return;
     }
     timer_arm(c, c->pending.len ? PH_HEADERS : PH_IDLE);

@@ -101,23 +101,6 @@ __attribute__((format(printf, 2, 3))) static emu_rc fail(pctx *c, const char *fm
     return emu_err_set(c->err, EMU_E_INVALID, NULL, "%s: %s", c->path, msg);
 }
 
-static const char *json_type_name(const cJSON *j)
-{
-    if (cJSON_IsString(j))
-        return "a string";
-    if (cJSON_IsNumber(j))
-        return "a number";
-    if (cJSON_IsBool(j))
-        return "a boolean";
-    if (cJSON_IsNull(j))
-        return "null";
-    if (cJSON_IsArray(j))
-        return "an array";
-    if (cJSON_IsObject(j))
-        return "an object";
-    return "an invalid value";
-}
-
 /* Rejects duplicate member names in one object (first duplicate wins the
  * error, with its location). */
 static emu_rc check_dups(pctx *c, const cJSON *obj)
@@ -162,7 +145,7 @@ static emu_rc read_strings(pctx *c, const cJSON *v, const cJSON ***items, size_t
         for (const cJSON *i = v->child; i; i = i->next) {
             if (!cJSON_IsString(i)) {
                 size_t o = path_push(c, "[%zu]", count);
-                emu_rc rc = fail(c, "must be a string, not %s", json_type_name(i));
+                emu_rc rc = fail(c, "must be a string, not %s", emu_json_type_name(i));
                 path_pop(c, o);
                 return rc;
             }
@@ -170,7 +153,7 @@ static emu_rc read_strings(pctx *c, const cJSON *v, const cJSON ***items, size_t
         }
         *n = count;
     } else {
-        return fail(c, "must be a string or an array of strings, not %s", json_type_name(v));
+        return fail(c, "must be a string or an array of strings, not %s", emu_json_type_name(v));
     }
     for (size_t k = 0; k < *n; k++) {
         if ((*items)[k]->valuestring[0] == '\0') {
@@ -293,7 +276,7 @@ static emu_rc compile_principal(pctx *c, const cJSON *v, pol_stmt *st)
 
     if (!cJSON_IsObject(v))
         return fail(c, "must be an object with RAM, Service or Federated, not %s",
-                    json_type_name(v));
+                    emu_json_type_name(v));
     if ((rc = check_dups(c, v)))
         return rc;
     for (const cJSON *m = v->child; m; m = m->next) {
@@ -375,7 +358,7 @@ static emu_rc compile_value(pctx *c, const cJSON *j, pol_vtype type, pol_val *ou
     } else if (cJSON_IsBool(j) && (type == POL_VT_BOOL || type == POL_VT_STRING)) {
         text = emu_arena_strdup(c->a, cJSON_IsTrue(j) ? "true" : "false");
     } else {
-        return fail(c, "unsupported value type (%s)", json_type_name(j));
+        return fail(c, "unsupported value type (%s)", emu_json_type_name(j));
     }
     out->text = text;
     out->len = strlen(text);
@@ -422,7 +405,7 @@ static emu_rc compile_condition(pctx *c, const cJSON *v, pol_stmt *st)
     emu_rc rc;
 
     if (!cJSON_IsObject(v))
-        return fail(c, "must be an object, not %s", json_type_name(v));
+        return fail(c, "must be an object, not %s", emu_json_type_name(v));
     if ((rc = check_dups(c, v)))
         return rc;
     /* First pass: validate structure and count (operator, key) pairs. */
@@ -432,7 +415,7 @@ static emu_rc compile_condition(pctx *c, const cJSON *v, pol_stmt *st)
         if (find_op(o->string, &op)) {
             rc = fail(c, "unknown operator \"%.64s\"", o->string);
         } else if (!cJSON_IsObject(o)) {
-            rc = fail(c, "must be an object of condition keys, not %s", json_type_name(o));
+            rc = fail(c, "must be an object of condition keys, not %s", emu_json_type_name(o));
         } else if (!o->child) {
             rc = fail(c, "must name at least one condition key");
         } else {
@@ -462,7 +445,7 @@ static emu_rc compile_condition(pctx *c, const cJSON *v, pol_stmt *st)
                 if (nv == 0)
                     rc = fail(c, "must not be an empty array");
             } else if (cJSON_IsObject(k) || cJSON_IsNull(k)) {
-                rc = fail(c, "unsupported value type (%s)", json_type_name(k));
+                rc = fail(c, "unsupported value type (%s)", emu_json_type_name(k));
             } else {
                 nv = 1;
             }
@@ -507,7 +490,7 @@ static emu_rc compile_statement(pctx *c, const cJSON *s, pol_stmt *st)
     emu_rc rc = EMU_OK;
 
     if (!cJSON_IsObject(s))
-        return fail(c, "statement must be an object, not %s", json_type_name(s));
+        return fail(c, "statement must be an object, not %s", emu_json_type_name(s));
     if ((rc = check_dups(c, s)))
         return rc;
     for (const cJSON *m = s->child; m; m = m->next) {
@@ -529,7 +512,7 @@ static emu_rc compile_statement(pctx *c, const cJSON *s, pol_stmt *st)
     if (sid) {
         size_t o = path_member(c, "Sid");
         if (!cJSON_IsString(sid))
-            rc = fail(c, "must be a string, not %s", json_type_name(sid));
+            rc = fail(c, "must be a string, not %s", emu_json_type_name(sid));
         path_pop(c, o);
         if (rc)
             return rc;
@@ -608,7 +591,7 @@ static emu_rc compile_tree(pctx *c, const cJSON *root, policy_doc_t *doc)
     emu_rc rc;
 
     if (!cJSON_IsObject(root))
-        return fail(c, "policy document must be a JSON object, not %s", json_type_name(root));
+        return fail(c, "policy document must be a JSON object, not %s", emu_json_type_name(root));
     if ((rc = check_dups(c, root)))
         return rc;
     for (const cJSON *m = root->child; m; m = m->next) {
@@ -662,7 +645,7 @@ static emu_rc compile_tree(pctx *c, const cJSON *root, policy_doc_t *doc)
             doc->stmt_array = true;
         }
     } else {
-        rc = fail(c, "must be an array of statements, not %s", json_type_name(statement));
+        rc = fail(c, "must be an array of statements, not %s", emu_json_type_name(statement));
     }
     path_pop(c, o);
     return rc;

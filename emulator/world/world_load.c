@@ -42,28 +42,13 @@ static emu_rc bad(loader *L, const char *path, const char *fmt, ...)
     return emu_err_set(L->err, EMU_E_INVALID, NULL, "%s: %s", path, msg);
 }
 
-static const char *type_name(const cJSON *j)
-{
-    if (cJSON_IsString(j))
-        return "a string";
-    if (cJSON_IsNumber(j))
-        return "a number";
-    if (cJSON_IsBool(j))
-        return "a boolean";
-    if (cJSON_IsNull(j))
-        return "null";
-    if (cJSON_IsArray(j))
-        return "an array";
-    return "an object";
-}
-
 /* Rejects keys not in `allowed` (NULL-terminated) and, since cJSON keeps
  * duplicates, keys given twice. */
 static emu_rc check_keys(loader *L, const cJSON *obj, const char *path, const char *const *allowed,
                          const char *const *extra)
 {
     if (!cJSON_IsObject(obj))
-        return bad(L, path, "must be an object, not %s", type_name(obj));
+        return bad(L, path, "must be an object, not %s", emu_json_type_name(obj));
     for (const cJSON *c = obj->child; c; c = c->next) {
         bool ok = false;
         for (const char *const *a = allowed; *a && !ok; a++)
@@ -96,7 +81,7 @@ static emu_rc get_str(loader *L, const cJSON *obj, const char *key, const char *
         return EMU_OK;
     }
     if (!cJSON_IsString(j))
-        return bad(L, path, "\"%s\" must be a string, not %s", key, type_name(j));
+        return bad(L, path, "\"%s\" must be a string, not %s", key, emu_json_type_name(j));
     if (max && strlen(j->valuestring) > max)
         return bad(L, path, "\"%s\" is longer than %zu characters", key, max);
     *out = j->valuestring;
@@ -111,7 +96,7 @@ static emu_rc get_array(loader *L, const cJSON *obj, const char *key, const char
     if (!j)
         return EMU_OK;
     if (!cJSON_IsArray(j))
-        return bad(L, path, "\"%s\" must be an array, not %s", key, type_name(j));
+        return bad(L, path, "\"%s\" must be an array, not %s", key, emu_json_type_name(j));
     *out = j;
     return EMU_OK;
 }
@@ -187,7 +172,8 @@ static emu_rc get_document(loader *L, const cJSON *obj, const char *key, const c
             return bad(L, path, "\"%s\" must be a JSON object", key);
         *out = emu_xstrdup(j->valuestring);
     } else {
-        return bad(L, path, "\"%s\" must be an object or a JSON string, not %s", key, type_name(j));
+        return bad(L, path, "\"%s\" must be an object or a JSON string, not %s", key,
+                   emu_json_type_name(j));
     }
     if (strlen(*out) > EMU_MAX_POLICY_BYTES) {
         free(*out);

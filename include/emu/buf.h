@@ -24,7 +24,8 @@ static inline bool emu_buf_append(emu_buf *b, const void *p, size_t n)
     /* Fast path: room already there (responses are built of many small
      * appends). */
     if (n < b->cap - b->len && b->len + n <= b->max) {
-        memcpy(b->p + b->len, p, n);
+        if (n) /* p may be NULL when n is 0 */
+            memcpy(b->p + b->len, p, n);
         b->len += n;
         b->p[b->len] = '\0';
         return true;

@@ -16,6 +16,9 @@ void emu_json_init(void);
  * and column. The caller owns the result (cJSON_Delete). */
 cJSON *emu_json_parse(const char *text, size_t len, emu_err *err);
 
+/* "a string", "a number", "an object"... for error messages. Static. */
+const char *emu_json_type_name(const cJSON *j);
+
 /* Returns a heap copy of the compact text (free()). */
 char *emu_json_print(const cJSON *j);
 /* Appends the compact text of j to b. Faster than cJSON's printer, which

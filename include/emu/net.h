@@ -66,6 +66,10 @@ typedef struct emu_net_config {
     emu_net_handler handler;
     void *ud;
     emu_tls *tls; /* NULL: TLS handshakes get a plain 400 and are closed */
+    /* Timeouts against slow clients; 0 = the defaults of limits.h. */
+    unsigned header_timeout_ms; /* first byte to end of headers */
+    unsigned body_timeout_ms;   /* end of headers to end of body */
+    unsigned idle_timeout_ms;   /* between requests */
 } emu_net_config;
 
 /* Binds and listens. On failure returns NULL with err filled ("bind

@@ -14,6 +14,7 @@ const test = require('node:test');
 const assert = require('node:assert');
 const path = require('node:path');
 const TableStore = require('tablestore');
+const RPCClient = require('@alicloud/pop-core');
 const { start, SRC } = require('../support/emu');
 
 const Long = TableStore.Long;
@@ -430,6 +431,19 @@ test('Tablestore through the official Node SDK', async (t) => {
     const s = mk('STS.emuOtsReaderSession01', 'emu-sts-secret-reader', { stsToken: 'CAIS-emu-ots-reader-token' });
     await readChecks(s);
     await writeChecks(s);
+  });
+
+  await t.test('a session that AssumeRole gave B\'s RAM user for a read-only role of A', async () => {
+    const sts = new RPCClient({ accessKeyId: 'LTAIemuEtlUser56789', accessKeySecret: 'emu-secret-etl',
+      endpoint: emu.base, apiVersion: '2015-04-01' });
+    const r = await sts.request('AssumeRole', { RoleArn: 'acs:ram::12345:role/otsreaderforb', RoleSessionName: 'etl-ots' },
+      { method: 'POST' });
+    const c = r.Credentials;
+    const s = mk(c.AccessKeyId, c.AccessKeySecret, { stsToken: c.SecurityToken });
+    await readChecks(s);
+    await writeChecks(s);
+    await rejects(mk(c.AccessKeyId, c.AccessKeySecret, { stsToken: c.SecurityToken + 'x' }).listTable({}),
+      403, 'OTSAuthFailed', 'The STS token is invalid.');
   });
 
   await t.test('the root of another account without a role is denied', async () => {

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "emu/arena.h"
@@ -84,6 +85,35 @@ static void hmac_sha1_vector(void **state)
     emu_hmac_sha1("emulator-secret-b&", 18, sts, strlen(sts), mac);
     emu_base64_encode(mac, 20, b64);
     assert_string_equal(b64, "uzhTkI68iNKLZIdc67HKo+H1cqE=");
+}
+
+static void hmac_long_key_and_cache(void **state)
+{
+    (void)state;
+    uint8_t key[80], mac[20], mac2[32];
+    char hex[65];
+    const char *msg = "Test Using Larger Than Block-Size Key - Hash Key First";
+    memset(key, 0xaa, sizeof key);
+    /* RFC 2202 test case 6 (key longer than a block is hashed first). */
+    emu_hmac_sha1(key, sizeof key, msg, strlen(msg), mac);
+    emu_hex_lower(mac, 20, hex);
+    assert_string_equal(hex, "aa4ae5e15272d00e95705637ce8a3b55ed402112");
+    /* RFC 4231 test case 2, twice: the second call comes from the key cache. */
+    for (int i = 0; i < 2; i++) {
+        emu_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, mac2);
+        emu_hex_lower(mac2, 32, hex);
+        assert_string_equal(hex,
+                            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    }
+    /* More distinct keys than cache slots still give right answers. */
+    for (int i = 0; i < 40; i++) {
+        char k[8];
+        snprintf(k, sizeof k, "k%d", i);
+        emu_hmac_sha1(k, strlen(k), "m", 1, mac);
+    }
+    emu_hmac_sha1(key, sizeof key, msg, strlen(msg), mac);
+    emu_hex_lower(mac, 20, hex);
+    assert_string_equal(hex, "aa4ae5e15272d00e95705637ce8a3b55ed402112");
 }
 
 static void ct_equal(void **state)
@@ -176,6 +206,7 @@ int main(void)
         cmocka_unit_test(base64_round_trip_and_rejects),
         cmocka_unit_test(md5_of_empty_body_matches_ots),
         cmocka_unit_test(hmac_sha1_vector),
+        cmocka_unit_test(hmac_long_key_and_cache),
         cmocka_unit_test(ct_equal),
         cmocka_unit_test(iso_dates),
         cmocka_unit_test(virtual_clock_moves),
