@@ -15,7 +15,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const BIN = path.join(ROOT, 'build-release/acsemu');
+const BIN = process.env.ACSEMU_BIN || path.join(ROOT, 'build-release/acsemu');
 const SECONDS = Number(process.argv[2] || 5);
 
 function startEmu(extra = []) {
@@ -189,7 +189,15 @@ function wrkStatic(port, op, headers, body, seconds, conns = 32) {
   fs.rmSync(dir, { recursive: true, force: true });
   const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
   const errs = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-  return { rps: Number(m[1]), non2xx: errs ? Number(errs[1]) : 0 };
+  const total = /(\d+) requests in/.exec(out);
+  return { rps: Number(m[1]), non2xx: errs ? Number(errs[1]) : 0, requests: total ? Number(total[1]) : 0 };
+}
+
+// CPU seconds (user + system) a process has used so far.
+function cpuSeconds(pid) {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / 100; /* utime, stime in USER_HZ ticks */
 }
 
 async function otsPost(port, op, headers, body) {
@@ -247,10 +255,132 @@ async function otsBench(seconds, rows) {
     `target >= 100 MB/s (${one.body.length} B per page)`]);
 }
 
+// ---- Decision records (issue 8): the cost of the ring ------------------------
+// GetRow by the account's root (authorized, allowed, one record per request)
+// against two servers started side by side: the default ring (1000 records)
+// and --decisions 0 (no ring; coverage is counted in both). The runs
+// alternate A B A B A B and each side takes its median, so drift of the
+// machine hits both. --authz off is shown for scale (no evaluation at all).
+async function decisionsBench(seconds, rows) {
+  const AK = 'LTAIemuAccountA12345';
+  const SECRET = 'emu-secret-account-a';
+  const getRow = Buffer.concat([pbField(1, 'vehicle_track'), pbField(2, pbPkRow([['vid', 1n], ['gt', 1793491308000n]])), pbField(5, 1)]);
+  const h = otsSigned('GetRow', getRow, AK, SECRET);
+  const servers = [
+    { label: 'GetRow, decision ring of 1000 (default)', args: [] },
+    { label: 'GetRow, --decisions 0 (no ring)', args: ['--decisions', '0'] },
+    { label: 'GetRow, --authz off (for scale)', args: ['--authz', 'off'] },
+  ];
+  for (const s of servers) {
+    s.emu = await startEmu(s.args);
+    const probe = await otsPost(s.emu.info.port, 'GetRow', h, getRow);
+    if (probe.status !== 200) throw new Error('GetRow probe: ' + probe.status);
+    s.rps = [];
+    s.us = [];
+  }
+  const secs = Math.max(2, Math.round(seconds / 2));
+  for (let i = 0; i < 5; i++) {
+    for (const s of servers) {
+      const c0 = cpuSeconds(s.emu.child.pid);
+      const r = wrkStatic(s.emu.info.port, 'GetRow', h, getRow, secs);
+      const c1 = cpuSeconds(s.emu.child.pid);
+      s.rps.push(r.rps);
+      if (r.requests) s.us.push((c1 - c0) * 1e6 / r.requests);
+    }
+  }
+  const held = await fetch(`http://127.0.0.1:${servers[0].emu.info.port}/_emu/decisions?limit=1`).then((r) => r.json());
+  const rss = servers.map((s) => rssKb(s.emu.child.pid));
+  for (const s of servers) await stop(s.emu.child);
+  const [ring, none, off] = servers.map((s) => ({ rps: median(s.rps), us: median(s.us) }));
+  rows.push([servers[0].label, `${ring.rps.toFixed(0)} req/s`, `${ring.us.toFixed(2)} us CPU/request; median of 5 x ${secs} s, interleaved; ${held.total} recorded`]);
+  rows.push([servers[1].label, `${none.rps.toFixed(0)} req/s`, `${none.us.toFixed(2)} us CPU/request`]);
+  rows.push(['  cost of recording decisions (req/s)', `${(100 * (1 - ring.rps / none.rps)).toFixed(1)} %`, 'target <= 5 %']);
+  rows.push(['  cost of recording decisions (CPU)', `${(100 * (ring.us / none.us - 1)).toFixed(1)} %`, `+${(ring.us - none.us).toFixed(2)} us per request`]);
+  rows.push([servers[2].label, `${off.rps.toFixed(0)} req/s`, `${off.us.toFixed(2)} us CPU/request`]);
+  rows.push(['  RSS with a full ring / without', `${(rss[0] / 1024).toFixed(1)} / ${(rss[1] / 1024).toFixed(1)} MB`, '']);
+}
+
+// ---- MaxCompute (issue 7): a full-table SELECT over the external table -----
+// End to end through the ODPS REST API as pyodps calls it (create instance,
+// status, result), signed as B's etl user: MaxCompute assumes A's role
+// through STS and pages GetRange through Tablestore, all in-process. The
+// task's own monotonic timers (x-acsemu-timings on ?result) split the time.
+async function odpsBench(rows) {
+  const odps = require(path.join(ROOT, 'tests/support/odps.js'));
+  const { request } = require(path.join(ROOT, 'tests/support/emu.js'));
+  const e = await startEmu();
+  const emu = { request: (m, p, b, h) => request(e.info.port, m, p, b, h) };
+  const s = odps.session(emu, { ak: 'LTAIemuEtlUser56789', secret: 'emu-secret-etl', project: 'b_project' });
+  if ((await s.sql(odps.SEED_DDL)).status !== 'Success') throw new Error('odps bench: CREATE failed');
+  const runs = [];
+  for (let i = 0; i < 11; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = await s.sql('select * from ads_log_ots_pt_external');
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 'Success' || r.rows.length !== 10000) throw new Error(`odps bench: ${r.text.slice(0, 200)}`);
+    if (i) runs.push({ ms, t: r.timings }); // the first run warms up
+  }
+  await stop(e.child);
+  runs.sort((a, b) => a.ms - b.ms);
+  const m = runs[Math.floor(runs.length / 2)];
+  const pct = (us) => `${(100 * us / m.t.total_us).toFixed(1)} %`;
+  rows.push(['SELECT * over 10,000 rows, end to end', `${(10000 / (m.ms / 1000)).toFixed(0)} rows/s`,
+    `median of 10: ${m.ms.toFixed(1)} ms (create + status + result, ${m.t.rows_read} rows as CSV)`]);
+  rows.push(['  task time in the server', `${(m.t.total_us / 1000).toFixed(1)} ms`,
+    `${(100 * m.t.total_us / 1000 / m.ms).toFixed(0)} % of end to end; shares below are of the task`]);
+  rows.push(['  AssumeRole (STS, in-process)', pct(m.t.assume_us), `${m.t.assume_us} us`]);
+  rows.push(['  DescribeTable + ComputeSplitPoints', pct(m.t.meta_us), `${m.t.meta_us} us`]);
+  rows.push(['  GetRange (pages + decoding)', pct(m.t.get_range_us), `${m.t.get_range_us} us in ${m.t.get_range_calls} calls`]);
+  rows.push(['  SQL evaluation + CSV', pct(m.t.eval_us), `${m.t.eval_us} us`]);
+}
+
+// The same comparison in instructions (valgrind --tool=callgrind), which a
+// loaded or shared machine cannot blur: instructions per GetRow spent in
+// the dispatcher with the ring and without. BENCH_ONLY=decisions-ir.
+async function decisionsInstructions(rows) {
+  const getRow = Buffer.concat([pbField(1, 'vehicle_track'), pbField(2, pbPkRow([['vid', 1n], ['gt', 1793491308000n]])), pbField(5, 1)]);
+  const h = otsSigned('GetRow', getRow, 'LTAIemuAccountA12345', 'emu-secret-account-a');
+  const perRequest = {};
+  for (const [name, args] of [['ring', []], ['none', ['--decisions', '0']]]) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acsemu-bench-ir-'));
+    const ready = path.join(dir, 'ready');
+    const out = path.join(dir, 'callgrind.out');
+    const child = spawn('valgrind', ['--tool=callgrind', '--toggle-collect=emu_dispatch', `--callgrind-out-file=${out}`,
+      BIN, '--port', '0', '--ready-file', ready, '--world', path.join(ROOT, 'data/world.json'), '--log-level', 'warn', ...args],
+    { stdio: 'ignore' });
+    while (!fs.existsSync(ready)) await new Promise((r) => setTimeout(r, 50));
+    const port = JSON.parse(fs.readFileSync(ready, 'utf8')).port;
+    // One connection, so every request wrk counts is one the server ran;
+    // only instructions inside emu_dispatch (the request path) are counted.
+    const w = wrkStatic(port, 'GetRow', h, getRow, 10, 1);
+    await stop(child);
+    const ann = execFileSync('callgrind_annotate', [out], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const m = /([\d,]+) \([^)]*\)\s+PROGRAM TOTALS/.exec(ann);
+    perRequest[name] = Number(m[1].replace(/,/g, '')) / w.requests;
+    if (process.env.BENCH_KEEP) fs.copyFileSync(out, `${process.env.BENCH_KEEP}.${name}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  rows.push(['GetRow instructions, ring / no ring', `${perRequest.ring.toFixed(0)} / ${perRequest.none.toFixed(0)}`, 'callgrind, inside emu_dispatch, per request']);
+  rows.push(['  cost of recording decisions (instructions)', `${(100 * (perRequest.ring / perRequest.none - 1)).toFixed(1)} %`, 'target <= 5 %']);
+}
+
 function median(a) { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; }
 
 (async () => {
   const rows = [];
+  if (process.env.BENCH_ONLY === 'odps') {
+    await odpsBench(rows);
+    const w = Math.max(...rows.map((r) => r[0].length));
+    for (const r of rows) console.log(`  ${r[0].padEnd(w)}  ${r[1].padStart(14)}  ${r[2]}`);
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'decisions' || process.env.BENCH_ONLY === 'decisions-ir') {
+    if (process.env.BENCH_ONLY === 'decisions') await decisionsBench(SECONDS, rows);
+    else await decisionsInstructions(rows);
+    const w = Math.max(...rows.map((r) => r[0].length));
+    for (const r of rows) console.log(`  ${r[0].padEnd(w)}  ${r[1].padStart(14)}  ${r[2]}`);
+    return;
+  }
   const starts = [];
   for (let i = 0; i < 20; i++) {
     const e = await startEmu();
@@ -288,6 +418,8 @@ function median(a) { const s = [...a].sort((x, y) => x - y); return s[Math.floor
   await stop(e.child);
 
   await otsBench(SECONDS, rows);
+  await decisionsBench(SECONDS, rows);
+  await odpsBench(rows);
 
   const w = Math.max(...rows.map((r) => r[0].length));
   console.log(`acsemu bench (${SECONDS} s per load, wrk -t1 -c32, ${os.cpus().length} cores)`);

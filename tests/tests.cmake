@@ -45,4 +45,21 @@ if(NODE AND TARGET acsemu)
     add_test(NAME sdk COMMAND ${NODE} --test --test-reporter=spec ${CMAKE_SOURCE_DIR}/tests/sdk/)
     set_tests_properties(sdk PROPERTIES LABELS sdk ENVIRONMENT "${_env}" TIMEOUT 600)
   endif()
+  # The console page (/_emu/) in headless Chromium: Debian's chromium
+  # (scripts/setup), driven by playwright-core from tests/sdk/node_modules.
+  # playwright-core needs Node >= 20.
+  find_program(CHROMIUM chromium)
+  execute_process(COMMAND ${NODE} --version OUTPUT_VARIABLE _node_version
+                  OUTPUT_STRIP_TRAILING_WHITESPACE)
+  string(REGEX REPLACE "^v" "" _node_version "${_node_version}")
+  if(_node_version VERSION_LESS 20)
+    message(STATUS "Node ${_node_version} < 20: no browser test (playwright-core needs 20)")
+  elseif(CHROMIUM AND EXISTS ${CMAKE_SOURCE_DIR}/tests/sdk/package.json)
+    add_test(NAME browser
+             COMMAND ${NODE} --test --test-reporter=spec ${CMAKE_SOURCE_DIR}/tests/browser/)
+    set_tests_properties(browser PROPERTIES LABELS browser
+                         ENVIRONMENT "${_env};EMU_CHROMIUM=${CHROMIUM}" TIMEOUT 300)
+  else()
+    message(STATUS "chromium not found: no browser test (scripts/setup installs it)")
+  endif()
 endif()

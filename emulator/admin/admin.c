@@ -7,6 +7,7 @@
 
 #include "emu/admin.h"
 #include "emu/clock.h"
+#include "emu/faults.h"
 #include "emu/json.h"
 #include "emu/limits.h"
 #include "emu/log.h"
@@ -213,6 +214,7 @@ static emu_rc admin_reset(emu_call *call)
     emu_server *s = call->server;
     emu_server_set_world(s, world_clone(s->pristine));
     emu_clock_reset();
+    emu_faults_clear(s->faults);
     emu_log(EMU_LOG_INFO, "world reset to %s", s->world_path);
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "status", "reset");

@@ -23,11 +23,32 @@ typedef struct cli_options {
     const char *state_dir; /* generated CA and certificate; NULL = default */
     const char *tls_cert;  /* --tls-cert/--tls-key instead of generating */
     const char *tls_key;
+    size_t decisions; /* --decisions: ring size (0 = keep none) */
+    bool decisions_set;
 } cli_options;
 
 /* Parses argv and ACSEMU_* environment variables (argv wins). Returns 0 to
  * run, 1 after --help/--version (exit 0), 2 on a usage error (printed). */
 int cli_parse_options(int argc, char **argv, cli_options *o);
 void cli_usage(FILE *f);
+
+/* `acsemu sql --endpoint URL --project P --access-key-id ID
+ * --access-key-secret S [--csv] "SELECT ..."`: runs one SQL task through
+ * the MaxCompute REST API of a running acsemu (cli_sql.c). argv[0] is
+ * "sql". Returns the process exit code: 0 success, 1 failed task or HTTP
+ * error, 2 usage error. */
+int cli_sql_main(int argc, char **argv);
+
+/* `acsemu simulate --world FILE --principal ARN --action A [--resource ARN]
+ * [--context KEY=VALUE ...] [--policy FILE] [--session-policy FILE]`: one
+ * decision against a world, no server (cli_simulate.c). argv[0] is
+ * "simulate". Prints the decision record as JSON. Exit 0 allowed, 1 denied,
+ * 2 usage, world or input error. */
+int cli_simulate_main(int argc, char **argv);
+
+/* `acsemu replay [--world FILE] BUNDLE.json`: re-evaluates a replay bundle
+ * (GET /_emu/decisions/ID/bundle) offline, or against a world's current
+ * policies (cli_replay.c). Exit codes as simulate. */
+int cli_replay_main(int argc, char **argv);
 
 #endif

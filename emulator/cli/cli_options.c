@@ -20,6 +20,11 @@ void cli_usage(FILE *f)
         "acsemu %s - a local emulator of Alibaba Cloud RAM, STS, Tablestore and MaxCompute\n"
         "\n"
         "Usage: acsemu [options]\n"
+        "       acsemu simulate --world FILE --principal ARN --action A [--resource ARN]\n"
+        "                       [--context KEY=VALUE ...] [--policy FILE] [--session-policy FILE]\n"
+        "       acsemu replay [--world FILE] BUNDLE.json\n"
+        "       (simulate/replay: no server; print the decision as JSON; exit 0 allowed,\n"
+        "        1 denied, 2 usage or input error; see acsemu simulate --help)\n"
         "\n"
         "  --bind ADDR          address to listen on (default 127.0.0.1; use 0.0.0.0 only\n"
         "                       on a trusted network: acsemu is for tests and sandboxes)\n"
@@ -33,6 +38,8 @@ void cli_usage(FILE *f)
         "  --authz MODE         enforce (default), audit (allow, but record would-be denials)\n"
         "                       or off\n"
         "  --seed N             seed for ids, keys and tokens (default: from the clock)\n"
+        "  --decisions N        keep the last N decision records (default 1000; 0 = none):\n"
+        "                       GET /_emu/decisions[/ID[/bundle]], x-emu-decision header\n"
         "  --header-timeout MS  a client must send its request headers (and then its body)\n"
         "                       within MS milliseconds, else 408 (default 10000 / 30000)\n"
         "  --idle-timeout MS    close keep-alive connections idle for MS ms (default 60000)\n"
@@ -50,7 +57,9 @@ void cli_usage(FILE *f)
         "Once the port accepts and the world is loaded, acsemu prints one JSON line on stdout:\n"
         "  {\"event\":\"ready\",\"port\":8780,\"pid\":1234,...}\n"
         "Admin API: GET /_emu/health, POST /_emu/reset, POST /_emu/checkpoints/NAME[/restore],\n"
-        "GET /_emu/world, GET|POST /_emu/clock. SIGINT/SIGTERM stop it gracefully (exit 0).\n",
+        "GET /_emu/world, GET|POST /_emu/clock, GET /_emu/decisions?denied=1&would_deny=1&\n"
+        "principal=ARN&action=A&limit=N, GET /_emu/decisions/ID[/bundle], POST /_emu/simulate,\n"
+        "GET /_emu/coverage. SIGINT/SIGTERM stop it gracefully (exit 0).\n",
         ACSEMU_VERSION);
 }
 
@@ -69,6 +78,7 @@ enum {
     OPT_TLS_KEY,
     OPT_HEADER_TIMEOUT,
     OPT_IDLE_TIMEOUT,
+    OPT_DECISIONS,
     OPT_HELP,
     OPT_VERSION
 };
@@ -88,6 +98,7 @@ static const struct option longopts[] = {
     {"tls-key", required_argument, NULL, OPT_TLS_KEY},
     {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+    {"decisions", required_argument, NULL, OPT_DECISIONS},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -177,6 +188,14 @@ static int apply(cli_options *o, int id, const char *name, const char *v)
     case OPT_TLS_KEY:
         o->tls_key = v;
         break;
+    case OPT_DECISIONS: {
+        long n = strtol(v, &end, 10);
+        if (!*v || *end || n < 0 || n > 1000000)
+            return bad("%s: \"%s\" is not a number of records (0-1000000)", name, v);
+        o->decisions = (size_t)n;
+        o->decisions_set = true;
+        break;
+    }
     }
     return 0;
 }

@@ -11,6 +11,8 @@
 #include "emu/admin.h"
 #include "emu/authz.h"
 #include "emu/clock.h"
+#include "emu/decision.h"
+#include "emu/faults.h"
 #include "emu/json.h"
 #include "emu/net.h"
 #include "emu/odps.h"
@@ -36,6 +38,7 @@ static void on_signal(uv_signal_t *h, int signum)
     (void)h;
     emu_log(EMU_LOG_INFO, "%s: finishing in-flight requests, then exiting",
             signum == SIGINT ? "SIGINT" : "SIGTERM");
+    emu_faults_flush(server.faults); /* delayed answers go out now */
     emu_net_shutdown(server.net, on_stopped, NULL);
 }
 
@@ -66,7 +69,14 @@ static void register_everything(void)
     emu_dispatch_add_rpc(&server, &emu_sts_service, EMU_STS_VERSION);
     emu_dispatch_add_rpc(&server, &emu_ram_service, EMU_RAM_VERSION);
     server.ots = &emu_ots_service;
+    server.odps = &emu_odps_service;
     server.admin = &emu_admin_service;
+    emu_decision_register_routes();
+    emu_admin_rows_register();
+    emu_faults_register_routes();
+    /* Keep last: the console's /_emu/ route catches every GET that no
+     * earlier admin route took. */
+    emu_admin_console_register();
 }
 
 int main(int argc, char **argv)
@@ -74,6 +84,12 @@ int main(int argc, char **argv)
     cli_options o;
     emu_err err = {0};
     uint64_t t0 = emu_clock_mono_us();
+    if (argc > 1 && strcmp(argv[1], "sql") == 0)
+        return cli_sql_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "simulate") == 0)
+        return cli_simulate_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "replay") == 0)
+        return cli_replay_main(argc - 1, argv + 1);
     int rc = cli_parse_options(argc, argv, &o);
 
     if (rc)
@@ -95,9 +111,16 @@ int main(int argc, char **argv)
     server.world_path = o.world;
     server.version = ACSEMU_VERSION;
     server.authz = o.authz;
+    /* Decision records and coverage (emu/decision.h): kept unless authz is
+     * off, since then nothing is decided. */
+    server.decision_hooks = &emu_decision_hooks_default;
+    server.decisions = emu_decisions_new(o.decisions_set ? o.decisions : EMU_DECISIONS_DEFAULT);
+    server.coverage = emu_coverage_new();
     server.start_mono_ms = emu_clock_mono_ms();
 
     loop = uv_default_loop();
+    server.faults = emu_faults_new(loop);
+    server.fault_hooks = &emu_fault_hooks_default;
     /* HTTPS on the same port (DESIGN.md §1). A certificate the user named
      * must work; a generated one that cannot be made (no writable state dir)
      * only costs HTTPS. */
@@ -173,8 +196,12 @@ int main(int argc, char **argv)
         world_free(server.checkpoints[i].world);
     world_free(server.world);
     world_free(server.pristine);
+    emu_decisions_free(server.decisions);
+    emu_coverage_free(server.coverage);
+    emu_faults_free(server.faults);
     auth_nonce_cache_free(server.nonces);
     emu_authz_shutdown();
+    odps_service_shutdown();
     emu_tls_free(tls);
     uv_loop_close(loop);
     if (o.ready_file)

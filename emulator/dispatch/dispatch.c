@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "emu/clock.h"
+#include "emu/faults.h"
 #include "emu/json.h"
 #include "emu/log.h"
 #include "emu/rpc.h"
@@ -148,6 +149,8 @@ static void finish(emu_call *call, emu_exchange *x)
     e.error_code = x->resp.status >= 400
                        ? (call->err.code ? call->err.code : emu_rc_name(call->err.rc))
                        : NULL;
+    if (call->record && call->server->decision_hooks)
+        call->server->decision_hooks->finish(call);
     e.decision = call->decision;
     e.decision_id = call->decision_id;
     e.reason = call->reason;
@@ -166,6 +169,7 @@ void emu_dispatch(void *ud, emu_exchange *x)
     emu_server *s = ud;
     emu_call call;
     emu_rc rc;
+    unsigned delay_ms = 0;
 
     memset(&call, 0, sizeof call);
     call.req = &x->req;
@@ -192,6 +196,10 @@ void emu_dispatch(void *ud, emu_exchange *x)
     }
     if (rc == EMU_OK && call.svc->authenticate)
         rc = call.svc->authenticate(&call);
+    /* Injected faults (emu/faults.h) come after authentication, where the
+     * cloud throttles (rpc-api.md §5), and before authorization. */
+    if (rc == EMU_OK && s->fault_hooks && call.svc != s->admin)
+        rc = s->fault_hooks->check(&call, &delay_ms);
     if (rc == EMU_OK && call.svc->authorize && !(call.action->flags & EMU_ACT_NO_AUTHZ))
         rc = call.svc->authorize(&call);
     if (rc == EMU_OK)
@@ -203,7 +211,17 @@ void emu_dispatch(void *ud, emu_exchange *x)
             emu_err_set(&call.err, rc, NULL, NULL);
         call.svc->render_err(&call);
     }
+    /* Every authorized response names its decision record, allowed ones
+     * too: "why was this allowed?" is the other half of the question. */
+    if (call.decision_id && !emu_http_resp_get_header(call.resp, "x-emu-decision").p)
+        emu_http_resp_header(call.resp, call.arena, "x-emu-decision", call.decision_id);
 out:
     finish(&call, x);
+    if (delay_ms) {
+        /* The call has run; only its answer waits, so nothing borrowed from
+         * the world is held across loop turns. */
+        s->fault_hooks->delay(s, x, delay_ms);
+        return;
+    }
     emu_net_respond(x);
 }

@@ -11,6 +11,8 @@
 
 #include "emu/authz.h"
 #include "emu/clock.h"
+#include "emu/crypto.h"
+#include "emu/json.h"
 #include "emu/log.h"
 #include "emu/str.h"
 
@@ -18,6 +20,8 @@
  * 5 groups of 25 each. A world file may exceed the API limits; documents
  * past the cap are dropped with a warning rather than overflowing. */
 #define AUTHZ_MAX_DOCS 160
+/* Global keys plus a service's or a simulation's own. */
+#define AUTHZ_MAX_KEYS 32
 
 /* --- session policies ------------------------------------------------------
  * The STS token carries the session policy as text. Compiling it on every
@@ -198,6 +202,167 @@ static const char *deny_message(const emu_call *call, const emu_authz_req *req, 
     return "You are not authorized to do this action.";
 }
 
+/* --- reasons --------------------------------------------------------------- */
+
+char *emu_authz_reason(emu_arena *a, const policy_trace *t, bool assume, bool broken_session)
+{
+    size_t need = policy_trace_reason(t, NULL, 0);
+    char *reason = emu_arena_alloc(a, need + 1);
+    policy_trace_reason(t, reason, need + 1);
+
+    /* AssumeRole: the engine reports the first layer that lacked an Allow.
+     * When that was the caller's own permission and the trust policy
+     * refused as well, say both. The second line comes from a copy of the
+     * trace re-pointed at its trust evaluation. */
+    if (assume && t->decision != POLICY_ALLOW && t->layer != POLICY_LAYER_TRUST &&
+        t->layer != POLICY_LAYER_ROOT_RULE) {
+        for (size_t i = t->n_evals; i-- > 0;) {
+            if (t->evals[i].layer != POLICY_LAYER_TRUST)
+                continue;
+            if (t->evals[i].decision == POLICY_ALLOW)
+                break;
+            policy_trace *copy = emu_xmalloc(sizeof *copy);
+            memcpy(copy, t, sizeof *copy);
+            copy->decision = t->evals[i].decision;
+            copy->layer = POLICY_LAYER_TRUST;
+            copy->rule = NULL;
+            size_t n = policy_trace_reason(copy, NULL, 0);
+            char *line = emu_arena_alloc(a, n + 1);
+            policy_trace_reason(copy, line, n + 1);
+            free(copy);
+            reason = emu_arena_sprintf(a, "%s; and %s", reason, line);
+            break;
+        }
+    }
+    if (broken_session)
+        reason = emu_arena_sprintf(a, "session policy does not compile; %s", reason);
+    return reason;
+}
+
+/* --- EncodedDiagnosticMessage ---------------------------------------------------
+ * Version prefix 0x01 0x01 (real messages also start "AQE..." in Base64,
+ * ram20150501 DecodeDiagnosticMessageRequest example), then compact JSON. */
+
+#define DIAG_MAGIC "\x01\x01"
+#define DIAG_MAX_BYTES 8192
+
+static cJSON *diag_policy(const policy_doc_t *doc, int stmt, const char *entity)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "AttachedEntityType", entity);
+    cJSON_AddStringToObject(o, "AttachedScope", "Account");
+    cJSON_AddStringToObject(o, "Effect",
+                            policy_doc_statement_deny(doc, (size_t)stmt) ? "Deny" : "Allow");
+    cJSON_AddStringToObject(o, "PolicyIdentifier", policy_doc_name(doc));
+    cJSON_AddStringToObject(o, "PolicyType", policy_doc_type(doc));
+    cJSON_AddStringToObject(o, "PolicyVersion", policy_doc_version(doc));
+    return o;
+}
+
+/* Which entity a matched policy came from (DecodeDiagnosticMessage
+ * AttachedEntityType): the user itself or one of its groups; the role. */
+static const char *diag_entity(const emu_principal *p, const policy_doc_t *doc)
+{
+    if (p->kind == EMU_PRINCIPAL_SESSION)
+        return strcmp(policy_doc_type(doc), "Session") == 0 ? "Session" : "RamRole";
+    if (p->kind == EMU_PRINCIPAL_USER && p->user) {
+        for (size_t i = 0; i < p->user->n_policies; i++)
+            if (emu_strcasecmp(p->user->policies[i].name, policy_doc_name(doc)) == 0)
+                return "RamUser";
+        return "RamGroup";
+    }
+    return "RamUser";
+}
+
+static const char *diag_encode(emu_call *call, const policy_ctx *ctx, const emu_authz_denial *d,
+                               const policy_result *res, const char *reason)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "AuthAction", d->auth_action);
+    cJSON_AddStringToObject(o, "AuthResource", ctx->resource);
+    cJSON *p = cJSON_AddObjectToObject(o, "AuthPrincipal");
+    cJSON_AddStringToObject(p, "AuthPrincipalDisplayName", d->principal_name);
+    cJSON_AddStringToObject(p, "AuthPrincipalOwnerId", d->principal_owner_id);
+    cJSON_AddStringToObject(p, "AuthPrincipalType", d->principal_type);
+    cJSON_AddBoolToObject(o, "ExplicitDeny", res->decision == POLICY_EXPLICIT_DENY);
+    cJSON_AddStringToObject(o, "NoPermissionPolicyType", d->policy_type);
+    cJSON *conds = cJSON_AddArrayToObject(o, "AuthConditions");
+    for (size_t i = 0; i < ctx->n_keys; i++) {
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "ConditionKey", ctx->keys[i].key);
+        cJSON *vals = cJSON_AddArrayToObject(c, "ConditionValues");
+        for (size_t v = 0; v < ctx->keys[i].n_values; v++)
+            cJSON_AddItemToArray(
+                vals, cJSON_CreateString(ctx->keys[i].values[v] ? ctx->keys[i].values[v] : ""));
+        cJSON_AddItemToArray(conds, c);
+    }
+    /* Matched policies: what decided an explicit deny; an implicit deny
+     * matched nothing. */
+    cJSON *pols = cJSON_AddArrayToObject(o, "MatchedPolicies");
+    if (res->doc && res->stmt >= 0)
+        cJSON_AddItemToArray(
+            pols, diag_policy(res->doc, res->stmt, diag_entity(&call->principal, res->doc)));
+    if (call->decision_id)
+        cJSON_AddStringToObject(o, "EmuDecisionId", call->decision_id);
+    cJSON_AddStringToObject(o, "EmuReason", reason ? reason : "");
+
+    char *json = emu_json_print(o);
+    cJSON_Delete(o);
+    size_t n = strlen(json);
+    if (n > DIAG_MAX_BYTES - 2) {
+        /* A context this large is a world-file oddity: keep the message a
+         * header-sized string by dropping the details. */
+        free(json);
+        return NULL;
+    }
+    uint8_t *raw = emu_arena_alloc(call->arena, n + 2);
+    memcpy(raw, DIAG_MAGIC, 2);
+    memcpy(raw + 2, json, n);
+    free(json);
+    char *out = emu_arena_alloc(call->arena, EMU_BASE64_LEN(n + 2) + 1);
+    emu_base64_encode(raw, n + 2, out);
+    return out;
+}
+
+cJSON *emu_authz_diagnostic_decode(const char *text)
+{
+    size_t len = text ? strlen(text) : 0;
+    if (len < 4 || len > EMU_BASE64_LEN(DIAG_MAX_BYTES))
+        return NULL;
+    uint8_t *raw = emu_xmalloc(len);
+    size_t n = 0;
+    cJSON *o = NULL;
+    if (emu_base64_decode(text, len, raw, len, &n) && n > 2 && memcmp(raw, DIAG_MAGIC, 2) == 0) {
+        emu_err err = {0};
+        o = emu_json_parse((const char *)raw + 2, n - 2, &err);
+        if (o && !cJSON_IsObject(o)) {
+            cJSON_Delete(o);
+            o = NULL;
+        }
+    }
+    free(raw);
+    return o;
+}
+
+/* --- the decision ---------------------------------------------------------------- */
+
+/* The constant strings of every context (global key names, Bool values),
+ * in one object so that emu_authz_static_string is a range check. */
+const emu_authz_strings emu_authz_consts = {"acs:CurrentTime",
+                                            "acs:SecureTransport",
+                                            "acs:MFAPresent",
+                                            "acs:SourceIp",
+                                            "acs:AccessId",
+                                            "true",
+                                            "false"};
+#define K_TIME emu_authz_consts.current_time
+#define K_TLS emu_authz_consts.secure_transport
+#define K_MFA emu_authz_consts.mfa_present
+#define K_IP emu_authz_consts.source_ip
+#define K_AK emu_authz_consts.access_id
+#define V_TRUE emu_authz_consts.v_true
+#define V_FALSE emu_authz_consts.v_false
+
 emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
 {
     const emu_principal *p = &call->principal;
@@ -225,21 +390,29 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
      * The value arrays live in this scope, as long as ctx. */
     emu_time_iso(emu_clock_now_ms(), now);
     const char *v_now[1] = {now};
-    const char *v_tls[1] = {p->tls ? "true" : "false"};
-    const char *v_mfa[1] = {"false"};
+    const char *v_tls[1] = {p->tls ? V_TRUE : V_FALSE};
+    const char *v_mfa[1] = {V_FALSE};
     const char *v_ip[1] = {p->source_ip};
     const char *v_ak[1] = {p->access_key_id};
-    policy_ckey keys[16];
+    policy_ckey keys[AUTHZ_MAX_KEYS];
     size_t n_keys = 0;
-    keys[n_keys++] = (policy_ckey){"acs:CurrentTime", v_now, 1};
-    keys[n_keys++] = (policy_ckey){"acs:SecureTransport", v_tls, 1};
-    keys[n_keys++] = (policy_ckey){"acs:MFAPresent", v_mfa, 1};
+    keys[n_keys++] = (policy_ckey){K_TIME, v_now, 1};
+    keys[n_keys++] = (policy_ckey){K_TLS, v_tls, 1};
+    keys[n_keys++] = (policy_ckey){K_MFA, v_mfa, 1};
     if (p->source_ip)
-        keys[n_keys++] = (policy_ckey){"acs:SourceIp", v_ip, 1};
+        keys[n_keys++] = (policy_ckey){K_IP, v_ip, 1};
     if (p->access_key_id)
-        keys[n_keys++] = (policy_ckey){"acs:AccessId", v_ak, 1};
-    for (size_t i = 0; i < req->n_keys && n_keys < sizeof keys / sizeof keys[0]; i++)
-        keys[n_keys++] = req->keys[i];
+        keys[n_keys++] = (policy_ckey){K_AK, v_ak, 1};
+    size_t n_global = n_keys;
+    for (size_t i = 0; i < req->n_keys; i++) {
+        size_t k = 0;
+        while (k < n_global && emu_strcasecmp(keys[k].key, req->keys[i].key) != 0)
+            k++;
+        if (k < n_global)
+            keys[k] = req->keys[i];
+        else if (n_keys < AUTHZ_MAX_KEYS)
+            keys[n_keys++] = req->keys[i];
+    }
     policy_ctx ctx = {.action = action,
                       .resource = resource,
                       .resource_account = resource_account,
@@ -261,13 +434,15 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
     case EMU_PRINCIPAL_USER:
         in.caller = POLICY_CALLER_USER;
         if (a && p->user)
-            in.n_identity = emu_authz_user_docs(a, p->user, docs, AUTHZ_MAX_DOCS);
+            in.n_identity = emu_authz_user_docs(a, p->user, docs, AUTHZ_MAX_DOCS - 1);
         break;
     case EMU_PRINCIPAL_SESSION:
         in.caller = POLICY_CALLER_ROLE_SESSION;
         if (a && p->role)
-            in.n_identity = emu_authz_role_docs(a, p->role, docs, AUTHZ_MAX_DOCS);
-        if (p->session_policy) {
+            in.n_identity = emu_authz_role_docs(a, p->role, docs, AUTHZ_MAX_DOCS - 1);
+        if (req->session_override) {
+            session = req->session_override;
+        } else if (p->session_policy) {
             session = session_doc(p->session_policy);
             /* A session policy that does not compile allows nothing:
              * dropping it would widen the session to the whole role. */
@@ -281,11 +456,15 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
         in.caller = POLICY_CALLER_SERVICE;
         break;
     }
+    if (req->extra_identity && in.caller != POLICY_CALLER_ROOT &&
+        in.caller != POLICY_CALLER_SERVICE)
+        docs[in.n_identity++] = req->extra_identity;
 
     if (!call->trace) {
         call->trace = emu_arena_alloc(call->arena, sizeof *call->trace);
         policy_trace_init(call->trace);
     }
+    size_t first_eval = call->trace->n_evals;
     in.trust = req->trust;
     policy_result res =
         req->trust ? policy_assume_role(&in, call->trace) : policy_authorize(&in, call->trace);
@@ -295,23 +474,40 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
         call->trace->decision = POLICY_IMPLICIT_DENY;
         call->trace->layer = POLICY_LAYER_SESSION;
     }
+    bool audit = call->server && call->server->authz == EMU_AUTHZ_AUDIT;
+    emu_authz_note note = {.in = &in,
+                           .res = res,
+                           .assume = req->trust != NULL,
+                           .broken_session = broken_session,
+                           .enforced = res.decision != POLICY_ALLOW && !audit,
+                           .first_eval = first_eval};
+
     if (res.decision == POLICY_ALLOW) {
-        call->decision = "allow";
+        /* A later allow must not hide an earlier would-be denial (audit
+         * mode lets a batch go on after one). */
+        if (!call->decision || strcmp(call->decision, "audit-deny") != 0)
+            call->decision = "allow";
+        if (call->server && call->server->decision_hooks)
+            call->server->decision_hooks->note(call, &note);
         return EMU_OK;
     }
 
-    size_t need = policy_trace_reason(call->trace, NULL, 0);
-    char *reason = emu_arena_alloc(call->arena, need + 1);
-    policy_trace_reason(call->trace, reason, need + 1);
-    if (broken_session)
-        reason = emu_arena_sprintf(call->arena, "session policy does not compile; %s", reason);
-    call->reason = reason;
-    if (call->server && call->server->authz == EMU_AUTHZ_AUDIT) {
-        /* Audit: record what enforce would have refused, then let it pass. */
+    char *reason = emu_authz_reason(call->arena, call->trace, req->trust != NULL, broken_session);
+    note.reason = reason;
+    if (audit) {
+        /* Audit: record what enforce would have refused, then let it pass.
+         * The first would-be denial stays the call's reason. */
+        if (!call->decision || strcmp(call->decision, "audit-deny") != 0)
+            call->reason = reason;
         call->decision = "audit-deny";
+        if (call->server && call->server->decision_hooks)
+            call->server->decision_hooks->note(call, &note);
         return EMU_OK;
     }
+    call->reason = reason;
     call->decision = "deny";
+    if (call->server && call->server->decision_hooks)
+        call->server->decision_hooks->note(call, &note);
 
     emu_authz_denial *d = emu_arena_zalloc(call->arena, sizeof *d);
     d->no_permission_type = res.decision == POLICY_EXPLICIT_DENY ? "ExplicitDeny" : "ImplicitDeny";
@@ -320,9 +516,13 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
     d->principal_owner_id = caller_account;
     d->principal_name = p->display_name ? p->display_name : (p->arn ? p->arn : "");
     /* [inferred] rpc-api.md §6.2 shows AccountLevelIdentityBasedPolicy; a
-     * session-policy denial is named after its layer. */
-    d->policy_type =
-        res.layer == POLICY_LAYER_SESSION ? "SessionPolicy" : "AccountLevelIdentityBasedPolicy";
+     * session-policy denial is named after its layer, a trust-policy one
+     * AssumeRolePolicy (ram20150501 DecodeDiagnosticMessage's
+     * NoPermissionPolicyType values). */
+    d->policy_type = res.layer == POLICY_LAYER_SESSION ? "SessionPolicy"
+                     : res.layer == POLICY_LAYER_TRUST ? "AssumeRolePolicy"
+                                                       : "AccountLevelIdentityBasedPolicy";
+    d->encoded_diagnostic_message = diag_encode(call, &ctx, d, &res, reason);
     call->denial = d;
     emu_err_set(&call->err, EMU_E_DENIED, "NoPermission", "%s", deny_message(call, req, res.layer));
     call->err.status = 403;

@@ -508,6 +508,8 @@ void emu_rpc_render_err(emu_call *call)
         cJSON_AddStringToObject(det, "AuthPrincipalDisplayName", d->principal_name);
         cJSON_AddStringToObject(det, "NoPermissionType", d->no_permission_type);
         cJSON_AddStringToObject(det, "AuthAction", d->auth_action);
+        if (d->encoded_diagnostic_message)
+            cJSON_AddStringToObject(det, "EncodedDiagnosticMessage", d->encoded_diagnostic_message);
     }
     e->code = code;
     render(call, status, body, "Error");

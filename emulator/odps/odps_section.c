@@ -1,16 +1,37 @@
-/* The MaxCompute section of an account: its projects. */
+/* The MaxCompute section of an account: its projects and, per project, the
+ * external tables created through SQL (world state: exported, reset and
+ * checkpointed with the world, DESIGN.md §2).
+ *
+ * World-file shape:
+ *   "MaxCompute": {"Projects": [{"Name": "b_project",
+ *       "Tables": [{"Name": "t", "CreateTime": "2026-...Z",
+ *                   "Ddl": "CREATE EXTERNAL TABLE t (...) STORED BY ..."}]}]}
+ * A table is kept as the DDL text it was created with; load parses and
+ * validates it again, so a world file cannot hold a table that CREATE
+ * would refuse. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "emu/arena.h"
-#include "emu/odps.h"
+#include "emu/clock.h"
 #include "emu/str.h"
+#include "odps_int.h"
 
 typedef struct odps_state {
-    char **projects;
+    odps_project *projects;
     size_t n_projects;
 } odps_state;
+
+static void project_dispose(odps_project *p)
+{
+    for (size_t i = 0; i < p->n_tables; i++) {
+        free(p->tables[i].name);
+        free(p->tables[i].ddl);
+    }
+    free(p->tables);
+    free(p->name);
+}
 
 static void odps_free(void *state)
 {
@@ -18,7 +39,7 @@ static void odps_free(void *state)
     if (!s)
         return;
     for (size_t i = 0; i < s->n_projects; i++)
-        free(s->projects[i]);
+        project_dispose(&s->projects[i]);
     free(s->projects);
     free(s);
 }
@@ -37,6 +58,99 @@ static bool project_name_ok(const char *n)
             return false;
     }
     return true;
+}
+
+emu_rc odps__table_add(odps_project *p, const char *name, const char *ddl, int64_t create_ms,
+                       emu_err *err)
+{
+    if (p->n_tables >= ODPS_MAX_TABLES)
+        return emu_err_set(err, EMU_E_LIMIT, NULL, "more than %d tables in project %s",
+                           ODPS_MAX_TABLES, p->name);
+    p->tables = emu_xrealloc(p->tables, (p->n_tables + 1) * sizeof *p->tables);
+    p->tables[p->n_tables++] = (odps_ext_table){emu_xstrdup(name), emu_xstrdup(ddl), create_ms};
+    return EMU_OK;
+}
+
+bool odps__table_drop(odps_project *p, const char *name)
+{
+    for (size_t i = 0; i < p->n_tables; i++) {
+        if (emu_strcasecmp(p->tables[i].name, name) != 0)
+            continue;
+        free(p->tables[i].name);
+        free(p->tables[i].ddl);
+        memmove(&p->tables[i], &p->tables[i + 1], (p->n_tables - i - 1) * sizeof *p->tables);
+        p->n_tables--;
+        return true;
+    }
+    return false;
+}
+
+odps_ext_table *odps__table_find(odps_project *p, const char *name)
+{
+    for (size_t i = 0; p && i < p->n_tables; i++)
+        if (emu_strcasecmp(p->tables[i].name, name) == 0)
+            return &p->tables[i];
+    return NULL;
+}
+
+static emu_rc load_tables(odps_project *p, const cJSON *tables, const char *jpath, emu_err *err)
+{
+    if (!cJSON_IsArray(tables))
+        return emu_err_set(err, EMU_E_INVALID, NULL, "%s.Tables: must be an array", jpath);
+    size_t i = 0;
+    emu_arena *a = emu_arena_new(0);
+    emu_rc rc = EMU_OK;
+    for (const cJSON *t = tables->child; t; t = t->next, i++) {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(t, "Name");
+        const cJSON *ddl = cJSON_GetObjectItemCaseSensitive(t, "Ddl");
+        const cJSON *ct = cJSON_GetObjectItemCaseSensitive(t, "CreateTime");
+        for (const cJSON *f = cJSON_IsObject(t) ? t->child : NULL; f; f = f->next)
+            if (strcmp(f->string, "Name") && strcmp(f->string, "Ddl") &&
+                strcmp(f->string, "CreateTime")) {
+                rc = emu_err_set(err, EMU_E_INVALID, NULL,
+                                 "%s.Tables[%zu]: unknown field \"%s\" (expected one of: Name, "
+                                 "Ddl, CreateTime)",
+                                 jpath, i, f->string);
+                goto out;
+            }
+        if (!cJSON_IsObject(t) || !cJSON_IsString(name) || !cJSON_IsString(ddl) ||
+            (ct && !cJSON_IsString(ct))) {
+            rc = emu_err_set(err, EMU_E_INVALID, NULL,
+                             "%s.Tables[%zu]: must be {\"Name\": ..., \"Ddl\": \"CREATE EXTERNAL "
+                             "TABLE ...\"}",
+                             jpath, i);
+            goto out;
+        }
+        odps_table_def def;
+        emu_err e = {0};
+        emu_arena_reset(a);
+        if (odps_table_from_ddl(ddl->valuestring, a, &def, &e) != EMU_OK) {
+            rc = emu_err_set(err, EMU_E_INVALID, NULL, "%s.Tables[%zu].Ddl: %s", jpath, i, e.msg);
+            goto out;
+        }
+        if (emu_strcasecmp(def.name, name->valuestring) != 0) {
+            rc = emu_err_set(err, EMU_E_INVALID, NULL,
+                             "%s.Tables[%zu].Name: \"%s\" but the Ddl creates \"%s\"", jpath, i,
+                             name->valuestring, def.name);
+            goto out;
+        }
+        if (odps__table_find(p, def.name)) {
+            rc = emu_err_set(err, EMU_E_INVALID, NULL, "%s.Tables[%zu].Name: \"%s\" given twice",
+                             jpath, i, def.name);
+            goto out;
+        }
+        int64_t ms = emu_clock_now_ms();
+        if (ct && !emu_time_parse_iso(ct->valuestring, strlen(ct->valuestring), false, &ms)) {
+            rc = emu_err_set(err, EMU_E_INVALID, NULL,
+                             "%s.Tables[%zu].CreateTime: not an ISO-8601 UTC time", jpath, i);
+            goto out;
+        }
+        if ((rc = odps__table_add(p, def.name, ddl->valuestring, ms, err)))
+            goto out;
+    }
+out:
+    emu_arena_free(a);
+    return rc;
 }
 
 static emu_rc odps_load(const char *account_id, const cJSON *j, const char *jpath,
@@ -74,9 +188,13 @@ static emu_rc odps_load(const char *account_id, const cJSON *j, const char *jpat
     size_t i = 0;
     for (const cJSON *p = projects->child; p; p = p->next, i++) {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(p, "Name");
-        if (!cJSON_IsObject(p) || cJSON_GetArraySize(p) != 1 || !cJSON_IsString(name)) {
+        const cJSON *tables = cJSON_GetObjectItemCaseSensitive(p, "Tables");
+        if (!cJSON_IsObject(p) || cJSON_GetArraySize(p) != 1 + (tables != NULL) ||
+            !cJSON_IsString(name)) {
             rc = emu_err_set(err, EMU_E_INVALID, NULL,
-                             "%s.Projects[%zu]: must be {\"Name\": \"project_name\"}", jpath, i);
+                             "%s.Projects[%zu]: must be {\"Name\": \"project_name\"} with "
+                             "optional \"Tables\"",
+                             jpath, i);
             goto fail;
         }
         if (!project_name_ok(name->valuestring)) {
@@ -91,7 +209,14 @@ static emu_rc odps_load(const char *account_id, const cJSON *j, const char *jpat
                              jpath, i, name->valuestring);
             goto fail;
         }
-        s->projects[s->n_projects++] = emu_xstrdup(name->valuestring);
+        odps_project *pr = &s->projects[s->n_projects++];
+        pr->name = emu_xstrdup(name->valuestring);
+        if (tables) {
+            char sub[256];
+            snprintf(sub, sizeof sub, "%s.Projects[%zu]", jpath, i);
+            if ((rc = load_tables(pr, tables, sub, err)))
+                goto fail;
+        }
     }
 done:
     *state = s;
@@ -101,13 +226,33 @@ fail:
     return rc;
 }
 
+odps_project *odps__project_find(void *state, const char *name)
+{
+    odps_state *s = state;
+    for (size_t i = 0; s && i < s->n_projects; i++)
+        if (emu_strcasecmp(s->projects[i].name, name) == 0)
+            return &s->projects[i];
+    return NULL;
+}
+
 bool odps_project_exists(const void *state, const char *name)
 {
-    const odps_state *s = state;
-    for (size_t i = 0; s && i < s->n_projects; i++)
-        if (emu_strcasecmp(s->projects[i], name) == 0)
-            return true;
-    return false;
+    return odps__project_find((void *)(uintptr_t)state, name) != NULL;
+}
+
+odps_project *odps__project_lookup(const world_t *w, const char *name, world_account **owner)
+{
+    int idx = world_section_index(odps_world_section.name);
+    for (size_t i = 0; idx >= 0 && i < world_account_count(w); i++) {
+        world_account *a = world_account_at(w, i);
+        odps_project *p = odps__project_find(a->sections[idx], name);
+        if (p) {
+            if (owner)
+                *owner = a;
+            return p;
+        }
+    }
+    return NULL;
 }
 
 static cJSON *odps_save(const void *state)
@@ -118,8 +263,21 @@ static cJSON *odps_save(const void *state)
     cJSON *j = cJSON_CreateObject();
     cJSON *arr = cJSON_AddArrayToObject(j, "Projects");
     for (size_t i = 0; i < s->n_projects; i++) {
+        const odps_project *pr = &s->projects[i];
         cJSON *p = cJSON_CreateObject();
-        cJSON_AddStringToObject(p, "Name", s->projects[i]);
+        cJSON_AddStringToObject(p, "Name", pr->name);
+        if (pr->n_tables) {
+            cJSON *tables = cJSON_AddArrayToObject(p, "Tables");
+            for (size_t k = 0; k < pr->n_tables; k++) {
+                char when[21];
+                cJSON *t = cJSON_CreateObject();
+                emu_time_iso(pr->tables[k].create_ms, when);
+                cJSON_AddStringToObject(t, "Name", pr->tables[k].name);
+                cJSON_AddStringToObject(t, "CreateTime", when);
+                cJSON_AddStringToObject(t, "Ddl", pr->tables[k].ddl);
+                cJSON_AddItemToArray(tables, t);
+            }
+        }
         cJSON_AddItemToArray(arr, p);
     }
     return j;
@@ -130,19 +288,31 @@ static void *odps_clone(const void *state)
     const odps_state *s = state;
     odps_state *c = emu_xcalloc(1, sizeof *c);
     c->projects = emu_xcalloc(s->n_projects + 1, sizeof *c->projects);
-    for (size_t i = 0; i < s->n_projects; i++)
-        c->projects[i] = emu_xstrdup(s->projects[i]);
+    for (size_t i = 0; i < s->n_projects; i++) {
+        const odps_project *from = &s->projects[i];
+        odps_project *to = &c->projects[i];
+        to->name = emu_xstrdup(from->name);
+        for (size_t k = 0; k < from->n_tables; k++)
+            odps__table_add(to, from->tables[k].name, from->tables[k].ddl,
+                            from->tables[k].create_ms, NULL);
+    }
     c->n_projects = s->n_projects;
     return c;
 }
 
 static size_t odps_stats(const void *state, world_stat *out, size_t cap)
 {
-    if (cap < 1)
+    const odps_state *s = state;
+    size_t tables = 0;
+    for (size_t i = 0; i < s->n_projects; i++)
+        tables += s->projects[i].n_tables;
+    if (cap < 2)
         return 0;
     out[0].name = "maxcompute_projects";
-    out[0].value = (double)((const odps_state *)state)->n_projects;
-    return 1;
+    out[0].value = (double)s->n_projects;
+    out[1].name = "maxcompute_tables";
+    out[1].value = (double)tables;
+    return 2;
 }
 
 const world_section odps_world_section = {

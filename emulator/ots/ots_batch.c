@@ -12,6 +12,7 @@
  * own: not atomic, even with Java's is_atomic (acsemu departure). */
 #include <string.h>
 
+#include "emu/faults.h"
 #include "ots_svc_int.h"
 
 static Ots__Error *row_error(emu_call *call, const emu_err *e)
@@ -140,6 +141,10 @@ emu_rc ots_batch_write_row(emu_call *call)
                         "size: %d, data size: %zu.",
                         OTS_BATCH_WRITE_MAX_BYTES, bytes);
 
+    /* An injected partial failure (emu/faults.h) picks rows by their index
+     * over the whole request; those rows are not written. */
+    const emu_fault_hooks *fh = call->fault ? call->server->fault_hooks : NULL;
+    size_t row_index = 0;
     ots__batch_write_row_response__init(resp);
     resp->n_tables = m->n_tables;
     resp->tables = emu_arena_alloc(call->arena, (m->n_tables + 1) * sizeof *resp->tables);
@@ -160,10 +165,12 @@ emu_rc ots_batch_write_row(emu_call *call)
             ots_row_result res;
             emu_err e = {0};
             ots__row_in_batch_write_row_response__init(ra);
+            bool injected = fh && fh->batch_row(call, row_index++, &e);
             if (!t)
                 e = terr;
-            if (t && ots_row_write(call, t, rq->type, rq->row_change, rq->condition,
-                                   rq->return_content, &res, &e) == EMU_OK) {
+            if (t && !injected &&
+                ots_row_write(call, t, rq->type, rq->row_change, rq->condition, rq->return_content,
+                              &res, &e) == EMU_OK) {
                 ra->is_ok = 1;
                 ra->consumed = ots_consumed(call->arena, res.read_cu, res.write_cu);
                 ra->has_row = res.has_row;

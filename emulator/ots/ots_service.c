@@ -513,6 +513,8 @@ static void ots_render_err(emu_call *call)
         det.auth_principal_display_name = sdup(call, d->principal_name);
         det.policy_type = sdup(call, d->policy_type);
         det.no_permission_type = sdup(call, d->no_permission_type);
+        if (d->encoded_diagnostic_message)
+            det.encoded_diagnostic_message = sdup(call, d->encoded_diagnostic_message);
         err.access_denied_detail = &det;
     }
     size_t len;

@@ -125,6 +125,8 @@ struct policy_doc {
     emu_arena *arena; /* owns everything below except the label buffers */
     policy_kind kind;
     bool system; /* built-in: never freed, label fixed */
+    /* Extra holders (policy_doc_ref); policy_doc_free frees at zero. */
+    unsigned refs;
     bool stmt_array;
     char *text;
     size_t text_len;

@@ -748,8 +748,22 @@ void policy_doc_free(policy_doc_t *doc)
     /* Built-in System policies are shared for the process lifetime. */
     if (doc->system)
         return;
+    /* Someone else (a decision record) still holds it: drop one hold. */
+    if (doc->refs) {
+        doc->refs--;
+        return;
+    }
     emu_arena_free(doc->arena);
     free(doc);
+}
+
+const policy_doc_t *policy_doc_ref(const policy_doc_t *doc)
+{
+    /* The count is bookkeeping beside the immutable document, hence the
+     * cast; System policies live for the process and need none. */
+    if (doc && !doc->system)
+        ((policy_doc_t *)(uintptr_t)doc)->refs++;
+    return doc;
 }
 
 /* ------------------------------------------------------------------------------------------- */

@@ -53,34 +53,6 @@ static char *lower_dup(emu_arena *a, const char *s)
     return d;
 }
 
-/* The engine reports the first layer that lacked an Allow. When the
- * caller's own permission failed and the trust policy refused as well, say
- * both, so "a RAM user without permission on a service-only role" does not
- * read as if granting the permission were enough. The second line comes
- * from a copy of the trace re-pointed at its trust evaluation. */
-static void add_trust_reason(emu_call *call)
-{
-    const policy_trace *t = call->trace;
-    if (!t || t->layer == POLICY_LAYER_TRUST || t->layer == POLICY_LAYER_ROOT_RULE)
-        return;
-    for (size_t i = t->n_evals; i-- > 0;) {
-        if (t->evals[i].layer != POLICY_LAYER_TRUST)
-            continue;
-        if (t->evals[i].decision == POLICY_ALLOW)
-            return;
-        policy_trace *copy = emu_arena_alloc(call->arena, sizeof *copy);
-        memcpy(copy, t, sizeof *copy);
-        copy->decision = t->evals[i].decision;
-        copy->layer = POLICY_LAYER_TRUST;
-        copy->rule = NULL;
-        size_t need = policy_trace_reason(copy, NULL, 0);
-        char *line = emu_arena_alloc(call->arena, need + 1);
-        policy_trace_reason(copy, line, need + 1);
-        call->reason = emu_arena_sprintf(call->arena, "%s; and %s", call->reason, line);
-        return;
-    }
-}
-
 emu_rc sts__assume_authorize(emu_call *call, const world_account *a, const world_role *role,
                              const char *external_id)
 {
@@ -96,9 +68,9 @@ emu_rc sts__assume_authorize(emu_call *call, const world_account *a, const world
         .trust = role->trust,
     };
 
+    /* The reason names the trust policy's refusal too when both sides
+     * refused (emu_authz_reason). */
     emu_rc rc = emu_authz_check(call, &req);
-    if (call->reason)
-        add_trust_reason(call);
     if (rc == EMU_E_DENIED) {
         /* §5.4 step 5: the same answer whichever side refused; the reason
          * stays in the log and the trace. */

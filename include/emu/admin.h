@@ -25,4 +25,17 @@ emu_rc emu_admin_error(emu_call *call, int status, const char *code, const char 
 /* Parses the request body as a JSON object (NULL body → empty object). */
 cJSON *emu_admin_body(emu_call *call);
 
+/* The console page (admin_console.c): GET /_emu/ and GET /_emu/console/NAME,
+ * static files embedded at build time. Its /_emu/ route is a prefix that
+ * catches every GET no earlier route took (answering those with the usual
+ * 404), so call this after every other emu_admin_add_route. */
+void emu_admin_console_register(void);
+
+/* Tablestore rows for the console, read straight from the store
+ * (admin_rows.c): GET /_emu/tables (instances and table schemas of every
+ * account, with row counts) and GET /_emu/tables/ACCOUNT/INSTANCE/TABLE/rows
+ * ?limit=N&start=TOKEN (one page in primary-key order; the answer's "Next"
+ * is the TOKEN of the following page). */
+void emu_admin_rows_register(void);
+
 #endif

@@ -22,7 +22,9 @@
 #ifndef EMU_AUTHZ_H
 #define EMU_AUTHZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "emu/dispatch.h"
 #include "emu/policy.h"
@@ -36,6 +38,9 @@ typedef struct emu_authz_denial {
     const char *principal_owner_id; /* the caller's account */
     const char *principal_name;     /* user name, "role/session", alias, service */
     const char *policy_type;        /* "AccountLevelIdentityBasedPolicy" | "SessionPolicy" */
+    /* EncodedDiagnosticMessage: opaque to clients, decoded by RAM
+     * DecodeDiagnosticMessage (emu_authz_diagnostic_decode). */
+    const char *encoded_diagnostic_message;
 } emu_authz_denial;
 
 /* One decision. Every pointer is borrowed for the duration of the call. */
@@ -45,14 +50,35 @@ typedef struct emu_authz_req {
     /* Owner of the resource. NULL = the account field of `resource` when it
      * is all digits, else the caller's own account. */
     const char *resource_account;
-    const policy_ckey *keys; /* service-specific condition keys, added to the global ones */
+    /* Service-specific condition keys, added to the global ones; a key named
+     * like a global one (acs:SourceIp...) replaces it (the simulator and
+     * replay pin the context that way). */
+    const policy_ckey *keys;
     size_t n_keys;
     /* AssumeRole (ram-policy.md §5.4): the target role's compiled trust
      * policy. When set, the decision is policy_assume_role (the caller's own
      * permission AND the trust policy, with the caller presented as
      * emu_authz_presented says) instead of policy_authorize. */
     const policy_doc_t *trust;
+    /* Simulation only (POST /_emu/simulate, acsemu simulate): a document
+     * evaluated as one more identity policy of the caller, and a session
+     * policy used instead of the session's own. NULL = none. */
+    const policy_doc_t *extra_identity;
+    const policy_doc_t *session_override;
 } emu_authz_req;
+
+/* What emu_authz_check hands the decision recorder (server->decision_hooks)
+ * after each decision, before it returns. Everything is borrowed for the
+ * duration of the hook: copy what must outlive it. */
+typedef struct emu_authz_note {
+    const policy_authz *in; /* inputs as given to the engine (documents, context) */
+    policy_result res;
+    bool assume;         /* policy_assume_role (req->trust set) */
+    bool broken_session; /* the session policy did not compile: nothing allowed */
+    bool enforced;       /* a denial refused the request (enforce mode) */
+    size_t first_eval;   /* this decision's entries in call->trace->evals */
+    const char *reason;  /* one-line reason of a denial (the call's arena), else NULL */
+} emu_authz_note;
 
 /* The calling principal as a trust policy sees it (ram-policy.md §3.4):
  * RAM users as "acs:ram::<uid>:user/<name>", role sessions as
@@ -84,6 +110,45 @@ emu_rc emu_authz_phase(emu_call *call);
  * caller's denial reads "Roles may not be assumed by root accounts."
  * (rpc-api.md §7). */
 emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req);
+
+/* The constant strings emu_authz_check puts into every context: the global
+ * key names and the Bool values. */
+typedef struct emu_authz_strings {
+    char current_time[16];
+    char secure_transport[20];
+    char mfa_present[15];
+    char source_ip[13];
+    char access_id[13];
+    char v_true[5];
+    char v_false[6];
+} emu_authz_strings;
+extern const emu_authz_strings emu_authz_consts;
+
+/* True when s points into emu_authz_consts: it lives for the process, so a
+ * recorder need not copy it. An address range check, for the hot path. */
+static inline bool emu_authz_static_string(const char *s)
+{
+    uintptr_t p = (uintptr_t)s, b = (uintptr_t)&emu_authz_consts;
+    return p >= b && p < b + sizeof emu_authz_consts;
+}
+
+/* The one-line reason of the trace's final decision, in arena a: the
+ * engine's policy_trace_reason, plus — for AssumeRole (assume) when the
+ * caller's own permission failed and the trust policy refused as well — the
+ * trust policy's refusal, so "a RAM user without permission on a
+ * service-only role" does not read as if granting the permission were
+ * enough; broken_session prefixes "session policy does not compile". Used
+ * by enforcement and by offline replay, so both say the same. */
+char *emu_authz_reason(emu_arena *a, const policy_trace *t, bool assume, bool broken_session);
+
+/* EncodedDiagnosticMessage (rpc-api.md §6.2): Base64 of a version prefix
+ * and a JSON object shaped like RAM's DecodedDiagnosticMessage
+ * (AuthAction, AuthResource, AuthPrincipal{...}, ExplicitDeny,
+ * NoPermissionPolicyType, AuthConditions[], MatchedPolicies[]) plus
+ * EmuDecisionId and EmuReason. Self-contained, so it decodes after the
+ * decision ring has moved on. decode returns a new cJSON object (caller
+ * deletes) or NULL when text is not such a message. */
+cJSON *emu_authz_diagnostic_decode(const char *text);
 
 /* Collects the compiled identity documents of a RAM user (its own
  * attachments, then its groups') or of a role into out[0..cap). Returns how

@@ -26,6 +26,15 @@ typedef struct emu_call emu_call;
 typedef struct emu_service emu_service;
 struct policy_trace;     /* emu/policy.h */
 struct emu_authz_denial; /* emu/authz.h */
+struct emu_authz_note;   /* emu/authz.h */
+struct emu_decision;     /* emu/decision.h */
+struct emu_decisions;    /* emu/decision.h */
+struct emu_coverage;     /* emu/decision.h */
+
+/* Fault injection, emu/faults.h. */
+typedef struct emu_fault_hooks emu_fault_hooks;
+struct emu_faults;
+struct emu_fault_rule;
 
 enum {
     EMU_ACT_READ = 1u << 0,
@@ -90,7 +99,20 @@ struct emu_call {
     /* Set with an enforced denial: what the RPC error body reports as
      * AccessDeniedDetail (rpc-api.md §6.2). In the arena. */
     const struct emu_authz_denial *denial;
+    /* The decision record this call fills (emu/decision.h), NULL = none. */
+    struct emu_decision *record;
+    /* The batch fault rule that fired for this call (emu/faults.h), NULL =
+     * none. */
+    const struct emu_fault_rule *fault;
 };
+
+/* The decision recorder (emu/decision.h registers it): `note` runs after
+ * every decision emu_authz_check takes, `finish` once the response is
+ * rendered (before the access log line). */
+typedef struct emu_decision_hooks {
+    void (*note)(emu_call *call, const struct emu_authz_note *n);
+    void (*finish)(emu_call *call);
+} emu_decision_hooks;
 
 typedef enum emu_authz_mode { EMU_AUTHZ_ENFORCE, EMU_AUTHZ_AUDIT, EMU_AUTHZ_OFF } emu_authz_mode;
 
@@ -125,6 +147,13 @@ typedef struct emu_server {
     const emu_service *odps;
     const emu_service *admin;
     uint64_t requests;
+    /* Decision records and statement coverage (NULL = not kept). */
+    const emu_decision_hooks *decision_hooks;
+    struct emu_decisions *decisions;
+    struct emu_coverage *coverage;
+    /* Fault injection (emu/faults.h); NULL hooks = none. */
+    const emu_fault_hooks *fault_hooks;
+    struct emu_faults *faults;
 } emu_server;
 
 /* The net handler: runs the pipeline for one exchange. ud is the emu_server. */

@@ -67,8 +67,17 @@ emu_rc policy_compile(const char *text, size_t len, policy_kind kind, policy_doc
 emu_rc policy_compile_json(const cJSON *json, policy_kind kind, policy_doc_t **out, emu_err *err);
 
 /* Frees a document from policy_compile*. NULL is ignored. Never call it on a
- * built-in System policy (policy_system_*), which the library owns. */
+ * built-in System policy (policy_system_*), which the library owns. When
+ * policy_doc_ref added holders, this drops one holder instead, and the
+ * document is freed by the last call: the owner (world) and every holder
+ * each call it once. */
 void policy_doc_free(policy_doc_t *doc);
+
+/* Adds a holder: the document stays valid until one more policy_doc_free
+ * than before. For records that outlive the world's copy (decision ring).
+ * NULL and System policies are returned unchanged. Not thread-safe (the
+ * emulator runs on one loop). Returns doc. */
+const policy_doc_t *policy_doc_ref(const policy_doc_t *doc);
 
 /* Sets the label shown in traces and reasons: policy name ("ReadTrack"),
  * type ("Custom", "System", "Session", "Trust") and version ("v2"). Any may
@@ -90,6 +99,8 @@ const char *policy_doc_statement_sid(const policy_doc_t *doc, size_t i);
 /* Writes the JSON pointer of statement i ("/Statement/0", or "/Statement" when
  * the document used the single-object form) into out[cap]; returns out. */
 char *policy_doc_statement_pointer(const policy_doc_t *doc, size_t i, char *out, size_t cap);
+/* Effect of statement i: true for Deny (false when i is out of range). */
+bool policy_doc_statement_deny(const policy_doc_t *doc, size_t i);
 
 /* ---------------------------------------------------------------------------------------------
  * Request context
@@ -116,6 +127,19 @@ typedef struct policy_principal {
     policy_principal_type type;
     const char *value;
 } policy_principal;
+
+/* Trust documents: the Principal entries of statement i, in document order
+ * (RAM entries, then Service, then Federated, as compiled). count is 0 for
+ * other kinds or i out of range. principal_at returns the entry as written
+ * (lives as long as the document) and its type in *type (may be NULL).
+ * principal_match says whether entry j names `caller`, with owner_account
+ * the role's account (for bare service names), exactly as evaluation
+ * decides (ram-policy.md §3.4). */
+size_t policy_doc_principal_count(const policy_doc_t *doc, size_t i);
+const char *policy_doc_principal_at(const policy_doc_t *doc, size_t i, size_t j,
+                                    policy_principal_type *type);
+bool policy_doc_principal_match(const policy_doc_t *doc, size_t i, size_t j,
+                                const policy_principal *caller, const char *owner_account);
 
 /* One condition key of the request with one or more values (all borrowed).
  * Key names are matched case-insensitively (§4.1 [inferred]). */

@@ -60,6 +60,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     emu_dispatch_add_rpc(&server, &emu_sts_service, EMU_STS_VERSION);
     emu_dispatch_add_rpc(&server, &emu_ram_service, EMU_RAM_VERSION);
     server.ots = &emu_ots_service;
+    server.odps = &emu_odps_service;
     server.admin = &emu_admin_service;
     if (world_load_file(EMU_SOURCE_DIR "/tests/fixtures/worlds/basic.json", &server.world, &err)) {
         fprintf(stderr, "fuzz_http: %s\n", err.msg);

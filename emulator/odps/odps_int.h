@@ -1,0 +1,369 @@
+/* MaxCompute module internals shared by odps_*.c and their unit tests and
+ * fuzz harnesses. Not a module boundary: other modules include emu/odps.h.
+ *
+ *   odps_sql.c      the SQL subset: tokenizer and parser → odps_script (pure)
+ *   odps_table.c    CREATE EXTERNAL TABLE → a validated odps_table_def (pure)
+ *   odps_section.c  projects and their external tables, world state
+ *   odps_read.c     the read path: AssumeRole, then DescribeTable /
+ *                   ComputeSplitPointsBySize / GetRange, in-process
+ *   odps_pbuf.c     client-side PlainBuffer codec for that read path
+ *   odps_exec.c     runs a script (DDL, SHOW, DESC, SELECT evaluation)
+ *   odps_xml.c      libxml2 parsing of request bodies; XML/CSV writers
+ *   odps_service.c  the REST subset (spec §8): routes, auth, render
+ *
+ * Every error a SQL task can end with is an ODPS-style text already
+ * formatted in err->msg ("ODPS-0130161:[1,8] Parse exception - ..."): the
+ * task result carries it verbatim (spec §8.7). */
+#ifndef EMU_ODPS_INT_H
+#define EMU_ODPS_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emu/arena.h"
+#include "emu/buf.h"
+#include "emu/dispatch.h"
+#include "emu/err.h"
+#include "emu/odps.h"
+
+/* ---- limits (emulator choices) ------------------------------------------- */
+
+#define ODPS_MAX_SQL_BYTES (256 * 1024) /* one task's query text */
+#define ODPS_MAX_COLUMNS 256            /* columns of a table, items of a SELECT */
+#define ODPS_MAX_SETS 64                /* leading SET statements */
+#define ODPS_MAX_EXPR_DEPTH 64          /* nesting of WHERE expressions */
+#define ODPS_MAX_TABLES 256             /* external tables per project */
+#define ODPS_CSV_MAX_RECORDS 10000      /* the CSV result channel's cap (§8.7) */
+#define ODPS_MAX_READ_ROWS 2000000      /* rows one query may read from Tablestore */
+
+/* ---- values ----------------------------------------------------------------- */
+
+typedef enum odps_type {
+    ODPS_T_NULL = 0, /* the type of the NULL literal; a value of any column */
+    ODPS_T_BIGINT,
+    ODPS_T_DOUBLE,
+    ODPS_T_STRING,
+    ODPS_T_BOOLEAN,
+    ODPS_T_BINARY,
+} odps_type;
+
+/* "bigint", "double", ... (lower case, as result descriptors spell them). */
+const char *odps_type_name(odps_type t);
+
+typedef struct odps_value {
+    odps_type type; /* ODPS_T_NULL = SQL NULL */
+    uint32_t len;   /* STRING/BINARY byte count */
+    union {
+        int64_t i;
+        double d;
+        bool b;
+        const char *s; /* STRING/BINARY bytes (not NUL-terminated in general) */
+    };
+} odps_value;
+
+/* ---- SQL AST (odps_sql.c) ------------------------------------------------------ */
+
+typedef enum odps_expr_kind {
+    ODPS_X_COLUMN,
+    ODPS_X_LITERAL,
+    ODPS_X_CMP,    /* l op r */
+    ODPS_X_AND,    /* l AND r */
+    ODPS_X_OR,     /* l OR r */
+    ODPS_X_NOT,    /* NOT l */
+    ODPS_X_ISNULL, /* l IS [NOT] NULL */
+    ODPS_X_AGG,    /* count/sum/avg/min/max(l), count(*) with l NULL */
+} odps_expr_kind;
+
+typedef enum odps_cmp { ODPS_EQ, ODPS_NE, ODPS_LT, ODPS_LE, ODPS_GT, ODPS_GE } odps_cmp;
+typedef enum odps_agg { ODPS_COUNT, ODPS_SUM, ODPS_AVG, ODPS_MIN, ODPS_MAX } odps_agg;
+
+typedef struct odps_expr odps_expr;
+struct odps_expr {
+    odps_expr_kind kind;
+    int line, col;    /* 1-based position of the expression's first token */
+    const char *name; /* COLUMN: lower-cased name */
+    odps_value lit;   /* LITERAL */
+    odps_cmp cmp;     /* CMP */
+    odps_agg agg;     /* AGG */
+    bool negated;     /* ISNULL: IS NOT NULL */
+    odps_expr *l, *r;
+    /* Filled by semantic analysis (odps_exec.c). */
+    int index;      /* COLUMN: input column; AGG: accumulator slot */
+    odps_type type; /* result type */
+};
+
+typedef struct odps_select_item {
+    odps_expr *e;      /* NULL for '*' */
+    const char *alias; /* lower-cased, or NULL */
+} odps_select_item;
+
+typedef struct odps_order_item {
+    odps_expr *e;
+    bool desc;
+} odps_order_item;
+
+typedef struct odps_select {
+    odps_select_item *items;
+    size_t n_items;
+    const char *project; /* "p" of FROM p.t, or NULL */
+    const char *table;   /* lower-cased */
+    int table_line, table_col;
+    odps_expr *where;
+    odps_expr **group;
+    size_t n_group;
+    odps_order_item *order;
+    size_t n_order;
+    int order_line, order_col;
+    bool has_limit;
+    int64_t limit;
+} odps_select;
+
+typedef struct odps_kv {
+    const char *key;
+    const char *value;
+    int line, col;
+} odps_kv;
+
+typedef struct odps_coldef {
+    const char *name; /* lower-cased */
+    odps_type type;
+    const char *comment;
+    int line, col;
+} odps_coldef;
+
+typedef struct odps_create {
+    bool if_not_exists;
+    const char *name; /* lower-cased */
+    odps_coldef *cols;
+    size_t n_cols;
+    const char *handler;
+    int handler_line, handler_col;
+    odps_kv *serde;
+    size_t n_serde;
+    const char *location;
+    int location_line, location_col;
+    const char *using_res; /* accepted and ignored (spec §3 step 7) */
+    odps_kv *tblprops;
+    size_t n_tblprops;
+    bool has_lifecycle;
+    int64_t lifecycle;
+} odps_create;
+
+typedef enum odps_stmt_kind {
+    ODPS_STMT_NONE, /* only SET statements */
+    ODPS_STMT_CREATE,
+    ODPS_STMT_DROP,
+    ODPS_STMT_SHOW_TABLES,
+    ODPS_STMT_DESC,
+    ODPS_STMT_SELECT,
+} odps_stmt_kind;
+
+typedef struct odps_stmt {
+    odps_stmt_kind kind;
+    int line, col;
+    const char *text; /* the statement without its ';' (arena copy) */
+    odps_create create;
+    odps_select select;
+    const char *name;    /* DROP / DESC: lower-cased table name */
+    const char *project; /* DROP / DESC: "p" of p.t, or NULL */
+    bool if_exists;      /* DROP */
+} odps_stmt;
+
+typedef struct odps_script {
+    odps_kv *sets; /* leading SET key=value, in order */
+    size_t n_sets;
+    odps_stmt stmt;
+} odps_script;
+
+/* Parses a SQL task's text: any number of leading `SET key=value;`, then
+ * at most one statement of the subset, an optional ';', then only blanks
+ * and comments (`--` to end of line, block comments). Keywords and
+ * identifiers are case-insensitive and names are lower-cased; `backquoted`
+ * identifiers and '...' / "..." strings with backslash escapes are
+ * accepted. Everything lives in `a`; `text` need not be NUL-terminated.
+ *
+ * Errors (EMU_E_INVALID) carry the task text in err->msg:
+ *   "ODPS-0130161:[line,col] Parse exception - <what>" for syntax, and for
+ *   anything outside the subset, naming it ("JOIN is not supported by
+ *   acsemu's SQL subset ..."); "ODPS-0130071:[line,col] Semantic analysis
+ *   exception - ..." for unsupported column types. EMU_E_LIMIT for texts
+ *   over ODPS_MAX_SQL_BYTES or lists over the caps above. Never reads past
+ *   len; recursion is bounded by ODPS_MAX_EXPR_DEPTH. */
+emu_rc odps_sql_parse(const char *text, size_t len, emu_arena *a, odps_script *out, emu_err *err);
+
+/* ---- external table definitions (odps_table.c) -------------------------------- */
+
+typedef struct odps_table_def {
+    const char *name;
+    const odps_coldef *cols;
+    size_t n_cols;
+    const char **ots_cols; /* per column: the Tablestore column it maps to */
+    bool *ots_pk;          /* per column: a primary-key column (":name") */
+    const char *ots_table;
+    const char *role_arn; /* NULL: the project owner's default role (§4) */
+    const char *host;     /* LOCATION host, lower case, without AK:SK@ */
+    const char *instance; /* first label of host */
+    const char *region;   /* second label */
+    const char *ak_id;    /* LOCATION AK:SK@ form, else NULL */
+    const char *ak_secret;
+    bool permissive; /* tablestore.read.mode=permissive */
+} odps_table_def;
+
+/* Validates a parsed CREATE EXTERNAL TABLE into *out (in `a`; strings
+ * borrowed from `c` or copied): the handler must be
+ * com.aliyun.odps.TableStoreStorageHandler; tablestore.columns.mapping
+ * and tablestore.table.name are required; one mapping entry per column
+ * (":name" = primary key, "name" = attribute), no duplicates; at most 4
+ * primary-key entries, which cannot be BOOLEAN or DOUBLE (§5.2, §5.4);
+ * LOCATION is tablestore://[AK:SK@]<instance>.<region>.<suffix>[/] with one
+ * of the §5.3 suffixes; rolearn, when given, looks like an ARN. Errors are
+ * EMU_E_INVALID with the ODPS-0130071 text. No Tablestore access (§9.2). */
+emu_rc odps_table_validate(const odps_create *c, emu_arena *a, odps_table_def *out, emu_err *err);
+
+/* Parses the stored DDL of a table again and validates it (the section
+ * keeps only the text). */
+emu_rc odps_table_from_ddl(const char *ddl, emu_arena *a, odps_table_def *out, emu_err *err);
+
+/* ---- section state (odps_section.c) ------------------------------------------ */
+
+typedef struct odps_ext_table {
+    char *name;
+    char *ddl; /* the CREATE statement as submitted */
+    int64_t create_ms;
+} odps_ext_table;
+
+typedef struct odps_project {
+    char *name;
+    odps_ext_table *tables;
+    size_t n_tables;
+} odps_project;
+
+/* The project of this name (case-insensitive) in one account's section
+ * state, or NULL. Borrowed from the world. */
+odps_project *odps__project_find(void *state, const char *name);
+/* The project wherever it lives: *owner gets the account. NULL if none. */
+odps_project *odps__project_lookup(const world_t *w, const char *name, world_account **owner);
+odps_ext_table *odps__table_find(odps_project *p, const char *name);
+/* Adds a table (copies name and ddl). EMU_E_LIMIT past ODPS_MAX_TABLES. */
+emu_rc odps__table_add(odps_project *p, const char *name, const char *ddl, int64_t create_ms,
+                       emu_err *err);
+/* Removes a table; false when absent. */
+bool odps__table_drop(odps_project *p, const char *name);
+
+/* ---- client-side PlainBuffer (odps_pbuf.c) ------------------------------------ */
+
+typedef struct odps_pcell {
+    const char *name;
+    size_t name_len;
+    uint8_t vtype; /* PlainBuffer variant type byte (0 INTEGER, 1 DOUBLE, 2 BOOLEAN,
+                      3 STRING, 7 BINARY, 9 INF_MIN, 10 INF_MAX) */
+    int64_t i;
+    double d;
+    bool b;
+    const char *s;
+    uint32_t len;
+} odps_pcell;
+
+typedef struct odps_prow {
+    odps_pcell *pk;
+    size_t n_pk;
+    odps_pcell *attrs;
+    size_t n_attrs;
+} odps_prow;
+
+/* Encodes one row of primary-key cells (a range bound), in `a`. */
+uint8_t *odps_pbuf_encode_pk(const odps_pcell *pk, size_t n, emu_arena *a, size_t *len);
+/* Decodes every row of a GetRange/split-point buffer into `a`, checking
+ * both CRCs. Empty input = zero rows. EMU_E_INVALID names the offset. */
+emu_rc odps_pbuf_decode_rows(const uint8_t *buf, size_t len, emu_arena *a, odps_prow **rows,
+                             size_t *n, emu_err *err);
+
+/* ---- the read path (odps_read.c) ------------------------------------------------ */
+
+/* Where a query's time went (monotonic microseconds), for the bench and
+ * the x-acsemu-timings header. */
+typedef struct odps_timings {
+    uint64_t assume_us; /* STS AssumeRole, end to end */
+    uint64_t meta_us;   /* DescribeTable + ComputeSplitPointsBySize */
+    uint64_t range_us;  /* every GetRange call, dispatch + decoding */
+    uint64_t eval_us;   /* filter, group, sort, project, render */
+    uint64_t total_us;  /* the whole task */
+    size_t range_calls; /* GetRange pages */
+    size_t rows_read;   /* rows that came from Tablestore */
+} odps_timings;
+
+typedef struct odps_rowset {
+    odps_value *v; /* n_rows * n_cols values, row-major */
+    size_t n_rows;
+    size_t n_cols;
+} odps_rowset;
+
+/* Reads the whole external table, the way MaxCompute does for the project
+ * owner `owner`: credentials (LOCATION AK:SK@, else AssumeRole of the
+ * table's role or the owner's default role as <owner>@odps.aliyuncs.com),
+ * then DescribeTable (mapping check), ComputeSplitPointsBySize and paged
+ * GetRange per split, every call a signed request run through the server's
+ * own dispatcher. `session_tag` names the STS session. On failure
+ * EMU_E_INVALID/EMU_E_DENIED/... with the task text in err->msg (§7). */
+emu_rc odps_read_table(emu_server *s, const world_account *owner, const odps_table_def *t,
+                       const char *session_tag, emu_arena *a, odps_rowset *out, odps_timings *tm,
+                       emu_err *err);
+
+/* ---- running a task (odps_exec.c) ------------------------------------------------ */
+
+typedef struct odps_task_result {
+    bool ok;
+    bool is_select;
+    char *text; /* CSV (select) or text (DDL, SHOW, DESC, or the error); heap */
+    size_t text_len;
+    char *descriptor; /* ResultDescriptor JSON (select only); heap */
+    odps_timings timings;
+} odps_task_result;
+
+typedef struct odps_exec_ctx {
+    emu_server *server;
+    world_account *owner;  /* the project's account */
+    odps_project *project; /* borrowed from the world */
+    const char *instance_id;
+    emu_arena *arena; /* scratch for this task */
+} odps_exec_ctx;
+
+/* Runs one SQL task to completion and fills *out (heap strings: free with
+ * odps_task_result_dispose). Never fails as a call: a failed task is
+ * out->ok = false with the ODPS text in out->text. */
+void odps_exec_sql(odps_exec_ctx *ctx, const char *sql, size_t len, odps_task_result *out);
+void odps_task_result_dispose(odps_task_result *r);
+
+/* ---- XML (odps_xml.c) ---------------------------------------------------------------- */
+
+typedef struct odps_job {
+    const char *task_type; /* element name of the task: "SQL" */
+    const char *task_name; /* "AnonymousSQLTask" */
+    const char *query;     /* the SQL text */
+    const char *settings;  /* the "settings" property (JSON text) or NULL */
+    int priority;
+    const char *job_xml; /* the <Job> element serialized (for ?source) */
+} odps_job;
+
+/* Parses an instance-creation body (spec §8.5) with libxml2: no network,
+ * no entity expansion, no DTD loading, errors not printed. Root Instance →
+ * Job → Tasks → exactly one task element with Name and Query; Config/
+ * Property pairs read leniently. Strings in `a`. EMU_E_INVALID with a
+ * short reason (libxml2's message, or the missing element). */
+emu_rc odps_xml_parse_job(const char *buf, size_t len, emu_arena *a, odps_job *out, emu_err *err);
+
+/* Appends s[0..len) with &, <, >, ", ' escaped. */
+void odps_xml_escape(emu_buf *b, const char *s, size_t len);
+/* Appends s as one or more CDATA sections (a "]]>" inside is split). */
+void odps_xml_cdata(emu_buf *b, const char *s, size_t len);
+
+/* ---- CSV (odps_xml.c, with the other writers)
+ * ------------------------------------------------------------------ */
+
+/* Appends one value in the result CSV form (§8.7): NULL → \N, booleans
+ * true/false, doubles in the shortest form that reads back exactly,
+ * strings quoted when they hold ',', '"', CR or LF. */
+void odps_csv_value(emu_buf *b, const odps_value *v);
+
+#endif

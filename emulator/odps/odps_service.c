@@ -1,0 +1,710 @@
+/* The MaxCompute REST subset (maxcompute-external-table.md §8) as an
+ * emu_service: the calls pyodps makes for execute_sql + open_reader, with
+ * the ODPS signature (v2 and v4), the 15-minute Date skew check, projects
+ * from the world and XML errors carrying all four of Code, Message,
+ * RequestId and HostId. Every response has x-odps-request-id.
+ *
+ *   decode        the path (with or without the endpoint's "/api") and the
+ *                 query name the action (CreateInstance, GetTaskStatus...)
+ *   authenticate  Authorization "ODPS ak:sig" or the v4 credential form,
+ *                 Date, the key (authorization-sts-token for STS keys),
+ *                 the signature, then the skew on the REAL clock
+ *   authorize     the project exists (NoSuchProject) and the caller is a
+ *                 member. acsemu convention [I]: every principal of the
+ *                 project owner's account (root, RAM users, its role
+ *                 sessions) is a member with every privilege; anyone else
+ *                 gets ODPS-0420095 [4002]. MaxCompute's own ACLs are not
+ *                 RAM policies and are not emulated.
+ *   execute       instances run their one SQL task to completion inside
+ *                 CreateInstance (odps_exec.c), so the first status poll
+ *                 already says Terminated (§9.1 tier 0)
+ *
+ * Instances are not world state (like the decision ring): the last
+ * ODPS_MAX_INSTANCES are kept in memory and survive /_emu/reset. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "emu/clock.h"
+#include "emu/json.h"
+#include "emu/log.h"
+#include "emu/sig.h"
+#include "odps_int.h"
+
+#define ODPS_MAX_SKEW_MS (15LL * 60 * 1000)
+#define ODPS_MAX_INSTANCES 1024
+
+static const struct {
+    const char *code;
+    int status;
+} odps_errors[] = {
+#define ODPS_ERROR(code, status) {#code, status},
+#include "odps_errors.def"
+#undef ODPS_ERROR
+};
+
+/* ---- instances --------------------------------------------------------------------- */
+
+typedef struct odps_instance {
+    char id[40];
+    char *project;
+    char *owner;     /* x-odps-owner */
+    char *task_name; /* "AnonymousSQLTask" */
+    char *job_xml;   /* the <Job> element, for ?source */
+    int64_t start_ms, end_ms;
+    odps_task_result result;
+} odps_instance;
+
+static odps_instance *instances[ODPS_MAX_INSTANCES];
+static size_t next_instance;
+
+static void instance_free(odps_instance *in)
+{
+    if (!in)
+        return;
+    free(in->project);
+    free(in->owner);
+    free(in->task_name);
+    free(in->job_xml);
+    odps_task_result_dispose(&in->result);
+    free(in);
+}
+
+void odps_service_shutdown(void)
+{
+    for (size_t i = 0; i < ODPS_MAX_INSTANCES; i++) {
+        instance_free(instances[i]);
+        instances[i] = NULL;
+    }
+}
+
+static odps_instance *instance_find(const char *project, const char *id)
+{
+    for (size_t i = 0; i < ODPS_MAX_INSTANCES; i++)
+        if (instances[i] && strcmp(instances[i]->id, id) == 0 &&
+            emu_strcasecmp(instances[i]->project, project) == 0)
+            return instances[i];
+    return NULL;
+}
+
+/* "20260528031957821g" + 8 lower-case letters/digits, the shape of real ids. */
+static void instance_id(char out[40])
+{
+    static const char alnum[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    int64_t ms = emu_clock_real_ms();
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    int n = snprintf(out, 40, "%04d%02d%02d%02d%02d%02d%03dg", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+    for (int i = 0; i < 8; i++)
+        out[n + i] = alnum[emu_rand_u64() % (sizeof alnum - 1)];
+    out[n + 8] = '\0';
+}
+
+/* ---- request state ------------------------------------------------------------------ */
+
+typedef struct odps_req {
+    bool api_prefix;     /* the path started with /api */
+    const char *project; /* from the path, or NULL */
+    const char *instance;
+    sig_params params;
+    world_account *owner; /* the project's account (authorize) */
+    odps_project *proj;
+} odps_req;
+
+static odps_req *req_of(emu_call *call)
+{
+    return call->svc_data;
+}
+
+static emu_rc fail(emu_call *call, emu_rc rc, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static emu_rc fail(emu_call *call, emu_rc rc, const char *code, const char *fmt, ...)
+{
+    char m[EMU_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m, sizeof m, fmt, ap);
+    va_end(ap);
+    emu_err_set(&call->err, rc, code, "%s", m);
+    return rc;
+}
+
+static bool has_param(emu_call *call, const char *name)
+{
+    return sig_params_find(&req_of(call)->params, name) != NULL;
+}
+
+/* ---- decode ------------------------------------------------------------------------- */
+
+/* Splits the path after the optional /api into at most 5 segments. */
+static size_t segments(emu_arena *a, emu_str path, const char **seg, size_t cap)
+{
+    size_t n = 0, i = 0;
+    while (i < path.len && n < cap) {
+        while (i < path.len && path.p[i] == '/')
+            i++;
+        size_t start = i;
+        while (i < path.len && path.p[i] != '/')
+            i++;
+        if (i > start)
+            seg[n++] = emu_arena_strndup(a, path.p + start, i - start);
+    }
+    while (i < path.len && path.p[i] == '/')
+        i++;
+    return i < path.len ? cap + 1 : n; /* cap + 1: too deep for any route */
+}
+
+static emu_rc odps_decode(emu_call *call)
+{
+    const emu_http_req *req = call->req;
+    odps_req *r = emu_arena_zalloc(call->arena, sizeof *r);
+    emu_str path = req->path;
+    const char *seg[6];
+    call->svc_data = r;
+    call->action_name = "Unknown";
+    if (emu_str_starts(path, "/api/") || emu_str_eq_c(path, "/api")) {
+        r->api_prefix = true;
+        path = (emu_str){path.p + 4, path.len - 4};
+    }
+    emu_err e = {0};
+    if (sig_params_parse(call->arena, req->query, EMU_STR_NULL, &r->params, &e) != EMU_OK)
+        return fail(call, EMU_E_INVALID, "InvalidArgument",
+                    "ODPS-0420411:Invalid argument - bad query string: %s", e.msg);
+    size_t n = segments(call->arena, path, seg, 5);
+    const char *m = emu_arena_strndup(call->arena, req->method.p, req->method.len);
+    bool get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0, put = strcmp(m, "PUT") == 0;
+    const char *act = NULL;
+
+    if (n == 2 && !strcmp(seg[0], "logview") && !strcmp(seg[1], "host"))
+        act = get ? "GetLogviewHost" : NULL;
+    else if (n == 2 && !strcmp(seg[0], "webconsole") && !strcmp(seg[1], "host"))
+        act = get ? "GetWebconsoleHost" : NULL;
+    else if (n == 1 && !strcmp(seg[0], "tenants"))
+        act = get ? "GetTenant" : NULL;
+    else if (n >= 2 && !strcmp(seg[0], "projects")) {
+        r->project = seg[1];
+        if (n == 2)
+            act = get ? "GetProject" : NULL;
+        else if (n == 3 && !strcmp(seg[2], "instances"))
+            act = post ? "CreateInstance" : NULL;
+        else if (n == 3 && !strcmp(seg[2], "tunnel"))
+            act = get ? "GetTunnelService" : NULL;
+        else if (n == 3 && !strcmp(seg[2], "logs"))
+            act = put ? "PutLogs" : NULL;
+        else if (n == 3 && !strcmp(seg[2], "authorization"))
+            act = post ? "GetLogviewToken" : NULL;
+        else if (n == 4 && !strcmp(seg[2], "instances")) {
+            r->instance = seg[3];
+            if (post && has_param(call, "downloads"))
+                act = "CreateDownloadSession";
+            else if (put)
+                act = "StopInstance";
+            else if (!get)
+                act = NULL;
+            else if (has_param(call, "downloadid"))
+                act = "CreateDownloadSession";
+            else if (has_param(call, "result"))
+                act = "GetInstanceResult";
+            else if (has_param(call, "source"))
+                act = "GetInstanceSource";
+            else if (has_param(call, "taskstatus"))
+                act = "GetTaskStatus";
+            else if (has_param(call, "instanceprogress"))
+                act = "GetInstanceProgress";
+            else if (has_param(call, "instancestatus"))
+                act = "GetInstanceStatus";
+            else
+                act = "GetInstance";
+        }
+    }
+    call->action_name =
+        act ? act
+            : emu_arena_sprintf(call->arena, "%s %.*s", m,
+                                (int)(req->path.len > 200 ? 200 : req->path.len), req->path.p);
+    return EMU_OK;
+}
+
+/* ---- authenticate ---------------------------------------------------------------------- */
+
+static emu_rc authenticate(emu_call *call)
+{
+    const emu_http_req *req = call->req;
+    emu_str authz = emu_http_req_header(req, "authorization");
+    sig_odps_auth auth;
+    emu_err e = {0};
+    if (!authz.p || sig_odps_parse_auth(authz, &auth, &e) != EMU_OK)
+        return fail(call, EMU_E_AUTH, "AuthorizationRequired",
+                    "ODPS-0410050:Invalid credentials - the Authorization header is invalid or "
+                    "missing%s%s",
+                    authz.p ? ": " : "", authz.p ? e.msg : "");
+    emu_str date = emu_str_trim(emu_http_req_header(req, "date"));
+    int64_t date_ms = 0;
+    if (!date.p || !emu_time_parse_http(date.p, date.len, &date_ms))
+        return fail(call, EMU_E_AUTH, "AuthorizationRequired",
+                    "ODPS-0410050:Invalid credentials - the Date header is invalid or missing "
+                    "(RFC 1123, e.g. Sat, 28 Nov 2026 03:25:50 GMT)");
+    emu_str token = emu_str_trim(emu_http_req_header(req, "authorization-sts-token"));
+    auth_failure why = AUTH_OK;
+    if (auth_resolve(call->world, auth.access_key_id, token, emu_clock_now_ms(), call->arena,
+                     &call->principal, &why, &e) != EMU_OK) {
+        call->reason = auth_failure_name(why);
+        if (why == AUTH_KEY_NOT_FOUND)
+            return fail(call, EMU_E_AUTH, "InvalidParameter",
+                        "ODPS-0410051:Invalid credentials - accessKeyId not found");
+        return fail(call, EMU_E_AUTH, "InvalidParameter", "ODPS-0410051:Invalid credentials - %s",
+                    e.msg);
+    }
+    emu_str sts;
+    emu_rc rc =
+        sig_odps_verify(call->arena, req, &auth, emu_str_c(call->principal.secret), &sts, &e);
+    if (rc == EMU_E_AUTH) {
+        /* The server's string to sign helps a client author diff theirs
+         * [I: the real message stops after "does not match"]. */
+        fail(call, EMU_E_AUTH, "SignatureNotMatch",
+             "ODPS-0410042:Invalid signature value - User signature does not match; acsemu "
+             "string to sign: ");
+        call->err.msg_tail = sts.p;
+        return EMU_E_AUTH;
+    }
+    if (rc)
+        return fail(call, EMU_E_AUTH, "AuthorizationRequired",
+                    "ODPS-0410050:Invalid credentials - %s", e.msg);
+    int64_t skew =
+        call->server && call->server->max_skew_ms ? call->server->max_skew_ms : ODPS_MAX_SKEW_MS;
+    int64_t now = emu_clock_real_ms();
+    if (date_ms - now > skew || now - date_ms > skew) {
+        char de[25], ne[25];
+        emu_time_iso_ms(date_ms, de);
+        emu_time_iso_ms(now, ne);
+        return fail(call, EMU_E_AUTH, "RequestTimeTooSkewd",
+                    "ODPS-0410031:Authentication request expired - the expire time interval "
+                    "exceeds the max limitation: %lld, max_interval_date:%lld,expire_date:%s,"
+                    "now_date:%s",
+                    (long long)skew, (long long)skew, de, ne);
+    }
+    return EMU_OK;
+}
+
+static emu_rc odps_authenticate(emu_call *call)
+{
+    emu_rc rc = authenticate(call);
+    if (rc) {
+        bool tls = call->principal.tls;
+        const char *ip = call->principal.source_ip;
+        memset(&call->principal, 0, sizeof call->principal);
+        call->principal.tls = tls;
+        call->principal.source_ip = ip;
+    }
+    return rc;
+}
+
+/* Not one of the §8.4 calls: authenticated first, like every other call. */
+static emu_rc odps_unknown_action(emu_call *call)
+{
+    emu_rc rc = odps_authenticate(call);
+    if (rc)
+        return rc;
+    return fail(call, EMU_E_UNSUPPORTED, "NoSuchObject",
+                "acsemu does not implement %s of the MaxCompute REST API (it serves the calls "
+                "pyodps makes for execute_sql and open_reader)",
+                call->action_name);
+}
+
+/* ---- authorize --------------------------------------------------------------------------- */
+
+static emu_rc odps_authorize(emu_call *call)
+{
+    odps_req *r = req_of(call);
+    if (!r->project)
+        return EMU_OK;
+    r->proj = odps__project_lookup(call->world, r->project, &r->owner);
+    if (!r->proj)
+        return fail(call, EMU_E_NOT_FOUND, "NoSuchProject",
+                    "ODPS-0420111:Project not found - project '%.100s' does not exist", r->project);
+    if (!call->principal.account_id || strcmp(call->principal.account_id, r->owner->id) != 0) {
+        call->decision = "deny";
+        call->reason =
+            emu_arena_sprintf(call->arena, "%s is not a member of project %s (owner account %s)",
+                              call->principal.arn, r->proj->name, r->owner->id);
+        return fail(call, EMU_E_DENIED, "NoPermission",
+                    "ODPS-0420095: Access Denied - Authorization Failed [4002], You don't exist "
+                    "in project %s.",
+                    r->proj->name);
+    }
+    call->decision = "allow";
+    return EMU_OK;
+}
+
+/* ---- responses ------------------------------------------------------------------------------ */
+
+static void xml_ok(emu_call *call, int status, emu_buf *b)
+{
+    emu_http_resp_set(call->resp, call->arena, status, "application/xml", b->p, b->len);
+    emu_buf_dispose(b);
+}
+
+static void xml_start(emu_buf *b)
+{
+    emu_buf_init(b, EMU_MAX_BODY_BYTES * 2);
+    emu_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+}
+
+static void xml_elem(emu_buf *b, const char *name, const char *text)
+{
+    emu_buf_printf(b, "<%s>", name);
+    odps_xml_escape(b, text, strlen(text));
+    emu_buf_printf(b, "</%s>", name);
+}
+
+static const char *owner_name(emu_call *call)
+{
+    const emu_principal *p = &call->principal;
+    world_account *a = world_account_find(call->world, p->account_id);
+    const char *alias = a && a->alias ? a->alias : p->account_id;
+    if (p->kind == EMU_PRINCIPAL_USER)
+        return emu_arena_sprintf(call->arena, "RAM$%s:%s", alias, p->display_name);
+    if (p->kind == EMU_PRINCIPAL_SESSION)
+        return emu_arena_sprintf(call->arena, "RAM$%s:%s", alias, p->display_name);
+    return emu_arena_sprintf(call->arena, "ALIYUN$%s", alias);
+}
+
+static void http_date(emu_call *call, const char *name, int64_t ms)
+{
+    char d[30];
+    emu_time_http(ms, d);
+    emu_http_resp_header(call->resp, call->arena, name, d);
+}
+
+/* ---- handlers ----------------------------------------------------------------------------------
+ */
+
+static emu_rc get_logview_host(emu_call *call)
+{
+    /* Only used to print logview links (§8.4 #1). */
+    static const char url[] = "http://logview.odps.aliyun.com";
+    emu_http_resp_set(call->resp, call->arena, 200, "text/plain", url, sizeof url - 1);
+    return EMU_OK;
+}
+
+static emu_rc not_here(emu_call *call)
+{
+    /* webconsole host, tenants (schema probe), logview tokens: 404
+     * NoSuchObject, which pyodps ignores (§8.4 #2, #3). */
+    return fail(call, EMU_E_NOT_FOUND, "NoSuchObject",
+                "ODPS-0420111:Object not found - %s is not available in acsemu", call->action_name);
+}
+
+static emu_rc put_logs(emu_call *call)
+{
+    emu_http_resp_set(call->resp, call->arena, 200, NULL, "", 0);
+    return EMU_OK;
+}
+
+static emu_rc get_project(emu_call *call)
+{
+    odps_req *r = req_of(call);
+    emu_buf b;
+    xml_start(&b);
+    emu_buf_puts(&b, "<Project>");
+    xml_elem(&b, "Name", r->proj->name);
+    xml_elem(&b, "Type", "managed");
+    xml_elem(&b, "Comment", "");
+    xml_elem(&b, "State", "AVAILABLE");
+    xml_elem(&b, "ProjectGroupName", "");
+    xml_elem(&b, "Owner",
+             emu_arena_sprintf(call->arena, "ALIYUN$%s",
+                               r->owner->alias ? r->owner->alias : r->owner->id));
+    emu_buf_puts(&b, "</Project>");
+    xml_ok(call, 200, &b);
+    http_date(call, "x-odps-creation-time", 0);
+    http_date(call, "Last-Modified", 0);
+    return EMU_OK;
+}
+
+static emu_rc tunnel_fallback(emu_call *call)
+{
+    /* §8.6: the instance tunnel is not implemented; this answer makes
+     * pyodps read the CSV result instead, silently. */
+    return fail(call, EMU_E_UNSUPPORTED, "InstanceTypeNotSupported",
+                "ODPS-0420111:Instance tunnel is not supported by acsemu; read the result "
+                "through ?result (the CSV channel)");
+}
+
+static emu_rc create_instance(emu_call *call)
+{
+    odps_req *r = req_of(call);
+    odps_job job;
+    emu_err e = {0};
+    if (odps_xml_parse_job((const char *)call->req->body, call->req->body_len, call->arena, &job,
+                           &e) != EMU_OK)
+        return fail(call, EMU_E_INVALID, "InvalidArgument",
+                    "ODPS-0420411:Invalid argument - instance body: %s", e.msg);
+    if (strcmp(job.task_type, "SQL") != 0)
+        return fail(call, EMU_E_UNSUPPORTED, "InvalidArgument",
+                    "ODPS-0420411:Invalid argument - task type %.64s is not supported by acsemu "
+                    "(only SQL)",
+                    job.task_type);
+    if (!job.query)
+        return fail(call, EMU_E_INVALID, "InvalidArgument",
+                    "ODPS-0420411:Invalid argument - the SQL task has no Query");
+
+    odps_instance *in = emu_xcalloc(1, sizeof *in);
+    instance_id(in->id);
+    in->project = emu_xstrdup(r->proj->name);
+    in->owner = emu_xstrdup(owner_name(call));
+    in->task_name = emu_xstrdup(job.task_name);
+    in->job_xml = emu_xstrdup(job.job_xml ? job.job_xml : "<Job/>");
+    in->start_ms = emu_clock_real_ms();
+    emu_arena *scratch = emu_arena_new(256 * 1024);
+    odps_exec_ctx ctx = {.server = call->server,
+                         .owner = r->owner,
+                         .project = r->proj,
+                         .instance_id = in->id,
+                         .arena = scratch};
+    odps_exec_sql(&ctx, job.query, strlen(job.query), &in->result);
+    emu_arena_free(scratch);
+    in->end_ms = emu_clock_real_ms();
+    const odps_timings *t = &in->result.timings;
+    emu_log(in->result.ok ? EMU_LOG_INFO : EMU_LOG_WARN,
+            "%s odps instance %s %s: rows_read=%zu assume_us=%llu meta_us=%llu get_range_us=%llu "
+            "(%zu calls) eval_us=%llu total_us=%llu%s%.300s",
+            in->result.ok ? "OK" : "ERR SQLTaskFailed", in->id,
+            in->result.ok ? "Success" : "Failed", t->rows_read, (unsigned long long)t->assume_us,
+            (unsigned long long)t->meta_us, (unsigned long long)t->range_us, t->range_calls,
+            (unsigned long long)t->eval_us, (unsigned long long)t->total_us,
+            in->result.ok ? "" : " ", in->result.ok ? "" : in->result.text);
+
+    size_t slot = next_instance++ % ODPS_MAX_INSTANCES;
+    instance_free(instances[slot]);
+    instances[slot] = in;
+
+    emu_str host = emu_http_req_header(call->req, "host");
+    const char *loc =
+        emu_arena_sprintf(call->arena, "%s://%.*s%s/projects/%s/instances/%s",
+                          call->req->tls ? "https" : "http", (int)(host.len > 200 ? 200 : host.len),
+                          host.p ? host.p : "", r->api_prefix ? "/api" : "", in->project, in->id);
+    /* 201 with an empty body: a 200 with a body means "synchronous result"
+     * to both SDKs (§8.4 #4). */
+    emu_http_resp_set(call->resp, call->arena, 201, NULL, "", 0);
+    emu_http_resp_header(call->resp, call->arena, "Location", loc);
+    return EMU_OK;
+}
+
+static emu_rc find_instance(emu_call *call, odps_instance **out)
+{
+    odps_req *r = req_of(call);
+    *out = instance_find(r->proj->name, r->instance);
+    if (!*out)
+        return fail(call, EMU_E_NOT_FOUND, "NoSuchObject",
+                    "ODPS-0420111:Object not found - instance '%.64s' does not exist in project "
+                    "%s",
+                    r->instance, r->proj->name);
+    return EMU_OK;
+}
+
+static void instance_headers(emu_call *call, const odps_instance *in)
+{
+    emu_http_resp_header(call->resp, call->arena, "x-odps-owner", in->owner);
+    http_date(call, "x-odps-start-time", in->start_ms);
+    http_date(call, "x-odps-end-time", in->end_ms);
+}
+
+static emu_rc get_instance_status(emu_call *call)
+{
+    odps_instance *in;
+    emu_rc rc = find_instance(call, &in);
+    if (rc)
+        return rc;
+    emu_buf b;
+    xml_start(&b);
+    emu_buf_puts(&b, "<Instance><Status>Terminated</Status></Instance>");
+    xml_ok(call, 200, &b);
+    instance_headers(call, in);
+    return EMU_OK;
+}
+
+static void task_xml(emu_buf *b, const odps_instance *in, bool with_result)
+{
+    char start[30], end[30];
+    emu_time_http(in->start_ms, start);
+    emu_time_http(in->end_ms, end);
+    emu_buf_puts(b, "<Task Type=\"SQL\">");
+    xml_elem(b, "Name", in->task_name);
+    if (!with_result) {
+        xml_elem(b, "StartTime", start);
+        xml_elem(b, "EndTime", end);
+    }
+    if (with_result) {
+        emu_buf_printf(b, "<Result Format=\"%s\">", in->result.is_select ? "csv" : "text");
+        odps_xml_cdata(b, in->result.text, in->result.text_len);
+        emu_buf_puts(b, "</Result>");
+    }
+    xml_elem(b, "Status", in->result.ok ? "Success" : "Failed");
+    if (with_result && in->result.descriptor)
+        xml_elem(b, "ResultDescriptor", in->result.descriptor);
+    emu_buf_puts(b, "</Task>");
+}
+
+static emu_rc get_task_status(emu_call *call)
+{
+    odps_instance *in;
+    emu_rc rc = find_instance(call, &in);
+    if (rc)
+        return rc;
+    emu_buf b;
+    xml_start(&b);
+    emu_buf_puts(&b, "<Instance><Status>Terminated</Status><Tasks>");
+    task_xml(&b, in, false);
+    emu_buf_puts(&b, "</Tasks></Instance>");
+    xml_ok(call, 200, &b);
+    instance_headers(call, in);
+    return EMU_OK;
+}
+
+static emu_rc get_instance_result(emu_call *call)
+{
+    odps_instance *in;
+    emu_rc rc = find_instance(call, &in);
+    if (rc)
+        return rc;
+    emu_buf b;
+    xml_start(&b);
+    emu_buf_puts(&b, "<Instance><Tasks>");
+    task_xml(&b, in, true);
+    emu_buf_puts(&b, "</Tasks></Instance>");
+    xml_ok(call, 200, &b);
+    instance_headers(call, in);
+    /* acsemu extra for scripts/bench: where the task's time went. */
+    const odps_timings *t = &in->result.timings;
+    emu_http_resp_header(
+        call->resp, call->arena, "x-acsemu-timings",
+        emu_arena_sprintf(call->arena,
+                          "{\"rows_read\":%zu,\"assume_us\":%llu,\"meta_us\":%llu,"
+                          "\"get_range_us\":%llu,\"get_range_calls\":%zu,\"eval_us\":%llu,"
+                          "\"total_us\":%llu}",
+                          t->rows_read, (unsigned long long)t->assume_us,
+                          (unsigned long long)t->meta_us, (unsigned long long)t->range_us,
+                          t->range_calls, (unsigned long long)t->eval_us,
+                          (unsigned long long)t->total_us));
+    return EMU_OK;
+}
+
+static emu_rc get_instance_source(emu_call *call)
+{
+    odps_instance *in;
+    emu_rc rc = find_instance(call, &in);
+    if (rc)
+        return rc;
+    emu_buf b;
+    xml_start(&b);
+    emu_buf_puts(&b, in->job_xml);
+    xml_ok(call, 200, &b);
+    instance_headers(call, in);
+    return EMU_OK;
+}
+
+static emu_rc get_instance_progress(emu_call *call)
+{
+    odps_instance *in;
+    emu_rc rc = find_instance(call, &in);
+    if (rc)
+        return rc;
+    emu_buf b;
+    xml_start(&b);
+    emu_buf_puts(&b, "<Progress></Progress>");
+    xml_ok(call, 200, &b);
+    return EMU_OK;
+}
+
+static emu_rc stop_instance(emu_call *call)
+{
+    odps_instance *in;
+    emu_rc rc = find_instance(call, &in);
+    if (rc)
+        return rc;
+    /* Already terminated: nothing to stop. */
+    emu_http_resp_set(call->resp, call->arena, 200, NULL, "", 0);
+    return EMU_OK;
+}
+
+static const emu_action odps_actions[] = {
+    {"GetLogviewHost", get_logview_host, "odps:GetLogviewHost", EMU_ACT_READ},
+    {"GetWebconsoleHost", not_here, "odps:GetWebconsoleHost", EMU_ACT_READ},
+    {"GetTenant", not_here, "odps:GetTenant", EMU_ACT_READ},
+    {"GetLogviewToken", not_here, "odps:CreateAuthorization", EMU_ACT_WRITE},
+    {"GetProject", get_project, "odps:Read", EMU_ACT_READ},
+    {"PutLogs", put_logs, "odps:PutLogs", EMU_ACT_WRITE},
+    {"GetTunnelService", tunnel_fallback, "odps:Read", EMU_ACT_READ},
+    {"CreateDownloadSession", tunnel_fallback, "odps:Read", EMU_ACT_READ},
+    {"CreateInstance", create_instance, "odps:CreateInstance", EMU_ACT_WRITE},
+    {"GetInstance", get_instance_status, "odps:Read", EMU_ACT_READ},
+    {"GetInstanceStatus", get_instance_status, "odps:Read", EMU_ACT_READ},
+    {"GetTaskStatus", get_task_status, "odps:Read", EMU_ACT_READ},
+    {"GetInstanceResult", get_instance_result, "odps:Read", EMU_ACT_READ},
+    {"GetInstanceSource", get_instance_source, "odps:Read", EMU_ACT_READ},
+    {"GetInstanceProgress", get_instance_progress, "odps:Read", EMU_ACT_READ},
+    {"StopInstance", stop_instance, "odps:Write", EMU_ACT_WRITE},
+};
+
+/* ---- render --------------------------------------------------------------------------------- */
+
+static void common_headers(emu_call *call)
+{
+    emu_http_resp_header(call->resp, call->arena, "x-odps-request-id", call->request_id);
+    /* net serializes an unallocated empty body with memcpy(NULL, 0). */
+    if (!call->resp->body.len)
+        emu_buf_append(&call->resp->body, "", 0);
+}
+
+static void odps_render_ok(emu_call *call)
+{
+    common_headers(call);
+}
+
+static void odps_render_err(emu_call *call)
+{
+    const emu_err *e = &call->err;
+    const char *code = e->code ? e->code : "InternalServerError";
+    int status = e->status;
+    for (size_t i = 0; !status && i < sizeof odps_errors / sizeof odps_errors[0]; i++)
+        if (strcmp(odps_errors[i].code, code) == 0)
+            status = odps_errors[i].status;
+    if (!status)
+        status = 500;
+    emu_str host = emu_http_req_header(call->req, "host");
+    emu_buf b;
+    xml_start(&b);
+    emu_buf_puts(&b, "<Error>");
+    xml_elem(&b, "Code", code);
+    emu_buf_puts(&b, "<Message>");
+    odps_xml_escape(&b, e->msg, strlen(e->msg));
+    if (e->msg_tail)
+        odps_xml_escape(&b, e->msg_tail, strlen(e->msg_tail));
+    emu_buf_puts(&b, "</Message>");
+    xml_elem(&b, "RequestId", call->request_id);
+    xml_elem(&b, "HostId",
+             host.p ? emu_arena_strndup(call->arena, host.p, host.len > 200 ? 200 : host.len)
+                    : "acsemu");
+    emu_buf_puts(&b, "</Error>");
+    call->resp->n_headers = 0;
+    xml_ok(call, status, &b);
+    common_headers(call);
+}
+
+const emu_service emu_odps_service = {
+    .name = "odps",
+    .decode = odps_decode,
+    .actions = odps_actions,
+    .n_actions = sizeof odps_actions / sizeof odps_actions[0],
+    .authenticate = odps_authenticate,
+    .authorize = odps_authorize,
+    .resource = NULL,
+    .unknown_action = odps_unknown_action,
+    .render_ok = odps_render_ok,
+    .render_err = odps_render_err,
+};

@@ -1,0 +1,1160 @@
+/* The MaxCompute SQL subset acsemu runs (maxcompute-external-table.md §5.1,
+ * §9.2): tokenizer and recursive-descent parser. Pure: text in, AST in the
+ * arena out, no I/O, no world.
+ *
+ * Contract:
+ *   script  := { SET key '=' value ';' } [ statement ] [ ';' ]
+ *   statement :=
+ *       CREATE EXTERNAL TABLE [IF NOT EXISTS] name '(' coldef {',' coldef} ')'
+ *         [COMMENT 'text'] STORED BY 'class' [WITH SERDEPROPERTIES '(' kv {',' kv} ')']
+ *         LOCATION 'url' [USING 'res'] [TBLPROPERTIES '(' kv {',' kv} ')'] [LIFECYCLE n]
+ *     | DROP TABLE [IF EXISTS] [project '.'] name
+ *     | SHOW TABLES
+ *     | DESC | DESCRIBE [EXTENDED] [project '.'] name
+ *     | SELECT ('*' | item {',' item}) FROM [project '.'] name [WHERE cond]
+ *         [GROUP BY column {',' column}] [ORDER BY expr [ASC|DESC] {...}] [LIMIT n]
+ *   item    := expr [[AS] alias]
+ *   cond    := cond OR cond | cond AND cond | NOT cond | '(' cond ')'
+ *            | operand cmp operand | operand IS [NOT] NULL
+ *   cmp     := '=' | '==' | '!=' | '<>' | '<' | '<=' | '>' | '>='
+ *   operand := column | literal | agg '(' ('*' | column) ')' | '(' cond ')'
+ *   literal := integer | decimal | 'string' | "string" | TRUE | FALSE | NULL
+ *
+ * SET lines are scanned as raw text (key up to '=', value up to ';'), so
+ * values the tokenizer would not accept (pyodps copies arbitrary hints)
+ * pass. `--` comments run to the end of the line; block comments are
+ * accepted too. The first construct outside the subset stops the parse
+ * with a message naming it (JOIN, UNION, DISTINCT, HAVING, INSERT, a
+ * function other than the five aggregates, arithmetic, ...).
+ *
+ * Positions are 1-based [line,col] of the offending token, the way
+ * MaxCompute prints them. Note the deliberate strictness of §5.1: a
+ * missing comma between two SERDEPROPERTIES entries is a parse error. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "odps_int.h"
+
+typedef enum tkind { T_EOF, T_IDENT, T_QIDENT, T_NUMBER, T_STRING, T_PUNCT } tkind;
+
+typedef struct tok {
+    tkind kind;
+    const char *p; /* raw text */
+    size_t len;
+    int line, col;
+    const char *str; /* IDENT/QIDENT: lower-cased name; STRING: decoded */
+    size_t str_len;
+} tok;
+
+typedef struct parser {
+    const char *src;
+    size_t len;
+    emu_arena *a;
+    emu_err *err;
+    tok *toks;
+    size_t n, pos;
+    int depth;
+} parser;
+
+static const char SUBSET[] =
+    "supported: SET, CREATE EXTERNAL TABLE, DROP TABLE, SHOW TABLES, DESC, and SELECT "
+    "columns/count/sum/avg/min/max FROM one table [WHERE] [GROUP BY] [ORDER BY] [LIMIT]";
+
+static void line_col(const char *src, size_t off, int *line, int *col)
+{
+    int l = 1, c = 1;
+    for (size_t i = 0; i < off; i++) {
+        if (src[i] == '\n') {
+            l++;
+            c = 1;
+        } else {
+            c++;
+        }
+    }
+    *line = l;
+    *col = c;
+}
+
+static emu_rc fail_at(parser *p, int line, int col, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static emu_rc fail_at(parser *p, int line, int col, const char *kind, const char *fmt, ...)
+{
+    char m[EMU_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m, sizeof m, fmt, ap);
+    va_end(ap);
+    return emu_err_set(p->err, EMU_E_INVALID, NULL, "%s:[%d,%d] %s", kind, line, col, m);
+}
+
+#define PARSE_EX "ODPS-0130161"
+#define SEMANTIC_EX "ODPS-0130071"
+
+/* ---- tokenizer -------------------------------------------------------------- */
+
+static bool is_ident_start(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (unsigned char)c >= 0x80;
+}
+
+static bool is_ident_char(char c)
+{
+    return is_ident_start(c) || (c >= '0' && c <= '9');
+}
+
+static bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static char *lower_dup(emu_arena *a, const char *s, size_t n)
+{
+    char *d = emu_arena_strndup(a, s, n);
+    for (size_t i = 0; i < n; i++)
+        if (d[i] >= 'A' && d[i] <= 'Z')
+            d[i] = (char)(d[i] + 32);
+    return d;
+}
+
+/* Skips blanks and comments from *i; false on an unterminated block
+ * comment (its start in *bad). */
+static bool skip_blank(const char *s, size_t len, size_t *i, size_t *bad)
+{
+    for (;;) {
+        while (*i < len && (s[*i] == ' ' || s[*i] == '\t' || s[*i] == '\r' || s[*i] == '\n' ||
+                            s[*i] == '\f' || s[*i] == '\v'))
+            (*i)++;
+        if (*i + 1 < len && s[*i] == '-' && s[*i + 1] == '-') {
+            while (*i < len && s[*i] != '\n')
+                (*i)++;
+            continue;
+        }
+        if (*i + 1 < len && s[*i] == '/' && s[*i + 1] == '*') {
+            size_t start = *i;
+            *i += 2;
+            while (*i + 1 < len && !(s[*i] == '*' && s[*i + 1] == '/'))
+                (*i)++;
+            if (*i + 1 >= len) {
+                *bad = start;
+                return false;
+            }
+            *i += 2;
+            continue;
+        }
+        return true;
+    }
+}
+
+static emu_rc lex_string(parser *p, size_t *i, tok *t)
+{
+    char q = p->src[*i];
+    size_t j = *i + 1;
+    char *out = emu_arena_alloc(p->a, p->len - *i + 1);
+    size_t n = 0;
+    while (j < p->len && p->src[j] != q) {
+        char c = p->src[j];
+        if (c == '\\' && j + 1 < p->len) {
+            j++;
+            switch (p->src[j]) {
+            case 'n':
+                c = '\n';
+                break;
+            case 't':
+                c = '\t';
+                break;
+            case 'r':
+                c = '\r';
+                break;
+            case '0':
+                c = '\0';
+                break;
+            default:
+                c = p->src[j];
+                break;
+            }
+        }
+        out[n++] = c;
+        j++;
+    }
+    if (j >= p->len)
+        return fail_at(p, t->line, t->col, PARSE_EX,
+                       "Parse exception - unterminated string literal");
+    out[n] = '\0';
+    t->kind = T_STRING;
+    t->str = out;
+    t->str_len = n;
+    *i = j + 1;
+    return EMU_OK;
+}
+
+static emu_rc tokenize(parser *p, size_t from)
+{
+    size_t cap = 64, i = from, bad = 0;
+    int line = 1, col = 1;
+    size_t at = 0; /* offset line/col were computed for */
+    line_col(p->src, from, &line, &col);
+    at = from;
+    p->toks = emu_arena_alloc(p->a, cap * sizeof *p->toks);
+    p->n = 0;
+    for (;;) {
+        if (!skip_blank(p->src, p->len, &i, &bad)) {
+            int l, c;
+            line_col(p->src, bad, &l, &c);
+            return fail_at(p, l, c, PARSE_EX, "Parse exception - unterminated comment");
+        }
+        /* Advance line/col incrementally from the previous token. */
+        for (; at < i; at++) {
+            if (p->src[at] == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+        if (p->n + 1 >= cap) {
+            tok *grown = emu_arena_alloc(p->a, 2 * cap * sizeof *grown);
+            memcpy(grown, p->toks, p->n * sizeof *grown);
+            p->toks = grown;
+            cap *= 2;
+        }
+        tok *t = &p->toks[p->n];
+        memset(t, 0, sizeof *t);
+        t->line = line;
+        t->col = col;
+        t->p = p->src + i;
+        if (i >= p->len) {
+            t->kind = T_EOF;
+            p->n++;
+            return EMU_OK;
+        }
+        char c = p->src[i];
+        size_t start = i;
+        emu_rc rc;
+        if (is_ident_start(c)) {
+            while (i < p->len && is_ident_char(p->src[i]))
+                i++;
+            t->kind = T_IDENT;
+            t->str = lower_dup(p->a, p->src + start, i - start);
+            t->str_len = i - start;
+        } else if (c == '`') {
+            size_t j = i + 1;
+            while (j < p->len && p->src[j] != '`')
+                j++;
+            if (j >= p->len || j == i + 1)
+                return fail_at(p, line, col, PARSE_EX,
+                               "Parse exception - unterminated or empty `quoted` identifier");
+            t->kind = T_QIDENT;
+            t->str = lower_dup(p->a, p->src + i + 1, j - i - 1);
+            t->str_len = j - i - 1;
+            i = j + 1;
+        } else if (is_digit(c) || (c == '.' && i + 1 < p->len && is_digit(p->src[i + 1]))) {
+            while (i < p->len && is_digit(p->src[i]))
+                i++;
+            if (i < p->len && p->src[i] == '.') {
+                i++;
+                while (i < p->len && is_digit(p->src[i]))
+                    i++;
+            }
+            if (i < p->len && (p->src[i] == 'e' || p->src[i] == 'E')) {
+                size_t j = i + 1;
+                if (j < p->len && (p->src[j] == '+' || p->src[j] == '-'))
+                    j++;
+                if (j < p->len && is_digit(p->src[j])) {
+                    while (j < p->len && is_digit(p->src[j]))
+                        j++;
+                    i = j;
+                }
+            }
+            if (i < p->len && is_ident_char(p->src[i]))
+                return fail_at(p, line, col, PARSE_EX, "Parse exception - malformed number '%.*s'",
+                               (int)(i - start + 1 > 40 ? 40 : i - start + 1), p->src + start);
+            t->kind = T_NUMBER;
+        } else if (c == '\'' || c == '"') {
+            if ((rc = lex_string(p, &i, t)))
+                return rc;
+        } else {
+            static const char *const two[] = {"<=", ">=", "<>", "!=", "==", NULL};
+            t->kind = T_PUNCT;
+            i++;
+            for (const char *const *s = two; *s; s++)
+                if (start + 1 < p->len && p->src[start] == (*s)[0] && p->src[start + 1] == (*s)[1])
+                    i = start + 2;
+            if (!strchr("(),;=<>*.-+/%!", c))
+                return fail_at(p, line, col, PARSE_EX,
+                               "Parse exception - unexpected character '%c'",
+                               (c >= 32 && c < 127) ? c : '?');
+        }
+        t->len = i - start;
+        p->n++;
+    }
+}
+
+/* ---- token helpers ------------------------------------------------------------ */
+
+static tok *peek(parser *p)
+{
+    return &p->toks[p->pos];
+}
+
+static tok *peek2(parser *p)
+{
+    return &p->toks[p->pos + 1 < p->n ? p->pos + 1 : p->n - 1];
+}
+
+static tok *next(parser *p)
+{
+    tok *t = &p->toks[p->pos];
+    if (t->kind != T_EOF)
+        p->pos++;
+    return t;
+}
+
+static bool is_kw(const tok *t, const char *kw)
+{
+    return t->kind == T_IDENT && strcmp(t->str, kw) == 0;
+}
+
+static bool is_punct(const tok *t, const char *s)
+{
+    return t->kind == T_PUNCT && t->len == strlen(s) && memcmp(t->p, s, t->len) == 0;
+}
+
+static bool accept_kw(parser *p, const char *kw)
+{
+    if (!is_kw(peek(p), kw))
+        return false;
+    next(p);
+    return true;
+}
+
+static bool accept_punct(parser *p, const char *s)
+{
+    if (!is_punct(peek(p), s))
+        return false;
+    next(p);
+    return true;
+}
+
+/* The token as a message shows it: 'text' or <EOF>. */
+static const char *shown(parser *p, const tok *t)
+{
+    if (t->kind == T_EOF)
+        return "<EOF>";
+    return emu_arena_sprintf(p->a, "'%.*s'", (int)(t->len > 40 ? 40 : t->len), t->p);
+}
+
+static emu_rc expected(parser *p, const char *what)
+{
+    tok *t = peek(p);
+    return fail_at(p, t->line, t->col, PARSE_EX,
+                   "Parse exception - mismatched input %s expecting %s", shown(p, t), what);
+}
+
+static emu_rc unsupported(parser *p, const tok *t, const char *what)
+{
+    return fail_at(p, t->line, t->col, PARSE_EX,
+                   "Parse exception - %s is not supported by acsemu's SQL subset (%s)", what,
+                   SUBSET);
+}
+
+static emu_rc expect_kw(parser *p, const char *kw)
+{
+    if (accept_kw(p, kw))
+        return EMU_OK;
+    char up[32];
+    size_t i = 0;
+    for (; kw[i] && i < sizeof up - 1; i++)
+        up[i] = (char)(kw[i] >= 'a' && kw[i] <= 'z' ? kw[i] - 32 : kw[i]);
+    up[i] = '\0';
+    return expected(p, up);
+}
+
+static emu_rc expect_punct(parser *p, const char *s)
+{
+    if (accept_punct(p, s))
+        return EMU_OK;
+    return expected(p, emu_arena_sprintf(p->a, "'%s'", s));
+}
+
+/* Words that end a clause, so they are never taken for names or aliases. */
+static bool is_reserved(const char *w)
+{
+    static const char *const r[] = {
+        "select",  "from",    "where",  "group",    "order",  "by",      "limit",      "having",
+        "join",    "inner",   "left",   "right",    "full",   "cross",   "outer",      "on",
+        "union",   "and",     "or",     "not",      "is",     "null",    "true",       "false",
+        "as",      "asc",     "desc",   "distinct", "all",    "between", "in",         "like",
+        "rlike",   "case",    "when",   "then",     "else",   "end",     "distribute", "sort",
+        "cluster", "lateral", "window", "over",     "create", "drop",    "table",      "insert",
+        "with",    NULL};
+    for (const char *const *k = r; *k; k++)
+        if (strcmp(w, *k) == 0)
+            return true;
+    return false;
+}
+
+static emu_rc name(parser *p, const char **out, tok **at)
+{
+    tok *t = peek(p);
+    if (t->kind == T_QIDENT || (t->kind == T_IDENT && !is_reserved(t->str))) {
+        next(p);
+        *out = t->str;
+        if (at)
+            *at = t;
+        return EMU_OK;
+    }
+    return expected(p, "an identifier");
+}
+
+/* [project '.'] table */
+static emu_rc table_name(parser *p, const char **project, const char **table, tok **at)
+{
+    emu_rc rc = name(p, table, at);
+    if (rc)
+        return rc;
+    *project = NULL;
+    if (accept_punct(p, ".")) {
+        *project = *table;
+        rc = name(p, table, NULL);
+    }
+    return rc;
+}
+
+static emu_rc string_lit(parser *p, const char **out, tok **at)
+{
+    tok *t = peek(p);
+    if (t->kind != T_STRING)
+        return expected(p, "a string literal");
+    next(p);
+    *out = t->str;
+    if (at)
+        *at = t;
+    return EMU_OK;
+}
+
+static emu_rc int_lit(parser *p, int64_t *out)
+{
+    tok *t = peek(p);
+    if (t->kind != T_NUMBER)
+        return expected(p, "an integer");
+    char buf[32];
+    if (t->len >= sizeof buf)
+        return fail_at(p, t->line, t->col, PARSE_EX, "Parse exception - number too long");
+    memcpy(buf, t->p, t->len);
+    buf[t->len] = '\0';
+    char *end;
+    errno = 0;
+    long long v = strtoll(buf, &end, 10);
+    if (*end || errno)
+        return fail_at(p, t->line, t->col, PARSE_EX,
+                       "Parse exception - %s is not an integer in range", shown(p, t));
+    next(p);
+    *out = v;
+    return EMU_OK;
+}
+
+/* ---- expressions -------------------------------------------------------------------- */
+
+static odps_expr *new_expr(parser *p, odps_expr_kind k, const tok *at)
+{
+    odps_expr *e = emu_arena_zalloc(p->a, sizeof *e);
+    e->kind = k;
+    e->line = at->line;
+    e->col = at->col;
+    e->index = -1;
+    return e;
+}
+
+static emu_rc parse_or(parser *p, odps_expr **out);
+
+static emu_rc parse_number(parser *p, const tok *t, bool neg, odps_expr *e)
+{
+    char buf[64];
+    if (t->len + 2 >= sizeof buf)
+        return fail_at(p, t->line, t->col, PARSE_EX, "Parse exception - number too long");
+    size_t n = 0;
+    if (neg)
+        buf[n++] = '-';
+    memcpy(buf + n, t->p, t->len);
+    buf[n + t->len] = '\0';
+    bool is_int =
+        !memchr(t->p, '.', t->len) && !memchr(t->p, 'e', t->len) && !memchr(t->p, 'E', t->len);
+    char *end;
+    errno = 0;
+    if (is_int) {
+        long long v = strtoll(buf, &end, 10);
+        if (errno)
+            return fail_at(p, t->line, t->col, SEMANTIC_EX,
+                           "Semantic analysis exception - number %s is out of BIGINT range", buf);
+        e->lit.type = ODPS_T_BIGINT;
+        e->lit.i = v;
+    } else {
+        e->lit.type = ODPS_T_DOUBLE;
+        e->lit.d = strtod(buf, &end);
+    }
+    return EMU_OK;
+}
+
+static bool agg_name(const char *w, odps_agg *out)
+{
+    static const char *const names[] = {"count", "sum", "avg", "min", "max"};
+    for (int i = 0; i < 5; i++)
+        if (strcmp(w, names[i]) == 0) {
+            *out = (odps_agg)i;
+            return true;
+        }
+    return false;
+}
+
+static emu_rc parse_operand(parser *p, odps_expr **out)
+{
+    tok *t = peek(p);
+    emu_rc rc;
+    odps_agg agg;
+
+    if (accept_punct(p, "(")) {
+        if (is_kw(peek(p), "select"))
+            return unsupported(p, peek(p), "a subquery");
+        if ((rc = parse_or(p, out)))
+            return rc;
+        return expect_punct(p, ")");
+    }
+    if (is_punct(t, "-") && peek2(p)->kind == T_NUMBER) {
+        next(p);
+        odps_expr *e = new_expr(p, ODPS_X_LITERAL, t);
+        if ((rc = parse_number(p, next(p), true, e)))
+            return rc;
+        *out = e;
+        return EMU_OK;
+    }
+    if (t->kind == T_NUMBER) {
+        odps_expr *e = new_expr(p, ODPS_X_LITERAL, t);
+        if ((rc = parse_number(p, next(p), false, e)))
+            return rc;
+        *out = e;
+        return EMU_OK;
+    }
+    if (t->kind == T_STRING) {
+        odps_expr *e = new_expr(p, ODPS_X_LITERAL, t);
+        next(p);
+        e->lit.type = ODPS_T_STRING;
+        e->lit.s = t->str;
+        e->lit.len = (uint32_t)t->str_len;
+        *out = e;
+        return EMU_OK;
+    }
+    if (is_kw(t, "true") || is_kw(t, "false")) {
+        odps_expr *e = new_expr(p, ODPS_X_LITERAL, t);
+        next(p);
+        e->lit.type = ODPS_T_BOOLEAN;
+        e->lit.b = is_kw(t, "true");
+        *out = e;
+        return EMU_OK;
+    }
+    if (is_kw(t, "null")) {
+        odps_expr *e = new_expr(p, ODPS_X_LITERAL, t);
+        next(p);
+        e->lit.type = ODPS_T_NULL;
+        *out = e;
+        return EMU_OK;
+    }
+    if (is_kw(t, "case"))
+        return unsupported(p, t, "CASE");
+    if (t->kind == T_IDENT && is_punct(peek2(p), "(")) {
+        if (!agg_name(t->str, &agg))
+            return unsupported(p, t, emu_arena_sprintf(p->a, "function %s()", t->str));
+        next(p);
+        next(p);
+        odps_expr *e = new_expr(p, ODPS_X_AGG, t);
+        e->agg = agg;
+        if (is_kw(peek(p), "distinct"))
+            return unsupported(p, peek(p), "DISTINCT inside an aggregate");
+        if (accept_punct(p, "*")) {
+            if (agg != ODPS_COUNT)
+                return fail_at(p, t->line, t->col, PARSE_EX,
+                               "Parse exception - '*' is only allowed in count(*)");
+        } else {
+            if ((rc = parse_or(p, &e->l)))
+                return rc;
+        }
+        if ((rc = expect_punct(p, ")")))
+            return rc;
+        *out = e;
+        return EMU_OK;
+    }
+    if (t->kind == T_QIDENT || (t->kind == T_IDENT && !is_reserved(t->str))) {
+        next(p);
+        if (is_punct(peek(p), "."))
+            return unsupported(p, peek(p), "a qualified column name");
+        odps_expr *e = new_expr(p, ODPS_X_COLUMN, t);
+        e->name = t->str;
+        *out = e;
+        return EMU_OK;
+    }
+    return expected(p, "an expression");
+}
+
+static bool cmp_op(const tok *t, odps_cmp *out)
+{
+    static const struct {
+        const char *s;
+        odps_cmp c;
+    } ops[] = {{"=", ODPS_EQ}, {"==", ODPS_EQ}, {"!=", ODPS_NE}, {"<>", ODPS_NE},
+               {"<", ODPS_LT}, {"<=", ODPS_LE}, {">", ODPS_GT},  {">=", ODPS_GE}};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (is_punct(t, ops[i].s)) {
+            *out = ops[i].c;
+            return true;
+        }
+    return false;
+}
+
+static emu_rc parse_predicate(parser *p, odps_expr **out)
+{
+    emu_rc rc;
+    odps_expr *l;
+    tok *start = peek(p);
+    if ((rc = parse_operand(p, &l)))
+        return rc;
+    tok *t = peek(p);
+    odps_cmp op;
+    if (cmp_op(t, &op)) {
+        next(p);
+        odps_expr *e = new_expr(p, ODPS_X_CMP, start);
+        e->cmp = op;
+        e->l = l;
+        if ((rc = parse_operand(p, &e->r)))
+            return rc;
+        *out = e;
+    } else if (is_kw(t, "is")) {
+        next(p);
+        odps_expr *e = new_expr(p, ODPS_X_ISNULL, start);
+        e->negated = accept_kw(p, "not");
+        if ((rc = expect_kw(p, "null")))
+            return rc;
+        e->l = l;
+        *out = e;
+    } else {
+        *out = l;
+    }
+    t = peek(p);
+    if (is_punct(t, "+") || is_punct(t, "-") || is_punct(t, "*") || is_punct(t, "/") ||
+        is_punct(t, "%"))
+        return unsupported(
+            p, t, emu_arena_sprintf(p->a, "arithmetic operator '%.*s'", (int)t->len, t->p));
+    static const char *const words[] = {"between", "in", "like", "rlike", NULL};
+    for (const char *const *w = words; *w; w++)
+        if (is_kw(t, *w) || (is_kw(t, "not") && is_kw(peek2(p), *w))) {
+            char up[16];
+            size_t i = 0;
+            for (; (*w)[i]; i++)
+                up[i] = (char)((*w)[i] - 32);
+            up[i] = '\0';
+            return unsupported(p, t, emu_arena_sprintf(p->a, "the %s predicate", up));
+        }
+    return EMU_OK;
+}
+
+static emu_rc parse_not(parser *p, odps_expr **out)
+{
+    tok *t = peek(p);
+    if (is_kw(t, "not")) {
+        next(p);
+        if (++p->depth > ODPS_MAX_EXPR_DEPTH)
+            return fail_at(p, t->line, t->col, PARSE_EX, "Parse exception - expression too deep");
+        odps_expr *e = new_expr(p, ODPS_X_NOT, t);
+        emu_rc rc = parse_not(p, &e->l);
+        p->depth--;
+        *out = e;
+        return rc;
+    }
+    return parse_predicate(p, out);
+}
+
+static emu_rc parse_and(parser *p, odps_expr **out)
+{
+    emu_rc rc = parse_not(p, out);
+    while (rc == EMU_OK && is_kw(peek(p), "and")) {
+        tok *t = next(p);
+        odps_expr *e = new_expr(p, ODPS_X_AND, t);
+        e->line = (*out)->line;
+        e->col = (*out)->col;
+        e->l = *out;
+        rc = parse_not(p, &e->r);
+        *out = e;
+    }
+    return rc;
+}
+
+static emu_rc parse_or(parser *p, odps_expr **out)
+{
+    tok *t = peek(p);
+    if (++p->depth > ODPS_MAX_EXPR_DEPTH)
+        return fail_at(p, t->line, t->col, PARSE_EX, "Parse exception - expression too deep");
+    emu_rc rc = parse_and(p, out);
+    while (rc == EMU_OK && is_kw(peek(p), "or")) {
+        tok *o = next(p);
+        odps_expr *e = new_expr(p, ODPS_X_OR, o);
+        e->line = (*out)->line;
+        e->col = (*out)->col;
+        e->l = *out;
+        rc = parse_and(p, &e->r);
+        *out = e;
+    }
+    p->depth--;
+    return rc;
+}
+
+/* ---- statements ------------------------------------------------------------------------ */
+
+/* Grows an arena array by one element (small lists: copying is fine). */
+static void *push(emu_arena *a, void *arr, size_t n, size_t size)
+{
+    void *grown = emu_arena_alloc(a, (n + 1) * size);
+    if (n)
+        memcpy(grown, arr, n * size);
+    return grown;
+}
+
+static emu_rc check_count(parser *p, size_t n, size_t cap, const char *what)
+{
+    if (n < cap)
+        return EMU_OK;
+    tok *t = peek(p);
+    return emu_err_set(p->err, EMU_E_LIMIT, NULL, "%s:[%d,%d] Parse exception - more than %zu %s",
+                       PARSE_EX, t->line, t->col, cap, what);
+}
+
+static emu_rc parse_select(parser *p, odps_select *s)
+{
+    emu_rc rc;
+    tok *t = peek(p);
+    if (is_kw(t, "distinct") || is_kw(t, "all"))
+        return unsupported(p, t, is_kw(t, "distinct") ? "SELECT DISTINCT" : "SELECT ALL");
+    if (accept_punct(p, "*")) {
+        s->items = emu_arena_zalloc(p->a, sizeof *s->items);
+        s->n_items = 1;
+    } else {
+        do {
+            if ((rc = check_count(p, s->n_items, ODPS_MAX_COLUMNS, "select items")))
+                return rc;
+            odps_select_item it = {0};
+            if (is_punct(peek(p), "*"))
+                return unsupported(p, peek(p), "'*' together with other select items");
+            if ((rc = parse_or(p, &it.e)))
+                return rc;
+            if (accept_kw(p, "as")) {
+                if ((rc = name(p, &it.alias, NULL)))
+                    return rc;
+            } else if (peek(p)->kind == T_QIDENT ||
+                       (peek(p)->kind == T_IDENT && !is_reserved(peek(p)->str))) {
+                it.alias = next(p)->str;
+            }
+            s->items = push(p->a, s->items, s->n_items, sizeof *s->items);
+            s->items[s->n_items++] = it;
+        } while (accept_punct(p, ","));
+    }
+    if ((rc = expect_kw(p, "from")))
+        return rc;
+    if (is_punct(peek(p), "("))
+        return unsupported(p, peek(p), "a subquery in FROM");
+    tok *at = NULL;
+    if ((rc = table_name(p, &s->project, &s->table, &at)))
+        return rc;
+    s->table_line = at->line;
+    s->table_col = at->col;
+    t = peek(p);
+    if (is_punct(t, ","))
+        return unsupported(p, t, "selecting from several tables");
+    if (is_kw(t, "join") || is_kw(t, "inner") || is_kw(t, "left") || is_kw(t, "right") ||
+        is_kw(t, "full") || is_kw(t, "cross"))
+        return unsupported(p, t, "JOIN");
+    if (is_kw(t, "lateral"))
+        return unsupported(p, t, "LATERAL VIEW");
+    if (is_kw(t, "as") || t->kind == T_QIDENT || (t->kind == T_IDENT && !is_reserved(t->str)))
+        return unsupported(p, t, "a table alias");
+    if (accept_kw(p, "where")) {
+        if ((rc = parse_or(p, &s->where)))
+            return rc;
+    }
+    if (accept_kw(p, "group")) {
+        if ((rc = expect_kw(p, "by")))
+            return rc;
+        do {
+            if ((rc = check_count(p, s->n_group, ODPS_MAX_COLUMNS, "GROUP BY keys")))
+                return rc;
+            odps_expr *e;
+            tok *kt = peek(p);
+            if ((rc = parse_operand(p, &e)))
+                return rc;
+            if (e->kind != ODPS_X_COLUMN)
+                return unsupported(p, kt, "a GROUP BY key that is not a column");
+            s->group = push(p->a, s->group, s->n_group, sizeof *s->group);
+            s->group[s->n_group++] = e;
+        } while (accept_punct(p, ","));
+    }
+    t = peek(p);
+    if (is_kw(t, "having"))
+        return unsupported(p, t, "HAVING");
+    if (is_kw(t, "distribute") || is_kw(t, "sort") || is_kw(t, "cluster"))
+        return unsupported(p, t, emu_arena_sprintf(p->a, "%.*s BY", (int)t->len, t->p));
+    if (is_kw(t, "order")) {
+        s->order_line = t->line;
+        s->order_col = t->col;
+        next(p);
+        if ((rc = expect_kw(p, "by")))
+            return rc;
+        do {
+            if ((rc = check_count(p, s->n_order, ODPS_MAX_COLUMNS, "ORDER BY keys")))
+                return rc;
+            odps_order_item o = {0};
+            if ((rc = parse_or(p, &o.e)))
+                return rc;
+            if (accept_kw(p, "desc"))
+                o.desc = true;
+            else
+                accept_kw(p, "asc");
+            s->order = push(p->a, s->order, s->n_order, sizeof *s->order);
+            s->order[s->n_order++] = o;
+        } while (accept_punct(p, ","));
+    }
+    if (accept_kw(p, "limit")) {
+        tok *lt = peek(p);
+        if ((rc = int_lit(p, &s->limit)))
+            return rc;
+        if (s->limit < 0)
+            return fail_at(p, lt->line, lt->col, PARSE_EX, "Parse exception - negative LIMIT");
+        s->has_limit = true;
+        if (accept_punct(p, ","))
+            return unsupported(p, lt, "LIMIT with an offset");
+    }
+    t = peek(p);
+    if (is_kw(t, "union"))
+        return unsupported(p, t, "UNION");
+    return EMU_OK;
+}
+
+static emu_rc parse_kvs(parser *p, odps_kv **out, size_t *n)
+{
+    emu_rc rc;
+    if ((rc = expect_punct(p, "(")))
+        return rc;
+    do {
+        if ((rc = check_count(p, *n, ODPS_MAX_COLUMNS, "properties")))
+            return rc;
+        odps_kv kv = {0};
+        tok *at = NULL;
+        if ((rc = string_lit(p, &kv.key, &at)))
+            return rc;
+        kv.line = at->line;
+        kv.col = at->col;
+        if ((rc = expect_punct(p, "=")) || (rc = string_lit(p, &kv.value, NULL)))
+            return rc;
+        *out = push(p->a, *out, *n, sizeof **out);
+        (*out)[(*n)++] = kv;
+    } while (accept_punct(p, ","));
+    return expect_punct(p, ")");
+}
+
+static emu_rc parse_type(parser *p, odps_coldef *c)
+{
+    static const struct {
+        const char *name;
+        odps_type t;
+    } types[] = {{"bigint", ODPS_T_BIGINT},
+                 {"double", ODPS_T_DOUBLE},
+                 {"string", ODPS_T_STRING},
+                 {"boolean", ODPS_T_BOOLEAN},
+                 {"binary", ODPS_T_BINARY}};
+    tok *t = peek(p);
+    if (t->kind != T_IDENT)
+        return expected(p, "a column type");
+    next(p);
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(t->str, types[i].name) == 0) {
+            c->type = types[i].t;
+            return EMU_OK;
+        }
+    return fail_at(p, t->line, t->col, SEMANTIC_EX,
+                   "Semantic analysis exception - column type %.*s is not supported by acsemu's "
+                   "Tablestore external tables (supported: BIGINT, DOUBLE, STRING, BOOLEAN, "
+                   "BINARY)",
+                   (int)(t->len > 40 ? 40 : t->len), t->p);
+}
+
+static emu_rc parse_create(parser *p, odps_create *c)
+{
+    emu_rc rc;
+    tok *t = peek(p);
+    if (!accept_kw(p, "external")) {
+        if (is_kw(t, "table"))
+            return unsupported(p, t,
+                               "CREATE TABLE (only CREATE EXTERNAL TABLE ... STORED BY "
+                               "'com.aliyun.odps.TableStoreStorageHandler')");
+        if (t->kind == T_IDENT)
+            return unsupported(p, t, emu_arena_sprintf(p->a, "CREATE %.*s", (int)t->len, t->p));
+        return expected(p, "EXTERNAL");
+    }
+    if ((rc = expect_kw(p, "table")))
+        return rc;
+    if (accept_kw(p, "if")) {
+        if ((rc = expect_kw(p, "not")) || (rc = expect_kw(p, "exists")))
+            return rc;
+        c->if_not_exists = true;
+    }
+    const char *project;
+    if ((rc = table_name(p, &project, &c->name, NULL)))
+        return rc;
+    if (project)
+        return unsupported(p, peek(p), "creating a table in another project");
+    t = peek(p);
+    if (is_kw(t, "like") || is_kw(t, "as"))
+        return unsupported(p, t,
+                           emu_arena_sprintf(p->a, "CREATE TABLE ... %.*s", (int)t->len, t->p));
+    if ((rc = expect_punct(p, "(")))
+        return rc;
+    do {
+        if ((rc = check_count(p, c->n_cols, ODPS_MAX_COLUMNS, "columns")))
+            return rc;
+        odps_coldef col = {0};
+        tok *at = NULL;
+        if ((rc = name(p, &col.name, &at)))
+            return rc;
+        col.line = at->line;
+        col.col = at->col;
+        if ((rc = parse_type(p, &col)))
+            return rc;
+        if (is_punct(peek(p), "<"))
+            return unsupported(p, peek(p), "a complex column type");
+        if (accept_kw(p, "comment") && (rc = string_lit(p, &col.comment, NULL)))
+            return rc;
+        for (size_t i = 0; i < c->n_cols; i++)
+            if (strcmp(c->cols[i].name, col.name) == 0)
+                return fail_at(p, col.line, col.col, SEMANTIC_EX,
+                               "Semantic analysis exception - column %s is defined twice",
+                               col.name);
+        c->cols = push(p->a, c->cols, c->n_cols, sizeof *c->cols);
+        c->cols[c->n_cols++] = col;
+    } while (accept_punct(p, ","));
+    if ((rc = expect_punct(p, ")")))
+        return rc;
+    const char *ignored;
+    if (accept_kw(p, "comment") && (rc = string_lit(p, &ignored, NULL)))
+        return rc;
+    t = peek(p);
+    if (is_kw(t, "partitioned"))
+        return unsupported(p, t, "PARTITIONED BY on a Tablestore external table");
+    if (is_kw(t, "clustered") || is_kw(t, "range"))
+        return unsupported(p, t, "clustering on a Tablestore external table");
+    if (is_kw(t, "row"))
+        return unsupported(p, t, "ROW FORMAT");
+    if ((rc = expect_kw(p, "stored")) || (rc = expect_kw(p, "by")))
+        return rc;
+    tok *ht = NULL;
+    if ((rc = string_lit(p, &c->handler, &ht)))
+        return rc;
+    c->handler_line = ht->line;
+    c->handler_col = ht->col;
+    if (accept_kw(p, "with")) {
+        if ((rc = expect_kw(p, "serdeproperties")) || (rc = parse_kvs(p, &c->serde, &c->n_serde)))
+            return rc;
+    }
+    if ((rc = expect_kw(p, "location")))
+        return rc;
+    tok *lt = NULL;
+    if ((rc = string_lit(p, &c->location, &lt)))
+        return rc;
+    c->location_line = lt->line;
+    c->location_col = lt->col;
+    if (accept_kw(p, "using") && (rc = string_lit(p, &c->using_res, NULL)))
+        return rc;
+    if (accept_kw(p, "tblproperties") && (rc = parse_kvs(p, &c->tblprops, &c->n_tblprops)))
+        return rc;
+    if (accept_kw(p, "lifecycle")) {
+        if ((rc = int_lit(p, &c->lifecycle)))
+            return rc;
+        c->has_lifecycle = true;
+    }
+    return EMU_OK;
+}
+
+static emu_rc parse_statement(parser *p, odps_stmt *s)
+{
+    tok *t = peek(p);
+    emu_rc rc;
+    s->line = t->line;
+    s->col = t->col;
+    if (t->kind != T_IDENT)
+        return expected(p, "a statement");
+    next(p);
+    if (strcmp(t->str, "select") == 0) {
+        s->kind = ODPS_STMT_SELECT;
+        return parse_select(p, &s->select);
+    }
+    if (strcmp(t->str, "create") == 0) {
+        s->kind = ODPS_STMT_CREATE;
+        return parse_create(p, &s->create);
+    }
+    if (strcmp(t->str, "drop") == 0) {
+        tok *k = peek(p);
+        if (!accept_kw(p, "table")) {
+            if (k->kind == T_IDENT)
+                return unsupported(p, k, emu_arena_sprintf(p->a, "DROP %.*s", (int)k->len, k->p));
+            return expected(p, "TABLE");
+        }
+        s->kind = ODPS_STMT_DROP;
+        if (accept_kw(p, "if") && (rc = expect_kw(p, "exists")))
+            return rc;
+        s->if_exists =
+            p->toks[p->pos - 1].kind == T_IDENT && strcmp(p->toks[p->pos - 1].str, "exists") == 0;
+        return table_name(p, &s->project, &s->name, NULL);
+    }
+    if (strcmp(t->str, "show") == 0) {
+        tok *k = peek(p);
+        if (!accept_kw(p, "tables")) {
+            if (k->kind == T_IDENT)
+                return unsupported(p, k, emu_arena_sprintf(p->a, "SHOW %.*s", (int)k->len, k->p));
+            return expected(p, "TABLES");
+        }
+        s->kind = ODPS_STMT_SHOW_TABLES;
+        if (is_kw(peek(p), "in") || is_kw(peek(p), "like"))
+            return unsupported(p, peek(p), "SHOW TABLES with IN or LIKE");
+        return EMU_OK;
+    }
+    if (strcmp(t->str, "desc") == 0 || strcmp(t->str, "describe") == 0) {
+        s->kind = ODPS_STMT_DESC;
+        accept_kw(p, "extended");
+        if (is_kw(peek(p), "table") && peek2(p)->kind != T_EOF && !is_punct(peek2(p), ";"))
+            next(p);
+        return table_name(p, &s->project, &s->name, NULL);
+    }
+    return unsupported(p, t, emu_arena_sprintf(p->a, "the %.*s statement", (int)t->len, t->p));
+}
+
+/* ---- SET lines ----------------------------------------------------------------------------- */
+
+static bool word_at(const char *s, size_t len, size_t i, const char *w)
+{
+    size_t n = strlen(w);
+    if (len - i < n + 1)
+        return false;
+    for (size_t k = 0; k < n; k++) {
+        char c = s[i + k];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c + 32);
+        if (c != w[k])
+            return false;
+    }
+    char after = s[i + n];
+    return after == ' ' || after == '\t' || after == '\n' || after == '\r';
+}
+
+static emu_rc parse_sets(parser *p, odps_script *out, size_t *rest)
+{
+    size_t i = 0, bad = 0;
+    for (;;) {
+        if (!skip_blank(p->src, p->len, &i, &bad)) {
+            int l, c;
+            line_col(p->src, bad, &l, &c);
+            return fail_at(p, l, c, PARSE_EX, "Parse exception - unterminated comment");
+        }
+        if (!word_at(p->src, p->len, i, "set"))
+            break;
+        int line, col;
+        line_col(p->src, i, &line, &col);
+        size_t start = i + 3;
+        const char *semi = memchr(p->src + start, ';', p->len - start);
+        size_t end = semi ? (size_t)(semi - p->src) : p->len;
+        const char *eq = memchr(p->src + start, '=', end - start);
+        if (!eq)
+            return fail_at(p, line, col, PARSE_EX, "Parse exception - SET needs key=value");
+        emu_str key = emu_str_trim((emu_str){p->src + start, (size_t)(eq - p->src) - start});
+        emu_str val = emu_str_trim((emu_str){eq + 1, end - (size_t)(eq + 1 - p->src)});
+        while (key.len && (key.p[key.len - 1] == '\n' || key.p[key.len - 1] == '\r'))
+            key.len--;
+        while (val.len && (val.p[val.len - 1] == '\n' || val.p[val.len - 1] == '\r'))
+            val.len--;
+        if (!key.len)
+            return fail_at(p, line, col, PARSE_EX, "Parse exception - SET needs a key");
+        if (out->n_sets >= ODPS_MAX_SETS)
+            return emu_err_set(p->err, EMU_E_LIMIT, NULL,
+                               "%s:[%d,%d] Parse exception - more than %d SET statements", PARSE_EX,
+                               line, col, ODPS_MAX_SETS);
+        odps_kv kv = {emu_arena_strndup(p->a, key.p, key.len),
+                      emu_arena_strndup(p->a, val.p, val.len), line, col};
+        out->sets = push(p->a, out->sets, out->n_sets, sizeof *out->sets);
+        out->sets[out->n_sets++] = kv;
+        i = semi ? end + 1 : end;
+    }
+    *rest = i;
+    return EMU_OK;
+}
+
+emu_rc odps_sql_parse(const char *text, size_t len, emu_arena *a, odps_script *out, emu_err *err)
+{
+    parser p = {.src = text, .len = len, .a = a, .err = err};
+    size_t rest = 0;
+    emu_rc rc;
+
+    memset(out, 0, sizeof *out);
+    if (len > ODPS_MAX_SQL_BYTES)
+        return emu_err_set(err, EMU_E_LIMIT, NULL,
+                           "%s:[1,1] Parse exception - the query is longer than %d bytes", PARSE_EX,
+                           ODPS_MAX_SQL_BYTES);
+    if (len && memchr(text, '\0', len))
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "%s:[1,1] Parse exception - NUL byte in the query", PARSE_EX);
+    if ((rc = parse_sets(&p, out, &rest)))
+        return rc;
+    if ((rc = tokenize(&p, rest)))
+        return rc;
+    if (peek(&p)->kind == T_EOF) {
+        out->stmt.kind = ODPS_STMT_NONE;
+        return EMU_OK;
+    }
+    const tok *first = peek(&p);
+    if ((rc = parse_statement(&p, &out->stmt)))
+        return rc;
+    const tok *last = peek(&p);
+    out->stmt.text = emu_arena_strndup(a, first->p, (size_t)(last->p - first->p));
+    /* Trim the text's trailing blanks (the next token's leading ones). */
+    char *st = (char *)out->stmt.text;
+    size_t sl = strlen(st);
+    while (sl &&
+           (st[sl - 1] == ' ' || st[sl - 1] == '\n' || st[sl - 1] == '\t' || st[sl - 1] == '\r'))
+        st[--sl] = '\0';
+    while (accept_punct(&p, ";"))
+        ; /* clients append ';' (pyodps), users often too */
+    tok *t = peek(&p);
+    if (t->kind != T_EOF) {
+        if (p.toks[p.pos - 1].kind == T_PUNCT && p.toks[p.pos - 1].p[0] == ';')
+            return fail_at(&p, t->line, t->col, PARSE_EX,
+                           "Parse exception - acsemu runs one statement per SQL task (after any "
+                           "leading SET statements); found more after ';'");
+        return fail_at(&p, t->line, t->col, PARSE_EX,
+                       "Parse exception - extraneous input %s expecting <EOF>", shown(&p, t));
+    }
+    return EMU_OK;
+}
+
+const char *odps_type_name(odps_type t)
+{
+    switch (t) {
+    case ODPS_T_BIGINT:
+        return "bigint";
+    case ODPS_T_DOUBLE:
+        return "double";
+    case ODPS_T_STRING:
+        return "string";
+    case ODPS_T_BOOLEAN:
+        return "boolean";
+    case ODPS_T_BINARY:
+        return "binary";
+    default:
+        return "void";
+    }
+}

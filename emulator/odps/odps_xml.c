@@ -1,0 +1,355 @@
+/* MaxCompute XML (maxcompute-external-table.md §8.5, §8.7): request bodies
+ * are parsed with libxml2, never by hand; responses are written with the
+ * two escaping helpers below.
+ *
+ * Parser contract: the whole body in one call (xmlCtxtReadMemory), with
+ * XML_PARSE_NONET (no network), without XML_PARSE_NOENT / DTDLOAD (no
+ * entity substitution, no external subset), errors kept in the context
+ * instead of printed. A document with a DOCTYPE is refused outright: no
+ * client sends one, and refusing it removes entity-expansion tricks
+ * (billion laughs) from the table. CDATA and text children are
+ * concatenated. Element names are matched exactly (the SDKs' spelling);
+ * unknown elements are ignored ("parse leniently", §8.5). */
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/crypto.h"
+#include "odps_int.h"
+
+static xmlNode *child(xmlNode *n, const char *name)
+{
+    for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+/* Text and CDATA children, concatenated, in the arena; NULL when absent. */
+static const char *text_of(xmlNode *n, emu_arena *a)
+{
+    if (!n)
+        return NULL;
+    size_t len = 0;
+    for (xmlNode *c = n->children; c; c = c->next)
+        if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
+            len += strlen((const char *)c->content);
+    char *out = emu_arena_alloc(a, len + 1);
+    size_t k = 0;
+    for (xmlNode *c = n->children; c; c = c->next)
+        if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content) {
+            size_t l = strlen((const char *)c->content);
+            memcpy(out + k, c->content, l);
+            k += l;
+        }
+    out[k] = '\0';
+    return out;
+}
+
+static emu_rc read_doc(const char *buf, size_t len, xmlParserCtxtPtr *ctx, xmlDocPtr *doc,
+                       emu_err *err)
+{
+    *doc = NULL;
+    if (len > EMU_MAX_BODY_BYTES || len > (size_t)INT32_MAX)
+        return emu_err_set(err, EMU_E_LIMIT, NULL, "XML body too large");
+    *ctx = xmlNewParserCtxt();
+    if (!*ctx)
+        return emu_err_set(err, EMU_E_INTERNAL, NULL, "libxml2: no parser context");
+    *doc = xmlCtxtReadMemory(*ctx, buf, (int)len, NULL, NULL,
+                             XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!*doc) {
+        const xmlError *e = xmlCtxtGetLastError(*ctx);
+        char m[200];
+        snprintf(m, sizeof m, "%s", e && e->message ? e->message : "not well-formed");
+        size_t l = strlen(m);
+        while (l && (m[l - 1] == '\n' || m[l - 1] == ' '))
+            m[--l] = '\0';
+        return emu_err_set(err, EMU_E_INVALID, NULL, "malformed XML at line %d: %s",
+                           e ? e->line : 0, m);
+    }
+    if ((*doc)->intSubset || (*doc)->extSubset)
+        return emu_err_set(err, EMU_E_INVALID, NULL, "XML with a DOCTYPE is not accepted");
+    return EMU_OK;
+}
+
+static void close_doc(xmlParserCtxtPtr ctx, xmlDocPtr doc)
+{
+    if (doc)
+        xmlFreeDoc(doc);
+    if (ctx)
+        xmlFreeParserCtxt(ctx);
+}
+
+emu_rc odps_xml_parse_job(const char *buf, size_t len, emu_arena *a, odps_job *out, emu_err *err)
+{
+    xmlParserCtxtPtr ctx = NULL;
+    xmlDocPtr doc = NULL;
+    emu_rc rc;
+    memset(out, 0, sizeof *out);
+    out->priority = 9;
+    if ((rc = read_doc(buf, len, &ctx, &doc, err)))
+        goto out;
+    xmlNode *root = xmlDocGetRootElement(doc);
+    if (!root || strcmp((const char *)root->name, "Instance") != 0) {
+        rc = emu_err_set(err, EMU_E_INVALID, NULL, "the root element must be Instance");
+        goto out;
+    }
+    xmlNode *job = child(root, "Job");
+    xmlNode *tasks = child(job, "Tasks");
+    if (!job || !tasks) {
+        rc = emu_err_set(err, EMU_E_INVALID, NULL, "Instance/Job/Tasks is missing");
+        goto out;
+    }
+    const char *prio = text_of(child(job, "Priority"), a);
+    if (prio && *prio) {
+        char *end;
+        long v = strtol(prio, &end, 10);
+        if (*end || v < 0 || v > 1000) {
+            rc = emu_err_set(err, EMU_E_INVALID, NULL, "Job/Priority is not a number");
+            goto out;
+        }
+        out->priority = (int)v;
+    }
+    xmlNode *task = NULL;
+    for (xmlNode *c = tasks->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (task) {
+            rc = emu_err_set(err, EMU_E_INVALID, NULL, "acsemu runs one task per instance");
+            goto out;
+        }
+        task = c;
+    }
+    if (!task) {
+        rc = emu_err_set(err, EMU_E_INVALID, NULL, "Job/Tasks holds no task");
+        goto out;
+    }
+    out->task_type = emu_arena_strdup(a, (const char *)task->name);
+    out->task_name = text_of(child(task, "Name"), a);
+    out->query = text_of(child(task, "Query"), a);
+    if (!out->task_name || !*out->task_name) {
+        rc = emu_err_set(err, EMU_E_INVALID, NULL, "the task has no Name");
+        goto out;
+    }
+    xmlNode *config = child(task, "Config");
+    for (xmlNode *c = config ? config->children : NULL; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "Property") != 0)
+            continue;
+        const char *name = text_of(child(c, "Name"), a);
+        if (name && strcmp(name, "settings") == 0)
+            out->settings = text_of(child(c, "Value"), a);
+    }
+    xmlBufferPtr xb = xmlBufferCreate();
+    if (xb && xmlNodeDump(xb, doc, job, 0, 0) >= 0)
+        out->job_xml =
+            emu_arena_strndup(a, (const char *)xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
+    if (xb)
+        xmlBufferFree(xb);
+    rc = EMU_OK;
+out:
+    close_doc(ctx, doc);
+    return rc;
+}
+
+emu_rc odps_xml_parse_result(const char *buf, size_t len, emu_arena *a, odps_xml_result *out,
+                             emu_err *err)
+{
+    xmlParserCtxtPtr ctx = NULL;
+    xmlDocPtr doc = NULL;
+    emu_rc rc;
+    memset(out, 0, sizeof *out);
+    if ((rc = read_doc(buf, len, &ctx, &doc, err)))
+        goto out;
+    xmlNode *root = xmlDocGetRootElement(doc);
+    xmlNode *task = child(child(root, "Tasks"), "Task");
+    xmlNode *result = child(task, "Result");
+    if (!root || strcmp((const char *)root->name, "Instance") != 0 || !result) {
+        rc = emu_err_set(err, EMU_E_INVALID, NULL, "no Instance/Tasks/Task/Result");
+        goto out;
+    }
+    out->status = text_of(child(task, "Status"), a);
+    out->descriptor = text_of(child(task, "ResultDescriptor"), a);
+    xmlChar *fmt = xmlGetProp(result, (const xmlChar *)"Format");
+    xmlChar *tr = xmlGetProp(result, (const xmlChar *)"Transform");
+    out->format = fmt ? emu_arena_strdup(a, (const char *)fmt) : "text";
+    out->text = text_of(result, a);
+    if (tr && strcmp((const char *)tr, "Base64") == 0) {
+        size_t n = strlen(out->text), got = 0;
+        uint8_t *dec = emu_arena_alloc(a, n + 1);
+        if (!emu_base64_decode(out->text, n, dec, n, &got))
+            rc = emu_err_set(err, EMU_E_INVALID, NULL, "Result is not Base64");
+        dec[got] = 0;
+        out->text = (const char *)dec;
+    }
+    xmlFree(fmt);
+    xmlFree(tr);
+out:
+    close_doc(ctx, doc);
+    return rc;
+}
+
+emu_rc odps_xml_parse_error(const char *buf, size_t len, emu_arena *a, const char **code,
+                            const char **message, emu_err *err)
+{
+    xmlParserCtxtPtr ctx = NULL;
+    xmlDocPtr doc = NULL;
+    emu_rc rc;
+    *code = *message = NULL;
+    if ((rc = read_doc(buf, len, &ctx, &doc, err)) == EMU_OK) {
+        xmlNode *root = xmlDocGetRootElement(doc);
+        if (root && strcmp((const char *)root->name, "Error") == 0) {
+            *code = text_of(child(root, "Code"), a);
+            *message = text_of(child(root, "Message"), a);
+        } else {
+            rc = emu_err_set(err, EMU_E_INVALID, NULL, "not an Error document");
+        }
+    }
+    close_doc(ctx, doc);
+    return rc;
+}
+
+void odps_xml_escape(emu_buf *b, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        switch (s[i]) {
+        case '&':
+            emu_buf_puts(b, "&amp;");
+            break;
+        case '<':
+            emu_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            emu_buf_puts(b, "&gt;");
+            break;
+        case '"':
+            emu_buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            emu_buf_puts(b, "&apos;");
+            break;
+        default:
+            emu_buf_putc(b, s[i]);
+        }
+    }
+}
+
+void odps_xml_cdata(emu_buf *b, const char *s, size_t len)
+{
+    emu_buf_puts(b, "<![CDATA[");
+    size_t from = 0;
+    for (size_t i = 0; i + 2 < len; i++) {
+        if (s[i] == ']' && s[i + 1] == ']' && s[i + 2] == '>') {
+            /* "]]>" → "]]" ends a section, ">" starts the next (§8.7). */
+            emu_buf_append(b, s + from, i + 2 - from);
+            emu_buf_puts(b, "]]><![CDATA[");
+            from = i + 2;
+        }
+    }
+    emu_buf_append(b, s + from, len - from);
+    emu_buf_puts(b, "]]>");
+}
+
+/* Fast path of the shortest round-trip form for the common "few decimals"
+ * double (27.44, 0.0222): the smallest k <= 9 with d == round(d * 10^k) /
+ * 10^k, printed from that integer. Division by an exact power of ten is
+ * correctly rounded, so the text reads back as exactly d. Limited to
+ * 1e-4 <= |d| < 1e15, where %g also prints fixed notation, so both paths
+ * give the same text. false = use snprintf/strtod. */
+static bool short_decimal(double d, char out[40])
+{
+    static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    double a = fabs(d);
+    if (!(a >= 1e-4 && a < 1e15))
+        return false;
+    for (int k = 0; k <= 9; k++) {
+        double scaled = d * p10[k];
+        if (fabs(scaled) >= 9007199254740992.0) /* 2^53 */
+            return false;
+        double r = nearbyint(scaled);
+        if (r / p10[k] != d)
+            continue;
+        long long n = (long long)r;
+        unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+        char digits[24];
+        int len = snprintf(digits, sizeof digits, "%llu", u);
+        char *o = out;
+        if (n < 0)
+            *o++ = '-';
+        if (k == 0) {
+            memcpy(o, digits, (size_t)len + 1);
+            return true;
+        }
+        int ip = len - k; /* digits before the point */
+        if (ip <= 0) {
+            *o++ = '0';
+            *o++ = '.';
+            for (int z = 0; z < -ip; z++)
+                *o++ = '0';
+            memcpy(o, digits, (size_t)len + 1);
+        } else {
+            memcpy(o, digits, (size_t)ip);
+            o += ip;
+            *o++ = '.';
+            memcpy(o, digits + ip, (size_t)k + 1);
+        }
+        return true;
+    }
+    return false;
+}
+
+void odps_csv_value(emu_buf *b, const odps_value *v)
+{
+    char num[40];
+    switch (v->type) {
+    case ODPS_T_NULL:
+        emu_buf_puts(b, "\\N");
+        return;
+    case ODPS_T_BIGINT:
+        snprintf(num, sizeof num, "%lld", (long long)v->i);
+        emu_buf_puts(b, num);
+        return;
+    case ODPS_T_DOUBLE:
+        if (isnan(v->d)) {
+            emu_buf_puts(b, "NaN");
+            return;
+        }
+        if (isinf(v->d)) {
+            emu_buf_puts(b, v->d > 0 ? "Infinity" : "-Infinity");
+            return;
+        }
+        if (short_decimal(v->d, num)) {
+            emu_buf_puts(b, num);
+            return;
+        }
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(num, sizeof num, "%.*g", prec, v->d);
+            if (strtod(num, NULL) == v->d)
+                break;
+        }
+        emu_buf_puts(b, num);
+        return;
+    case ODPS_T_BOOLEAN:
+        emu_buf_puts(b, v->b ? "true" : "false");
+        return;
+    default:
+        break;
+    }
+    bool quote = false;
+    for (uint32_t i = 0; i < v->len && !quote; i++)
+        quote = v->s[i] == ',' || v->s[i] == '"' || v->s[i] == '\n' || v->s[i] == '\r';
+    if (!quote) {
+        emu_buf_append(b, v->s, v->len);
+        return;
+    }
+    emu_buf_putc(b, '"');
+    for (uint32_t i = 0; i < v->len; i++) {
+        if (v->s[i] == '"')
+            emu_buf_putc(b, '"');
+        emu_buf_putc(b, v->s[i]);
+    }
+    emu_buf_putc(b, '"');
+}
