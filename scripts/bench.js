@@ -394,6 +394,7 @@ function median(a) { const s = [...a].sort((x, y) => x - y); return s[Math.floor
   rows.push(['idle RSS (seed world)', `${(rssKb(e.child.pid) / 1024).toFixed(1)} MB`, 'target <= 12 MB']);
 
   let ng = null;
+  let ngRps = 0;
   try { execFileSync('sh', ['-c', 'command -v nginx']); ng = await nginx(); } catch (_) { ng = null; }
   const emuRun = wrk(`http://127.0.0.1:${e.info.port}/_emu/health`, SECONDS);
   rows.push(['GET /_emu/health', `${emuRun.rps.toFixed(0)} req/s`, emuRun.non2xx ? `${emuRun.non2xx} errors!` : '']);
@@ -401,6 +402,7 @@ function median(a) { const s = [...a].sort((x, y) => x - y); return s[Math.floor
     const ngRun = wrk(`http://127.0.0.1:${ng.port}/`, SECONDS);
     rows.push(['nginx return 200 (same run)', `${ngRun.rps.toFixed(0)} req/s`, '']);
     rows.push(['health / nginx', `${(emuRun.rps / ngRun.rps).toFixed(2)} x`, 'target >= 0.8 x']);
+    ngRps = ngRun.rps;
     ng.child.kill('SIGTERM');
   } else {
     rows.push(['nginx', 'not installed', 'ratio not measured']);
@@ -415,7 +417,37 @@ function median(a) { const s = [...a].sort((x, y) => x - y); return s[Math.floor
     rows.push([label, `${auth[k].rps.toFixed(0)} req/s`, auth[k].non2xx ? `${auth[k].non2xx} errors!` : '']);
     rows.push([`  ${k.toUpperCase()} / health`, `${(auth[k].rps / auth.health.rps).toFixed(2)} x`, '']);
   }
+  // AssumeRole (issue 5): MaxCompute for B assumes A's role (trust policy
+  // + caller rules), V3-signed, unique nonces, against nginx measured above.
+  {
+    const { signV3 } = require(path.join(ROOT, 'tests/support/sign.js'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acsemu-bench-sts-'));
+    const file = path.join(dir, 'assume.req');
+    const host = `127.0.0.1:${e.info.port}`;
+    const secs = Math.min(SECONDS, 2);
+    writeRequests(file, Math.min(Math.ceil(emuRun.rps * secs * 1.5), 300000), (i) => {
+      const s = signV3({ host, ak: 'LTAIemuOdpsFor56789', secret: 'emu-secret-odps-56789',
+        action: 'AssumeRole', version: '2015-04-01',
+        query: { RoleArn: 'acs:ram::12345:role/aliyunodpsroleforotheruser', RoleSessionName: `bench-${i % 1000}` } });
+      const h = Object.entries(s.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+      return `POST ${s.path} HTTP/1.1\r\n${h}content-length: 0\r\n\r\n`;
+    });
+    const ar = wrkRotate(e.info.port, file, secs);
+    fs.rmSync(dir, { recursive: true, force: true });
+    rows.push(['AssumeRole, V3, trust + caller policy', `${ar.rps.toFixed(0)} req/s`, ar.non2xx ? `${ar.non2xx} errors!` : '']);
+    rows.push(['  AssumeRole / health', `${(ar.rps / auth.health.rps).toFixed(2)} x`, '']);
+    if (ngRps) rows.push(['  AssumeRole / nginx', `${(ar.rps / ngRps).toFixed(2)} x`, 'target >= 0.3 x']);
+  }
   await stop(e.child);
+
+  // Policy decisions (issue 4): median time of one decision, trace included.
+  try {
+    const pb = JSON.parse(execFileSync(path.join(ROOT, 'build-release/bench_policy'), { encoding: 'utf8' }));
+    rows.push(['policy decision, seed role policy (median)', `${(pb.seed_ns / 1000).toFixed(2)} us`, 'target <= 2 us, no allocation']);
+    rows.push(['policy decision, 20 condition-heavy policies', `${(pb.twenty_ns / 1000).toFixed(2)} us`, 'target <= 20 us']);
+  } catch (err) {
+    rows.push(['policy decision', 'not measured', String(err.message).split('\n')[0]]);
+  }
 
   await otsBench(SECONDS, rows);
   await decisionsBench(SECONDS, rows);

@@ -421,6 +421,11 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
                 return;
             }
             c->tls = net__tls_accept(c->net->cfg.tls);
+            if (!c->tls) {
+                on_parse_error(&c->parser, 400, "TLS is not available (see the log)");
+                c->parser.failed = true;
+                return;
+            }
             timer_arm(c, PH_HEADERS); /* the handshake must finish in time */
         }
     }

@@ -19,8 +19,11 @@ struct net_tls_conn {
 
 net_tls_conn *net__tls_accept(emu_tls *t)
 {
+    SSL_CTX *ctx = net__tls_ctx(t);
+    if (!ctx)
+        return NULL; /* the lazy TLS set-up failed (logged once) */
     net_tls_conn *tc = emu_xcalloc(1, sizeof *tc);
-    tc->ssl = SSL_new(net__tls_ctx(t));
+    tc->ssl = SSL_new(ctx);
     tc->rbio = BIO_new(BIO_s_mem());
     tc->wbio = BIO_new(BIO_s_mem());
     if (!tc->ssl || !tc->rbio || !tc->wbio) {

@@ -62,9 +62,15 @@ static const char *const suffixes[] = {".aliyuncs.com",
                                        NULL};
 
 struct emu_tls {
-    SSL_CTX *ctx;
+    SSL_CTX *ctx; /* NULL until the first TLS connection (lazy, see below) */
     char *ca_file;
+    char *dir; /* generated certificates: state dir, for the lazy set-up */
+    char *region;
+    bool failed; /* the lazy set-up failed once: refuse TLS from then on */
 };
+
+static emu_rc ctx_from_state_dir(emu_tls *t, emu_err *err);
+static SSL_CTX *new_server_ctx(emu_err *err);
 
 static emu_rc ssl_fail(emu_err *err, const char *what)
 {
@@ -339,26 +345,32 @@ static const char *default_state_dir(char *buf, size_t n)
     return buf;
 }
 
+static SSL_CTX *new_server_ctx(emu_err *err)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (!ctx) {
+        ssl_fail(err, "SSL_CTX_new");
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
+    return ctx;
+}
+
 emu_tls *emu_tls_new(const emu_tls_config *cfg, emu_err *err)
 {
-    X509 *leaf = NULL;
-    EVP_PKEY *key = NULL;
     char dirbuf[4096];
     emu_tls *t = emu_xcalloc(1, sizeof *t);
 
-    t->ctx = SSL_CTX_new(TLS_server_method());
-    if (!t->ctx) {
-        ssl_fail(err, "SSL_CTX_new");
-        goto fail;
-    }
-    SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION);
-    SSL_CTX_set_options(t->ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-    SSL_CTX_set_alpn_select_cb(t->ctx, alpn_select, NULL);
     if (cfg->cert_file || cfg->key_file) {
+        /* A certificate the user named must work: load it now. */
         if (!cfg->cert_file || !cfg->key_file) {
             emu_err_set(err, EMU_E_INVALID, NULL, "--tls-cert and --tls-key go together");
             goto fail;
         }
+        if (!(t->ctx = new_server_ctx(err)))
+            goto fail;
         if (SSL_CTX_use_certificate_chain_file(t->ctx, cfg->cert_file) != 1) {
             ssl_fail(err, "cannot use --tls-cert");
             emu_err_prefix(err, "%s: ", cfg->cert_file);
@@ -378,21 +390,30 @@ emu_tls *emu_tls_new(const emu_tls_config *cfg, emu_err *err)
                     "TLS: no state dir (set --state-dir, XDG_CACHE_HOME or HOME)");
         goto fail;
     }
-    if (generated(dir, cfg->region, &leaf, &key, err) != EMU_OK)
-        goto fail;
-    if (SSL_CTX_use_certificate(t->ctx, leaf) != 1 || SSL_CTX_use_PrivateKey(t->ctx, key) != 1) {
-        ssl_fail(err, "cannot use the generated certificate");
-        goto fail;
-    }
-    X509_free(leaf);
-    EVP_PKEY_free(key);
+    t->dir = emu_xstrdup(dir);
+    t->region = cfg->region ? emu_xstrdup(cfg->region) : NULL;
     size_t n = strlen(dir) + sizeof "/ca.pem";
     t->ca_file = emu_xmalloc(n);
     snprintf(t->ca_file, n, "%s/ca.pem", dir);
+
+    /* A start-up that finds the certificates already made defers loading
+     * them (EC keys, X.509 parsing, SSL_CTX: ~20M instructions and ~4 MB of
+     * libcrypto pages) to the first TLS connection, which most runs never
+     * see; expiry and region coverage are checked then. The first run ever
+     * makes them now, so the CA file the ready line names exists. */
+    static const char *const files[] = {"ca.pem", "ca-key.pem", "cert.pem", "key.pem"};
+    bool all = true;
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char f[4200];
+        snprintf(f, sizeof f, "%s/%s", dir, files[i]);
+        all = all && access(f, R_OK) == 0;
+    }
+    if (all)
+        return t;
+    if (ctx_from_state_dir(t, err) != EMU_OK)
+        goto fail;
     return t;
 fail:
-    X509_free(leaf);
-    EVP_PKEY_free(key);
     emu_tls_free(t);
     return NULL;
 }
@@ -408,10 +429,47 @@ void emu_tls_free(emu_tls *t)
         return;
     SSL_CTX_free(t->ctx);
     free(t->ca_file);
+    free(t->dir);
+    free(t->region);
     free(t);
+}
+
+/* The deferred half of emu_tls_new: load (or renew) the generated
+ * certificates into a fresh SSL_CTX. Runs once, on the loop, at the first
+ * TLS connection; it only reads small files (or, when the leaf must be
+ * renewed, signs a new one: a few ms, once). */
+static emu_rc ctx_from_state_dir(emu_tls *t, emu_err *err)
+{
+    X509 *leaf = NULL;
+    EVP_PKEY *key = NULL;
+    SSL_CTX *ctx = new_server_ctx(err);
+    emu_rc rc = EMU_OK;
+
+    if (!ctx)
+        return EMU_E_INTERNAL;
+    if ((rc = generated(t->dir, t->region, &leaf, &key, err)) != EMU_OK)
+        goto out;
+    if (SSL_CTX_use_certificate(ctx, leaf) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1) {
+        rc = ssl_fail(err, "cannot use the generated certificate");
+        goto out;
+    }
+    t->ctx = ctx;
+    ctx = NULL;
+out:
+    X509_free(leaf);
+    EVP_PKEY_free(key);
+    SSL_CTX_free(ctx);
+    return rc;
 }
 
 SSL_CTX *net__tls_ctx(emu_tls *t)
 {
+    if (!t->ctx && !t->failed && t->dir) {
+        emu_err err = {0};
+        if (ctx_from_state_dir(t, &err) != EMU_OK) {
+            t->failed = true;
+            emu_log(EMU_LOG_ERROR, "ERR TLS %s (HTTPS connections are refused)", err.msg);
+        }
+    }
     return t->ctx;
 }

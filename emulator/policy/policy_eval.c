@@ -309,21 +309,26 @@ static bool eval_stmt(const policy_doc_t *doc, const pol_stmt *st, const policy_
         target = principal_matches(st, ctx, owner);
     else
         target = resource_matches(st, ctx->resource);
-    /* Every condition is evaluated (no short-circuit) so the trace shows all
-     * of them; the cost is a few comparisons. */
-    for (size_t i = 0; i < st->n_conds; i++)
-        if (!eval_cond(&st->conds[i], ctx, trace_cond(t, ts)))
-            conds = false;
+    /* Conditions are evaluated, all of them (no short-circuit, so the trace
+     * shows every one), only for a statement about the requested action: for
+     * any other statement the action alone says why it does not apply, and
+     * skipping its conditions keeps large policy sets cheap (a 20-policy,
+     * condition-heavy set spends most of its time there otherwise). */
+    if (act) {
+        for (size_t i = 0; i < st->n_conds; i++)
+            if (!eval_cond(&st->conds[i], ctx, trace_cond(t, ts)))
+                conds = false;
+    }
     /* Weighted so that a statement about the right action is "closer" than
      * one about another action whose resource happens to match. */
-    *score = 4 * (int)act + 2 * (int)target + (int)conds;
+    *score = 4 * (int)act + 2 * (int)target + (int)(act && conds);
     if (ts) {
         ts->sid = st->sid;
         ts->deny = st->deny;
         ts->action = tri(act);
         ts->resource = doc->kind == POLICY_KIND_TRUST ? POLICY_TRI_NA : tri(target);
         ts->principal = doc->kind == POLICY_KIND_TRUST ? tri(target) : POLICY_TRI_NA;
-        ts->condition = st->n_conds ? tri(conds) : POLICY_TRI_NA;
+        ts->condition = st->n_conds && act ? tri(conds) : POLICY_TRI_NA;
         ts->applies = act && target && conds;
     }
     return act && target && conds;

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "emu/arena.h"
-#include "emu/crypto.h"
 #include "emu/str.h"
 #include "world_int.h"
 
@@ -286,16 +285,22 @@ bool world_key_find(const world_t *w, const char *id, size_t id_len, world_key_r
 void world_make_id(const char *account, const char *kind, const char *name, size_t digits,
                    char *out)
 {
-    uint8_t h[EMU_SHA256_LEN];
     char buf[512];
     size_t n = (size_t)snprintf(buf, sizeof buf, "%s:%s:", account, kind);
+    if (n >= sizeof buf)
+        n = sizeof buf - 1;
     /* Names compare case-insensitively, so the id does too. */
     for (const char *p = name; *p && n < sizeof buf - 1; p++)
         buf[n++] = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
-    emu_sha256(buf, n, h);
+    /* Ids need to be stable, not secret: FNV-1a, then splitmix64 per digit
+     * (no OpenSSL at start-up). */
+    uint64_t h = hash(buf, n);
     for (size_t i = 0; i < digits; i++) {
-        unsigned v = h[i % EMU_SHA256_LEN] + (unsigned)(i / EMU_SHA256_LEN) * 7;
-        out[i] = (char)('0' + (i == 0 ? 1 + v % 9 : v % 10));
+        uint64_t z = (h += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        z ^= z >> 31;
+        out[i] = (char)('0' + (i == 0 ? 1 + z % 9 : z % 10));
     }
     out[digits] = '\0';
 }

@@ -6,3 +6,6 @@ emu_unit_test(test_policy SOURCES
 # The matcher tests call module-private helpers (policy_int.h), as STYLE.md §9
 # suggests instead of #including the .c file.
 target_include_directories(test_policy PRIVATE emulator/policy)
+# Decision-time microbenchmark (scripts/bench runs it; not a test).
+add_executable(bench_policy tests/unit/policy/bench_policy.c)
+target_link_libraries(bench_policy PRIVATE emu_policy emu_warnings)

@@ -1,0 +1,114 @@
+/* Decision-time microbenchmark (issue 4 figures): median time of one
+ * policy_authorize for (a) the seed scenario's role policy and (b) twenty
+ * condition-heavy policies, evaluated as enforcement does (trace included).
+ * A benchmark, not a test: scripts/bench runs it and prints the medians. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "emu/json.h"
+#include "emu/policy.h"
+
+#define ROUNDS 201
+#define PER_ROUND 2000
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static policy_doc_t *compile(const char *text)
+{
+    emu_err err = {0};
+    policy_doc_t *d = NULL;
+    if (policy_compile(text, strlen(text), POLICY_KIND_PERMISSION, &d, &err) != EMU_OK) {
+        fprintf(stderr, "bench_policy: %s\n", err.msg);
+        exit(1);
+    }
+    return d;
+}
+
+/* Median nanoseconds per decision; checks the decision is the expected one. */
+static double run(const policy_doc_t *const *docs, size_t n, const policy_ctx *ctx,
+                  policy_decision want)
+{
+    static policy_trace trace;
+    double med[ROUNDS];
+    policy_authz in = {.caller = POLICY_CALLER_ROLE_SESSION,
+                       .caller_account = "12345",
+                       .resource_account = "12345",
+                       .identity = docs,
+                       .n_identity = n,
+                       .ctx = ctx};
+    for (int r = 0; r < ROUNDS; r++) {
+        uint64_t t0 = now_ns();
+        for (int i = 0; i < PER_ROUND; i++) {
+            policy_trace_init(&trace);
+            policy_result res = policy_authorize(&in, &trace);
+            if (res.decision != want) {
+                fprintf(stderr, "bench_policy: unexpected decision %d\n", res.decision);
+                exit(1);
+            }
+        }
+        med[r] = (double)(now_ns() - t0) / PER_ROUND;
+    }
+    qsort(med, ROUNDS, sizeof med[0], cmp);
+    return med[ROUNDS / 2];
+}
+
+int main(void)
+{
+    emu_json_init();
+    /* (a) The seed: AliyunODPSRolePolicyForOtherUser, ten ots actions on "*". */
+    const policy_doc_t *seed[1] = {compile(
+        "{\"Version\":\"1\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":[\"ots:ListTable\","
+        "\"ots:DescribeTable\",\"ots:GetRow\",\"ots:PutRow\",\"ots:UpdateRow\",\"ots:DeleteRow\","
+        "\"ots:GetRange\",\"ots:BatchGetRow\",\"ots:BatchWriteRow\","
+        "\"ots:ComputeSplitPointsBySize\"],\"Resource\":\"*\"}]}")};
+    const policy_ckey keys[] = {
+        POLICY_CKEY1("acs:SourceIp", "127.0.0.1"),
+        POLICY_CKEY1("acs:SecureTransport", "false"),
+        POLICY_CKEY1("acs:CurrentTime", "2026-11-28T05:00:00Z"),
+        POLICY_CKEY1("acs:MFAPresent", "false"),
+        POLICY_CKEY1("acs:AccessId", "STS.NbenchAccessKey0001"),
+    };
+    policy_ctx ctx = {.action = "ots:GetRange",
+                      .resource = "acs:ots:cn-hangzhou:12345:instance/cap1/table/vehicle_track",
+                      .keys = keys,
+                      .n_keys = sizeof keys / sizeof keys[0]};
+    double a = run(seed, 1, &ctx, POLICY_ALLOW);
+
+    /* (b) Twenty policies, each with several statements and conditions of
+     * every family; only the last statement of the last policy allows. */
+    const policy_doc_t *many[20];
+    for (int i = 0; i < 20; i++) {
+        char text[2048];
+        snprintf(text, sizeof text,
+                 "{\"Version\":\"1\",\"Statement\":["
+                 "{\"Effect\":\"Allow\",\"Action\":[\"ots:Put*\",\"ots:Update*\"],"
+                 "\"Resource\":\"acs:ots:*:12345:instance/cap%d/table/*\","
+                 "\"Condition\":{\"IpAddress\":{\"acs:SourceIp\":[\"10.%d.0.0/16\","
+                 "\"192.168.%d.0/24\"]},\"Bool\":{\"acs:SecureTransport\":\"true\"}}},"
+                 "{\"Effect\":\"Deny\",\"Action\":\"ots:Delete*\",\"Resource\":\"*\","
+                 "\"Condition\":{\"StringNotLike\":{\"acs:AccessId\":\"LTAI%d*\"}}},"
+                 "{\"Effect\":\"Allow\",\"Action\":\"ots:Get*\","
+                 "\"Resource\":\"acs:ots:cn-hangzhou:12345:instance/%s/table/vehicle_*\","
+                 "\"Condition\":{\"DateLessThan\":{\"acs:CurrentTime\":\"2030-01-0%dT00:00:00Z\"},"
+                 "\"IpAddress\":{\"acs:SourceIp\":\"127.0.0.0/8\"},"
+                 "\"StringEquals\":{\"acs:MFAPresent\":[\"false\",\"true\"]}}}]}",
+                 i, i, i, i, i == 19 ? "cap1" : "other", 1 + i % 9);
+        many[i] = compile(text);
+    }
+    double b = run(many, 20, &ctx, POLICY_ALLOW);
+    printf("{\"seed_ns\":%.0f,\"twenty_ns\":%.0f}\n", a, b);
+    return 0;
+}
