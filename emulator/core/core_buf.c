@@ -106,3 +106,35 @@ char *emu_buf_take(emu_buf *b, size_t *len)
     b->len = b->cap = 0;
     return p;
 }
+
+bool emu_buf_xml_escape(emu_buf *b, const char *s, size_t len)
+{
+    bool ok = true;
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *ent = NULL;
+        switch (s[i]) {
+        case '&':
+            ent = "&amp;";
+            break;
+        case '<':
+            ent = "&lt;";
+            break;
+        case '>':
+            ent = "&gt;";
+            break;
+        case '"':
+            ent = "&quot;";
+            break;
+        case '\'':
+            ent = "&apos;";
+            break;
+        default:
+            continue;
+        }
+        ok &= emu_buf_append(b, s + run, i - run);
+        ok &= emu_buf_puts(b, ent);
+        run = i + 1;
+    }
+    return ok && emu_buf_append(b, s + run, len - run);
+}

@@ -327,28 +327,6 @@ emu_rc emu_rpc_authenticate(emu_call *call)
 
 /* --- rendering ------------------------------------------------------------ */
 
-static void xml_escape(emu_buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<':
-            emu_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            emu_buf_puts(b, "&gt;");
-            break;
-        case '&':
-            emu_buf_puts(b, "&amp;");
-            break;
-        case '"':
-            emu_buf_puts(b, "&quot;");
-            break;
-        default:
-            emu_buf_putc(b, *s);
-        }
-    }
-}
-
 static void xml_value(emu_buf *b, const cJSON *v);
 
 /* An array under key K becomes repeated <K> elements (rpc-api.md §6.1:
@@ -372,7 +350,7 @@ static void xml_value(emu_buf *b, const cJSON *v)
         for (const cJSON *c = v->child; c; c = c->next)
             xml_member(b, c->string, c);
     } else if (cJSON_IsString(v)) {
-        xml_escape(b, v->valuestring);
+        emu_buf_xml_escape(b, v->valuestring, strlen(v->valuestring));
     } else if (cJSON_IsBool(v)) {
         emu_buf_puts(b, cJSON_IsTrue(v) ? "true" : "false");
     } else if (cJSON_IsNumber(v)) {

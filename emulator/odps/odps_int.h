@@ -353,8 +353,6 @@ typedef struct odps_job {
  * short reason (libxml2's message, or the missing element). */
 emu_rc odps_xml_parse_job(const char *buf, size_t len, emu_arena *a, odps_job *out, emu_err *err);
 
-/* Appends s[0..len) with &, <, >, ", ' escaped. */
-void odps_xml_escape(emu_buf *b, const char *s, size_t len);
 /* Appends s as one or more CDATA sections (a "]]>" inside is split). */
 void odps_xml_cdata(emu_buf *b, const char *s, size_t len);
 

@@ -357,7 +357,7 @@ static void xml_start(emu_buf *b)
 static void xml_elem(emu_buf *b, const char *name, const char *text)
 {
     emu_buf_printf(b, "<%s>", name);
-    odps_xml_escape(b, text, strlen(text));
+    emu_buf_xml_escape(b, text, strlen(text));
     emu_buf_printf(b, "</%s>", name);
 }
 
@@ -682,9 +682,9 @@ static void odps_render_err(emu_call *call)
     emu_buf_puts(&b, "<Error>");
     xml_elem(&b, "Code", code);
     emu_buf_puts(&b, "<Message>");
-    odps_xml_escape(&b, e->msg, strlen(e->msg));
+    emu_buf_xml_escape(&b, e->msg, strlen(e->msg));
     if (e->msg_tail)
-        odps_xml_escape(&b, e->msg_tail, strlen(e->msg_tail));
+        emu_buf_xml_escape(&b, e->msg_tail, strlen(e->msg_tail));
     emu_buf_puts(&b, "</Message>");
     xml_elem(&b, "RequestId", call->request_id);
     xml_elem(&b, "HostId",

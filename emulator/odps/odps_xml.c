@@ -212,31 +212,6 @@ emu_rc odps_xml_parse_error(const char *buf, size_t len, emu_arena *a, const cha
     return rc;
 }
 
-void odps_xml_escape(emu_buf *b, const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        switch (s[i]) {
-        case '&':
-            emu_buf_puts(b, "&amp;");
-            break;
-        case '<':
-            emu_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            emu_buf_puts(b, "&gt;");
-            break;
-        case '"':
-            emu_buf_puts(b, "&quot;");
-            break;
-        case '\'':
-            emu_buf_puts(b, "&apos;");
-            break;
-        default:
-            emu_buf_putc(b, s[i]);
-        }
-    }
-}
-
 void odps_xml_cdata(emu_buf *b, const char *s, size_t len)
 {
     emu_buf_puts(b, "<![CDATA[");

@@ -35,6 +35,9 @@ static inline bool emu_buf_append(emu_buf *b, const void *p, size_t n)
 bool emu_buf_puts(emu_buf *b, const char *s);
 bool emu_buf_putc(emu_buf *b, char c);
 bool emu_buf_printf(emu_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s[0..len) with &, <, >, " and ' escaped for XML text and
+ * attributes (RPC Format=XML answers and ODPS XML share it). */
+bool emu_buf_xml_escape(emu_buf *b, const char *s, size_t len);
 /* Removes the first n bytes. */
 void emu_buf_consume(emu_buf *b, size_t n);
 /* Hands the bytes to the caller (free() them); the buffer becomes empty. */

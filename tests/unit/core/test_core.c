@@ -42,6 +42,11 @@ static void buf_respects_cap(void **state)
     emu_buf_consume(&b, 3);
     assert_string_equal(b.p, "45678");
     emu_buf_dispose(&b);
+
+    emu_buf_init(&b, 1024);
+    assert_true(emu_buf_xml_escape(&b, "a<b>&\"c'd", 10));
+    assert_string_equal(b.p, "a&lt;b&gt;&amp;&quot;c&apos;d");
+    emu_buf_dispose(&b);
 }
 
 static void base64_round_trip_and_rejects(void **state)

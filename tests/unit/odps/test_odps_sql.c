@@ -385,7 +385,7 @@ static void xml_bodies(void **state)
     odps_xml_cdata(&b, "a]]>b", 5);
     assert_string_equal(b.p, "<![CDATA[a]]]]><![CDATA[>b]]>");
     emu_buf_reset(&b);
-    odps_xml_escape(&b, "<&'\">", 5);
+    emu_buf_xml_escape(&b, "<&'\">", 5);
     assert_string_equal(b.p, "&lt;&amp;&apos;&quot;&gt;");
     emu_buf_dispose(&b);
 
