@@ -155,11 +155,10 @@ static emu_rc admin_unknown(emu_call *call)
  * buffer, without building a JSON tree (no allocation). */
 static void put_num(emu_buf *b, const char *key, double v)
 {
-    cJSON num = {.type = cJSON_Number, .valuedouble = v};
     emu_buf_append(b, ",\"", 2);
     emu_buf_puts(b, key);
     emu_buf_append(b, "\":", 2);
-    emu_json_write(b, &num); /* integers without printf */
+    emu_buf_put_i64(b, (long long)v); /* every figure here is a count */
 }
 
 static void put_str(emu_buf *b, const char *key, const char *v)

@@ -73,9 +73,9 @@ static emu_rc resolve_session(const world_t *w, emu_str ak, emu_str token, int64
     out->expires_ms = s->expire_ms;
     out->access_key_id = s->access_key_id;
     out->secret = s->secret;
-    out->arn = emu_arena_sprintf(arena, "acs:ram::%s:assumed-role/%s/%s", a->id,
-                                 lower_dup(arena, role->name), s->session_name);
-    out->display_name = emu_arena_sprintf(arena, "%s/%s", role->name, s->session_name);
+    out->arn = emu_arena_concat(arena, "acs:ram::", a->id, ":assumed-role/",
+                                lower_dup(arena, role->name), "/", s->session_name, NULL);
+    out->display_name = emu_arena_concat(arena, role->name, "/", s->session_name, NULL);
     return EMU_OK;
 }
 
@@ -114,19 +114,20 @@ emu_rc auth_resolve(const world_t *w, emu_str ak, emu_str token, int64_t now_ms,
     switch (ref.owner) {
     case WORLD_KEY_ROOT:
         out->kind = EMU_PRINCIPAL_ROOT;
-        out->arn = emu_arena_sprintf(arena, "acs:ram::%s:root", ref.account->id);
+        out->arn = emu_arena_concat(arena, "acs:ram::", ref.account->id, ":root", NULL);
         out->display_name = ref.account->alias;
         break;
     case WORLD_KEY_USER:
         out->kind = EMU_PRINCIPAL_USER;
         out->user = ref.user;
-        out->arn = emu_arena_sprintf(arena, "acs:ram::%s:user/%s", ref.account->id, ref.user->name);
+        out->arn = emu_arena_concat(arena, "acs:ram::", ref.account->id, ":user/", ref.user->name,
+                                    NULL);
         out->display_name = ref.user->name;
         break;
     case WORLD_KEY_SERVICE:
         out->kind = EMU_PRINCIPAL_SERVICE;
         out->service = ref.service->service;
-        out->arn = emu_arena_sprintf(arena, "%s@%s", ref.account->id, ref.service->service);
+        out->arn = emu_arena_concat(arena, ref.account->id, "@", ref.service->service, NULL);
         out->display_name = out->arn;
         break;
     }

@@ -76,10 +76,13 @@ void sig__sb_pct(sig__sb *sb, emu_str s)
 
 void sig__sb_lower(sig__sb *sb, emu_str s)
 {
-    for (size_t i = 0; i < s.len && !sb->overflow; i++) {
-        char c = s.p[i];
-        sig__sb_putc(sb, (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c);
-    }
+    size_t at = sb->b.len;
+    sig__sb_put(sb, s.p, s.len);
+    if (sb->overflow)
+        return;
+    for (char *c = sb->b.p + at; c < sb->b.p + sb->b.len; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c + 32);
 }
 
 emu_rc sig__sb_finish(sig__sb *sb, emu_arena *arena, const char *what, emu_str *out, emu_err *err)
@@ -127,8 +130,10 @@ int sig__icmp(emu_str a, emu_str b)
 
 const emu_http_header *sig__header(const emu_http_header *h, size_t n, const char *name)
 {
+    /* Lengths first: the x-ots-* names share their first six bytes. */
+    emu_str want = emu_str_c(name);
     for (size_t i = 0; i < n; i++)
-        if (emu_str_ieq_c(h[i].name, name))
+        if (h[i].name.len == want.len && emu_str_ieq(h[i].name, want))
             return &h[i];
     return NULL;
 }

@@ -113,6 +113,26 @@ char *emu_arena_strdup(emu_arena *a, const char *s)
     return emu_arena_strndup(a, s, strlen(s));
 }
 
+char *emu_arena_concat(emu_arena *a, ...)
+{
+    va_list ap;
+    size_t n = 0;
+    va_start(ap, a);
+    for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *))
+        n += strlen(s);
+    va_end(ap);
+    char *out = emu_arena_alloc(a, n + 1), *p = out;
+    va_start(ap, a);
+    for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *)) {
+        size_t k = strlen(s);
+        memcpy(p, s, k);
+        p += k;
+    }
+    va_end(ap);
+    *p = '\0';
+    return out;
+}
+
 char *emu_arena_vsprintf(emu_arena *a, const char *fmt, va_list ap)
 {
     /* One pass when the text fits in what is left of the current chunk

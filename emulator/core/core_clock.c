@@ -71,23 +71,65 @@ static void to_tm(int64_t epoch_ms, struct tm *tm)
     gmtime_r(&t, tm);
 }
 
-void emu_time_iso(int64_t epoch_ms, char out[21])
+static void put2(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
+
+/* "YYYY-MM-DDThh:mm:ss" into out[0..19), without strftime (it takes the
+ * locale lock): every signed answer carries one or two of these. */
+static void put_iso(char *out, int64_t epoch_ms)
 {
     struct tm tm;
     to_tm(epoch_ms, &tm);
-    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    int y = tm.tm_year + 1900;
+    y = y < 0 ? 0 : y > 9999 ? 9999 : y;
+    put2(out, y / 100);
+    put2(out + 2, y % 100);
+    out[4] = '-';
+    put2(out + 5, tm.tm_mon + 1);
+    out[7] = '-';
+    put2(out + 8, tm.tm_mday);
+    out[10] = 'T';
+    put2(out + 11, tm.tm_hour);
+    out[13] = ':';
+    put2(out + 14, tm.tm_min);
+    out[16] = ':';
+    put2(out + 17, tm.tm_sec);
+}
+
+void emu_time_iso(int64_t epoch_ms, char out[21])
+{
+    put_iso(out, epoch_ms);
+    memcpy(out + 19, "Z", 2);
+}
+
+/* The fraction after the seconds: `digits` digits of `frac`, then "Z". */
+static void put_fraction(char *out, int64_t frac, int digits)
+{
+    out[0] = '.';
+    for (int i = digits; i > 0; i--) {
+        out[i] = (char)('0' + frac % 10);
+        frac /= 10;
+    }
+    memcpy(out + digits + 1, "Z", 2);
 }
 
 void emu_time_iso_ms(int64_t epoch_ms, char out[25])
 {
-    struct tm tm;
-    char base[20];
-    int ms = (int)(epoch_ms % 1000);
-    if (ms < 0)
-        ms += 1000;
-    to_tm(epoch_ms, &tm);
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out, 25, "%.19s.%03dZ", base, ms);
+    int64_t ms = epoch_ms % 1000;
+    put_iso(out, epoch_ms);
+    put_fraction(out + 19, ms < 0 ? ms + 1000 : ms, 3);
+}
+
+void emu_time_iso_us(int64_t epoch_us, char out[28])
+{
+    int64_t us = epoch_us % 1000000;
+    if (us < 0)
+        us += 1000000;
+    put_iso(out, (epoch_us - us) / 1000);
+    put_fraction(out + 19, us, 6);
 }
 
 void emu_time_http(int64_t epoch_ms, char out[30])

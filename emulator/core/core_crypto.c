@@ -1,122 +1,140 @@
-#include <openssl/evp.h>
-#include <stdlib.h>
+/* The digest functions of libcrypto itself (SHA1_Init...), not EVP: a
+ * signed request hashes a few hundred bytes three or four times, and EVP in
+ * OpenSSL 3 wraps each in a provider context that is allocated, duplicated
+ * and cleansed per call, costing more than the hashing. The low-level
+ * contexts are plain structs (copying one is a memcpy) and run the same
+ * assembly (SHA-NI where the CPU has it). Deprecated in 3.0, still built
+ * by Debian; they are the right tool here. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/md5.h>
+#include <openssl/sha.h>
 #include <string.h>
 
 #include "emu/crypto.h"
 
-/* OpenSSL 3 looks algorithms up by name on every one-shot call (SHA256(),
- * HMAC()), which costs more than hashing a short message. Fetch each
- * algorithm once and keep it for the life of the process (single thread). */
-static const EVP_MD *md(EVP_MD **slot, const char *name)
-{
-    if (!*slot)
-        *slot = EVP_MD_fetch(NULL, name, NULL);
-    if (!*slot)
-        abort(); /* can't happen: the default provider always has these */
-    return *slot;
-}
-
-static EVP_MD *md_sha256, *md_md5;
-
-/* HMAC (RFC 2104) on top of EVP digests, with the keyed inner and outer
- * states cached per (digest, key): a server sees the same few secrets over
- * and over, and OpenSSL 3's EVP_MAC path costs ~12k instructions per call
- * (context dup and provider set-up) against ~2k for two digest copies. */
+/* HMAC (RFC 2104) with the keyed inner and outer states cached per (digest,
+ * key): a server sees the same few secrets over and over, so a MAC costs
+ * two state copies and the message blocks. */
 #define HMAC_BLOCK 64 /* SHA-1 and SHA-256 */
 #define HMAC_CACHE 16
 
+typedef enum hmac_kind { HMAC_NONE, HMAC_SHA1, HMAC_SHA256 } hmac_kind;
+
+typedef union hash_ctx {
+    SHA_CTX sha1;
+    SHA256_CTX sha256;
+} hash_ctx;
+
 typedef struct hmac_slot {
-    const EVP_MD *md;
+    hmac_kind kind;
     size_t key_len;
     uint8_t key[HMAC_BLOCK];
-    EVP_MD_CTX *inner, *outer;
+    hash_ctx inner, outer;
 } hmac_slot;
 
 static hmac_slot hmac_cache[HMAC_CACHE];
 static unsigned hmac_next;
 
-static void must(int ok)
+static void hash_init(hmac_kind k, hash_ctx *c)
 {
-    if (!ok)
-        abort(); /* only on out of memory */
+    if (k == HMAC_SHA1)
+        SHA1_Init(&c->sha1);
+    else
+        SHA256_Init(&c->sha256);
 }
 
-static hmac_slot *hmac_keyed(const EVP_MD *m, const void *key, size_t key_len)
+static void hash_update(hmac_kind k, hash_ctx *c, const void *p, size_t n)
 {
-    uint8_t k[HMAC_BLOCK] = {0}, pad[HMAC_BLOCK];
-    unsigned int n;
+    if (k == HMAC_SHA1)
+        SHA1_Update(&c->sha1, p, n);
+    else
+        SHA256_Update(&c->sha256, p, n);
+}
+
+/* Writes the digest and returns its length. */
+static unsigned hash_final(hmac_kind k, hash_ctx *c, uint8_t *out)
+{
+    if (k == HMAC_SHA1) {
+        SHA1_Final(out, &c->sha1);
+        return EMU_SHA1_LEN;
+    }
+    SHA256_Final(out, &c->sha256);
+    return EMU_SHA256_LEN;
+}
+
+static hmac_slot *hmac_keyed(hmac_kind kind, const void *key, size_t key_len)
+{
+    uint8_t k[EMU_SHA256_LEN], pad[HMAC_BLOCK];
 
     /* Keys longer than a block are hashed first (RFC 2104 §2). */
     if (key_len > HMAC_BLOCK) {
-        must(EVP_Digest(key, key_len, k, &n, m, NULL));
+        hash_ctx c;
+        hash_init(kind, &c);
+        hash_update(kind, &c, key, key_len);
+        key_len = hash_final(kind, &c, k);
         key = k;
-        key_len = n;
     }
     for (unsigned i = 0; i < HMAC_CACHE; i++) {
         hmac_slot *s = &hmac_cache[i];
-        if (s->md == m && s->key_len == key_len && memcmp(s->key, key, key_len) == 0)
+        if (s->kind == kind && s->key_len == key_len && memcmp(s->key, key, key_len) == 0)
             return s;
     }
     hmac_slot *s = &hmac_cache[hmac_next++ % HMAC_CACHE];
-    if (!s->inner) {
-        s->inner = EVP_MD_CTX_new();
-        s->outer = EVP_MD_CTX_new();
-        must(s->inner && s->outer);
-    }
     memset(s->key, 0, sizeof s->key);
     if (key_len)
         memcpy(s->key, key, key_len);
     s->key_len = key_len;
-    s->md = m;
+    s->kind = kind;
     for (int i = 0; i < HMAC_BLOCK; i++)
         pad[i] = (uint8_t)(s->key[i] ^ 0x36);
-    must(EVP_DigestInit_ex(s->inner, m, NULL) && EVP_DigestUpdate(s->inner, pad, HMAC_BLOCK));
+    hash_init(kind, &s->inner);
+    hash_update(kind, &s->inner, pad, HMAC_BLOCK);
     for (int i = 0; i < HMAC_BLOCK; i++)
         pad[i] = (uint8_t)(s->key[i] ^ 0x5c);
-    must(EVP_DigestInit_ex(s->outer, m, NULL) && EVP_DigestUpdate(s->outer, pad, HMAC_BLOCK));
+    hash_init(kind, &s->outer);
+    hash_update(kind, &s->outer, pad, HMAC_BLOCK);
     return s;
 }
 
-static void hmac(const EVP_MD *m, const void *key, size_t key_len, const void *msg, size_t msg_len,
+static void hmac(hmac_kind kind, const void *key, size_t key_len, const void *msg, size_t msg_len,
                  uint8_t *out)
 {
-    static EVP_MD_CTX *c;
-    uint8_t ih[EVP_MAX_MD_SIZE];
-    unsigned int n;
-    hmac_slot *s = hmac_keyed(m, key, key_len);
-
-    if (!c)
-        must((c = EVP_MD_CTX_new()) != NULL);
-    must(EVP_MD_CTX_copy_ex(c, s->inner) && EVP_DigestUpdate(c, msg, msg_len) &&
-         EVP_DigestFinal_ex(c, ih, &n));
-    must(EVP_MD_CTX_copy_ex(c, s->outer) && EVP_DigestUpdate(c, ih, n) &&
-         EVP_DigestFinal_ex(c, out, &n));
+    uint8_t ih[EMU_SHA256_LEN];
+    const hmac_slot *s = hmac_keyed(kind, key, key_len);
+    hash_ctx c = s->inner;
+    hash_update(kind, &c, msg, msg_len);
+    unsigned n = hash_final(kind, &c, ih);
+    c = s->outer;
+    hash_update(kind, &c, ih, n);
+    hash_final(kind, &c, out);
 }
-
-static EVP_MD *md_sha1;
 
 void emu_hmac_sha1(const void *key, size_t key_len, const void *msg, size_t msg_len,
                    uint8_t out[EMU_SHA1_LEN])
 {
-    hmac(md(&md_sha1, "SHA1"), key, key_len, msg, msg_len, out);
+    hmac(HMAC_SHA1, key, key_len, msg, msg_len, out);
 }
 
 void emu_hmac_sha256(const void *key, size_t key_len, const void *msg, size_t msg_len,
                      uint8_t out[EMU_SHA256_LEN])
 {
-    hmac(md(&md_sha256, "SHA256"), key, key_len, msg, msg_len, out);
+    hmac(HMAC_SHA256, key, key_len, msg, msg_len, out);
 }
 
 void emu_sha256(const void *msg, size_t len, uint8_t out[EMU_SHA256_LEN])
 {
-    unsigned int n = EMU_SHA256_LEN;
-    EVP_Digest(msg, len, out, &n, md(&md_sha256, "SHA256"), NULL);
+    SHA256_CTX c;
+    SHA256_Init(&c);
+    SHA256_Update(&c, msg, len);
+    SHA256_Final(out, &c);
 }
 
 void emu_md5(const void *msg, size_t len, uint8_t out[EMU_MD5_LEN])
 {
-    unsigned int n = EMU_MD5_LEN;
-    EVP_Digest(msg, len, out, &n, md(&md_md5, "MD5"), NULL);
+    MD5_CTX c;
+    MD5_Init(&c);
+    MD5_Update(&c, msg, len);
+    MD5_Final(out, &c);
 }
 
 void emu_hex_lower(const uint8_t *in, size_t n, char *out)

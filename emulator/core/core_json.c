@@ -143,22 +143,26 @@ static bool write_number(emu_buf *b, double d)
         return emu_buf_puts(b, "null");
     if (d >= -9007199254740992.0 && d <= 9007199254740992.0 && d == (double)(long long)d) {
         /* Integral: write the digits directly, no printf. */
-        long long v = (long long)d;
-        unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-        char *p = tmp + sizeof tmp;
-        do {
-            *--p = (char)('0' + u % 10);
-            u /= 10;
-        } while (u);
-        if (v < 0)
-            *--p = '-';
-        return emu_buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
+        return emu_buf_put_i64(b, (long long)d);
     }
     /* Same rule as cJSON: 15 significant digits when they round-trip. */
     n = snprintf(tmp, sizeof tmp, "%1.15g", d);
     if (strtod(tmp, NULL) != d)
         n = snprintf(tmp, sizeof tmp, "%1.17g", d);
     return emu_buf_append(b, tmp, (size_t)n);
+}
+
+bool emu_json_write_members(emu_buf *b, const cJSON *obj)
+{
+    bool ok = true;
+    for (const cJSON *c = obj->child; c; c = c->next) {
+        ok &= write_string(b, c->string ? c->string : "");
+        ok &= emu_buf_putc(b, ':');
+        ok &= emu_json_write(b, c);
+        if (c->next)
+            ok &= emu_buf_putc(b, ',');
+    }
+    return ok;
 }
 
 bool emu_json_write(emu_buf *b, const cJSON *j)
@@ -189,13 +193,7 @@ bool emu_json_write(emu_buf *b, const cJSON *j)
         return ok && emu_buf_putc(b, ']');
     case cJSON_Object:
         ok &= emu_buf_putc(b, '{');
-        for (const cJSON *c = j->child; c; c = c->next) {
-            ok &= write_string(b, c->string ? c->string : "");
-            ok &= emu_buf_putc(b, ':');
-            ok &= emu_json_write(b, c);
-            if (c->next)
-                ok &= emu_buf_putc(b, ',');
-        }
+        ok &= emu_json_write_members(b, j);
         return ok && emu_buf_putc(b, '}');
     default:
         return emu_buf_puts(b, "null");

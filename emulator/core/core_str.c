@@ -15,19 +15,27 @@ bool emu_str_eq_c(emu_str a, const char *b)
     return emu_str_eq(a, emu_str_c(b));
 }
 
+/* Equal bytes need no folding: header names mostly arrive in the case
+ * they are looked up in. */
 bool emu_str_ieq(emu_str a, emu_str b)
 {
     if (a.len != b.len)
         return false;
     for (size_t i = 0; i < a.len; i++)
-        if (lower((unsigned char)a.p[i]) != lower((unsigned char)b.p[i]))
+        if (a.p[i] != b.p[i] && lower((unsigned char)a.p[i]) != lower((unsigned char)b.p[i]))
             return false;
     return true;
 }
 
+/* Stops at the first differing byte (no strlen): header lookups call it for
+ * every header of a request. */
 bool emu_str_ieq_c(emu_str a, const char *b)
 {
-    return emu_str_ieq(a, emu_str_c(b));
+    size_t i = 0;
+    for (; i < a.len; i++)
+        if (a.p[i] != b[i] && (!b[i] || lower((unsigned char)a.p[i]) != lower((unsigned char)b[i])))
+            return false;
+    return b[i] == '\0';
 }
 
 bool emu_str_istarts(emu_str a, const char *prefix)

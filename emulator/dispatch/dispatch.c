@@ -131,13 +131,8 @@ static void not_routed(emu_call *call)
 static void finish(emu_call *call, emu_exchange *x)
 {
     emu_access_entry e = {0};
-    char principal[256];
     const emu_principal *p = &call->principal;
-
-    if (p->kind != EMU_PRINCIPAL_NONE)
-        snprintf(principal, sizeof principal, "%s", p->arn ? p->arn : "-");
-    else
-        snprintf(principal, sizeof principal, "-");
+    const char *principal = p->kind != EMU_PRINCIPAL_NONE && p->arn ? p->arn : "-";
     e.request_id = call->request_id;
     e.method = emu_arena_strndup(call->arena, x->req.method.p, x->req.method.len);
     e.path = emu_arena_strndup(call->arena, x->req.path.p,

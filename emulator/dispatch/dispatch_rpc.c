@@ -362,6 +362,14 @@ static void xml_value(emu_buf *b, const cJSON *v)
     }
 }
 
+/* Can't happen: response bodies are capped far above anything RPC answers
+ * hold; a 500 rather than a truncated body. */
+static void answer_too_large(emu_http_resp *resp)
+{
+    resp->status = 500;
+    emu_buf_reset(&resp->body);
+}
+
 static void render(emu_call *call, int status, cJSON *body, const char *root)
 {
     const rpc_request *r = call->svc_data;
@@ -378,15 +386,37 @@ static void render(emu_call *call, int status, cJSON *body, const char *root)
         emu_http_resp_set(resp, call->arena, status, "text/xml;charset=utf-8", b.p, b.len);
         emu_buf_dispose(&b);
     } else {
-        char *text = emu_json_print(body);
-        emu_http_resp_set(resp, call->arena, status, "application/json;charset=utf-8", text,
-                          strlen(text));
-        free(text);
+        emu_http_resp_set(resp, call->arena, status, "application/json;charset=utf-8", NULL, 0);
+        if (!emu_json_write(&resp->body, body))
+            answer_too_large(resp);
     }
+}
+
+/* JSON answers are written straight from the handler's result: RequestId
+ * first, then its fields in the handler's order (no re-parented tree). */
+static void render_ok_json(emu_call *call, const cJSON *result)
+{
+    emu_http_resp *resp = call->resp;
+    emu_buf *b = &resp->body;
+    emu_http_resp_header(resp, call->arena, "x-acs-request-id", call->request_id);
+    emu_http_resp_set(resp, call->arena, 200, "application/json;charset=utf-8", NULL, 0);
+    bool ok = emu_buf_append(b, "{\"RequestId\":\"", 14) && emu_buf_puts(b, call->request_id) &&
+              emu_buf_putc(b, '"');
+    if (result && result->child)
+        ok = ok && emu_buf_putc(b, ',') && emu_json_write_members(b, result);
+    if (!ok || !emu_buf_putc(b, '}'))
+        answer_too_large(resp);
 }
 
 void emu_rpc_render_ok(emu_call *call)
 {
+    const rpc_request *r = call->svc_data;
+    if (!(r && r->xml)) {
+        render_ok_json(call, call->result);
+        cJSON_Delete(call->result);
+        call->result = NULL;
+        return;
+    }
     cJSON *result = call->result ? call->result : cJSON_CreateObject();
     cJSON *body = cJSON_CreateObject();
     /* RequestId first, then the action's fields in the handler's order. */

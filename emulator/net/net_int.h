@@ -44,7 +44,6 @@ struct net_parser {
 
     emu_exchange x;
     emu_http_header views[EMU_MAX_HEADERS];
-    char method[16];
 };
 
 void net__parser_init(net_parser *p, const net_parser_ops *ops, void *owner);

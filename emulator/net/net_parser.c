@@ -111,8 +111,7 @@ static void build_view(net_parser *p)
     emu_http_req *r = &p->x.req;
     const char *base = p->head.p;
 
-    snprintf(p->method, sizeof p->method, "%s", llhttp_method_name(p->http.method));
-    r->method = emu_str_c(p->method);
+    r->method = emu_str_c(llhttp_method_name(p->http.method)); /* a static string */
     r->target = (emu_str){base + p->url_off, p->url_len};
     const char *q = memchr(r->target.p, '?', r->target.len);
     if (q) {

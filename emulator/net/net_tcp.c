@@ -51,6 +51,8 @@ struct net_conn {
     net_parser parser;
     emu_buf pending;
     conn_phase phase;
+    uint64_t deadline; /* uv_now() when the phase times out; 0 = never */
+    uint64_t due;      /* when the timer fires; 0 = not running */
     bool busy;     /* a request is with the handler */
     bool draining; /* inside drain(): respond() must not recurse */
     bool closing;
@@ -86,25 +88,49 @@ static void conn_free(net_conn *c)
     free(c);
 }
 
-static void timer_arm(net_conn *c, conn_phase ph)
+static uint64_t phase_ms(const net_conn *c, conn_phase ph)
 {
-    uint64_t ms = 0;
-    c->phase = ph;
+    const emu_net_config *cfg = &c->net->cfg;
     switch (ph) {
     case PH_IDLE:
-        ms = c->net->cfg.idle_timeout_ms ? c->net->cfg.idle_timeout_ms : EMU_IDLE_TIMEOUT_MS;
-        break;
+        return cfg->idle_timeout_ms ? cfg->idle_timeout_ms : EMU_IDLE_TIMEOUT_MS;
     case PH_HEADERS:
-        ms = c->net->cfg.header_timeout_ms ? c->net->cfg.header_timeout_ms : EMU_HEADER_TIMEOUT_MS;
-        break;
+        return cfg->header_timeout_ms ? cfg->header_timeout_ms : EMU_HEADER_TIMEOUT_MS;
     case PH_BODY:
-        ms = c->net->cfg.body_timeout_ms ? c->net->cfg.body_timeout_ms : EMU_BODY_TIMEOUT_MS;
-        break;
+        return cfg->body_timeout_ms ? cfg->body_timeout_ms : EMU_BODY_TIMEOUT_MS;
     case PH_BUSY:
-        uv_timer_stop(&c->timer);
+        break;
+    }
+    return 0;
+}
+
+/* Phases change several times per request, and a uv_timer_start/stop pair
+ * each time costs more than parsing the request line. So the phase only
+ * moves a deadline; the timer runs lazily and, when it fires early,
+ * re-arms for what is left [nginx's lazy timer updates]. It is never
+ * later than the deadline, and never further out than the header timeout,
+ * so the common IDLE -> HEADERS step (a shorter timeout starting later)
+ * needs no restart. */
+static void timer_schedule(net_conn *c, uint64_t now)
+{
+    uint64_t wait = c->deadline - now, cap = phase_ms(c, PH_HEADERS);
+    if (wait > cap)
+        wait = cap;
+    c->due = now + wait;
+    uv_timer_start(&c->timer, on_timer, wait, 0);
+}
+
+static void timer_arm(net_conn *c, conn_phase ph)
+{
+    uint64_t now = uv_now(c->net->loop);
+    c->phase = ph;
+    if (ph == PH_BUSY) {
+        c->deadline = 0; /* a firing timer finds nothing to do */
         return;
     }
-    uv_timer_start(&c->timer, on_timer, ms, 0);
+    c->deadline = now + phase_ms(c, ph);
+    if (!c->due || c->due > c->deadline)
+        timer_schedule(c, now);
 }
 
 static void on_write_done(uv_write_t *req, int status)
@@ -459,6 +485,14 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 static void on_timer(uv_timer_t *t)
 {
     net_conn *c = t->data;
+    uint64_t now = uv_now(c->net->loop);
+    c->due = 0;
+    if (!c->deadline)
+        return; /* busy with the handler: re-armed when it answers */
+    if (now < c->deadline) {
+        timer_schedule(c, now);
+        return;
+    }
     if (c->phase == PH_IDLE || c->busy || (c->tls && !net__tls_handshake_done(c->tls))) {
         conn_close(c);
         return;

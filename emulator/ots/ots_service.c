@@ -346,8 +346,8 @@ static emu_rc ots_unknown_action(emu_call *call)
 static const char *instance_arn(const emu_call *call)
 {
     const ots_req *r = ots_req_of(call);
-    return emu_arena_sprintf(call->arena, "acs:ots:%s:%s:instance/%s", world_region(call->world),
-                             r->owner->id, r->instance_name);
+    return emu_arena_concat(call->arena, "acs:ots:", world_region(call->world), ":", r->owner->id,
+                            ":instance/", r->instance_name, NULL);
 }
 
 static emu_rc check(emu_call *call, const char *table)
@@ -355,7 +355,7 @@ static emu_rc check(emu_call *call, const char *table)
     const ots_req *r = ots_req_of(call);
     emu_authz_req q = {0};
     const char *inst = instance_arn(call);
-    q.resource = table ? emu_arena_sprintf(call->arena, "%s/table/%s", inst, table) : inst;
+    q.resource = table ? emu_arena_concat(call->arena, inst, "/table/", table, NULL) : inst;
     q.resource_account = r->owner->id;
     emu_rc rc = emu_authz_check(call, &q);
     if (rc == EMU_E_DENIED) {
@@ -436,12 +436,7 @@ static emu_rc ots_authorize(emu_call *call)
  * mandatory; Python parses %f). */
 static void wire_date(char out[32])
 {
-    int64_t us = emu_clock_real_us();
-    time_t s = (time_t)(us / 1000000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(us % 1000000));
+    emu_time_iso_us(emu_clock_real_us(), out);
 }
 
 static void respond(emu_call *call, int status, const uint8_t *body, size_t len)

@@ -307,8 +307,16 @@ void world_make_id(const char *account, const char *kind, const char *name, size
 
 static size_t stat_add(world_stat *out, size_t n, size_t cap, const char *name, double v)
 {
+    /* Names are static strings, so the same counter of another account
+     * is almost always the same pointer: look for that first. */
     for (size_t i = 0; i < n; i++) {
-        if (out[i].name == name || (out[i].name[0] == name[0] && strcmp(out[i].name, name) == 0)) {
+        if (out[i].name == name) {
+            out[i].value += v;
+            return n;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (out[i].name[0] == name[0] && strcmp(out[i].name, name) == 0) {
             out[i].value += v;
             return n;
         }
@@ -330,12 +338,13 @@ size_t world_stats(const world_t *w, world_stat *out, size_t cap)
         policies += w->accounts[i]->n_policies;
         groups += w->accounts[i]->n_groups;
     }
-    n = stat_add(out, n, cap, "accounts", (double)w->n_accounts);
-    n = stat_add(out, n, cap, "users", (double)users);
-    n = stat_add(out, n, cap, "groups", (double)groups);
-    n = stat_add(out, n, cap, "roles", (double)roles);
-    n = stat_add(out, n, cap, "policies", (double)policies);
-    n = stat_add(out, n, cap, "sessions", (double)w->n_sessions);
+    const world_stat own[] = {
+        {"accounts", (double)w->n_accounts}, {"users", (double)users},
+        {"groups", (double)groups},          {"roles", (double)roles},
+        {"policies", (double)policies},      {"sessions", (double)w->n_sessions},
+    };
+    for (; n < sizeof own / sizeof own[0] && n < cap; n++)
+        out[n] = own[n];
     /* Each account's section reports its own numbers; sum them by name. */
     for (int s = 0; s < world__n_sections; s++) {
         if (!world__sections[s]->stats)

@@ -20,6 +20,7 @@ struct world {
     size_t *session_by_key;   /* open addressing: index + 1, 0 = empty */
     size_t *session_by_token; /* same, keyed by token text */
     size_t sessions_cap;      /* size of both tables (power of two) */
+    int64_t session_min_expire; /* earliest expire_ms; valid when n_sessions > 0 */
 };
 
 extern const world_section *world__sections[WORLD_MAX_SECTIONS];

@@ -152,6 +152,8 @@ emu_rc world_session_add(world_t *w, const world_session *s, const world_session
     c->policy = world__dup(s->policy);
     c->create_ms = s->create_ms;
     c->expire_ms = s->expire_ms;
+    if (!w->n_sessions || c->expire_ms < w->session_min_expire)
+        w->session_min_expire = c->expire_ms;
     /* Grow the array by doubling (n is a power of two or zero when full). */
     if ((w->n_sessions & (w->n_sessions - 1)) == 0)
         w->sessions = emu_xrealloc(w->sessions,
@@ -178,6 +180,8 @@ static size_t remove_where(world_t *w, bool (*drop)(const world_session *, const
             world__session_free(w->sessions[i]);
             gone++;
         } else {
+            if (!kept || w->sessions[i]->expire_ms < w->session_min_expire)
+                w->session_min_expire = w->sessions[i]->expire_ms;
             w->sessions[kept++] = w->sessions[i];
         }
     }
@@ -201,6 +205,9 @@ static bool expired_before(const world_session *s, const void *ud)
 
 size_t world_session_expire(world_t *w, int64_t before_ms)
 {
+    /* Called on every AssumeRole: a scan only when something is due. */
+    if (!w->n_sessions || w->session_min_expire >= before_ms)
+        return 0;
     return remove_where(w, expired_before, &before_ms);
 }
 

@@ -35,6 +35,8 @@ static inline bool emu_buf_append(emu_buf *b, const void *p, size_t n)
 bool emu_buf_puts(emu_buf *b, const char *s);
 bool emu_buf_putc(emu_buf *b, char c);
 bool emu_buf_printf(emu_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Decimal digits of v, two at a time from a table (no printf). */
+bool emu_buf_put_i64(emu_buf *b, long long v);
 /* Appends s[0..len) with &, <, >, " and ' escaped for XML text and
  * attributes (RPC Format=XML answers and ODPS XML share it). */
 bool emu_buf_xml_escape(emu_buf *b, const char *s, size_t len);

@@ -34,6 +34,8 @@ void emu_clock_set_offset_ms(int64_t off);
 void emu_time_iso(int64_t epoch_ms, char out[21]);
 /* "2026-11-28T03:19:28.123Z". out needs 25 bytes. */
 void emu_time_iso_ms(int64_t epoch_ms, char out[25]);
+/* "2026-11-28T03:19:28.123456Z" from epoch microseconds. out needs 28 bytes. */
+void emu_time_iso_us(int64_t epoch_us, char out[28]);
 /* RFC 1123: "Sat, 28 Nov 2026 03:25:50 GMT". out needs 30 bytes. */
 void emu_time_http(int64_t epoch_ms, char out[30]);
 /* Parses "YYYY-MM-DDThh:mm:ss[.fraction]Z" (any number of fraction digits;

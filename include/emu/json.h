@@ -27,6 +27,9 @@ char *emu_json_print(const cJSON *j);
  * Returns false if b's cap was reached. */
 #include "emu/buf.h"
 bool emu_json_write(emu_buf *b, const cJSON *j);
+/* The members of object `obj`, comma-separated, without the braces (to
+ * write them after fields of one's own). */
+bool emu_json_write_members(emu_buf *b, const cJSON *obj);
 /* Same, copied into an arena (valid until the arena is reset). */
 #include "emu/arena.h"
 char *emu_json_print_to_arena(emu_arena *a, const cJSON *j);

@@ -2,9 +2,8 @@
 // Admin API: reset, checkpoints, world export, virtual clock.
 const test = require('node:test');
 const assert = require('node:assert');
-const fs = require('node:fs');
 const path = require('node:path');
-const { start, SRC } = require('../support/emu');
+const { start, reloaded, SRC } = require('../support/emu');
 
 const WORLD = path.join(SRC, 'tests/fixtures/worlds/basic.json');
 
@@ -43,15 +42,7 @@ test('admin API', async (t) => {
     assert.strictEqual(a.Roles[0].RoleName, 'AliyunODPSRoleForOtherUser');
     assert.deepStrictEqual(a.Roles[0].AssumeRolePolicyDocument.Statement[0].Principal.Service, ['56789@odps.aliyuncs.com']);
     assert.match(a.Roles[0].RoleId, /^\d{19}$/);
-    const file = path.join(emu.dir, 'export.json');
-    fs.writeFileSync(file, JSON.stringify(exp.body));
-    const emu2 = await start({ world: file });
-    try {
-      const exp2 = await emu2.json('GET', '/_emu/world');
-      assert.deepStrictEqual(exp2.body, exp.body);
-    } finally {
-      await emu2.stop();
-    }
+    await reloaded(emu, exp.body);
   });
 
   await t.test('checkpoints save and restore the clock and the world', async () => {

@@ -8,11 +8,11 @@
 // DecodeDiagnosticMessage and the CLI subcommands.
 const test = require('node:test');
 const assert = require('node:assert');
-const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { start, run, SRC, tmpdir } = require('../support/emu');
+const { start, run, logged, SRC, tmpdir } = require('../support/emu');
 const { client } = require('../support/rpc');
+const ots = require('../support/ots');
 
 const WORLD = path.join(SRC, 'tests/fixtures/worlds/decisions.json');
 const SECRETS = {
@@ -29,60 +29,10 @@ const ODPS_B = 'LTAIemuOdpsFor56789';
 const ODPS_ROLE = 'acs:ram::12345:role/aliyunodpsroleforotheruser';
 const TABLE_ARN = 'acs:ots:cn-hangzhou:12345:instance/cap1/table/vehicle_track';
 
-// --- Tablestore GetRow, hand-signed (tablestore-protocol.md §3.1) ------------
-const varint = (n) => { const o = []; do { let b = n & 0x7f; n = Math.floor(n / 128); if (n) b |= 0x80; o.push(b); } while (n); return Buffer.from(o); };
-const pbField = (f, v) => (Buffer.isBuffer(v) || typeof v === 'string'
-  ? Buffer.concat([varint((f << 3) | 2), varint(Buffer.byteLength(v)), Buffer.from(v)])
-  : Buffer.concat([varint(f << 3), varint(v)]));
-const CRC8 = (() => {
-  const t = new Uint8Array(256);
-  for (let i = 0; i < 256; i++) { let c = i; for (let k = 0; k < 8; k++) c = c & 0x80 ? ((c << 1) ^ 0x07) & 0xff : (c << 1) & 0xff; t[i] = c; }
-  return t;
-})();
-const crc8 = (crc, bytes) => { for (const b of bytes) crc = CRC8[crc ^ b]; return crc; };
-const u32 = (n) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };
-function pkRow(cells) {
-  const parts = [u32(0x75), Buffer.from([0x01])];
-  let rowCrc = 0;
-  for (const [name, v] of cells) {
-    const nb = Buffer.from(name);
-    const val = Buffer.alloc(9); val[0] = 0; val.writeBigInt64LE(v, 1);
-    const c = crc8(crc8(0, nb), val);
-    parts.push(Buffer.from([0x03, 0x04]), u32(nb.length), nb, Buffer.from([0x05]), u32(val.length), val, Buffer.from([0x0a, c]));
-    rowCrc = CRC8[rowCrc ^ c];
-  }
-  parts.push(Buffer.from([0x09, CRC8[rowCrc ^ 0]]));
-  return Buffer.concat(parts);
-}
-const GET_ROW = Buffer.concat([pbField(1, 'vehicle_track'), pbField(2, pkRow([['vid', 1n], ['gt', 1n]])), pbField(5, 1)]);
-function pbDecode(buf) {
-  const out = {};
-  let i = 0;
-  const rd = () => { let v = 0, s = 1, b; do { b = buf[i++]; v += (b & 0x7f) * s; s *= 128; } while (b & 0x80); return v; };
-  while (i < buf.length) {
-    const key = rd(); const f = key >> 3; const wt = key & 7;
-    let v;
-    if (wt === 0) v = rd(); else { const n = rd(); v = buf.subarray(i, i + n); i += n; }
-    (out[f] = out[f] || []).push(v);
-  }
-  return out;
-}
-async function getRow(emu, ak, secret, token) {
-  const h = {
-    'x-ots-date': new Date().toISOString(), 'x-ots-apiversion': '2015-12-31', 'x-ots-accesskeyid': ak,
-    'x-ots-instancename': 'cap1', 'x-ots-contentmd5': crypto.createHash('md5').update(GET_ROW).digest('base64'),
-    ...(token ? { 'x-ots-ststoken': token } : {}),
-  };
-  const sts = '/GetRow\nPOST\n\n' + Object.keys(h).sort().map((k) => `${k}:${h[k]}\n`).join('');
-  h['x-ots-signature'] = crypto.createHmac('sha1', secret).update(sts).digest('base64');
-  return emu.request('POST', '/GetRow', GET_ROW, h);
-}
-
-async function logged(emu, re) {
-  const until = Date.now() + 3000;
-  while (!re.test(emu.stderr) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-  assert.match(emu.stderr, re);
-}
+// --- Tablestore GetRow, hand-signed by tests/support/ots.js ------------------
+const GET_ROW = ots.getRowBody(1, 1);
+const getRow = (emu, ak, secret, token) => ots.send(emu, 'GetRow', GET_ROW, { ak, secret, token });
+const { pbDecode } = ots;
 
 // Everything a denial must come with. Returns the record.
 async function explained(emu, r, want) {

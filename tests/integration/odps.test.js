@@ -9,7 +9,7 @@ const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
-const { start, SRC, BIN } = require('../support/emu');
+const { start, logged, SRC, BIN } = require('../support/emu');
 const { client } = require('../support/rpc');
 const odps = require('../support/odps');
 
@@ -38,12 +38,6 @@ function seedRows() {
 }
 
 const close = (a, b) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
-
-async function logged(emu, re) {
-  const until = Date.now() + 3000;
-  while (!re.test(emu.stderr) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-  assert.match(emu.stderr, re);
-}
 
 function ok(r) {
   assert.strictEqual(r.status, 'Success', r.text);

@@ -3,9 +3,8 @@
 // error codes of §7, signed with V1 by the account root unless noted.
 const test = require('node:test');
 const assert = require('node:assert');
-const fs = require('node:fs');
 const path = require('node:path');
-const { start, SRC } = require('../support/emu');
+const { start, reloaded, SRC } = require('../support/emu');
 const { client } = require('../support/rpc');
 
 const WORLD = path.join(SRC, 'tests/fixtures/worlds/ram.json');
@@ -443,21 +442,14 @@ test('RAM API', async (t) => {
     assert.strictEqual(pol.Versions.length, 2);
     assert.ok(a.Roles.some((x) => x.RoleName === 'ExpRole'));
 
-    const file = path.join(emu.dir, 'ram-export.json');
-    fs.writeFileSync(file, JSON.stringify(exp.body));
-    const emu2 = await start({ world: file });
-    try {
-      const exp2 = await emu2.json('GET', '/_emu/world');
-      assert.deepStrictEqual(exp2.body, exp.body);
+    await reloaded(emu, exp.body, async (emu2) => {
       // The exported key signs requests in the new process.
       const c2 = client(emu2, { [k.AccessKeyId]: k.AccessKeySecret });
       fails(await c2(k.AccessKeyId, 'ListUsers'), 403, 'NoPermission');
       const c3 = client(emu2, SECRETS);
       assert.strictEqual(ok(await c3(ROOT, 'GetPolicy', { PolicyName: 'exp-pol', PolicyType: 'Custom' }))
         .Policy.DefaultVersion, 'v2');
-    } finally {
-      await emu2.stop();
-    }
+    });
     // Reset returns to the loaded world.
     assert.strictEqual((await emu.json('POST', '/_emu/reset')).status, 200);
     fails(await root('GetUser', { UserName: 'exported' }), 404, 'EntityNotExist.User');

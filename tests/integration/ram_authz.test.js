@@ -6,7 +6,7 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const path = require('node:path');
-const { start, SRC } = require('../support/emu');
+const { start, logged, SRC } = require('../support/emu');
 const { client } = require('../support/rpc');
 
 const WORLD = path.join(SRC, 'tests/fixtures/worlds/ram.json');
@@ -29,13 +29,6 @@ function denied(r, action, extra = {}) {
   assert.strictEqual(d.AuthAction, action);
   for (const [k, v] of Object.entries(extra)) assert.strictEqual(d[k], v, k);
   return d;
-}
-
-// The access log reaches stderr a moment after the response: poll for it.
-async function logged(emu, re) {
-  const until = Date.now() + 3000;
-  while (!re.test(emu.stderr) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-  assert.match(emu.stderr, re);
 }
 
 function ok(r) {

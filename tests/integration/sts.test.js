@@ -8,7 +8,7 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const path = require('node:path');
-const { start, SRC } = require('../support/emu');
+const { start, logged, SRC } = require('../support/emu');
 const { client } = require('../support/rpc');
 const { v1Path } = require('../support/sign');
 
@@ -37,13 +37,6 @@ function ok(r) {
   assert.strictEqual(r.status, 200, JSON.stringify(r.body));
   assert.ok(!('Code' in r.body));
   return r.body;
-}
-
-// The access log reaches stderr a moment after the response: poll for it.
-async function logged(emu, re) {
-  const until = Date.now() + 3000;
-  while (!re.test(emu.stderr) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-  assert.match(emu.stderr, re);
 }
 
 function escape(s) { return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'); }

@@ -7,7 +7,7 @@
 // B's RAM user and root keys refused, DeleteRole killing the session.
 const test = require('node:test');
 const assert = require('node:assert');
-const { start } = require('../support/emu');
+const { start, logged } = require('../support/emu');
 const { client } = require('../support/rpc');
 
 const SECRETS = {
@@ -32,12 +32,6 @@ function fails(r, status, code, message) {
   assert.strictEqual(r.body.Code, code);
   if (message !== undefined) assert.strictEqual(r.body.Message, message);
   return r.body;
-}
-
-async function logged(emu, re) {
-  const until = Date.now() + 3000;
-  while (!re.test(emu.stderr) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-  assert.match(emu.stderr, re);
 }
 
 test('seed scenario: MaxCompute of B assumes the role in A', async (t) => {

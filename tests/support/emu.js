@@ -2,6 +2,7 @@
 // Starts the built acsemu on an ephemeral port and stops it at the end of a
 // test: --port 0 plus --ready-file, never a fixed port. At stop it requires
 // exit code 0 and fails on any sanitizer report in stderr.
+const assert = require('node:assert');
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -25,7 +26,7 @@ async function start(opts = {}) {
   // One CA for every test run (never the user's ~/.cache): acsemu locks the
   // state dir, so parallel test files share it safely.
   const env = { ACSEMU_STATE_DIR: STATE_DIR, ...process.env, ...(opts.env || {}) };
-  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env, cwd: opts.cwd });
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', (d) => { stderr += d; });
@@ -68,7 +69,7 @@ async function start(opts = {}) {
 // Runs acsemu to completion (for start-up failures and --help).
 function run(args, opts = {}) {
   return new Promise((resolve) => {
-    const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(opts.env || {}) } });
+    const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(opts.env || {}) }, cwd: opts.cwd });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
@@ -112,4 +113,28 @@ function raw(port, bytes, ms = 2000) {
   });
 }
 
-module.exports = { start, run, request, raw, SRC, BIN, tmpdir, STATE_DIR };
+// The access log reaches stderr a moment after the response: polls the
+// started emu's stderr for re (up to 3 s), then asserts it matches.
+async function logged(emu, re) {
+  const until = Date.now() + 3000;
+  while (!re.test(emu.stderr) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  assert.match(emu.stderr, re);
+}
+
+// Loads world (a GET /_emu/world export) into a second process, requires
+// that process to export the same world, runs fn on it and stops it.
+let reloads = 0;
+async function reloaded(emu, world, fn = async () => {}) {
+  const file = path.join(emu.dir, `export-${++reloads}.json`);
+  fs.writeFileSync(file, JSON.stringify(world));
+  const emu2 = await start({ world: file });
+  try {
+    const exp2 = await emu2.json('GET', '/_emu/world');
+    assert.deepStrictEqual(exp2.body, world);
+    await fn(emu2);
+  } finally {
+    await emu2.stop();
+  }
+}
+
+module.exports = { start, run, request, raw, logged, reloaded, SRC, BIN, tmpdir, STATE_DIR };

@@ -111,17 +111,37 @@ function batchWriteBody(rows, table = TABLE) {
 const b64md5 = (b) => crypto.createHash('md5').update(b).digest('base64');
 const hmac = (k, s) => crypto.createHmac('sha1', k).update(s).digest('base64');
 
-function signed(op, body, cred = A, instance = 'cap1') {
+// The request headers of §3.1. o is a credential ({ak, secret, token?};
+// a token goes in x-ots-ststoken) or options for the tests that break the
+// request on purpose: { cred, instance, date, md5 (of the body),
+// secret (signs instead of cred.secret), extra (more headers), omit (header
+// names to leave out, x-ots-signature too), host }.
+function signed(op, body, o = {}) {
+  if (o.ak) o = { cred: o };
+  const cred = o.cred || A;
   const h = {
-    'x-ots-date': new Date().toISOString(),
+    'x-ots-date': o.date || new Date().toISOString(),
     'x-ots-apiversion': '2015-12-31',
     'x-ots-accesskeyid': cred.ak,
-    'x-ots-instancename': instance,
-    'x-ots-contentmd5': b64md5(body),
+    'x-ots-instancename': o.instance || 'cap1',
+    'x-ots-contentmd5': o.md5 || b64md5(body),
+    ...(cred.token ? { 'x-ots-ststoken': cred.token } : {}),
+    ...(o.extra || {}),
   };
-  const sts = `/${op}\nPOST\n\n` + Object.keys(h).sort().map((k) => `${k}:${h[k]}\n`).join('');
-  h['x-ots-signature'] = hmac(cred.secret, sts);
+  for (const k of o.omit || []) delete h[k];
+  const sts = `/${op}\nPOST\n\n` + Object.keys(h).filter((k) => k.startsWith('x-ots-')).sort()
+    .map((k) => `${k}:${h[k]}\n`).join('');
+  if (!(o.omit || []).includes('x-ots-signature')) h['x-ots-signature'] = hmac(o.secret || cred.secret, sts);
+  if (o.host) h.host = o.host;
   return h;
+}
+
+// The Authorization header a response to op must carry (§4.2): the x-ots-
+// headers of the response, sorted, then "/op", signed with cred's secret.
+function responseAuthorization(headers, op, cred = A) {
+  const sts = Object.keys(headers).filter((k) => k.startsWith('x-ots-')).sort()
+    .map((k) => `${k}:${headers[k]}\n`).join('') + '/' + op;
+  return `OTS ${cred.ak}:${hmac(cred.secret, sts)}`;
 }
 
 // The raw HTTP/1.1 request bytes (for raw sockets and the load generator).
@@ -160,5 +180,6 @@ function batchWriteResult(raw) {
 
 module.exports = {
   A, TABLE, varint, pbBytes, pbString, pbInt, pbDecode, CRC8, crc8, u32, plainRow, pk, IGNORE,
-  putRowBody, getRowBody, batchWriteBody, signed, rawRequest, send, errorOf, batchWriteResult,
+  putRowBody, getRowBody, batchWriteBody, b64md5, signed, responseAuthorization, rawRequest, send, errorOf,
+  batchWriteResult,
 };
