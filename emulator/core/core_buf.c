@@ -27,7 +27,7 @@ void emu_buf_reset(emu_buf *b)
         b->p[0] = '\0';
 }
 
-static bool reserve(emu_buf *b, size_t n)
+bool emu_buf_reserve(emu_buf *b, size_t n)
 {
     if (n > b->max || b->len + n > b->max)
         return false;
@@ -44,7 +44,7 @@ static bool reserve(emu_buf *b, size_t n)
 
 bool emu_buf_append_slow(emu_buf *b, const void *p, size_t n)
 {
-    if (!reserve(b, n))
+    if (!emu_buf_reserve(b, n))
         return false;
     if (n)
         memcpy(b->p + b->len, p, n);
@@ -100,7 +100,7 @@ bool emu_buf_printf(emu_buf *b, const char *fmt, ...)
         return false;
     if ((size_t)n < sizeof small)
         return emu_buf_append(b, small, (size_t)n);
-    if (!reserve(b, (size_t)n))
+    if (!emu_buf_reserve(b, (size_t)n))
         return false;
     va_start(ap, fmt);
     vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);

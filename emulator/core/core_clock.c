@@ -292,19 +292,21 @@ void emu_rand_bytes(void *out, size_t n)
 
 void emu_rand_uuid(char out[37])
 {
-    unsigned char b[16];
+    /* Every request gets one: two generator steps and a fixed layout. */
     static const char hex[] = "0123456789ABCDEF";
-    emu_rand_bytes(b, sizeof b);
+    static const unsigned char at[16] = {0,  2,  4,  6,  9,  11, 14, 16,
+                                         19, 21, 24, 26, 28, 30, 32, 34};
+    uint64_t r[2] = {emu_rand_u64(), emu_rand_u64()};
+    unsigned char b[16];
+    memcpy(b, r, sizeof b);
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    int o = 0;
     for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10)
-            out[o++] = '-';
-        out[o++] = hex[b[i] >> 4];
-        out[o++] = hex[b[i] & 15];
+        out[at[i]] = hex[b[i] >> 4];
+        out[at[i] + 1] = hex[b[i] & 15];
     }
-    out[o] = '\0';
+    out[8] = out[13] = out[18] = out[23] = '-';
+    out[36] = '\0';
 }
 
 void emu_rand_base62(char *out, size_t n)

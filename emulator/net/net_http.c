@@ -139,6 +139,12 @@ void net__serialize(const emu_http_resp *resp, bool keep_alive, emu_buf *out)
     bool has_date = false;
 
     char num[24];
+    /* One allocation: status line, Date, Content-Length and Connection fit
+     * in 128 bytes; headers take their text plus ": " and CRLF. */
+    size_t need = 128 + resp->body.len;
+    for (size_t i = 0; i < resp->n_headers; i++)
+        need += resp->headers[i].name.len + resp->headers[i].value.len + 4;
+    emu_buf_reserve(out, need);
     emu_buf_append(out, "HTTP/1.1 ", 9);
     emu_buf_append(out, num, fmt_uint(num, (unsigned)resp->status));
     emu_buf_putc(out, ' ');

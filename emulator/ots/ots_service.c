@@ -8,9 +8,9 @@
  * and the protobuf body is parsed after that (step 11), in the authorize
  * hook, because the resource ARN needs the table name from the body. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "emu/auth.h"
 #include "emu/authz.h"
@@ -249,38 +249,84 @@ static emu_rc find_instance(emu_call *call, ots_req *r, emu_str name)
     return auth_failed(call, "The instance is not found.");
 }
 
+/* The x-ots-* headers authentication reads, found in one pass over the
+ * request (each lookup would scan every header again). */
+typedef struct ots_auth_headers {
+    emu_str date, apiversion, accesskeyid, instancename, contentmd5, signature, signaturev4,
+        ststoken;
+} ots_auth_headers;
+
+static void scan_headers(const emu_http_req *req, ots_auth_headers *h)
+{
+    static const struct {
+        const char *suffix;
+        size_t off;
+    } known[] = {
+        {"date", offsetof(ots_auth_headers, date)},
+        {"apiversion", offsetof(ots_auth_headers, apiversion)},
+        {"accesskeyid", offsetof(ots_auth_headers, accesskeyid)},
+        {"instancename", offsetof(ots_auth_headers, instancename)},
+        {"contentmd5", offsetof(ots_auth_headers, contentmd5)},
+        {"signature", offsetof(ots_auth_headers, signature)},
+        {"signaturev4", offsetof(ots_auth_headers, signaturev4)},
+        {"ststoken", offsetof(ots_auth_headers, ststoken)},
+    };
+    memset(h, 0, sizeof *h);
+    for (size_t i = 0; i < req->n_headers; i++) {
+        emu_str name = req->headers[i].name;
+        if (name.len <= 6 || !emu_str_istarts(name, "x-ots-"))
+            continue;
+        emu_str rest = {name.p + 6, name.len - 6};
+        for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) {
+            emu_str *slot = (emu_str *)((char *)h + known[k].off);
+            if (!slot->p && emu_str_ieq_c(rest, known[k].suffix)) {
+                *slot = req->headers[i].value; /* the first one, as a lookup would */
+                break;
+            }
+        }
+    }
+}
+
 static emu_rc authenticate(emu_call *call)
 {
-    static const char *const required[] = {"x-ots-date",        "x-ots-apiversion",
-                                           "x-ots-accesskeyid", "x-ots-instancename",
-                                           "x-ots-contentmd5",  NULL};
     const emu_http_req *req = call->req;
     ots_req *r = ots_req_of(call);
-    emu_str instance = emu_str_trim(emu_http_req_header(req, "x-ots-instancename"));
+    ots_auth_headers hd;
+    scan_headers(req, &hd);
+    const struct {
+        const char *name;
+        emu_str value;
+    } required[] = {
+        {"x-ots-date", hd.date},
+        {"x-ots-apiversion", hd.apiversion},
+        {"x-ots-accesskeyid", hd.accesskeyid},
+        {"x-ots-instancename", hd.instancename},
+        {"x-ots-contentmd5", hd.contentmd5},
+    };
+    emu_str instance = emu_str_trim(hd.instancename);
     emu_err e = {0};
     emu_rc rc;
 
     if (!instance.p)
         instance = instance_from_host(emu_http_req_header(req, "host"));
-    for (const char *const *h = required; *h; h++) {
-        bool have = emu_http_req_header(req, *h).p != NULL;
-        if (!have && strcmp(*h, "x-ots-instancename") == 0)
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+        bool have = required[i].value.p != NULL;
+        if (!have && strcmp(required[i].name, "x-ots-instancename") == 0)
             have = instance.len > 0;
         if (!have)
-            return missing_header(call, *h);
+            return missing_header(call, required[i].name);
     }
-    if (!emu_http_req_header(req, "x-ots-signature").p &&
-        !emu_http_req_header(req, "x-ots-signaturev4").p)
+    if (!hd.signature.p && !hd.signaturev4.p)
         return missing_header(call, "x-ots-signature");
 
-    emu_str date = emu_str_trim(emu_http_req_header(req, "x-ots-date"));
+    emu_str date = emu_str_trim(hd.date);
     int64_t date_ms;
     if (!emu_time_parse_iso(date.p, date.len, false, &date_ms))
         return ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid",
                         "Invalid date format: %.*s.", (int)(date.len > 64 ? 64 : date.len), date.p);
 
-    emu_str ak = emu_str_trim(emu_http_req_header(req, "x-ots-accesskeyid"));
-    emu_str token = emu_str_trim(emu_http_req_header(req, "x-ots-ststoken"));
+    emu_str ak = emu_str_trim(hd.accesskeyid);
+    emu_str token = emu_str_trim(hd.ststoken);
     auth_failure why = AUTH_OK;
     if (auth_resolve(call->world, ak, token, emu_clock_now_ms(), call->arena, &call->principal,
                      &why, &e) != EMU_OK) {
@@ -288,9 +334,8 @@ static emu_rc authenticate(emu_call *call)
         return auth_error(call, why);
     }
 
-    if (sig_ots_check_content_md5(req->body, req->body_len,
-                                  emu_str_trim(emu_http_req_header(req, "x-ots-contentmd5")),
-                                  &e) != EMU_OK)
+    if (sig_ots_check_content_md5(req->body, req->body_len, emu_str_trim(hd.contentmd5), &e) !=
+        EMU_OK)
         return auth_failed(call, "%s", e.msg);
 
     sig_ots_result res;

@@ -32,6 +32,8 @@ static inline bool emu_buf_append(emu_buf *b, const void *p, size_t n)
     }
     return emu_buf_append_slow(b, p, n);
 }
+/* Makes room for n more bytes in one allocation; false beyond max. */
+bool emu_buf_reserve(emu_buf *b, size_t n);
 bool emu_buf_puts(emu_buf *b, const char *s);
 bool emu_buf_putc(emu_buf *b, char c);
 bool emu_buf_printf(emu_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
