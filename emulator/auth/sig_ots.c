@@ -42,11 +42,13 @@ static emu_rc collect_ots(emu_arena *arena, const emu_http_header *h, size_t n, 
 {
     const emu_http_header **v = emu_arena_alloc(arena, EMU_MAX_HEADERS * sizeof *v);
     size_t k = 0;
+    static const emu_str prefix = {"x-ots-", 6}, sig = {"x-ots-signature", 15},
+                         sig4 = {"x-ots-signaturev4", 17};
     for (size_t i = 0; i < n; i++) {
-        if (!emu_str_istarts(h[i].name, "x-ots-"))
+        emu_str name = h[i].name;
+        if (name.len < prefix.len || !emu_str_ieq((emu_str){name.p, prefix.len}, prefix))
             continue;
-        if (request && (emu_str_ieq_c(h[i].name, "x-ots-signature") ||
-                        emu_str_ieq_c(h[i].name, "x-ots-signaturev4")))
+        if (request && (emu_str_ieq(name, sig) || emu_str_ieq(name, sig4)))
             continue;
         if (k == EMU_MAX_HEADERS)
             return emu_err_set(err, EMU_E_LIMIT, NULL, "more than %d x-ots-* headers",

@@ -121,6 +121,8 @@ int sig__icmp(emu_str a, emu_str b)
 {
     size_t n = a.len < b.len ? a.len : b.len;
     for (size_t i = 0; i < n; i++) {
+        if (a.p[i] == b.p[i])
+            continue; /* the common case: names sent in lower case */
         int d = fold((unsigned char)a.p[i]) - fold((unsigned char)b.p[i]);
         if (d)
             return d;

@@ -139,6 +139,7 @@ int main(int argc, char **argv)
     emu_net_config nc = {.bind = o.bind,
                          .port = o.port,
                          .handler = emu_dispatch,
+                         .reject = emu_dispatch_reject,
                          .ud = &server,
                          .tls = tls,
                          .header_timeout_ms = o.header_timeout_ms,

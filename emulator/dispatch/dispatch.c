@@ -159,6 +159,34 @@ static void finish(emu_call *call, emu_exchange *x)
     }
 }
 
+static void call_init(emu_call *call, emu_server *s, emu_exchange *x)
+{
+    memset(call, 0, sizeof *call);
+    call->req = &x->req;
+    call->resp = &x->resp;
+    call->arena = x->req.arena;
+    call->server = s;
+    call->world = s->world;
+    call->principal.tls = x->req.tls;
+    call->principal.source_ip = x->req.peer_ip;
+    emu_rand_uuid(call->request_id);
+    s->requests++;
+}
+
+bool emu_dispatch_reject(void *ud, emu_exchange *x, int status, const char *why)
+{
+    emu_server *s = ud;
+    emu_call call;
+    call_init(&call, s, x);
+    call.svc = route(s, &x->req);
+    if (!call.svc || !call.svc->framing_error)
+        return false;
+    call.svc->framing_error(&call, status, why);
+    call.svc->render_err(&call);
+    finish(&call, x);
+    return true;
+}
+
 void emu_dispatch(void *ud, emu_exchange *x)
 {
     emu_server *s = ud;
@@ -166,16 +194,7 @@ void emu_dispatch(void *ud, emu_exchange *x)
     emu_rc rc;
     unsigned delay_ms = 0;
 
-    memset(&call, 0, sizeof call);
-    call.req = &x->req;
-    call.resp = &x->resp;
-    call.arena = x->req.arena;
-    call.server = s;
-    call.world = s->world;
-    call.principal.tls = x->req.tls;
-    call.principal.source_ip = x->req.peer_ip;
-    emu_rand_uuid(call.request_id);
-    s->requests++;
+    call_init(&call, s, x);
 
     call.svc = route(s, &x->req);
     if (!call.svc) {

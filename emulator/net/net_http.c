@@ -152,7 +152,7 @@ void net__serialize(const emu_http_resp *resp, bool keep_alive, emu_buf *out)
     emu_buf_append(out, "\r\n", 2);
     for (size_t i = 0; i < resp->n_headers; i++) {
         const emu_http_header *h = &resp->headers[i];
-        if (emu_str_ieq_c(h->name, "date"))
+        if (h->name.len == 4 && emu_str_ieq_c(h->name, "date"))
             has_date = true;
         emu_buf_append(out, h->name.p, h->name.len);
         emu_buf_append(out, ": ", 2);

@@ -41,6 +41,7 @@ struct net_parser {
     bool failed;
     bool keep_alive;
     bool in_message;
+    bool have_headers; /* the header block of the current request is complete */
 
     emu_exchange x;
     emu_http_header views[EMU_MAX_HEADERS];
@@ -53,6 +54,10 @@ void net__parser_dispose(net_parser *p);
 size_t net__parser_feed(net_parser *p, const char *data, size_t len);
 /* Prepares for the next request on the same connection. */
 void net__parser_next(net_parser *p);
+/* After a framing error: when the failed request's header block was
+ * complete, fills p->x.req with it (no body) and returns true, so the
+ * service it was meant for can answer in its own format. */
+bool net__parser_header_view(net_parser *p);
 
 /* --- TLS (net_tls.c, net_tls_cert.c) ---------------------------------- */
 

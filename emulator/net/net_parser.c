@@ -28,6 +28,7 @@ static int on_message_begin(llhttp_t *h)
 {
     net_parser *p = P(h);
     p->in_message = true;
+    p->have_headers = false;
     if (p->ops->on_first_byte)
         p->ops->on_first_byte(p);
     return 0;
@@ -90,6 +91,7 @@ static int on_header_value_complete(llhttp_t *h)
 static int on_headers_complete(llhttp_t *h)
 {
     net_parser *p = P(h);
+    p->have_headers = true;
     if (h->content_length > EMU_MAX_BODY_BYTES && !(h->flags & F_CHUNKED))
         return fail(p, 413, "request body too large");
     p->in_value = false;
@@ -130,6 +132,16 @@ static void build_view(net_parser *p)
     r->n_headers = p->n_hdrs;
     r->body = (const uint8_t *)(p->body.p ? p->body.p : "");
     r->body_len = p->body.len;
+}
+
+bool net__parser_header_view(net_parser *p)
+{
+    if (!p->have_headers || !p->in_message)
+        return false;
+    build_view(p);
+    p->x.req.body = (const uint8_t *)"";
+    p->x.req.body_len = 0;
+    return true;
 }
 
 static int on_message_complete(llhttp_t *h)

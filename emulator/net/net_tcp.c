@@ -289,6 +289,24 @@ static void on_parse_error(net_parser *p, int status, const char *why)
 
     c->net->stats.bad_requests++;
     emu_log(EMU_LOG_INFO, "ERR HTTP%d %s (connection from %s closed)", status, why, c->peer);
+    if (c->net->cfg.reject && net__parser_header_view(p)) {
+        emu_exchange *x = &p->x;
+        x->req.tls = c->tls != NULL;
+        x->req.peer_ip = c->peer;
+        x->conn = c;
+        x->start_us = emu_clock_mono_us();
+        x->resp.status = 0;
+        x->resp.n_headers = 0;
+        emu_buf_reset(&x->resp.body);
+        if (c->net->cfg.reject(c->net->cfg.ud, x, status, why)) {
+            emu_buf_init(&out, EMU_MAX_BODY_BYTES);
+            net__serialize(&x->resp, false, &out);
+            conn_write(c, &out);
+            emu_buf_dispose(&out);
+            close_after_writes(c);
+            return;
+        }
+    }
     memset(&resp, 0, sizeof resp);
     emu_buf_init(&resp.body, 4096);
     resp.status = status;

@@ -531,6 +531,18 @@ static char *sdup(emu_call *call, const char *s)
     return emu_arena_strdup(call->arena, s ? s : "");
 }
 
+/* The HTTP layer stopped reading the body (declared over its cap, broken
+ * chunking, too slow): Tablestore's own codes (protocol §3.3, §8). */
+static void ots_framing_error(emu_call *call, int status, const char *why)
+{
+    if (status == 413)
+        ots_fail(&call->err, EMU_E_LIMIT, "OTSRequestBodyTooLarge",
+                 "The size of POST data is too large.");
+    else
+        ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid", "Malformed request: %s.", why);
+    call->err.status = status;
+}
+
 static void ots_render_err(emu_call *call)
 {
     const emu_err *e = &call->err;
@@ -573,4 +585,5 @@ const emu_service emu_ots_service = {
     .unknown_action = ots_unknown_action,
     .render_ok = ots_render_ok,
     .render_err = ots_render_err,
+    .framing_error = ots_framing_error,
 };

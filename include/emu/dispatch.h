@@ -73,6 +73,11 @@ struct emu_service {
      * call->result and free it. */
     void (*render_ok)(emu_call *call);
     void (*render_err)(emu_call *call);
+    /* Optional: fills call->err for a request the HTTP layer could not
+     * frame (`status` 400/408/413/431, `why`), so render_err answers in the
+     * service's format; nothing was decoded (svc_data is NULL). NULL = the
+     * HTTP layer answers plain text. */
+    void (*framing_error)(emu_call *call, int status, const char *why);
     void *data; /* service-global state */
 };
 
@@ -158,6 +163,9 @@ typedef struct emu_server {
 
 /* The net handler: runs the pipeline for one exchange. ud is the emu_server. */
 void emu_dispatch(void *ud, emu_exchange *x);
+/* The net reject hook (emu_net_config.reject): a framing error answered by
+ * the service the header block was meant for, when it says how. */
+bool emu_dispatch_reject(void *ud, emu_exchange *x, int status, const char *why);
 
 /* Registration, at start-up. `version` is the RPC Version ("2015-04-01") and
  * host_label the first Host label ("sts") that select an RPC product. */

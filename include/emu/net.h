@@ -65,6 +65,12 @@ typedef struct emu_net_config {
     int port;         /* 0 = any free port */
     emu_net_handler handler;
     void *ud;
+    /* Optional: a request whose header block arrived but whose body broke
+     * the framing (declared over the cap, bad chunk, body too slow) is
+     * offered here with `status` and `why`; returning true means x->resp
+     * holds the answer (in the service's own format), false means net
+     * answers plain text. Synchronous; the connection closes after. */
+    bool (*reject)(void *ud, emu_exchange *x, int status, const char *why);
     emu_tls *tls; /* NULL: TLS handshakes get a plain 400 and are closed */
     /* Timeouts against slow clients; 0 = the defaults of limits.h. */
     unsigned header_timeout_ms; /* first byte to end of headers */

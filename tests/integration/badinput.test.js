@@ -6,8 +6,9 @@
 // error code of the service that answers, then that a fresh connection is
 // served by every service. Framing errors (chunk sizes, header floods,
 // declared sizes over the cap, bodies that never arrive) are found by the
-// HTTP layer before any service is known; it answers 400/408/413/431 with a
-// short text body and closes. Runs under ASan in CI (ctest integration).
+// HTTP layer; it answers 400/408/413/431 and closes. When the header block
+// arrived, Tablestore requests get Tablestore's protobuf Error
+// (OTSRequestBodyTooLarge for 413); anything else gets a short text body. Runs under ASan in CI (ctest integration).
 const test = require('node:test');
 const assert = require('node:assert');
 const { start, raw } = require('../support/emu');
@@ -58,11 +59,20 @@ async function adminErr(p, body, status, code, re) {
 
 // A raw exchange answered by the HTTP layer: status, then closed.
 // (A server that closes with unread bytes in its socket sends a reset, not
-// a FIN: `rst` accepts that.)
-async function framing(bytes, status, ms = 2000, rst = false) {
+// a FIN: `rst` accepts that.) When the header block was complete, the
+// service it names answers in its own format: `otsCode` is the Tablestore
+// error code expected in a protobuf Error, else the answer is plain text.
+async function framing(bytes, status, ms = 2000, rst = false, otsCode = null) {
   const r = await raw(emu.port, bytes, ms);
   assert.match(r.text, new RegExp(`^HTTP/1\\.1 ${status} `), JSON.stringify(r.text.slice(0, 200)));
   if (!rst) assert.ok(r.closed, 'connection closed after a framing error');
+  const head = r.text.slice(0, r.text.indexOf('\r\n\r\n'));
+  if (otsCode) {
+    assert.match(head, /\r\nx-ots-requestid: /i);
+    assert.strictEqual(ots.errorOf(Buffer.from(r.text.slice(head.length + 4), 'latin1')).code, otsCode);
+  } else {
+    assert.match(head, /\r\nContent-Type: text\/plain/i);
+  }
 }
 
 const otsHead = (op, extra = '') => `POST /${op} HTTP/1.1\r\nHost: cap1.localhost\r\nx-ots-apiversion: 2015-12-31\r\n${extra}`;
@@ -72,21 +82,26 @@ const withRow = (row) => Buffer.concat([ots.pbString(1, ots.TABLE), ots.pbBytes(
 
 const cases = [
   // --- HTTP framing ------------------------------------------------------------
-  ['bad chunk size', () => framing(otsHead('PutRow') + 'Transfer-Encoding: chunked\r\n\r\nzz\r\n', 400)],
+  ['bad chunk size', () => framing(otsHead('PutRow') + 'Transfer-Encoding: chunked\r\n\r\nzz\r\n', 400,
+    2000, false, 'OTSParameterInvalid')],
   ['chunk size past 2^64', () => framing(otsHead('PutRow') + 'Transfer-Encoding: chunked\r\n\r\n' +
-    'f'.repeat(40) + '\r\nabc\r\n', 400)],
+    'f'.repeat(40) + '\r\nabc\r\n', 400, 2000, false, 'OTSParameterInvalid')],
   ['chunked body over the 8 MB cap', () => framing(Buffer.concat([Buffer.from(otsHead('PutRow') +
-    'Transfer-Encoding: chunked\r\n\r\nffffffff\r\n'), Buffer.alloc(9 * 1024 * 1024, 0x41)]), 413, 4000, true)],
+    'Transfer-Encoding: chunked\r\n\r\nffffffff\r\n'), Buffer.alloc(9 * 1024 * 1024, 0x41)]), 413, 4000, true,
+    'OTSRequestBodyTooLarge')],
   ['header flood: 150 headers', () => {
     let h = '';
     for (let i = 0; i < 150; i++) h += `x-ots-h${i}: v\r\n`;
     return framing(otsHead('GetRow') + h + '\r\n', 431);
   }],
   ['header flood: one 70 KB header', () => framing(otsHead('GetRow') + `x-big: ${'x'.repeat(70 * 1024)}\r\n\r\n`, 431)],
-  ['declared body over the cap', () => framing(otsHead('PutRow') + 'Content-Length: 999999999\r\n\r\n', 413)],
+  ['declared body over the cap', () => framing(otsHead('PutRow') + 'Content-Length: 999999999\r\n\r\n', 413,
+    2000, false, 'OTSRequestBodyTooLarge')],
+  ['RPC body over the cap: plain text (no RPC code for it)', () => framing('POST /?Action=GetCallerIdentity&' +
+    'Version=2015-04-01 HTTP/1.1\r\nHost: sts.localhost\r\nContent-Length: 999999999\r\n\r\n', 413)],
   ['Content-Length that is not a number', () => framing(otsHead('PutRow') + 'Content-Length: 12abc\r\n\r\n', 400)],
   ['truncated body, never finished', () => framing(otsHead('PutRow') + 'Content-Length: 100\r\n\r\n' +
-    PUT.subarray(0, 20).toString('latin1'), 408, 4000)],
+    PUT.subarray(0, 20).toString('latin1'), 408, 4000, false, 'OTSParameterInvalid')],
   ['truncated body, client hangs up', async () => {
     const r = await raw(emu.port, Buffer.concat([Buffer.from(otsHead('PutRow') + 'Content-Length: 100\r\n\r\n'),
       PUT.subarray(0, 20)]), 50);
