@@ -458,8 +458,70 @@ function printRows(rows) {
 
 function median(a) { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; }
 
+// --data-dir (issue 9): PutRow req/s with every write fdatasynced (group
+// commit) beside the same PutRow in memory, same run, alternated; then the
+// restart time of a data dir whose snapshot holds 1,000,000 rows. The
+// PutRow is pre-signed and replayed (OTS signatures carry no nonce), so it
+// overwrites one row again and again: the cost measured is the log's.
+async function persistBench(seconds, rows) {
+  const AK = 'LTAIemuAccountA12345';
+  const SECRET = 'emu-secret-account-a';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acsemu-bench-persist-'));
+  // PlainBuffer cells (tablestore-protocol.md §7.1): INTEGER or DOUBLE.
+  const cell = (name, v) => {
+    const nb = Buffer.from(name);
+    const val = Buffer.alloc(9);
+    if (typeof v === 'bigint') val.writeBigInt64LE(v, 1);
+    else { val[0] = 1; val.writeDoubleLE(v, 1); }
+    const c = crc8(crc8(0, nb), val);
+    return { c, b: Buffer.concat([Buffer.from([0x03, 0x04]), u32(nb.length), nb, Buffer.from([0x05]), u32(9), val, Buffer.from([0x0a, c])]) };
+  };
+  const cells = [cell('vid', 1n), cell('gt', 1793491308000n), cell('speed', 42.5)];
+  const rowCrc = CRC8[cells.reduce((crc, c) => CRC8[crc ^ c.c], 0) ^ 0];
+  const row = Buffer.concat([u32(0x75), Buffer.from([0x01]), cells[0].b, cells[1].b, Buffer.from([0x02]), cells[2].b,
+    Buffer.from([0x09, rowCrc])]);
+  const putRow = Buffer.concat([pbField(1, 'vehicle_track'), pbField(2, row), pbField(3, pbField(1, 0))]);
+  const h = otsSigned('PutRow', putRow, AK, SECRET);
+  const mem = await startEmu();
+  const disk = await startEmu(['--data-dir', path.join(dir, 'data')]);
+  for (const e of [mem, disk]) {
+    const probe = await otsPost(e.info.port, 'PutRow', h, putRow);
+    if (probe.status !== 200) throw new Error('PutRow probe: ' + probe.status + ' ' + probe.body.toString());
+  }
+  const p = alternate(() => wrkStatic(disk.info.port, 'PutRow', h, putRow, seconds),
+    () => wrkStatic(mem.info.port, 'PutRow', h, putRow, seconds));
+  await stop(mem.child);
+  await stop(disk.child);
+  rows.push(['PutRow with --data-dir (fdatasync, median of 3)', `${p.a.rps.toFixed(0)} req/s`, p.a.non2xx ? `${p.a.non2xx} errors!` : '']);
+  rows.push(['  PutRow in memory (same run, median of 3)', `${p.b.rps.toFixed(0)} req/s`, p.b.non2xx ? `${p.b.non2xx} errors!` : '']);
+  rows.push(['  durable / in memory', `${p.ratio.toFixed(2)} x`, `pairs: ${p.ratios.map((r) => r.toFixed(2)).join(', ')}`]);
+
+  // 1,000,000 rows (scripts/gen-rows 10000 100): the first start loads the
+  // CSV and writes the first snapshot; restarts load that snapshot.
+  execFileSync('sh', ['-c', `"${path.join(ROOT, 'scripts/gen-rows')}" 10000 100 > "${path.join(dir, 'rows.csv')}"`]);
+  const world = JSON.parse(fs.readFileSync(path.join(ROOT, 'data/world.json'), 'utf8'));
+  world.Accounts[0].Tablestore.Instances[0].Tables[0].RowsFile = path.join(dir, 'rows.csv');
+  fs.writeFileSync(path.join(dir, 'world.json'), JSON.stringify(world));
+  const args = ['--world', path.join(dir, 'world.json'), '--data-dir', path.join(dir, 'big')];
+  const first = await startEmu(args);
+  await stop(first.child);
+  const snap = fs.readdirSync(path.join(dir, 'big')).find((f) => f.startsWith('snap-'));
+  const size = fs.statSync(path.join(dir, 'big', snap)).size;
+  const restarts = [];
+  for (let i = 0; i < 3; i++) {
+    const r = await startEmu(args);
+    restarts.push(r.ms);
+    await stop(r.child);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  rows.push(['first start, 1,000,000 rows (CSV + first snapshot)', `${(first.ms / 1000).toFixed(2)} s`, '']);
+  rows.push(['restart from a 1,000,000-row snapshot (median of 3)', `${(median(restarts) / 1000).toFixed(2)} s`,
+    `snapshot ${(size / 1e6).toFixed(0)} MB`]);
+}
+
 (async () => {
   const rows = [];
+  if (process.env.BENCH_ONLY === 'persist') { await persistBench(SECONDS, rows); return printRows(rows); }
   if (process.env.BENCH_ONLY === 'odps') {
     await odpsBench(rows);
     const w = Math.max(...rows.map((r) => r[0].length));
@@ -550,6 +612,7 @@ function median(a) { const s = [...a].sort((x, y) => x - y); return s[Math.floor
   if (process.env.BENCH_ONLY === 'ots') return printRows(rows);
   await decisionsBench(SECONDS, rows);
   await odpsBench(rows);
+  await persistBench(SECONDS, rows);
 
   const w = Math.max(...rows.map((r) => r[0].length));
   console.log(`acsemu bench (${SECONDS} s per load, wrk -t1 -c32, ${os.cpus().length} cores)`);

@@ -211,6 +211,9 @@ static emu_rc admin_health(emu_call *call)
 static emu_rc admin_reset(emu_call *call)
 {
     emu_server *s = call->server;
+    emu_err err = {0};
+    if (emu_server_load_pristine(s, &err))
+        return emu_admin_error(call, 500, "WorldFileError", "reset: %s", err.msg);
     emu_server_set_world(s, world_clone(s->pristine));
     emu_clock_reset();
     emu_faults_clear(s->faults);

@@ -23,7 +23,9 @@ typedef struct cli_options {
     const char *state_dir; /* generated CA and certificate; NULL = default */
     const char *tls_cert;  /* --tls-cert/--tls-key instead of generating */
     const char *tls_key;
-    size_t decisions; /* --decisions: ring size (0 = keep none) */
+    const char *data_dir;    /* --data-dir: durable world (emu/persist.h); NULL = memory only */
+    uint64_t snapshot_bytes; /* --snapshot-bytes; 0 = default */
+    size_t decisions;        /* --decisions: ring size (0 = keep none) */
     bool decisions_set;
 } cli_options;
 

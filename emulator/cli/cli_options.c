@@ -48,6 +48,12 @@ void cli_usage(FILE *f)
         "                       names the CA file as \"ca_file\" (NODE_EXTRA_CA_CERTS)\n"
         "  --tls-cert FILE      serve HTTPS with this certificate chain (PEM) instead\n"
         "  --tls-key FILE       and this private key (PEM)\n"
+        "  --data-dir DIR       keep the world in DIR: every change is on disk before its\n"
+        "                       answer, and a restart comes back where it stopped (the world\n"
+        "                       file is only read on the first start, and by /_emu/reset);\n"
+        "                       default: in memory only, nothing is written\n"
+        "  --snapshot-bytes N   with --data-dir: write a snapshot (in the background) and\n"
+        "                       drop the log once it has grown by N bytes (default 64 MB)\n"
         "  --help               this text\n"
         "  --version            print the version\n"
         "\n"
@@ -79,6 +85,8 @@ enum {
     OPT_HEADER_TIMEOUT,
     OPT_IDLE_TIMEOUT,
     OPT_DECISIONS,
+    OPT_DATA_DIR,
+    OPT_SNAPSHOT_BYTES,
     OPT_HELP,
     OPT_VERSION
 };
@@ -99,6 +107,8 @@ static const struct option longopts[] = {
     {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
     {"decisions", required_argument, NULL, OPT_DECISIONS},
+    {"data-dir", required_argument, NULL, OPT_DATA_DIR},
+    {"snapshot-bytes", required_argument, NULL, OPT_SNAPSHOT_BYTES},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -188,6 +198,18 @@ static int apply(cli_options *o, int id, const char *name, const char *v)
     case OPT_TLS_KEY:
         o->tls_key = v;
         break;
+    case OPT_DATA_DIR:
+        if (!*v)
+            return bad("%s: the directory name is empty", name);
+        o->data_dir = v;
+        break;
+    case OPT_SNAPSHOT_BYTES: {
+        unsigned long long n = strtoull(v, &end, 10);
+        if (!*v || *end || n < 1 || n > (1ULL << 40))
+            return bad("%s: \"%s\" is not a number of bytes (1-2^40)", name, v);
+        o->snapshot_bytes = n;
+        break;
+    }
     case OPT_DECISIONS: {
         long n = strtol(v, &end, 10);
         if (!*v || *end || n < 0 || n > 1000000)

@@ -18,6 +18,7 @@
 #include "emu/odps.h"
 #include "emu/ots.h"
 #include "emu/ots_store.h"
+#include "emu/persist.h"
 #include "emu/ram.h"
 #include "emu/sts.h"
 #include "emu/world.h"
@@ -29,6 +30,7 @@ static uv_loop_t *loop;
 static void on_stopped(void *ud)
 {
     (void)ud;
+    emu_persist_stop(server.persist);
     uv_close((uv_handle_t *)&sig_int, NULL);
     uv_close((uv_handle_t *)&sig_term, NULL);
 }
@@ -101,14 +103,26 @@ int main(int argc, char **argv)
     emu_rand_seed(o.seed_set ? o.seed : (uint64_t)emu_clock_real_us() ^ (uint64_t)getpid() << 32);
 
     register_everything();
-    if (world_load_file(o.world, &server.world, &err) != EMU_OK) {
+    /* With --data-dir the world comes from DIR once it has state; the world
+     * file then waits for the first reset (emu_server_load_pristine). */
+    bool from_dir = false;
+    emu_persist *persist = NULL;
+    if (o.data_dir) {
+        emu_persist_config pc = {
+            .dir = o.data_dir, .world_path = o.world, .snapshot_bytes = o.snapshot_bytes};
+        persist = emu_persist_open(&pc, &server.world, &from_dir, &err);
+    } else {
+        world_load_file(o.world, &server.world, &err);
+    }
+    if (!server.world) {
         fprintf(stderr, "%s\n", err.msg);
         return 2;
     }
     if (o.region)
         world_set_region(server.world, o.region);
-    server.pristine = world_clone(server.world);
+    server.pristine = from_dir ? NULL : world_clone(server.world);
     server.world_path = o.world;
+    server.region = o.region;
     server.version = ACSEMU_VERSION;
     server.authz = o.authz;
     /* Decision records and coverage (emu/decision.h): kept unless authz is
@@ -121,6 +135,8 @@ int main(int argc, char **argv)
     loop = uv_default_loop();
     server.faults = emu_faults_new(loop);
     server.fault_hooks = &emu_fault_hooks_default;
+    if (persist)
+        emu_persist_start(persist, &server, loop);
     /* HTTPS on the same port (DESIGN.md §1). A certificate the user named
      * must work; a generated one that cannot be made (no writable state dir)
      * only costs HTTPS. */
@@ -168,6 +184,8 @@ int main(int argc, char **argv)
     snprintf(endpoint, sizeof endpoint, "http://%s:%d", host, port);
     cJSON_AddStringToObject(ready, "endpoint", endpoint);
     cJSON_AddStringToObject(ready, "world", o.world);
+    if (o.data_dir)
+        cJSON_AddStringToObject(ready, "data_dir", o.data_dir);
     cJSON_AddStringToObject(ready, "region", world_region(server.world));
     if (server.tls_ca_file)
         cJSON_AddStringToObject(ready, "ca_file", server.tls_ca_file);
@@ -200,6 +218,7 @@ int main(int argc, char **argv)
     emu_decisions_free(server.decisions);
     emu_coverage_free(server.coverage);
     emu_faults_free(server.faults);
+    emu_persist_free(server.persist);
     auth_nonce_cache_free(server.nonces);
     emu_authz_shutdown();
     odps_service_shutdown();

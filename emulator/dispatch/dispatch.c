@@ -54,6 +54,16 @@ void emu_server_set_world(emu_server *s, world_t *w)
     s->world = w;
 }
 
+emu_rc emu_server_load_pristine(emu_server *s, emu_err *err)
+{
+    if (s->pristine)
+        return EMU_OK;
+    emu_rc rc = world_load_file(s->world_path, &s->pristine, err);
+    if (rc == EMU_OK && s->region)
+        world_set_region(s->pristine, s->region);
+    return rc;
+}
+
 static bool has_ots_headers(const emu_http_req *req)
 {
     for (size_t i = 0; i < req->n_headers; i++)
@@ -191,7 +201,7 @@ void emu_dispatch(void *ud, emu_exchange *x)
 {
     emu_server *s = ud;
     emu_call call;
-    emu_rc rc;
+    emu_rc rc = EMU_OK;
     unsigned delay_ms = 0;
 
     call_init(&call, s, x);
@@ -231,6 +241,8 @@ void emu_dispatch(void *ud, emu_exchange *x)
         emu_http_resp_header(call.resp, call.arena, "x-emu-decision", call.decision_id);
 out:
     finish(&call, x);
+    if (s->persist_hooks && s->persist_hooks->hold(&call, x, rc, delay_ms))
+        return; /* answered once its change is on disk */
     if (delay_ms) {
         /* The call has run; only its answer waits, so nothing borrowed from
          * the world is held across loop turns. */

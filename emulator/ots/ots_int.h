@@ -130,6 +130,10 @@ emu_rc ots__check_attr(const ots_table_t *t, emu_str name, const ots_value *v, e
 /* Load provenance for world save: the absolute rows file (NULL = none), the
  * virtual time used as the timestamp of loaded cells; clears dirty. */
 void ots__table_set_loaded(ots_table_t *t, const char *abs_rows_file, int64_t load_ts);
+/* Moves rows, interned names, the auto-increment counter, creation time and
+ * load provenance of src into dst, a table just made from a schema (the
+ * section's adopt hook); src is left empty. */
+void ots__table_adopt_rows(ots_table_t *dst, ots_table_t *src);
 const char *ots__table_rows_file(const ots_table_t *t);
 int64_t ots__table_load_ts(const ots_table_t *t);
 /* Looks up a defined column by name; NULL when not defined. */

@@ -310,7 +310,7 @@ out:
     return rc;
 }
 
-static cJSON *table_to_json(const ots_table_t *t)
+static cJSON *table_to_json(const ots_table_t *t, bool with_rows)
 {
     const ots_table_schema *s = ots_table_schema_of(t);
     cJSON *o = cJSON_CreateObject();
@@ -340,6 +340,8 @@ static cJSON *table_to_json(const ots_table_t *t)
         cJSON_AddNumberToObject(o, "DeviationCellVersionInSec", (double)s->opts.deviation_s);
     if (s->opts.allow_update != def.allow_update)
         cJSON_AddBoolToObject(o, "AllowUpdate", s->opts.allow_update);
+    if (!with_rows)
+        return o;
     const char *file = ots__table_rows_file(t);
     if (file && !ots_table_dirty(t))
         cJSON_AddStringToObject(o, "RowsFile", file);
@@ -348,7 +350,7 @@ static cJSON *table_to_json(const ots_table_t *t)
     return o;
 }
 
-static cJSON *section_save(const void *state)
+static cJSON *store_to_json(const void *state, bool with_rows)
 {
     const ots_store_t *s = state;
     if (!s || !ots_store_instance_count(s))
@@ -362,10 +364,36 @@ static cJSON *section_save(const void *state)
         cJSON_AddStringToObject(ij, "Network", ots_network_name(ots_instance_network(in)));
         cJSON *tabs = cJSON_AddArrayToObject(ij, "Tables");
         for (size_t j = 0; j < ots_store_table_count(in); j++)
-            cJSON_AddItemToArray(tabs, table_to_json(ots_store_table_at(in, j)));
+            cJSON_AddItemToArray(tabs, table_to_json(ots_store_table_at(in, j), with_rows));
         cJSON_AddItemToArray(arr, ij);
     }
     return o;
+}
+
+static cJSON *section_save(const void *state)
+{
+    return store_to_json(state, true);
+}
+
+static cJSON *section_save_meta(const void *state)
+{
+    return store_to_json(state, false);
+}
+
+/* Rows stay with the table of the same instance and name. */
+static void section_adopt(void *state, void *old_state)
+{
+    ots_store_t *s = state, *old = old_state;
+    for (size_t i = 0; s && old && i < ots_store_instance_count(s); i++) {
+        ots_instance_t *in = ots_store_instance_at(s, i);
+        ots_instance_t *oin = ots_store_instance_find(old, ots_instance_name(in));
+        for (size_t j = 0; oin && j < ots_store_table_count(in); j++) {
+            ots_table_t *t = ots_store_table_at(in, j);
+            ots_table_t *ot = ots_store_table_find(oin, ots_table_schema_of(t)->name);
+            if (ot)
+                ots__table_adopt_rows(t, ot);
+        }
+    }
 }
 
 static void *section_clone(const void *state)
@@ -409,6 +437,8 @@ const world_section ots_world_section = {
     .clone = section_clone,
     .free = section_free,
     .stats = section_stats,
+    .save_meta = section_save_meta,
+    .adopt = section_adopt,
 };
 
 ots_instance_t *ots_section_instance(void *state, const char *instance_name)

@@ -57,7 +57,7 @@ static void add_doc(cJSON *o, const char *key, const char *text)
         cJSON_AddStringToObject(o, key, text);
 }
 
-static cJSON *account_json(const world_account *a, bool with_sections)
+static cJSON *account_json(const world_account *a, world_export_mode mode)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "AccountId", a->id);
@@ -143,38 +143,45 @@ static cJSON *account_json(const world_account *a, bool with_sections)
         cJSON_AddItemToArray(svc, so);
     }
 
-    for (int s = 0; s < world__n_sections && with_sections; s++) {
+    for (int s = 0; s < world__n_sections && mode != WORLD_EXPORT_NO_SECTIONS; s++) {
+        const world_section *sec = world__sections[s];
         if (!a->sections[s])
             continue;
-        cJSON *sj = world__sections[s]->save(a->sections[s]);
+        cJSON *sj = mode == WORLD_EXPORT_META && sec->save_meta ? sec->save_meta(a->sections[s])
+                                                                : sec->save(a->sections[s]);
         if (sj)
             cJSON_AddItemToObject(o, world__sections[s]->name, sj);
     }
     return o;
 }
 
-cJSON *world__export(const world_t *w, bool with_sections)
+cJSON *world__export(const world_t *w, world_export_mode mode)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "Region", w->region);
     cJSON *accts = cJSON_AddArrayToObject(o, "Accounts");
     for (size_t i = 0; i < w->n_accounts; i++)
-        cJSON_AddItemToArray(accts, account_json(w->accounts[i], with_sections));
-    if (w->n_sessions)
+        cJSON_AddItemToArray(accts, account_json(w->accounts[i], mode));
+    if (w->n_sessions && mode != WORLD_EXPORT_META)
         cJSON_AddItemToObject(o, "Sessions", world__export_sessions(w));
     return o;
 }
 
 cJSON *world_export(const world_t *w)
 {
-    return world__export(w, true);
+    return world__export(w, WORLD_EXPORT_ALL);
+}
+
+cJSON *world_export_meta(const world_t *w)
+{
+    return world__export(w, WORLD_EXPORT_META);
 }
 
 world_t *world_clone(const world_t *w)
 {
     emu_err err = {0};
     world_t *copy = NULL;
-    cJSON *doc = world__export(w, false);
+    cJSON *doc = world__export(w, WORLD_EXPORT_NO_SECTIONS);
 
     /* Our own export always loads; anything else is a bug worth a crash. */
     if (world__load(doc, "clone", w->base_dir, true, &copy, &err) != EMU_OK) {
@@ -188,4 +195,55 @@ world_t *world_clone(const world_t *w)
                 copy->accounts[i]->sections[s] =
                     world__sections[s]->clone(w->accounts[i]->sections[s]);
     return copy;
+}
+
+/* Sessions of roles that `next` no longer has are revoked, as DeleteRole
+ * revoked them in the process that wrote the document. */
+static void revoke_deleted_roles(world_t *old, const world_t *next)
+{
+    for (size_t i = 0; i < old->n_accounts; i++) {
+        const world_account *oa = old->accounts[i];
+        const world_account *na = world_account_find(next, oa->id);
+        for (size_t r = 0; r < oa->n_roles; r++)
+            if (!na || !world_role_find(na, oa->roles[r]->name))
+                world_session_revoke_role(old, oa->id, oa->roles[r]->name);
+    }
+}
+
+static void swap_sessions(world_t *a, world_t *b)
+{
+    world_t tmp = *a;
+    a->sessions = b->sessions;
+    a->n_sessions = b->n_sessions;
+    a->session_by_key = b->session_by_key;
+    a->session_by_token = b->session_by_token;
+    a->sessions_cap = b->sessions_cap;
+    b->sessions = tmp.sessions;
+    b->n_sessions = tmp.n_sessions;
+    b->session_by_key = tmp.session_by_key;
+    b->session_by_token = tmp.session_by_token;
+    b->sessions_cap = tmp.sessions_cap;
+}
+
+emu_rc world_load_successor(const cJSON *doc, const char *label, world_t *old, world_t **out,
+                            emu_err *err)
+{
+    world_t *w = NULL;
+    emu_rc rc = world__load(doc, label, old->base_dir, false, &w, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < w->n_accounts; i++) {
+        world_account *a = w->accounts[i];
+        world_account *oa = world_account_find(old, a->id);
+        for (int s = 0; oa && s < world__n_sections; s++)
+            if (world__sections[s]->adopt && a->sections[s] && oa->sections[s])
+                world__sections[s]->adopt(a->sections[s], oa->sections[s]);
+    }
+    revoke_deleted_roles(old, w);
+    /* A document with sessions of its own keeps them. */
+    if (!w->n_sessions)
+        swap_sessions(w, old);
+    world_free(old);
+    *out = w;
+    return EMU_OK;
 }

@@ -17,9 +17,9 @@ struct world {
     size_t keys_cap;
     world_session **sessions;
     size_t n_sessions;
-    size_t *session_by_key;   /* open addressing: index + 1, 0 = empty */
-    size_t *session_by_token; /* same, keyed by token text */
-    size_t sessions_cap;      /* size of both tables (power of two) */
+    size_t *session_by_key;     /* open addressing: index + 1, 0 = empty */
+    size_t *session_by_token;   /* same, keyed by token text */
+    size_t sessions_cap;        /* size of both tables (power of two) */
     int64_t session_min_expire; /* earliest expire_ms; valid when n_sessions > 0 */
 };
 
@@ -29,8 +29,15 @@ extern int world__n_sections;
 void world__account_free(world_account *a);
 emu_rc world__load(const cJSON *doc, const char *label, const char *base_dir, bool skip_sections,
                    world_t **out, emu_err *err);
-/* Exports RAM entities only (with_sections false) or everything. */
-cJSON *world__export(const world_t *w, bool with_sections);
+/* What world__export includes: RAM entities and sessions only (clone copies
+ * sections itself), everything, or everything but bulk data and sessions
+ * (persistence's META records). */
+typedef enum world_export_mode {
+    WORLD_EXPORT_NO_SECTIONS,
+    WORLD_EXPORT_ALL,
+    WORLD_EXPORT_META
+} world_export_mode;
+cJSON *world__export(const world_t *w, world_export_mode mode);
 char *world__dup(const char *s);
 void world__session_free(world_session *s);
 /* Loads the top-level "Sessions" array (NULL = none). */

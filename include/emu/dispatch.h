@@ -119,6 +119,15 @@ typedef struct emu_decision_hooks {
     void (*finish)(emu_call *call);
 } emu_decision_hooks;
 
+/* Durability (emu/persist.h registers it): `hold` runs once the response
+ * of a call is rendered, with the call's final rc and any fault delay. It
+ * journals what the call changed and returns true when it took over the
+ * exchange, to answer once the change is on disk (then it also applies
+ * delay_ms). */
+typedef struct emu_persist_hooks {
+    bool (*hold)(emu_call *call, emu_exchange *x, emu_rc rc, unsigned delay_ms);
+} emu_persist_hooks;
+
 typedef enum emu_authz_mode { EMU_AUTHZ_ENFORCE, EMU_AUTHZ_AUDIT, EMU_AUTHZ_OFF } emu_authz_mode;
 
 #define EMU_MAX_SERVICES 8
@@ -133,7 +142,7 @@ typedef struct emu_checkpoint {
 /* The server context: world, configuration, services. One per process. */
 typedef struct emu_server {
     world_t *world;
-    world_t *pristine; /* the loaded world, for POST /_emu/reset */
+    world_t *pristine; /* the loaded world, for POST /_emu/reset; NULL = not yet loaded */
     const char *world_path;
     const char *version;
     const char *region;
@@ -159,6 +168,9 @@ typedef struct emu_server {
     /* Fault injection (emu/faults.h); NULL hooks = none. */
     const emu_fault_hooks *fault_hooks;
     struct emu_faults *faults;
+    /* --data-dir (emu/persist.h); NULL hooks = in memory only. */
+    const emu_persist_hooks *persist_hooks;
+    struct emu_persist *persist;
 } emu_server;
 
 /* The net handler: runs the pipeline for one exchange. ud is the emu_server. */
@@ -176,6 +188,10 @@ const emu_action *emu_dispatch_find_action(const emu_service *svc, const char *n
 
 /* Replaces the live world (reset, restore). Frees the old one. */
 void emu_server_set_world(emu_server *s, world_t *w);
+/* Makes sure s->pristine is loaded: a start from a data dir (emu/persist.h)
+ * leaves it NULL until the first reset asks for it, then loads world_path
+ * (with the `region` override). Errors as world_load_file. */
+emu_rc emu_server_load_pristine(emu_server *s, emu_err *err);
 
 /* Helpers for renderers. */
 const char *emu_principal_kind_name(emu_principal_kind k);

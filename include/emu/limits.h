@@ -46,4 +46,13 @@
 #define EMU_MAX_OTS_CELLS_PER_ROW 100000 /* decoder and store guard; emulator choice */
 #define EMU_MAX_OTS_JSON_ROWS 1000000    /* inline "Rows" of a world file */
 
+/* Persistence (--data-dir, emu/persist.h). A snapshot starts once the log
+ * has grown by EMU_PERSIST_SNAPSHOT_BYTES since the last one; a snapshot
+ * packs rows into records of about EMU_PERSIST_ROWS_RECORD_BYTES; no record
+ * may be longer than EMU_PERSIST_MAX_RECORD_BYTES (the reader's guard
+ * against a corrupt length). */
+#define EMU_PERSIST_SNAPSHOT_BYTES (64LL * 1024 * 1024)
+#define EMU_PERSIST_ROWS_RECORD_BYTES (1024 * 1024)
+#define EMU_PERSIST_MAX_RECORD_BYTES (256u * 1024 * 1024)
+
 #endif

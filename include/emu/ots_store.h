@@ -289,6 +289,51 @@ ots_iter_rc ots_store_range_next(ots_store_iter *it, const ots_read_opts *opts, 
  * only, in `a`. Returns false when the range is exhausted. */
 bool ots_store_range_peek_pk(const ots_store_iter *it, emu_arena *a, ots_row_t *pk_out);
 
+/* ---- Row images (persistence, emu/persist.h) ------------------------------- */
+
+/* A row image is the stored form of one row after a write, self-contained
+ * so that it can be applied to a table again (a write-ahead log, a
+ * snapshot). Little-endian:
+ *   u8 flags (1 = the row is deleted), u16 key_len, key (the store's
+ *   memcmp-comparable PK encoding, see ots_store.c),
+ *   then unless deleted: u32 n_cells and per cell (sorted by name, newest
+ *   version first): u16 name_len, name, u8 type (ots_vtype), i64 ts, and
+ *   the value: 8 bytes INTEGER/DOUBLE, 1 byte BOOLEAN, u32 len + bytes
+ *   STRING/BINARY.
+ * Every stored cell is in it (expired versions too), so applying it gives
+ * back exactly the stored row. */
+typedef void (*ots_image_fn)(void *ud, const ots_table_t *t, const uint8_t *image, size_t len);
+
+/* Process-wide journal: fn runs after every put/update/delete that changed a
+ * stored row of any table, with the row's image (valid during the call).
+ * NULL stops it and frees the scratch buffer. */
+void ots_store_set_journal(ots_image_fn fn, void *ud);
+/* Calls fn with the image of every stored row of t, in key order. */
+void ots_table_each_image(const ots_table_t *t, ots_image_fn fn, void *ud);
+/* Stores (or, for a deleted image, removes) the row of an image. The bytes
+ * come from disk, so everything is checked: the key against t's schema,
+ * names, types, lengths, cell order and caps. EMU_E_INVALID with "byte N:
+ * what is wrong" leaves t unchanged. */
+emu_rc ots_table_apply_image(ots_table_t *t, const uint8_t *image, size_t len, emu_err *err);
+/* The account id and instance name that t belongs to (NULL for a table not
+ * in a store). Valid while t lives. */
+const char *ots_table_account_id(const ots_table_t *t);
+const char *ots_table_instance_name(const ots_table_t *t);
+/* The last auto-increment value handed out (0 = none), and raising it: a
+ * replayed table must never reuse a value a deleted row had. */
+int64_t ots_table_autoinc_last(const ots_table_t *t);
+void ots_table_autoinc_raise(ots_table_t *t, int64_t v);
+/* Load provenance, which world save uses: an unchanged table loaded from a
+ * rows file is saved as that RowsFile, and cells stamped at load time as
+ * plain values. Replay restores it after the rows (which mark t dirty). */
+typedef struct ots_table_origin {
+    const char *rows_file; /* absolute; NULL = none */
+    int64_t load_ts;
+    bool dirty; /* written since loaded */
+} ots_table_origin;
+ots_table_origin ots_table_origin_of(const ots_table_t *t);
+void ots_table_set_origin(ots_table_t *t, const ots_table_origin *o);
+
 /* ---- World section ----------------------------------------------------------- */
 
 /* The "Tablestore" section hooks (ots_section.c). The state pointer the world

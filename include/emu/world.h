@@ -172,6 +172,18 @@ cJSON *world_export(const world_t *w);
 /* Deep copy (checkpoints). */
 world_t *world_clone(const world_t *w);
 
+/* Persistence (emu/persist.h). world_export_meta is world_export without
+ * sessions and without the sections' bulk data (their save_meta hook:
+ * Tablestore tables without rows). world_load_successor loads such a
+ * document as the next state of `old`: RAM entities and section settings
+ * come from doc; bulk data moves over from old (the sections' adopt hook:
+ * rows stay with the table of the same name); sessions move over, except
+ * those of roles that doc no longer has (DeleteRole revokes them). On
+ * success old is freed; on error it is left as it was. */
+cJSON *world_export_meta(const world_t *w);
+emu_rc world_load_successor(const cJSON *doc, const char *label, world_t *old, world_t **out,
+                            emu_err *err);
+
 const char *world_region(const world_t *w);
 /* Overrides the Region of the world file (--region). */
 void world_set_region(world_t *w, const char *region);

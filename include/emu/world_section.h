@@ -37,6 +37,15 @@ typedef struct world_section {
      * entries and returns how many. Names are static strings. Called on
      * every health request, so it must not allocate. */
     size_t (*stats)(const void *state, world_stat *out, size_t cap);
+
+    /* Persistence (emu/persist.h), both optional. save_meta exports the
+     * state without its bulk data (Tablestore rows): loading the result gives
+     * the same settings with empty tables. NULL = save. */
+    cJSON *(*save_meta)(const void *state);
+    /* Moves the bulk data of every object that `state` and `old_state` both
+     * have (same names) from old_state into state, which was just loaded
+     * from save_meta's shape. old_state is freed afterwards. */
+    void (*adopt)(void *state, void *old_state);
 } world_section;
 
 #endif
