@@ -120,8 +120,8 @@ emu_rc auth_resolve(const world_t *w, emu_str ak, emu_str token, int64_t now_ms,
     case WORLD_KEY_USER:
         out->kind = EMU_PRINCIPAL_USER;
         out->user = ref.user;
-        out->arn = emu_arena_concat(arena, "acs:ram::", ref.account->id, ":user/", ref.user->name,
-                                    NULL);
+        out->arn =
+            emu_arena_concat(arena, "acs:ram::", ref.account->id, ":user/", ref.user->name, NULL);
         out->display_name = ref.user->name;
         break;
     case WORLD_KEY_SERVICE:

@@ -65,10 +65,30 @@ void emu_clock_set_offset_ms(int64_t off)
     virt_offset_ms = off;
 }
 
+/* UTC calendar fields of epoch_ms (tm_year, tm_mon, tm_mday, tm_hour,
+ * tm_min, tm_sec, tm_wday). Arithmetic only [H. Hinnant, civil_from_days]:
+ * gmtime_r takes glibc's time-zone lock and walks tz code on every
+ * signed answer. */
 static void to_tm(int64_t epoch_ms, struct tm *tm)
 {
-    time_t t = (time_t)(epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000);
-    gmtime_r(&t, tm);
+    int64_t t = epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000;
+    int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+    int64_t secs = t - days * 86400;
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;                                      /* [0, 146096] */
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+    int64_t mp = (5 * doy + 2) / 153;                                    /* March = 0 */
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    memset(tm, 0, sizeof *tm);
+    tm->tm_year = (int)(yoe + era * 400 + (m <= 2) - 1900);
+    tm->tm_mon = (int)m - 1;
+    tm->tm_mday = (int)(doy - (153 * mp + 2) / 5 + 1);
+    tm->tm_hour = (int)(secs / 3600);
+    tm->tm_min = (int)(secs / 60 % 60);
+    tm->tm_sec = (int)(secs % 60);
+    tm->tm_wday = (int)((days % 7 + 11) % 7); /* 1970-01-01 was a Thursday (4) */
 }
 
 static void put2(char *p, int v)
@@ -294,8 +314,7 @@ void emu_rand_uuid(char out[37])
 {
     /* Every request gets one: two generator steps and a fixed layout. */
     static const char hex[] = "0123456789ABCDEF";
-    static const unsigned char at[16] = {0,  2,  4,  6,  9,  11, 14, 16,
-                                         19, 21, 24, 26, 28, 30, 32, 34};
+    static const unsigned char at[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
     uint64_t r[2] = {emu_rand_u64(), emu_rand_u64()};
     unsigned char b[16];
     memcpy(b, r, sizeof b);

@@ -53,8 +53,8 @@ struct net_conn {
     conn_phase phase;
     uint64_t deadline; /* uv_now() when the phase times out; 0 = never */
     uint64_t due;      /* when the timer fires; 0 = not running */
-    bool busy;     /* a request is with the handler */
-    bool draining; /* inside drain(): respond() must not recurse */
+    bool busy;         /* a request is with the handler */
+    bool draining;     /* inside drain(): respond() must not recurse */
     bool closing;
     bool close_after_write;
     bool dead;         /* handles closed while a request was with the handler */
