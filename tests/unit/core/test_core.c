@@ -151,6 +151,26 @@ static void iso_dates(void **state)
     assert_string_equal(out, "Wed, 01 Jan 2025 00:00:00 GMT");
     assert_true(emu_time_parse_http("Wed, 01 Jan 2025 00:00:00 GMT", 29, &ms));
     assert_int_equal(ms, 1735689600000LL);
+    /* The calendar arithmetic (no gmtime_r) at its edges: leap days, the
+     * century rules, before the epoch, microseconds. */
+    emu_time_iso(1709164800000LL, out);
+    assert_string_equal(out, "2024-02-29T00:00:00Z");
+    emu_time_iso(4107542399000LL, out);
+    assert_string_equal(out, "2100-02-28T23:59:59Z");
+    emu_time_iso(4107542400000LL, out);
+    assert_string_equal(out, "2100-03-01T00:00:00Z");
+    emu_time_iso(951782400000LL, out);
+    assert_string_equal(out, "2000-02-29T00:00:00Z");
+    emu_time_iso_ms(-1, out);
+    assert_string_equal(out, "1969-12-31T23:59:59.999Z");
+    emu_time_http(-86400000LL, out);
+    assert_string_equal(out, "Wed, 31 Dec 1969 00:00:00 GMT");
+    emu_time_http(1795824000000LL, out);
+    assert_string_equal(out, "Sat, 28 Nov 2026 00:00:00 GMT");
+    emu_time_iso_us(1735689600123456LL, out);
+    assert_string_equal(out, "2025-01-01T00:00:00.123456Z");
+    emu_time_iso_us(-1, out);
+    assert_string_equal(out, "1969-12-31T23:59:59.999999Z");
 }
 
 static void virtual_clock_moves(void **state)
