@@ -32,9 +32,12 @@ bool emu_str_ieq(emu_str a, emu_str b)
 bool emu_str_ieq_c(emu_str a, const char *b)
 {
     size_t i = 0;
-    for (; i < a.len; i++)
-        if (a.p[i] != b[i] && (!b[i] || lower((unsigned char)a.p[i]) != lower((unsigned char)b[i])))
+    for (; i < a.len; i++) {
+        if (!b[i]) /* first: a may hold a NUL byte where b ends */
             return false;
+        if (a.p[i] != b[i] && lower((unsigned char)a.p[i]) != lower((unsigned char)b[i]))
+            return false;
+    }
     return b[i] == '\0';
 }
 

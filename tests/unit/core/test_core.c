@@ -216,6 +216,12 @@ static void str_helpers(void **state)
 {
     (void)state;
     assert_true(emu_str_ieq_c(EMU_STR_LIT("RoleName"), "rolename"));
+    /* A NUL inside the slice where the C string ends must not read on past
+     * the C string (a fuzzer found it: header names are raw bytes). */
+    static const char with_nul[] = {'x', '\0', 'y', 'z'};
+    assert_false(emu_str_ieq_c((emu_str){with_nul, sizeof with_nul}, "x"));
+    assert_false(emu_str_ieq_c(EMU_STR_LIT("ab"), "abc"));
+    assert_false(emu_str_ieq_c(EMU_STR_LIT("abc"), "ab"));
     assert_true(emu_str_istarts(EMU_STR_LIT("X-Ots-Date"), "x-ots-"));
     emu_str t = emu_str_trim(EMU_STR_LIT("  a b \t"));
     assert_true(emu_str_eq_c(t, "a b"));
