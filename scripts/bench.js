@@ -133,17 +133,7 @@ function authBench(port, seconds, count) {
 // window). Bodies are built here: a PlainBuffer PK row (CRC8, §7) inside a
 // protobuf GetRowRequest / GetRangeRequest.
 const otsCrypto = require('node:crypto');
-const CRC8 = (() => {
-  const t = new Uint8Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 0x80 ? ((c << 1) ^ 0x07) & 0xff : (c << 1) & 0xff;
-    t[i] = c;
-  }
-  return t;
-})();
-const crc8 = (crc, bytes) => { for (const b of bytes) crc = CRC8[crc ^ b]; return crc; };
-const u32 = (n) => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };
+const { CRC8, crc8, u32 } = require(path.join(ROOT, 'tests/support/ots.js'));
 // A PK-only PlainBuffer row; values are BigInt (INTEGER) or 'min' / 'max'.
 function pbPkRow(cells) {
   const parts = [u32(0x75), Buffer.from([0x01])];
