@@ -4,13 +4,16 @@
  * This is deliberately a second, independent implementation (the server's
  * codec is private to the ots module, ots_int.h): the read path behaves as
  * a Tablestore client, and a client that shares the server's codec would
- * hide a codec bug instead of tripping over it. It accepts exactly what a
+ * hide a codec bug instead of tripping over it. Only the CRC-8 primitive
+ * (emu/crc8.h) is shared; unit tests pin it to the spec's check value and
+ * worked bytes. It accepts exactly what a
  * GetRange or ComputeSplitPointsBySize answer holds: header 0x75, rows of
  * [0x01 cells] [0x02 cells] [0x08] 0x09 crc, cells of 0x03 0x04 name
  * [0x05 value] [0x06 op] [0x07 ts] 0x0A crc; both CRC-8s are verified. */
 #include <stdio.h>
 #include <string.h>
 
+#include "emu/crc8.h"
 #include "odps_int.h"
 
 enum {
@@ -26,24 +29,6 @@ enum {
     TAG_CELL_CHECKSUM = 0x0A,
     HEADER = 0x75,
 };
-
-/* CRC-8, polynomial 0x07, init 0, MSB first (§7.2), table-driven: a
- * GetRange page is a megabyte of checksummed bytes. */
-#define CRC_STEP(c) ((uint8_t)(((c)&0x80) ? (((c) << 1) ^ 0x07) : ((c) << 1)))
-#define CRC_E(i) CRC_STEP(CRC_STEP(CRC_STEP(CRC_STEP(CRC_STEP(CRC_STEP(CRC_STEP(CRC_STEP(i))))))))
-#define CRC_R4(i) CRC_E(i), CRC_E((i) + 1), CRC_E((i) + 2), CRC_E((i) + 3)
-#define CRC_R16(i) CRC_R4(i), CRC_R4((i) + 4), CRC_R4((i) + 8), CRC_R4((i) + 12)
-#define CRC_R64(i) CRC_R16(i), CRC_R16((i) + 16), CRC_R16((i) + 32), CRC_R16((i) + 48)
-
-static const uint8_t crc_table[256] = {CRC_R64(0), CRC_R64(64), CRC_R64(128), CRC_R64(192)};
-
-static uint8_t crc8(uint8_t crc, const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        crc = crc_table[crc ^ b[i]];
-    return crc;
-}
 
 static void put_u32(uint8_t **w, uint32_t v)
 {
@@ -90,7 +75,7 @@ uint8_t *odps_pbuf_encode_pk(const odps_pcell *pk, size_t n, emu_arena *a, size_
         put_u32(&w, (uint32_t)c->name_len);
         memcpy(w, c->name, c->name_len);
         w += c->name_len;
-        crc = crc8(crc, c->name, c->name_len);
+        crc = emu_crc8(crc, c->name, c->name_len);
         *w++ = TAG_CELL_VALUE;
         put_u32(&w, (uint32_t)value_len(c));
         uint8_t *from = w;
@@ -102,13 +87,13 @@ uint8_t *odps_pbuf_encode_pk(const odps_pcell *pk, size_t n, emu_arena *a, size_
             memcpy(w, c->s, c->len);
             w += c->len;
         }
-        crc = crc8(crc, from, (size_t)(w - from));
+        crc = emu_crc8(crc, from, (size_t)(w - from));
         *w++ = TAG_CELL_CHECKSUM;
         *w++ = crc;
-        row_crc = crc8(row_crc, &crc, 1);
+        row_crc = emu_crc8(row_crc, &crc, 1);
     }
     uint8_t zero = 0;
-    row_crc = crc8(row_crc, &zero, 1); /* no delete marker */
+    row_crc = emu_crc8(row_crc, &zero, 1); /* no delete marker */
     *w++ = TAG_ROW_CHECKSUM;
     *w++ = row_crc;
     *len = (size_t)(w - buf);
@@ -155,7 +140,7 @@ static emu_rc cell(rd *r, odps_pcell *c, uint8_t *out_crc)
         return bad(r, "truncated cell name");
     c->name = (const char *)r->b + r->pos;
     c->name_len = nl;
-    crc = crc8(crc, c->name, nl);
+    crc = emu_crc8(crc, c->name, nl);
     r->pos += nl;
     c->vtype = 0xFF; /* no value */
     if (has(r, 1) && r->b[r->pos] == TAG_CELL_VALUE) {
@@ -195,7 +180,7 @@ static emu_rc cell(rd *r, odps_pcell *c, uint8_t *out_crc)
         default:
             return bad(r, "unknown value type");
         }
-        crc = crc8(crc, v, vl);
+        crc = emu_crc8(crc, v, vl);
         r->pos += vl;
     }
     uint8_t op = 0;
@@ -208,11 +193,11 @@ static emu_rc cell(rd *r, odps_pcell *c, uint8_t *out_crc)
     if (has(r, 1) && r->b[r->pos] == TAG_CELL_TIMESTAMP) {
         if (!has(r, 9))
             return bad(r, "truncated timestamp");
-        crc = crc8(crc, r->b + r->pos + 1, 8);
+        crc = emu_crc8(crc, r->b + r->pos + 1, 8);
         r->pos += 9;
     }
     if (has_op)
-        crc = crc8(crc, &op, 1);
+        crc = emu_crc8(crc, &op, 1);
     if (!has(r, 2) || r->b[r->pos] != TAG_CELL_CHECKSUM)
         return bad(r, "expected a cell checksum");
     if (r->b[r->pos + 1] != crc)
@@ -240,7 +225,7 @@ static emu_rc cells(rd *r, odps_pcell **out, size_t *n, uint8_t *row_crc)
         emu_rc rc = cell(r, &(*out)[*n], &crc);
         if (rc)
             return rc;
-        *row_crc = crc8(*row_crc, &crc, 1);
+        *row_crc = emu_crc8(*row_crc, &crc, 1);
         (*n)++;
     }
     return EMU_OK;
@@ -286,7 +271,7 @@ emu_rc odps_pbuf_decode_rows(const uint8_t *buf, size_t len, emu_arena *a, odps_
             marker = 1;
             r.pos++;
         }
-        crc = crc8(crc, &marker, 1);
+        crc = emu_crc8(crc, &marker, 1);
         if (!has(&r, 2) || r.b[r.pos] != TAG_ROW_CHECKSUM)
             return bad(&r, "expected a row checksum");
         if (r.b[r.pos + 1] != crc)

@@ -20,7 +20,7 @@ target_link_libraries(emu_ots_pb PUBLIC PkgConfig::PROTOBUFC)
 set_target_properties(emu_ots_pb PROPERTIES POSITION_INDEPENDENT_CODE ON)
 
 add_library(emu_ots STATIC
-  emulator/ots/ots_pb.c emulator/ots/ots_crc8.c emulator/ots/ots_plainbuffer.c
+  emulator/ots/ots_pb.c emulator/ots/ots_plainbuffer.c
   emulator/ots/ots_store.c emulator/ots/ots_rows_csv.c emulator/ots/ots_section.c
   $<TARGET_OBJECTS:emu_ots_pb>)
 target_include_directories(emu_ots PUBLIC include PRIVATE emulator/ots)

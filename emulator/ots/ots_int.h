@@ -26,15 +26,6 @@ void *ots_pb_unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *buf, 
 /* Packs any generated message into `a`; *len may be 0 (empty responses). */
 uint8_t *ots_pb_pack(const void *msg, emu_arena *a, size_t *len);
 
-/* ---- CRC8 (ots_crc8.c, protocol §7.2) ------------------------------------- */
-
-/* CRC-8/SMBUS: polynomial 0x07, init 0, no reflection, no final XOR. The
- * PlainBuffer checksums are chained: pass the running value back in. */
-uint8_t ots_crc8_byte(uint8_t crc, uint8_t b);
-uint8_t ots_crc8(uint8_t crc, const void *p, size_t n);
-uint8_t ots_crc8_u32(uint8_t crc, uint32_t v); /* 4 little-endian bytes */
-uint8_t ots_crc8_u64(uint8_t crc, uint64_t v); /* 8 little-endian bytes */
-
 /* ---- PlainBuffer (ots_plainbuffer.c, protocol §7) ---------------------------- */
 
 #define OTS_PB_HEADER 0x75u

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "emu/crc8.h"
 #include "emu/limits.h"
 #include "ots_int.h"
 
@@ -127,30 +128,30 @@ static emu_rc parse_value(reader *r, const uint8_t *b, uint32_t vlen, size_t at,
                  ots_vtype_name(v->type), want);
         return fail(r, at, m);
     }
-    *crc = ots_crc8_byte(*crc, b[0]);
+    *crc = emu_crc8_byte(*crc, b[0]);
     switch (b[0]) {
     case OTS_VT_INTEGER:
         v->i = (int64_t)rd_u64(b + 1);
-        *crc = ots_crc8(*crc, b + 1, 8);
+        *crc = emu_crc8(*crc, b + 1, 8);
         break;
     case OTS_VT_DOUBLE: {
         uint64_t bits = rd_u64(b + 1);
         memcpy(&v->d, &bits, sizeof v->d);
-        *crc = ots_crc8(*crc, b + 1, 8);
+        *crc = emu_crc8(*crc, b + 1, 8);
         break;
     }
     case OTS_VT_BOOLEAN:
         if (b[1] > 1)
             return fail(r, at + 1, "boolean byte is neither 0 nor 1");
         v->b = b[1] != 0;
-        *crc = ots_crc8_byte(*crc, b[1]);
+        *crc = emu_crc8_byte(*crc, b[1]);
         break;
     case OTS_VT_STRING:
     case OTS_VT_BINARY:
         v->len = vlen - 5;
         /* Copied (NUL-terminated) so the row outlives the request bytes. */
         v->p = (const uint8_t *)emu_arena_strndup(r->a, (const char *)b + 5, v->len);
-        *crc = ots_crc8(*crc, b + 1, vlen - 1);
+        *crc = emu_crc8(*crc, b + 1, vlen - 1);
         break;
     default:
         break;
@@ -179,7 +180,7 @@ static emu_rc parse_cell(reader *r, ots_cell *c, uint8_t *cell_crc)
         return rc;
     c->name.p = emu_arena_strndup(r->a, (const char *)r->b + r->pos, nlen);
     c->name.len = nlen;
-    crc = ots_crc8(crc, r->b + r->pos, nlen);
+    crc = emu_crc8(crc, r->b + r->pos, nlen);
     r->pos += nlen;
 
     if (peek(r, TAG_CELL_VALUE)) {
@@ -206,11 +207,11 @@ static emu_rc parse_cell(reader *r, ots_cell *c, uint8_t *cell_crc)
             return rc;
         c->has_ts = true;
         c->ts = (int64_t)rd_u64(r->b + r->pos + 1);
-        crc = ots_crc8(crc, r->b + r->pos + 1, 8);
+        crc = emu_crc8(crc, r->b + r->pos + 1, 8);
         r->pos += 9;
     }
     if (c->has_op)
-        crc = ots_crc8_byte(crc, c->op);
+        crc = emu_crc8_byte(crc, c->op);
     if ((rc = need(r, 2, "cell checksum")))
         return rc;
     if (r->b[r->pos] != TAG_CELL_CHECKSUM) {
@@ -249,7 +250,7 @@ static emu_rc parse_cells(reader *r, ots_cell **out, size_t *n_out, uint8_t *row
         emu_rc rc = parse_cell(r, &cells[n], &crc);
         if (rc)
             return rc;
-        *row_crc = ots_crc8_byte(*row_crc, crc);
+        *row_crc = emu_crc8_byte(*row_crc, crc);
         n++;
     }
     *out = cells;
@@ -292,7 +293,7 @@ static emu_rc parse_row(reader *r, ots_row_t *row)
             return rc;
         r->pos += n;
     }
-    crc = ots_crc8_byte(crc, row->delete_marker ? 1 : 0);
+    crc = emu_crc8_byte(crc, row->delete_marker ? 1 : 0);
     if (r->pos >= r->len)
         return fail(r, r->pos, "row without checksum (Invalid row: missing checksum.)");
     if (r->b[r->pos] != TAG_ROW_CHECKSUM) {
@@ -491,7 +492,7 @@ static uint8_t put_value_payload(writer *w, const ots_value *v, uint8_t crc)
     default:
         break;
     }
-    return ots_crc8(crc, from, (size_t)(w->p - from));
+    return emu_crc8(crc, from, (size_t)(w->p - from));
 }
 
 static uint8_t put_cell(writer *w, const ots_cell *c)
@@ -504,7 +505,7 @@ static uint8_t put_cell(writer *w, const ots_cell *c)
     if (c->name.len)
         memcpy(w->p, c->name.p, c->name.len);
     w->p += c->name.len;
-    crc = ots_crc8(crc, c->name.p, c->name.len);
+    crc = emu_crc8(crc, c->name.p, c->name.len);
     if (c->has_value) {
         assert(value_len(&c->value) <= UINT32_MAX);
         put_u8(w, TAG_CELL_VALUE);
@@ -518,10 +519,10 @@ static uint8_t put_cell(writer *w, const ots_cell *c)
     if (c->has_ts) {
         put_u8(w, TAG_CELL_TIMESTAMP);
         put_u64(w, (uint64_t)c->ts);
-        crc = ots_crc8_u64(crc, (uint64_t)c->ts);
+        crc = emu_crc8_u64(crc, (uint64_t)c->ts);
     }
     if (c->has_op)
-        crc = ots_crc8_byte(crc, c->op);
+        crc = emu_crc8_byte(crc, c->op);
     put_u8(w, TAG_CELL_CHECKSUM);
     put_u8(w, crc);
     return crc;
@@ -533,16 +534,16 @@ static void put_row(writer *w, const ots_row_t *r)
     if (r->n_pk) {
         put_u8(w, TAG_ROW_PK);
         for (size_t i = 0; i < r->n_pk; i++)
-            crc = ots_crc8_byte(crc, put_cell(w, &r->pk[i]));
+            crc = emu_crc8_byte(crc, put_cell(w, &r->pk[i]));
     }
     if (r->n_attrs) {
         put_u8(w, TAG_ROW_DATA);
         for (size_t i = 0; i < r->n_attrs; i++)
-            crc = ots_crc8_byte(crc, put_cell(w, &r->attrs[i]));
+            crc = emu_crc8_byte(crc, put_cell(w, &r->attrs[i]));
     }
     if (r->delete_marker)
         put_u8(w, TAG_DELETE_ROW_MARKER);
-    crc = ots_crc8_byte(crc, r->delete_marker ? 1 : 0);
+    crc = emu_crc8_byte(crc, r->delete_marker ? 1 : 0);
     put_u8(w, TAG_ROW_CHECKSUM);
     put_u8(w, crc);
 }

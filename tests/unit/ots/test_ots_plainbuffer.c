@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "emu/crc8.h"
 #include "ots_int.h"
 #include "ots_test_util.h"
 
@@ -54,17 +55,17 @@ static ots_cell dbl_cell(const char *name, double v)
 static void crc8_check_value(void **state)
 {
     (void)state;
-    assert_int_equal(ots_crc8(0, "123456789", 9), 0xF4);
+    assert_int_equal(emu_crc8(0, "123456789", 9), 0xF4);
     /* §7.3 trace of the vid cell. */
-    uint8_t c = ots_crc8(0, "vid", 3);
+    uint8_t c = emu_crc8(0, "vid", 3);
     assert_int_equal(c, 0x69);
-    c = ots_crc8_byte(c, 0x00);
+    c = emu_crc8_byte(c, 0x00);
     assert_int_equal(c, 0x18);
-    c = ots_crc8_u64(c, 1);
+    c = emu_crc8_u64(c, 1);
     assert_int_equal(c, 0xBC);
     uint8_t row = 0;
     const uint8_t cells[] = {0xBC, 0xC2, 0xE2, 0x75, 0x00};
-    row = ots_crc8(row, cells, sizeof cells);
+    row = emu_crc8(row, cells, sizeof cells);
     assert_int_equal(row, 0x2A);
 }
 

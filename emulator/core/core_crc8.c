@@ -5,7 +5,7 @@
  * point takes the current value. */
 #include <stdint.h>
 
-#include "ots_int.h"
+#include "emu/crc8.h"
 
 /* T[i] = i shifted through the polynomial eight times; built at compile time
  * by the macro below so there is no init-order question. */
@@ -17,12 +17,12 @@
 
 static const uint8_t crc_table[256] = {CRC_R64(0), CRC_R64(64), CRC_R64(128), CRC_R64(192)};
 
-uint8_t ots_crc8_byte(uint8_t crc, uint8_t b)
+uint8_t emu_crc8_byte(uint8_t crc, uint8_t b)
 {
     return crc_table[crc ^ b];
 }
 
-uint8_t ots_crc8(uint8_t crc, const void *p, size_t n)
+uint8_t emu_crc8(uint8_t crc, const void *p, size_t n)
 {
     const uint8_t *b = p;
     for (size_t i = 0; i < n; i++)
@@ -30,14 +30,14 @@ uint8_t ots_crc8(uint8_t crc, const void *p, size_t n)
     return crc;
 }
 
-uint8_t ots_crc8_u32(uint8_t crc, uint32_t v)
+uint8_t emu_crc8_u32(uint8_t crc, uint32_t v)
 {
     for (int i = 0; i < 4; i++)
         crc = crc_table[crc ^ (uint8_t)(v >> (8 * i))];
     return crc;
 }
 
-uint8_t ots_crc8_u64(uint8_t crc, uint64_t v)
+uint8_t emu_crc8_u64(uint8_t crc, uint64_t v)
 {
     for (int i = 0; i < 8; i++)
         crc = crc_table[crc ^ (uint8_t)(v >> (8 * i))];
