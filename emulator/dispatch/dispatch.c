@@ -169,6 +169,21 @@ static void finish(emu_call *call, emu_exchange *x)
     }
 }
 
+emu_rc emu_dispatch_authenticate(emu_call *call)
+{
+    emu_rc rc = call->svc->authenticate(call);
+    if (rc) {
+        /* Whatever a failed lookup left behind is not a principal: only
+         * the connection facts stay, for the log and the decision record. */
+        bool tls = call->principal.tls;
+        const char *ip = call->principal.source_ip;
+        memset(&call->principal, 0, sizeof call->principal);
+        call->principal.tls = tls;
+        call->principal.source_ip = ip;
+    }
+    return rc;
+}
+
 static void call_init(emu_call *call, emu_server *s, emu_exchange *x)
 {
     memset(call, 0, sizeof *call);
@@ -219,7 +234,7 @@ void emu_dispatch(void *ud, emu_exchange *x)
             rc = call.svc->unknown_action(&call);
     }
     if (rc == EMU_OK && call.svc->authenticate)
-        rc = call.svc->authenticate(&call);
+        rc = emu_dispatch_authenticate(&call);
     /* Injected faults (emu/faults.h) come after authentication, where the
      * cloud throttles (rpc-api.md §5), and before authorization. */
     if (rc == EMU_OK && s->fault_hooks && call.svc != s->admin)

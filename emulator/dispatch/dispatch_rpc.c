@@ -307,15 +307,8 @@ emu_rc emu_rpc_authenticate(emu_call *call)
     emu_str ak, nonce;
     emu_rc rc = r->v3 ? auth_v3(call, r, &ak, &nonce) : auth_v1(call, r, &ak, &nonce);
 
-    if (rc) {
-        /* Whatever a failed lookup left behind is not a principal. */
-        bool tls = call->principal.tls;
-        const char *ip = call->principal.source_ip;
-        memset(&call->principal, 0, sizeof call->principal);
-        call->principal.tls = tls;
-        call->principal.source_ip = ip;
+    if (rc)
         return rc;
-    }
     /* Replay check last: only a verified signature may use up a nonce. */
     if (!s->nonces)
         s->nonces = auth_nonce_cache_new(AUTH_NONCE_MAX_ENTRIES, AUTH_NONCE_TTL_MS);

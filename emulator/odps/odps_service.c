@@ -290,23 +290,10 @@ static emu_rc authenticate(emu_call *call)
     return EMU_OK;
 }
 
-static emu_rc odps_authenticate(emu_call *call)
-{
-    emu_rc rc = authenticate(call);
-    if (rc) {
-        bool tls = call->principal.tls;
-        const char *ip = call->principal.source_ip;
-        memset(&call->principal, 0, sizeof call->principal);
-        call->principal.tls = tls;
-        call->principal.source_ip = ip;
-    }
-    return rc;
-}
-
 /* Not one of the §8.4 calls: authenticated first, like every other call. */
 static emu_rc odps_unknown_action(emu_call *call)
 {
-    emu_rc rc = odps_authenticate(call);
+    emu_rc rc = emu_dispatch_authenticate(call);
     if (rc)
         return rc;
     return fail(call, EMU_E_UNSUPPORTED, "NoSuchObject",
@@ -701,7 +688,7 @@ const emu_service emu_odps_service = {
     .decode = odps_decode,
     .actions = odps_actions,
     .n_actions = sizeof odps_actions / sizeof odps_actions[0],
-    .authenticate = odps_authenticate,
+    .authenticate = authenticate,
     .authorize = odps_authorize,
     .resource = NULL,
     .unknown_action = odps_unknown_action,

@@ -361,25 +361,11 @@ static emu_rc authenticate(emu_call *call)
     return find_instance(call, r, instance);
 }
 
-static emu_rc ots_authenticate(emu_call *call)
-{
-    emu_rc rc = authenticate(call);
-    if (rc) {
-        /* Whatever a failed lookup left behind is not a principal. */
-        bool tls = call->principal.tls;
-        const char *ip = call->principal.source_ip;
-        memset(&call->principal, 0, sizeof call->principal);
-        call->principal.tls = tls;
-        call->principal.source_ip = ip;
-    }
-    return rc;
-}
-
 /* An operation the emulator does not implement: authenticate first (the
  * service checks credentials before it looks at the operation, §3.3). */
 static emu_rc ots_unknown_action(emu_call *call)
 {
-    emu_rc rc = ots_authenticate(call);
+    emu_rc rc = emu_dispatch_authenticate(call);
     if (rc)
         return rc;
     return ots_fail(&call->err, EMU_E_UNSUPPORTED, "OTSParameterInvalid",
@@ -579,7 +565,7 @@ const emu_service emu_ots_service = {
     .decode = ots_decode,
     .actions = ots_actions,
     .n_actions = sizeof ots_actions / sizeof ots_actions[0],
-    .authenticate = ots_authenticate,
+    .authenticate = authenticate,
     .authorize = ots_authorize,
     .resource = NULL,
     .unknown_action = ots_unknown_action,

@@ -57,7 +57,8 @@ struct emu_service {
     const emu_action *actions;
     size_t n_actions;
     /* Verifies the caller and fills call->principal. NULL = no authentication
-     * (admin API). */
+     * (admin API). Called through emu_dispatch_authenticate, which clears
+     * what a failure left in call->principal. */
     emu_rc (*authenticate)(emu_call *call);
     /* Builds the request context and asks the policy engine. NULL = allow.
      * Services plug in emu_authz_phase (emu/authz.h). */
@@ -182,6 +183,11 @@ bool emu_dispatch_reject(void *ud, emu_exchange *x, int status, const char *why)
 /* Registration, at start-up. `version` is the RPC Version ("2015-04-01") and
  * host_label the first Host label ("sts") that select an RPC product. */
 void emu_dispatch_add_rpc(emu_server *s, const emu_service *svc, const char *version);
+
+/* The authenticate phase: svc->authenticate, and on failure a principal
+ * reduced to its connection facts (TLS, source address). unknown_action
+ * hooks that authenticate before answering call it too. */
+emu_rc emu_dispatch_authenticate(emu_call *call);
 
 /* Finds an action by exact name in a service's table, or NULL. */
 const emu_action *emu_dispatch_find_action(const emu_service *svc, const char *name);
