@@ -525,8 +525,7 @@ static void task_xml(emu_buf *b, const odps_instance *in, bool with_result)
     if (!with_result) {
         xml_elem(b, "StartTime", start);
         xml_elem(b, "EndTime", end);
-    }
-    if (with_result) {
+    } else {
         emu_buf_printf(b, "<Result Format=\"%s\">", in->result.is_select ? "csv" : "text");
         odps_xml_cdata(b, in->result.text, in->result.text_len);
         emu_buf_puts(b, "</Result>");
@@ -537,35 +536,34 @@ static void task_xml(emu_buf *b, const odps_instance *in, bool with_result)
     emu_buf_puts(b, "</Task>");
 }
 
-static emu_rc get_task_status(emu_call *call)
+/* The instance's task list after `open` (its times, or its result). */
+static emu_rc tasks_answer(emu_call *call, const char *open, bool with_result, odps_instance **in)
 {
-    odps_instance *in;
-    emu_rc rc = find_instance(call, &in);
+    emu_rc rc = find_instance(call, in);
     if (rc)
         return rc;
     emu_buf b;
     xml_start(&b);
-    emu_buf_puts(&b, "<Instance><Status>Terminated</Status><Tasks>");
-    task_xml(&b, in, false);
+    emu_buf_puts(&b, open);
+    task_xml(&b, *in, with_result);
     emu_buf_puts(&b, "</Tasks></Instance>");
     xml_ok(call, 200, &b);
-    instance_headers(call, in);
+    instance_headers(call, *in);
     return EMU_OK;
+}
+
+static emu_rc get_task_status(emu_call *call)
+{
+    odps_instance *in;
+    return tasks_answer(call, "<Instance><Status>Terminated</Status><Tasks>", false, &in);
 }
 
 static emu_rc get_instance_result(emu_call *call)
 {
     odps_instance *in;
-    emu_rc rc = find_instance(call, &in);
+    emu_rc rc = tasks_answer(call, "<Instance><Tasks>", true, &in);
     if (rc)
         return rc;
-    emu_buf b;
-    xml_start(&b);
-    emu_buf_puts(&b, "<Instance><Tasks>");
-    task_xml(&b, in, true);
-    emu_buf_puts(&b, "</Tasks></Instance>");
-    xml_ok(call, 200, &b);
-    instance_headers(call, in);
     /* acsemu extra for scripts/bench: where the task's time went. */
     const odps_timings *t = &in->result.timings;
     emu_http_resp_header(
