@@ -201,28 +201,13 @@ static cJSON *cells_json(emu_arena *a, const ots_cell *cells, size_t n, bool wit
     return arr;
 }
 
+/* The table's world-file schema, with DefinedColumns always present (the
+ * console lists them) and its row count. */
 static void add_schema(cJSON *o, const ots_table_t *t)
 {
-    const ots_table_schema *s = ots_table_schema_of(t);
-    cJSON_AddStringToObject(o, "TableName", s->name);
-    cJSON *pk = cJSON_AddArrayToObject(o, "PrimaryKey");
-    for (size_t i = 0; i < s->n_pk; i++) {
-        cJSON *c = cJSON_CreateObject();
-        cJSON_AddStringToObject(c, "Name", s->pk[i].name);
-        cJSON_AddStringToObject(c, "Type", ots_pk_type_name(s->pk[i].type));
-        if (s->pk[i].auto_increment)
-            cJSON_AddBoolToObject(c, "AutoIncrement", true);
-        cJSON_AddItemToArray(pk, c);
-    }
-    cJSON *dc = cJSON_AddArrayToObject(o, "DefinedColumns");
-    for (size_t i = 0; i < s->n_defined; i++) {
-        cJSON *c = cJSON_CreateObject();
-        cJSON_AddStringToObject(c, "Name", s->defined[i].name);
-        cJSON_AddStringToObject(c, "Type", ots_col_type_name(s->defined[i].type));
-        cJSON_AddItemToArray(dc, c);
-    }
-    cJSON_AddNumberToObject(o, "TimeToLive", s->opts.ttl_s);
-    cJSON_AddNumberToObject(o, "MaxVersions", s->opts.max_versions);
+    ots_section_schema_json(o, t);
+    if (!cJSON_GetObjectItemCaseSensitive(o, "DefinedColumns"))
+        cJSON_AddArrayToObject(o, "DefinedColumns");
     cJSON_AddNumberToObject(o, "RowCount", (double)ots_table_row_count(t));
 }
 

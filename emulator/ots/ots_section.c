@@ -310,10 +310,9 @@ out:
     return rc;
 }
 
-static cJSON *table_to_json(const ots_table_t *t, bool with_rows)
+void ots_section_schema_json(cJSON *o, const ots_table_t *t)
 {
     const ots_table_schema *s = ots_table_schema_of(t);
-    cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "TableName", s->name);
     cJSON *pk = cJSON_AddArrayToObject(o, "PrimaryKey");
     for (size_t i = 0; i < s->n_pk; i++) {
@@ -340,6 +339,12 @@ static cJSON *table_to_json(const ots_table_t *t, bool with_rows)
         cJSON_AddNumberToObject(o, "DeviationCellVersionInSec", (double)s->opts.deviation_s);
     if (s->opts.allow_update != def.allow_update)
         cJSON_AddBoolToObject(o, "AllowUpdate", s->opts.allow_update);
+}
+
+static cJSON *table_to_json(const ots_table_t *t, bool with_rows)
+{
+    cJSON *o = cJSON_CreateObject();
+    ots_section_schema_json(o, t);
     if (!with_rows)
         return o;
     const char *file = ots__table_rows_file(t);

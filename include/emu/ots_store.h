@@ -351,5 +351,9 @@ extern const world_section ots_world_section;
 
 /* Borrowed instance of a section state (NULL state or unknown name: NULL). */
 ots_instance_t *ots_section_instance(void *state, const char *instance_name);
+/* Adds t's schema and options to `o` in the world-file shape above
+ * (TableName, PrimaryKey, DefinedColumns when there are any, TimeToLive,
+ * MaxVersions, and the other options where they differ from the default). */
+void ots_section_schema_json(cJSON *o, const ots_table_t *t);
 
 #endif
