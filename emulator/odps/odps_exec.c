@@ -48,20 +48,6 @@ void odps_task_result_dispose(odps_task_result *r)
     memset(r, 0, sizeof *r);
 }
 
-static emu_rc sem(emu_err *err, int line, int col, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static emu_rc sem(emu_err *err, int line, int col, const char *fmt, ...)
-{
-    char m[EMU_ERR_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m, sizeof m, fmt, ap);
-    va_end(ap);
-    return emu_err_set(err, EMU_E_INVALID, NULL,
-                       "ODPS-0130071:[%d,%d] Semantic analysis exception - %s", line, col, m);
-}
-
 static emu_rc table_not_found(emu_err *err, int line, int col, const char *project,
                               const char *name)
 {
@@ -132,7 +118,7 @@ static emu_rc resolve(plan *p, odps_expr *e, bool allow_agg, emu_arena *a, emu_e
                 e->type = p->t->cols[i].type;
                 return EMU_OK;
             }
-        return sem(err, e->line, e->col, "column %s cannot be resolved", e->name);
+        return odps__semantic_error(err, e->line, e->col, "column %s cannot be resolved", e->name);
     case ODPS_X_LITERAL:
         e->type = e->lit.type;
         return EMU_OK;
@@ -141,8 +127,9 @@ static emu_rc resolve(plan *p, odps_expr *e, bool allow_agg, emu_arena *a, emu_e
             return rc;
         if (e->l->type != ODPS_T_NULL && e->r->type != ODPS_T_NULL &&
             !(numeric(e->l->type) && numeric(e->r->type)) && e->l->type != e->r->type)
-            return sem(err, e->line, e->col, "invalid operand types %s and %s for '%s'",
-                       odps_type_name(e->l->type), odps_type_name(e->r->type), cmp_text[e->cmp]);
+            return odps__semantic_error(
+                err, e->line, e->col, "invalid operand types %s and %s for '%s'",
+                odps_type_name(e->l->type), odps_type_name(e->r->type), cmp_text[e->cmp]);
         e->type = ODPS_T_BOOLEAN;
         return EMU_OK;
     case ODPS_X_AND:
@@ -153,10 +140,10 @@ static emu_rc resolve(plan *p, odps_expr *e, bool allow_agg, emu_arena *a, emu_e
             return rc;
         if ((e->l->type != ODPS_T_BOOLEAN && e->l->type != ODPS_T_NULL) ||
             (e->r && e->r->type != ODPS_T_BOOLEAN && e->r->type != ODPS_T_NULL))
-            return sem(err, e->line, e->col, "%s needs BOOLEAN operands",
-                       e->kind == ODPS_X_AND  ? "AND"
-                       : e->kind == ODPS_X_OR ? "OR"
-                                              : "NOT");
+            return odps__semantic_error(err, e->line, e->col, "%s needs BOOLEAN operands",
+                                        e->kind == ODPS_X_AND  ? "AND"
+                                        : e->kind == ODPS_X_OR ? "OR"
+                                                               : "NOT");
         e->type = ODPS_T_BOOLEAN;
         return EMU_OK;
     case ODPS_X_ISNULL:
@@ -166,14 +153,16 @@ static emu_rc resolve(plan *p, odps_expr *e, bool allow_agg, emu_arena *a, emu_e
         return EMU_OK;
     case ODPS_X_AGG:
         if (!allow_agg)
-            return sem(err, e->line, e->col,
-                       "aggregate function %s is not allowed here (only as a whole select item)",
-                       agg_text[e->agg]);
+            return odps__semantic_error(
+                err, e->line, e->col,
+                "aggregate function %s is not allowed here (only as a whole select item)",
+                agg_text[e->agg]);
         if (e->l && (rc = resolve(p, e->l, false, a, err)))
             return rc;
         if ((e->agg == ODPS_SUM || e->agg == ODPS_AVG) && !numeric(e->l->type))
-            return sem(err, e->line, e->col, "function %s cannot take a %s argument",
-                       agg_text[e->agg], odps_type_name(e->l->type));
+            return odps__semantic_error(err, e->line, e->col,
+                                        "function %s cannot take a %s argument", agg_text[e->agg],
+                                        odps_type_name(e->l->type));
         e->type = e->agg == ODPS_COUNT ? ODPS_T_BIGINT
                   : e->agg == ODPS_AVG ? ODPS_T_DOUBLE
                                        : e->l->type;
@@ -240,16 +229,17 @@ static emu_rc analyze(const odps_script *script, odps_select *s, const odps_tabl
     if (s->where && (rc = resolve(p, s->where, false, a, err)))
         return rc;
     if (s->where && s->where->type != ODPS_T_BOOLEAN && s->where->type != ODPS_T_NULL)
-        return sem(err, s->where->line, s->where->col, "WHERE needs a BOOLEAN condition, not %s",
-                   odps_type_name(s->where->type));
+        return odps__semantic_error(err, s->where->line, s->where->col,
+                                    "WHERE needs a BOOLEAN condition, not %s",
+                                    odps_type_name(s->where->type));
     for (size_t i = 0; i < s->n_group; i++)
         if ((rc = resolve(p, s->group[i], false, a, err)))
             return rc;
     p->aggregate = p->n_aggs > 0 || s->n_group > 0;
     if (p->aggregate) {
         if (star)
-            return sem(err, s->table_line, s->table_col,
-                       "SELECT * cannot be used with GROUP BY or aggregates");
+            return odps__semantic_error(err, s->table_line, s->table_col,
+                                        "SELECT * cannot be used with GROUP BY or aggregates");
         for (size_t i = 0; i < n; i++) {
             odps_expr *e = p->out[i];
             if (e->kind == ODPS_X_AGG || e->kind == ODPS_X_LITERAL)
@@ -258,15 +248,16 @@ static emu_rc analyze(const odps_script *script, odps_select *s, const odps_tabl
             for (size_t k = 0; k < s->n_group && !keyed; k++)
                 keyed = e->kind == ODPS_X_COLUMN && s->group[k]->index == e->index;
             if (!keyed)
-                return sem(err, e->line, e->col,
-                           "expression not in aggregate function or GROUP BY key : %s",
-                           e->kind == ODPS_X_COLUMN ? e->name : p->names[i]);
+                return odps__semantic_error(
+                    err, e->line, e->col,
+                    "expression not in aggregate function or GROUP BY key : %s",
+                    e->kind == ODPS_X_COLUMN ? e->name : p->names[i]);
         }
     }
     if (s->n_order && !s->has_limit && !setting_false(script, "odps.sql.validate.orderby.limit"))
-        return sem(err, s->order_line, s->order_col,
-                   "ORDER BY must be used with a LIMIT clause, please set "
-                   "odps.sql.validate.orderby.limit=false to use it");
+        return odps__semantic_error(err, s->order_line, s->order_col,
+                                    "ORDER BY must be used with a LIMIT clause, please set "
+                                    "odps.sql.validate.orderby.limit=false to use it");
     p->order_col = emu_arena_zalloc(a, (s->n_order + 1) * sizeof *p->order_col);
     for (size_t k = 0; k < s->n_order; k++) {
         odps_expr *e = s->order[k].e;
@@ -276,8 +267,9 @@ static emu_rc analyze(const odps_script *script, odps_select *s, const odps_tabl
                 if (strcmp(p->names[i], e->name) == 0)
                     found = (int)i;
         if (found < 0 && p->aggregate)
-            return sem(err, e->line, e->col,
-                       "ORDER BY key must be a column of the select list in an aggregate query");
+            return odps__semantic_error(
+                err, e->line, e->col,
+                "ORDER BY key must be a column of the select list in an aggregate query");
         if (found < 0) {
             if ((rc = resolve(p, e, false, a, err)))
                 return rc;

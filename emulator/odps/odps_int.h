@@ -210,6 +210,11 @@ typedef struct odps_table_def {
     bool permissive; /* tablestore.read.mode=permissive */
 } odps_table_def;
 
+/* "ODPS-0130071:[line,col] Semantic analysis exception - <fmt>" in err
+ * (EMU_E_INVALID), the text MaxCompute's compiler gives; returns the rc. */
+emu_rc odps__semantic_error(emu_err *err, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Validates a parsed CREATE EXTERNAL TABLE into *out (in `a`; strings
  * borrowed from `c` or copied): the handler must be
  * com.aliyun.odps.TableStoreStorageHandler; tablestore.columns.mapping

@@ -13,10 +13,7 @@
 
 #define HANDLER "com.aliyun.odps.TableStoreStorageHandler"
 
-static emu_rc sem(emu_err *err, int line, int col, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static emu_rc sem(emu_err *err, int line, int col, const char *fmt, ...)
+emu_rc odps__semantic_error(emu_err *err, int line, int col, const char *fmt, ...)
 {
     char m[EMU_ERR_MSG_MAX];
     va_list ap;
@@ -67,14 +64,15 @@ static emu_rc parse_location(const odps_create *c, emu_arena *a, odps_table_def 
     const char *loc = c->location;
     int l = c->location_line, k = c->location_col;
     if (strncmp(loc, scheme, sizeof scheme - 1) != 0)
-        return sem(err, l, k, "LOCATION '%.100s' must start with tablestore://", loc);
+        return odps__semantic_error(err, l, k, "LOCATION '%.100s' must start with tablestore://",
+                                    loc);
     const char *host = loc + sizeof scheme - 1;
     const char *at = strrchr(host, '@');
     if (at) {
         const char *colon = memchr(host, ':', (size_t)(at - host));
         if (!colon || colon == host || colon + 1 == at)
-            return sem(err, l, k,
-                       "LOCATION credentials must be <AccessKeyId>:<AccessKeySecret>@<host>");
+            return odps__semantic_error(
+                err, l, k, "LOCATION credentials must be <AccessKeyId>:<AccessKeySecret>@<host>");
         t->ak_id = emu_arena_strndup(a, host, (size_t)(colon - host));
         t->ak_secret = emu_arena_strndup(a, colon + 1, (size_t)(at - colon - 1));
         host = at + 1;
@@ -94,20 +92,22 @@ static emu_rc parse_location(const odps_create *c, emu_arena *a, odps_table_def 
     const char *d1 = strchr(h, '.');
     const char *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
     if (!d1 || d1 == h || !d2 || d2 == d1 + 1 || strchr(h, '/') || strchr(h, ':'))
-        return sem(err, l, k,
-                   "LOCATION host '%.100s' must be <instance>.<region>.ots-internal.aliyuncs.com "
-                   "(or .ots.aliyuncs.com, .vpc.tablestore.aliyuncs.com, "
-                   ".tablestore.aliyuncs.com)",
-                   h);
+        return odps__semantic_error(
+            err, l, k,
+            "LOCATION host '%.100s' must be <instance>.<region>.ots-internal.aliyuncs.com "
+            "(or .ots.aliyuncs.com, .vpc.tablestore.aliyuncs.com, "
+            ".tablestore.aliyuncs.com)",
+            h);
     bool known = false;
     for (const char *const *s = suffixes; *s && !known; s++)
         known = strcmp(d2 + 1, *s) == 0;
     if (!known)
-        return sem(err, l, k,
-                   "LOCATION host '%.100s' is not a Tablestore endpoint (suffix must be "
-                   "ots-internal.aliyuncs.com, ots.aliyuncs.com, vpc.tablestore.aliyuncs.com or "
-                   "tablestore.aliyuncs.com)",
-                   h);
+        return odps__semantic_error(
+            err, l, k,
+            "LOCATION host '%.100s' is not a Tablestore endpoint (suffix must be "
+            "ots-internal.aliyuncs.com, ots.aliyuncs.com, vpc.tablestore.aliyuncs.com or "
+            "tablestore.aliyuncs.com)",
+            h);
     t->host = h;
     t->instance = emu_arena_strndup(a, h, (size_t)(d1 - h));
     t->region = emu_arena_strndup(a, d1 + 1, (size_t)(d2 - d1 - 1));
@@ -133,32 +133,37 @@ static emu_rc parse_mapping(const odps_create *c, const odps_kv *kv, emu_arena *
         const char *nm = pk ? s + 1 : s;
         size_t nl = pk ? len - 1 : len;
         if (!ots_name_ok(nm, nl))
-            return sem(err, kv->line, kv->col,
-                       "tablestore.columns.mapping entry %zu '%.*s' is not a Tablestore column "
-                       "name (':name' for a primary-key column, 'name' for an attribute)",
-                       n + 1, (int)(len > 64 ? 64 : len), s);
+            return odps__semantic_error(
+                err, kv->line, kv->col,
+                "tablestore.columns.mapping entry %zu '%.*s' is not a Tablestore column "
+                "name (':name' for a primary-key column, 'name' for an attribute)",
+                n + 1, (int)(len > 64 ? 64 : len), s);
         if (n == c->n_cols)
-            return sem(err, kv->line, kv->col,
-                       "tablestore.columns.mapping has more entries than the table's %zu columns",
-                       c->n_cols);
+            return odps__semantic_error(
+                err, kv->line, kv->col,
+                "tablestore.columns.mapping has more entries than the table's %zu columns",
+                c->n_cols);
         for (size_t i = 0; i < n; i++)
             if (strlen(t->ots_cols[i]) == nl && memcmp(t->ots_cols[i], nm, nl) == 0)
-                return sem(err, kv->line, kv->col,
-                           "Tablestore column '%.*s' is mapped twice in tablestore.columns.mapping",
-                           (int)nl, nm);
+                return odps__semantic_error(
+                    err, kv->line, kv->col,
+                    "Tablestore column '%.*s' is mapped twice in tablestore.columns.mapping",
+                    (int)nl, nm);
         t->ots_cols[n] = emu_arena_strndup(a, nm, nl);
         t->ots_pk[n] = pk;
         if (pk) {
             const odps_coldef *col = &c->cols[n];
             if (++n_pk > 4)
-                return sem(err, kv->line, kv->col,
-                           "tablestore.columns.mapping names more than 4 primary-key columns");
+                return odps__semantic_error(
+                    err, kv->line, kv->col,
+                    "tablestore.columns.mapping names more than 4 primary-key columns");
             if (col->type != ODPS_T_BIGINT && col->type != ODPS_T_STRING &&
                 col->type != ODPS_T_BINARY)
-                return sem(err, col->line, col->col,
-                           "column %s is mapped to Tablestore primary-key column '%s' but has "
-                           "type %s (primary keys are BIGINT, STRING or BINARY)",
-                           col->name, t->ots_cols[n], odps_type_name(col->type));
+                return odps__semantic_error(
+                    err, col->line, col->col,
+                    "column %s is mapped to Tablestore primary-key column '%s' but has "
+                    "type %s (primary keys are BIGINT, STRING or BINARY)",
+                    col->name, t->ots_cols[n], odps_type_name(col->type));
         }
         n++;
         if (!end)
@@ -166,14 +171,16 @@ static emu_rc parse_mapping(const odps_create *c, const odps_kv *kv, emu_arena *
         s = end + 1;
     }
     if (n != c->n_cols)
-        return sem(err, kv->line, kv->col,
-                   "tablestore.columns.mapping has %zu entries but the table has %zu columns "
-                   "(one entry per column, in column order)",
-                   n, c->n_cols);
+        return odps__semantic_error(
+            err, kv->line, kv->col,
+            "tablestore.columns.mapping has %zu entries but the table has %zu columns "
+            "(one entry per column, in column order)",
+            n, c->n_cols);
     if (!n_pk)
-        return sem(err, kv->line, kv->col,
-                   "tablestore.columns.mapping names no primary-key column (':name'); every "
-                   "Tablestore primary-key column must be mapped");
+        return odps__semantic_error(
+            err, kv->line, kv->col,
+            "tablestore.columns.mapping names no primary-key column (':name'); every "
+            "Tablestore primary-key column must be mapped");
     return EMU_OK;
 }
 
@@ -201,14 +208,15 @@ emu_rc odps_table_validate(const odps_create *c, emu_arena *a, odps_table_def *t
     t->cols = c->cols;
     t->n_cols = c->n_cols;
     if (strcmp(c->handler, HANDLER) != 0)
-        return sem(err, c->handler_line, c->handler_col,
-                   "storage handler '%.100s' is not supported by acsemu (only " HANDLER ")",
-                   c->handler);
+        return odps__semantic_error(
+            err, c->handler_line, c->handler_col,
+            "storage handler '%.100s' is not supported by acsemu (only " HANDLER ")", c->handler);
     for (size_t i = 0; i < c->n_serde; i++) {
         for (size_t j = 0; j < i; j++)
             if (strcmp(c->serde[i].key, c->serde[j].key) == 0)
-                return sem(err, c->serde[i].line, c->serde[i].col,
-                           "SERDEPROPERTIES key '%.100s' given twice", c->serde[i].key);
+                return odps__semantic_error(err, c->serde[i].line, c->serde[i].col,
+                                            "SERDEPROPERTIES key '%.100s' given twice",
+                                            c->serde[i].key);
         bool ok = false;
         for (const char *const *k = known; *k && !ok; k++)
             ok = strcmp(c->serde[i].key, *k) == 0;
@@ -216,37 +224,39 @@ emu_rc odps_table_validate(const odps_create *c, emu_arena *a, odps_table_def *t
          * and other tablestore.* tuning keys are accepted without effect. */
         if (!ok && strncmp(c->serde[i].key, "tablestore.", 11) != 0 &&
             strncmp(c->serde[i].key, "odps.", 5) != 0)
-            return sem(err, c->serde[i].line, c->serde[i].col,
-                       "unknown SERDEPROPERTIES key '%.100s' for " HANDLER, c->serde[i].key);
+            return odps__semantic_error(err, c->serde[i].line, c->serde[i].col,
+                                        "unknown SERDEPROPERTIES key '%.100s' for " HANDLER,
+                                        c->serde[i].key);
     }
     const odps_kv *mapping = prop(c->serde, c->n_serde, "tablestore.columns.mapping");
     const odps_kv *table = prop(c->serde, c->n_serde, "tablestore.table.name");
     const odps_kv *role = prop(c->serde, c->n_serde, "odps.properties.rolearn");
     const odps_kv *mode = prop(c->serde, c->n_serde, "tablestore.read.mode");
     if (!mapping)
-        return sem(err, c->handler_line, c->handler_col,
-                   "SERDEPROPERTIES must give 'tablestore.columns.mapping'");
+        return odps__semantic_error(err, c->handler_line, c->handler_col,
+                                    "SERDEPROPERTIES must give 'tablestore.columns.mapping'");
     if (!table)
-        return sem(err, c->handler_line, c->handler_col,
-                   "SERDEPROPERTIES must give 'tablestore.table.name'");
+        return odps__semantic_error(err, c->handler_line, c->handler_col,
+                                    "SERDEPROPERTIES must give 'tablestore.table.name'");
     if (!ots_name_ok(table->value, strlen(table->value)))
-        return sem(err, table->line, table->col,
-                   "tablestore.table.name '%.100s' is not a Tablestore table name", table->value);
+        return odps__semantic_error(err, table->line, table->col,
+                                    "tablestore.table.name '%.100s' is not a Tablestore table name",
+                                    table->value);
     t->ots_table = table->value;
     if (role) {
         if (!arn_ok(role->value))
-            return sem(err, role->line, role->col,
-                       "odps.properties.rolearn '%.200s' is not a role ARN "
-                       "(acs:ram::<uid>:role/<name>)",
-                       role->value);
+            return odps__semantic_error(err, role->line, role->col,
+                                        "odps.properties.rolearn '%.200s' is not a role ARN "
+                                        "(acs:ram::<uid>:role/<name>)",
+                                        role->value);
         t->role_arn = role->value;
     }
     if (mode) {
         if (strcmp(mode->value, "permissive") == 0)
             t->permissive = true;
         else if (strcmp(mode->value, "strict") != 0)
-            return sem(err, mode->line, mode->col,
-                       "tablestore.read.mode must be 'strict' or 'permissive'");
+            return odps__semantic_error(err, mode->line, mode->col,
+                                        "tablestore.read.mode must be 'strict' or 'permissive'");
     }
     if ((rc = parse_mapping(c, mapping, a, t, err)))
         return rc;
