@@ -6,19 +6,36 @@
 #include "emu/clock.h"
 
 static int64_t virt_offset_ms;
+static unsigned held;   /* depth of emu_clock_hold() */
+static int64_t held_us; /* the real instant while held */
 
-int64_t emu_clock_real_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t emu_clock_real_us(void)
+static int64_t read_real_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t emu_clock_real_us(void)
+{
+    return held ? held_us : read_real_us();
+}
+
+int64_t emu_clock_real_ms(void)
+{
+    return emu_clock_real_us() / 1000; /* the system clock is past 1970 */
+}
+
+void emu_clock_hold(void)
+{
+    if (held++ == 0)
+        held_us = read_real_us();
+}
+
+void emu_clock_release(void)
+{
+    if (held)
+        held--;
 }
 
 uint64_t emu_clock_mono_ms(void)

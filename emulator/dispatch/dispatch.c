@@ -202,14 +202,17 @@ bool emu_dispatch_reject(void *ud, emu_exchange *x, int status, const char *why)
 {
     emu_server *s = ud;
     emu_call call;
+    emu_clock_hold();
     call_init(&call, s, x);
     call.svc = route(s, &x->req);
-    if (!call.svc || !call.svc->framing_error)
-        return false;
-    call.svc->framing_error(&call, status, why);
-    call.svc->render_err(&call);
-    finish(&call, x);
-    return true;
+    bool answered = call.svc && call.svc->framing_error;
+    if (answered) {
+        call.svc->framing_error(&call, status, why);
+        call.svc->render_err(&call);
+        finish(&call, x);
+    }
+    emu_clock_release();
+    return answered;
 }
 
 void emu_dispatch(void *ud, emu_exchange *x)
@@ -219,6 +222,7 @@ void emu_dispatch(void *ud, emu_exchange *x)
     emu_rc rc = EMU_OK;
     unsigned delay_ms = 0;
 
+    emu_clock_hold();
     call_init(&call, s, x);
 
     call.svc = route(s, &x->req);
@@ -256,6 +260,7 @@ void emu_dispatch(void *ud, emu_exchange *x)
         emu_http_resp_header(call.resp, call.arena, "x-emu-decision", call.decision_id);
 out:
     finish(&call, x);
+    emu_clock_release();
     if (s->persist_hooks && s->persist_hooks->hold(&call, x, rc, delay_ms))
         return; /* answered once its change is on disk */
     if (delay_ms) {

@@ -23,6 +23,16 @@ uint64_t emu_clock_mono_ms(void);
 uint64_t emu_clock_mono_us(void);
 
 int64_t emu_clock_now_ms(void); /* the virtual clock */
+
+/* One instant per request. Between emu_clock_hold() and its
+ * emu_clock_release() the real clock (and so the virtual one, which still
+ * follows offset changes) reads the instant of the outermost hold: the
+ * answer's date, the signature skew check, the policy's CurrentTime and the
+ * versions a write stamps all agree, and the request path reads the system
+ * clock once instead of about ten times. Holds nest. The monotonic clock is
+ * never held (it measures durations). */
+void emu_clock_hold(void);
+void emu_clock_release(void);
 void emu_clock_advance_ms(int64_t delta);
 void emu_clock_set_ms(int64_t epoch_ms); /* virtual now := epoch_ms, then runs on */
 void emu_clock_reset(void);              /* virtual clock := real clock */

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "emu/arena.h"
 #include "emu/buf.h"
@@ -183,6 +184,28 @@ static void virtual_clock_moves(void **state)
     assert_true(emu_clock_now_ms() - emu_clock_real_ms() < 1000);
 }
 
+/* A held clock reads one instant (nested holds included) while the virtual
+ * offset still applies; released, it runs on. */
+static void held_clock_is_one_instant(void **state)
+{
+    (void)state;
+    emu_clock_hold();
+    int64_t t = emu_clock_real_us();
+    emu_clock_hold();
+    struct timespec pause = {0, 3 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    assert_int_equal(emu_clock_real_us(), t);
+    assert_int_equal(emu_clock_real_ms(), t / 1000);
+    emu_clock_advance_ms(5000);
+    assert_int_equal(emu_clock_now_ms(), t / 1000 + 5000);
+    emu_clock_reset();
+    emu_clock_release();
+    assert_int_equal(emu_clock_real_us(), t);
+    emu_clock_release();
+    emu_clock_release(); /* unbalanced: harmless */
+    assert_true(emu_clock_real_us() - t >= 3000);
+}
+
 static void seeded_rand_is_repeatable(void **state)
 {
     (void)state;
@@ -241,6 +264,7 @@ int main(void)
         cmocka_unit_test(ct_equal),
         cmocka_unit_test(iso_dates),
         cmocka_unit_test(virtual_clock_moves),
+        cmocka_unit_test(held_clock_is_one_instant),
         cmocka_unit_test(seeded_rand_is_repeatable),
         cmocka_unit_test(json_rejects_depth_and_trailing),
         cmocka_unit_test(str_helpers),
