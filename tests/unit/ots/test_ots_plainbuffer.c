@@ -69,6 +69,39 @@ static void crc8_check_value(void **state)
     assert_int_equal(row, 0x2A);
 }
 
+/* The bit-at-a-time definition (§7.2), against which every table entry is
+ * checked: each byte value at each of the eight sliced positions, from
+ * several starting values, and the byte-wise tail. */
+static uint8_t crc8_bitwise(uint8_t crc, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; k++)
+            crc = (uint8_t)(crc & 0x80 ? (crc << 1) ^ 0x07 : crc << 1);
+    }
+    return crc;
+}
+
+static void crc8_tables_match_definition(void **state)
+{
+    (void)state;
+    const uint8_t starts[] = {0x00, 0x01, 0x80, 0xA5, 0xFF};
+    for (size_t s = 0; s < sizeof starts; s++)
+        for (int pos = 0; pos < 8; pos++)
+            for (int v = 0; v < 256; v++) {
+                uint8_t b[11] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xAA, 0xBB};
+                b[pos] = (uint8_t)v;
+                for (size_t n = 7; n <= sizeof b; n++)
+                    assert_int_equal(emu_crc8(starts[s], b, n), crc8_bitwise(starts[s], b, n));
+                uint64_t u = 0;
+                for (int k = 7; k >= 0; k--)
+                    u = u << 8 | b[k];
+                assert_int_equal(emu_crc8_u64(starts[s], u), crc8_bitwise(starts[s], b, 8));
+                assert_int_equal(emu_crc8_byte(starts[s], (uint8_t)v),
+                                 crc8_bitwise(starts[s], &b[pos], 1));
+            }
+}
+
 static void encode_matches_worked_example(void **state)
 {
     emu_arena *a = *state;
@@ -349,6 +382,7 @@ int ots_test_plainbuffer(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(crc8_check_value),
+        cmocka_unit_test(crc8_tables_match_definition),
         cmocka_unit_test_setup_teardown(encode_matches_worked_example, setup, teardown),
         cmocka_unit_test_setup_teardown(decode_worked_example, setup, teardown),
         cmocka_unit_test_setup_teardown(node_vectors_round_trip, setup, teardown),
