@@ -46,9 +46,14 @@ static emu_rc collect_ots(emu_arena *arena, const emu_http_header *h, size_t n, 
                          sig4 = {"x-ots-signaturev4", 17};
     for (size_t i = 0; i < n; i++) {
         emu_str name = h[i].name;
-        if (name.len < prefix.len || !emu_str_ieq((emu_str){name.p, prefix.len}, prefix))
+        if (name.len < prefix.len)
             continue;
-        if (request && (emu_str_ieq(name, sig) || emu_str_ieq(name, sig4)))
+        /* Names come lower case from every SDK but Go's: memcmp first. */
+        if (memcmp(name.p, prefix.p, prefix.len) != 0 &&
+            !emu_str_ieq((emu_str){name.p, prefix.len}, prefix))
+            continue;
+        if (request && (name.len == sig.len || name.len == sig4.len) &&
+            (emu_str_ieq(name, sig) || emu_str_ieq(name, sig4)))
             continue;
         if (k == EMU_MAX_HEADERS)
             return emu_err_set(err, EMU_E_LIMIT, NULL, "more than %d x-ots-* headers",

@@ -259,17 +259,17 @@ typedef struct ots_auth_headers {
 static void scan_headers(const emu_http_req *req, ots_auth_headers *h)
 {
     static const struct {
-        const char *suffix;
+        emu_str suffix;
         size_t off;
     } known[] = {
-        {"date", offsetof(ots_auth_headers, date)},
-        {"apiversion", offsetof(ots_auth_headers, apiversion)},
-        {"accesskeyid", offsetof(ots_auth_headers, accesskeyid)},
-        {"instancename", offsetof(ots_auth_headers, instancename)},
-        {"contentmd5", offsetof(ots_auth_headers, contentmd5)},
-        {"signature", offsetof(ots_auth_headers, signature)},
-        {"signaturev4", offsetof(ots_auth_headers, signaturev4)},
-        {"ststoken", offsetof(ots_auth_headers, ststoken)},
+        {EMU_STR_LIT("date"), offsetof(ots_auth_headers, date)},
+        {EMU_STR_LIT("apiversion"), offsetof(ots_auth_headers, apiversion)},
+        {EMU_STR_LIT("accesskeyid"), offsetof(ots_auth_headers, accesskeyid)},
+        {EMU_STR_LIT("instancename"), offsetof(ots_auth_headers, instancename)},
+        {EMU_STR_LIT("contentmd5"), offsetof(ots_auth_headers, contentmd5)},
+        {EMU_STR_LIT("signature"), offsetof(ots_auth_headers, signature)},
+        {EMU_STR_LIT("signaturev4"), offsetof(ots_auth_headers, signaturev4)},
+        {EMU_STR_LIT("ststoken"), offsetof(ots_auth_headers, ststoken)},
     };
     memset(h, 0, sizeof *h);
     for (size_t i = 0; i < req->n_headers; i++) {
@@ -279,7 +279,7 @@ static void scan_headers(const emu_http_req *req, ots_auth_headers *h)
         emu_str rest = {name.p + 6, name.len - 6};
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) {
             emu_str *slot = (emu_str *)((char *)h + known[k].off);
-            if (!slot->p && emu_str_ieq_c(rest, known[k].suffix)) {
+            if (!slot->p && rest.len == known[k].suffix.len && emu_str_ieq(rest, known[k].suffix)) {
                 *slot = req->headers[i].value; /* the first one, as a lookup would */
                 break;
             }
@@ -374,19 +374,20 @@ static emu_rc ots_unknown_action(emu_call *call)
 
 /* ---- authorize ------------------------------------------------------------------------ */
 
-static const char *instance_arn(const emu_call *call)
+/* acs:ots:<region>:<owner>:instance/<name>[/table/<table>]; without a
+ * table the NULL in its place ends the list. */
+static const char *resource_arn(const emu_call *call, const char *table)
 {
     const ots_req *r = ots_req_of(call);
     return emu_arena_concat(call->arena, "acs:ots:", world_region(call->world), ":", r->owner->id,
-                            ":instance/", r->instance_name, NULL);
+                            ":instance/", r->instance_name, table ? "/table/" : NULL, table, NULL);
 }
 
 static emu_rc check(emu_call *call, const char *table)
 {
     const ots_req *r = ots_req_of(call);
     emu_authz_req q = {0};
-    const char *inst = instance_arn(call);
-    q.resource = table ? emu_arena_concat(call->arena, inst, "/table/", table, NULL) : inst;
+    q.resource = resource_arn(call, table);
     q.resource_account = r->owner->id;
     emu_rc rc = emu_authz_check(call, &q);
     if (rc == EMU_E_DENIED) {
@@ -485,10 +486,14 @@ static void respond(emu_call *call, int status, const uint8_t *body, size_t len)
         emu_buf_append(&resp->body, "", 0);
     sig_ots_content_md5(body, len, md5);
     wire_date(date);
-    emu_http_resp_header(resp, call->arena, "x-ots-contentmd5", md5);
-    emu_http_resp_header(resp, call->arena, "x-ots-requestid", call->request_id);
-    emu_http_resp_header(resp, call->arena, "x-ots-date", date);
-    emu_http_resp_header(resp, call->arena, "x-ots-contenttype", "protocol buffer");
+    /* In signing order (§4.2), which spares the signer its sort. */
+    emu_arena *a = call->arena;
+    emu_http_resp_header_s(resp, a, EMU_STR_LIT("x-ots-contentmd5"), (emu_str){md5, 24});
+    emu_http_resp_header_s(resp, a, EMU_STR_LIT("x-ots-contenttype"),
+                           EMU_STR_LIT("protocol buffer"));
+    emu_http_resp_header_s(resp, a, EMU_STR_LIT("x-ots-date"), emu_str_c(date));
+    emu_http_resp_header_s(resp, a, EMU_STR_LIT("x-ots-requestid"),
+                           (emu_str){call->request_id, sizeof call->request_id - 1});
     if (call->decision_id)
         emu_http_resp_header(resp, call->arena, "x-emu-decision", call->decision_id);
     if (r && r->sign_key.p) {
@@ -497,7 +502,7 @@ static void respond(emu_call *call, int status, const uint8_t *body, size_t len)
         if (sig_ots_response_authorization(call->arena, emu_str_c(r->op), resp->headers,
                                            resp->n_headers, r->ak, r->sign_key, &auth,
                                            &e) == EMU_OK)
-            emu_http_resp_header(resp, call->arena, "authorization", auth.p);
+            emu_http_resp_header_s(resp, a, EMU_STR_LIT("authorization"), auth);
         else
             emu_log(EMU_LOG_WARN, "ERR OTSInternalServerError response signature: %s", e.msg);
     }
