@@ -147,13 +147,11 @@ emu_rc sig_odps_canonical_resource(emu_arena *arena, emu_str raw_path, emu_str r
     if (rc)
         return rc;
     sig__sb sb;
-    sig__sb_init(&sb);
+    sig__sb_init(&sb, arena);
     rc = put_resource(&sb, arena, raw_path, raw_query, q, nq, err);
-    if (rc) {
-        sig__sb_dispose(&sb);
+    if (rc)
         return rc;
-    }
-    return sig__sb_finish(&sb, arena, "canonical resource", out, err);
+    return sig__sb_finish(&sb, "canonical resource", out, err);
 }
 
 /* One "x-odps-*" line: lower-cased header name or the parameter name as
@@ -217,7 +215,7 @@ emu_rc sig_odps_string_to_sign(emu_arena *arena, const emu_http_req *req, emu_st
         qsort(lines, n, sizeof *lines, cmp_line);
 
     sig__sb sb;
-    sig__sb_init(&sb);
+    sig__sb_init(&sb, arena);
     /* content-md5 < content-type < date < x-odps-*: the one sorted list of
      * §8.2 always comes out in this order, so the fixed lines go first. */
     sig__sb_str(&sb, req->method);
@@ -235,11 +233,9 @@ emu_rc sig_odps_string_to_sign(emu_arena *arena, const emu_http_req *req, emu_st
         sig__sb_putc(&sb, '\n');
     }
     rc = put_resource(&sb, arena, req->path, req->query, q, nq, err);
-    if (rc) {
-        sig__sb_dispose(&sb);
+    if (rc)
         return rc;
-    }
-    return sig__sb_finish(&sb, arena, "string to sign", out, err);
+    return sig__sb_finish(&sb, "string to sign", out, err);
 }
 
 void sig_odps_v4_key(emu_str secret, emu_str date, emu_str region, uint8_t out[32])

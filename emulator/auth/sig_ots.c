@@ -79,7 +79,7 @@ emu_rc sig_ots_string_to_sign(emu_arena *arena, emu_str operation, const emu_htt
     if (rc)
         return rc;
     sig__sb sb;
-    sig__sb_init(&sb);
+    sig__sb_init(&sb, arena);
     sig__sb_putc(&sb, '/');
     sig__sb_str(&sb, operation);
     /* Method line is the literal POST (the service rejects other methods
@@ -91,7 +91,7 @@ emu_rc sig_ots_string_to_sign(emu_arena *arena, emu_str operation, const emu_htt
         sig__sb_str(&sb, emu_str_trim(v[i]->value));
         sig__sb_putc(&sb, '\n');
     }
-    return sig__sb_finish(&sb, arena, "string to sign", out, err);
+    return sig__sb_finish(&sb, "string to sign", out, err);
 }
 
 void sig_ots_sign(emu_str key, emu_str msg, char out[SIG_B64_SHA1_LEN + 1])
@@ -212,7 +212,7 @@ emu_rc sig_ots_response_string_to_sign(emu_arena *arena, emu_str operation,
     if (rc)
         return rc;
     sig__sb sb;
-    sig__sb_init(&sb);
+    sig__sb_init(&sb, arena);
     for (size_t i = 0; i < n; i++) {
         sig__sb_lower(&sb, v[i]->name);
         sig__sb_putc(&sb, ':');
@@ -221,7 +221,7 @@ emu_rc sig_ots_response_string_to_sign(emu_arena *arena, emu_str operation,
     }
     sig__sb_putc(&sb, '/');
     sig__sb_str(&sb, operation);
-    return sig__sb_finish(&sb, arena, "response string to sign", out, err);
+    return sig__sb_finish(&sb, "response string to sign", out, err);
 }
 
 emu_rc sig_ots_response_authorization(emu_arena *arena, emu_str operation,

@@ -19,33 +19,38 @@
 
 /* ---- string builder ---------------------------------------------------- */
 
-void sig__sb_init(sig__sb *sb)
+void sig__sb_init(sig__sb *sb, emu_arena *arena)
 {
-    emu_buf_init(&sb->b, SIG_MAX_CANON_BYTES);
+    sb->a = arena;
+    sb->p = NULL;
+    sb->len = sb->cap = 0;
     sb->overflow = false;
 }
 
-void sig__sb_put(sig__sb *sb, const void *p, size_t n)
+/* A fresh block twice as big (the old one stays in the arena, which the
+ * request frees whole). */
+bool sig__sb_grow(sig__sb *sb, size_t n)
 {
-    if (sb->overflow || n == 0)
-        return;
-    if (!emu_buf_append(&sb->b, p, n))
+    if (sb->overflow || n > SIG_MAX_CANON_BYTES - sb->len) {
         sb->overflow = true;
+        return false;
+    }
+    size_t cap = sb->cap ? sb->cap : 256;
+    while (cap < sb->len + n + 1)
+        cap *= 2;
+    if (cap > SIG_MAX_CANON_BYTES + 1)
+        cap = SIG_MAX_CANON_BYTES + 1;
+    char *p = emu_arena_alloc(sb->a, cap);
+    if (sb->len)
+        memcpy(p, sb->p, sb->len);
+    sb->p = p;
+    sb->cap = cap;
+    return true;
 }
 
 void sig__sb_puts(sig__sb *sb, const char *s)
 {
     sig__sb_put(sb, s, strlen(s));
-}
-
-void sig__sb_str(sig__sb *sb, emu_str s)
-{
-    sig__sb_put(sb, s.p, s.len);
-}
-
-void sig__sb_putc(sig__sb *sb, char c)
-{
-    sig__sb_put(sb, &c, 1);
 }
 
 static bool unreserved(unsigned char c)
@@ -77,20 +82,16 @@ void sig__sb_pct(sig__sb *sb, emu_str s)
 
 void sig__sb_lower(sig__sb *sb, emu_str s)
 {
-    size_t at = sb->b.len;
+    size_t at = sb->len;
     sig__sb_put(sb, s.p, s.len);
     if (sb->overflow)
         return;
-    char *c = sb->b.p + at, *end = sb->b.p + sb->b.len;
-    /* Eight bytes at a time (canonical strings lower every header name):
-     * per byte, 0x80 marks 'A'..'Z' in an ASCII byte, and adds 0x20 there. */
+    char *c = sb->p + at, *end = sb->p + sb->len;
+    /* Eight bytes at a time: canonical strings lower every header name. */
     for (; end - c >= 8; c += 8) {
-        uint64_t x, low7;
+        uint64_t x;
         memcpy(&x, c, 8);
-        low7 = x & 0x7f7f7f7f7f7f7f7fULL;
-        uint64_t upper = (low7 + 0x3f3f3f3f3f3f3f3fULL) & ~(low7 + 0x2525252525252525ULL) & ~x &
-                         0x8080808080808080ULL;
-        x |= upper >> 2;
+        x = emu_ascii_lower8(x);
         memcpy(c, &x, 8);
     }
     for (; c < end; c++)
@@ -98,22 +99,20 @@ void sig__sb_lower(sig__sb *sb, emu_str s)
             *c = (char)(*c + 32);
 }
 
-emu_rc sig__sb_finish(sig__sb *sb, emu_arena *arena, const char *what, emu_str *out, emu_err *err)
+emu_rc sig__sb_finish(sig__sb *sb, const char *what, emu_str *out, emu_err *err)
 {
-    if (sb->overflow) {
-        sig__sb_dispose(sb);
+    if (sb->overflow)
         return emu_err_set(err, EMU_E_LIMIT, NULL, "%s is longer than %u bytes", what,
                            (unsigned)SIG_MAX_CANON_BYTES);
+    if (!sb->p) {
+        out->p = "";
+        out->len = 0;
+        return EMU_OK;
     }
-    out->p = emu_arena_strndup(arena, sb->b.p ? sb->b.p : "", sb->b.len);
-    out->len = sb->b.len;
-    sig__sb_dispose(sb);
+    sb->p[sb->len] = '\0';
+    out->p = sb->p;
+    out->len = sb->len;
     return EMU_OK;
-}
-
-void sig__sb_dispose(sig__sb *sb)
-{
-    emu_buf_dispose(&sb->b);
 }
 
 int sig__cmp(emu_str a, emu_str b)

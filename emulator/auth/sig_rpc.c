@@ -57,9 +57,9 @@ static void put_canonical_query(sig__sb *sb, emu_arena *arena, const sig_params 
 emu_rc sig_v1_canonical_query(emu_arena *arena, const sig_params *p, emu_str *out, emu_err *err)
 {
     sig__sb sb;
-    sig__sb_init(&sb);
+    sig__sb_init(&sb, arena);
     put_canonical_query(&sb, arena, p, "Signature");
-    return sig__sb_finish(&sb, arena, "canonicalized query", out, err);
+    return sig__sb_finish(&sb, "canonicalized query", out, err);
 }
 
 emu_rc sig_v1_string_to_sign(emu_arena *arena, emu_str method, const sig_params *p, emu_str *out,
@@ -70,11 +70,11 @@ emu_rc sig_v1_string_to_sign(emu_arena *arena, emu_str method, const sig_params 
     if (rc)
         return rc;
     sig__sb sb;
-    sig__sb_init(&sb);
+    sig__sb_init(&sb, arena);
     sig__sb_str(&sb, method);
     sig__sb_puts(&sb, "&%2F&");
     sig__sb_pct(&sb, cq);
-    return sig__sb_finish(&sb, arena, "string to sign", out, err);
+    return sig__sb_finish(&sb, "string to sign", out, err);
 }
 
 void sig_v1_sign(emu_str secret, emu_str string_to_sign, char out[SIG_B64_SHA1_LEN + 1])
@@ -303,7 +303,7 @@ emu_rc sig_v3_canonicalize(emu_arena *arena, const emu_http_req *req, const sig_
             !emu_str_eq(emu_str_trim(sent->value), (emu_str){out->payload_hash, 64});
 
     sig__sb sb;
-    sig__sb_init(&sb);
+    sig__sb_init(&sb, arena);
     sig__sb_str(&sb, req->method);
     sig__sb_putc(&sb, '\n');
     if (req->path.len)
@@ -329,7 +329,7 @@ emu_rc sig_v3_canonicalize(emu_arena *arena, const emu_http_req *req, const sig_
     }
     sig__sb_putc(&sb, '\n');
     sig__sb_put(&sb, out->payload_hash, 64);
-    rc = sig__sb_finish(&sb, arena, "canonical request", &out->canonical_request, err);
+    rc = sig__sb_finish(&sb, "canonical request", &out->canonical_request, err);
     if (rc)
         return rc;
 

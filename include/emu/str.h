@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct emu_str {
@@ -19,12 +20,27 @@ static inline emu_str emu_str_c(const char *s)
     return (emu_str){s, s ? strlen(s) : 0};
 }
 
+/* Eight ASCII bytes lower-cased at once: per byte, bit 7 marks 'A'..'Z'
+ * (a byte with bit 7 set is never a letter), and adds 0x20 there. */
+static inline uint64_t emu_ascii_lower8(uint64_t x)
+{
+    uint64_t low7 = x & 0x7f7f7f7f7f7f7f7fULL;
+    uint64_t upper = (low7 + 0x3f3f3f3f3f3f3f3fULL) & ~(low7 + 0x2525252525252525ULL) & ~x &
+                     0x8080808080808080ULL;
+    return x | (upper >> 2);
+}
+
 bool emu_str_eq(emu_str a, emu_str b);
 bool emu_str_eq_c(emu_str a, const char *b);
 /* ASCII case-insensitive comparisons. */
 bool emu_str_ieq(emu_str a, emu_str b);
 bool emu_str_ieq_c(emu_str a, const char *b);
-bool emu_str_istarts(emu_str a, const char *prefix);
+/* Inline so that a literal prefix's strlen folds to a constant. */
+static inline bool emu_str_istarts(emu_str a, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return a.len >= n && emu_str_ieq((emu_str){a.p, n}, (emu_str){prefix, n});
+}
 bool emu_str_starts(emu_str a, const char *prefix);
 /* Trims ASCII spaces and tabs from both ends. */
 emu_str emu_str_trim(emu_str s);

@@ -251,6 +251,37 @@ static void str_helpers(void **state)
     assert_int_equal(emu_strcasecmp("ABC", "abc"), 0);
 }
 
+/* emu_str_ieq and emu_ascii_lower8 work on eight bytes at a time: every
+ * pair of byte values, in the word part and in the tail, must agree with
+ * the byte-wise ASCII definition (0xC1 and 0xE1 are not a case pair). */
+static void str_ieq_matches_bytewise(void **state)
+{
+    (void)state;
+    for (int x = 0; x < 256; x++)
+        for (int y = 0; y < 256; y++) {
+            unsigned char lx = (unsigned char)(x >= 'A' && x <= 'Z' ? x + 32 : x);
+            unsigned char ly = (unsigned char)(y >= 'A' && y <= 'Z' ? y + 32 : y);
+            bool want = lx == ly;
+            char a[11] = "X-Ots-Date", b[11] = "x-ots-date";
+            a[3] = (char)x; /* in the first word */
+            b[3] = (char)y;
+            assert_int_equal(emu_str_ieq((emu_str){a, 10}, (emu_str){b, 10}), want);
+            a[3] = b[3] = 'o';
+            a[9] = (char)x; /* in the byte-wise tail */
+            b[9] = (char)y;
+            assert_int_equal(emu_str_ieq((emu_str){a, 10}, (emu_str){b, 10}), want);
+        }
+    for (int x = 0; x < 256; x++) {
+        uint64_t w = (uint64_t)x << 40 | 0x4142005A5B406061ULL; /* x in byte 5 */
+        uint64_t l = emu_ascii_lower8(w);
+        for (int k = 0; k < 8; k++) {
+            unsigned char c = (unsigned char)(w >> (8 * k));
+            unsigned char want = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            assert_int_equal((unsigned char)(l >> (8 * k)), want);
+        }
+    }
+}
+
 int main(void)
 {
     emu_json_init();
@@ -268,6 +299,7 @@ int main(void)
         cmocka_unit_test(seeded_rand_is_repeatable),
         cmocka_unit_test(json_rejects_depth_and_trailing),
         cmocka_unit_test(str_helpers),
+        cmocka_unit_test(str_ieq_matches_bytewise),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
