@@ -42,15 +42,10 @@ static emu_rc collect_ots(emu_arena *arena, const emu_http_header *h, size_t n, 
 {
     const emu_http_header **v = emu_arena_alloc(arena, EMU_MAX_HEADERS * sizeof *v);
     size_t k = 0;
-    static const emu_str prefix = {"x-ots-", 6}, sig = {"x-ots-signature", 15},
-                         sig4 = {"x-ots-signaturev4", 17};
+    static const emu_str sig = {"x-ots-signature", 15}, sig4 = {"x-ots-signaturev4", 17};
     for (size_t i = 0; i < n; i++) {
         emu_str name = h[i].name;
-        if (name.len < prefix.len)
-            continue;
-        /* Names come lower case from every SDK but Go's: memcmp first. */
-        if (memcmp(name.p, prefix.p, prefix.len) != 0 &&
-            !emu_str_ieq((emu_str){name.p, prefix.len}, prefix))
+        if (!emu_str_istarts(name, "x-ots-"))
             continue;
         if (request && (name.len == sig.len || name.len == sig4.len) &&
             (emu_str_ieq(name, sig) || emu_str_ieq(name, sig4)))

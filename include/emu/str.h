@@ -35,11 +35,13 @@ bool emu_str_eq_c(emu_str a, const char *b);
 /* ASCII case-insensitive comparisons. */
 bool emu_str_ieq(emu_str a, emu_str b);
 bool emu_str_ieq_c(emu_str a, const char *b);
-/* Inline so that a literal prefix's strlen folds to a constant. */
+/* Inline so that a literal prefix's strlen folds to a constant and the
+ * exact-bytes test (most senders use the case looked for) to a compare. */
 static inline bool emu_str_istarts(emu_str a, const char *prefix)
 {
     size_t n = strlen(prefix);
-    return a.len >= n && emu_str_ieq((emu_str){a.p, n}, (emu_str){prefix, n});
+    return a.len >= n &&
+           (memcmp(a.p, prefix, n) == 0 || emu_str_ieq((emu_str){a.p, n}, (emu_str){prefix, n}));
 }
 bool emu_str_starts(emu_str a, const char *prefix);
 /* Trims ASCII spaces and tabs from both ends. */
