@@ -21,6 +21,7 @@
 
 #include "emu/authz.h"
 #include "emu/clock.h"
+#include "emu/json.h"
 #include "emu/log.h"
 #include "emu/rpc.h"
 #include "sts_int.h"
@@ -173,20 +174,20 @@ emu_rc sts_assume_role(emu_call *call)
     /* SourceIdentity: in the newest SDK model, echoed back; its semantics
      * are not documented (rpc-api.md §8.1). */
     if (source_identity)
-        cJSON_AddStringToObject(r, "SourceIdentity", source_identity);
+        emu_json_add_str_ref(r, "SourceIdentity", source_identity);
     cJSON *u = cJSON_AddObjectToObject(r, "AssumedRoleUser");
     /* AssumeRole shows "role/<name>/<session>"; GetCallerIdentity shows the
      * same session as "assumed-role/..." (rpc-api.md §8.1). */
-    cJSON_AddStringToObject(u, "Arn",
-                            emu_arena_sprintf(call->arena, "acs:ram::%s:role/%s/%s", a->id,
-                                              lower_dup(call->arena, role->name), session_name));
-    cJSON_AddStringToObject(u, "AssumedRoleId",
-                            emu_arena_sprintf(call->arena, "%s:%s", role->id, session_name));
+    emu_json_add_str_ref(u, "Arn",
+                         emu_arena_sprintf(call->arena, "acs:ram::%s:role/%s/%s", a->id,
+                                           lower_dup(call->arena, role->name), session_name));
+    emu_json_add_str_ref(u, "AssumedRoleId",
+                         emu_arena_sprintf(call->arena, "%s:%s", role->id, session_name));
     cJSON *c = cJSON_AddObjectToObject(r, "Credentials");
-    cJSON_AddStringToObject(c, "AccessKeyId", s->access_key_id);
-    cJSON_AddStringToObject(c, "AccessKeySecret", s->secret);
-    cJSON_AddStringToObject(c, "SecurityToken", s->token);
-    cJSON_AddStringToObject(c, "Expiration", expiration);
+    emu_json_add_str_ref(c, "AccessKeyId", s->access_key_id);
+    emu_json_add_str_ref(c, "AccessKeySecret", s->secret);
+    emu_json_add_str_ref(c, "SecurityToken", s->token);
+    emu_json_add_str_ref(c, "Expiration", emu_arena_strdup(call->arena, expiration));
     call->result = r;
     return EMU_OK;
 }

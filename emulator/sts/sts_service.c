@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "emu/authz.h"
+#include "emu/json.h"
 #include "emu/rpc.h"
 #include "emu/sts.h"
 #include "sts_int.h"
@@ -16,36 +17,35 @@ emu_rc sts_get_caller_identity(emu_call *call)
     switch (p->kind) {
     case EMU_PRINCIPAL_ROOT:
         /* [inferred from docs text] Account shape. */
-        cJSON_AddStringToObject(r, "IdentityType", "Account");
-        cJSON_AddStringToObject(r, "AccountId", p->account_id);
-        cJSON_AddStringToObject(r, "UserId", p->account_id);
-        cJSON_AddStringToObject(r, "PrincipalId", p->account_id);
-        cJSON_AddStringToObject(r, "Arn", p->arn);
+        emu_json_add_str_ref(r, "IdentityType", "Account");
+        emu_json_add_str_ref(r, "AccountId", p->account_id);
+        emu_json_add_str_ref(r, "UserId", p->account_id);
+        emu_json_add_str_ref(r, "PrincipalId", p->account_id);
+        emu_json_add_str_ref(r, "Arn", p->arn);
         break;
     case EMU_PRINCIPAL_USER:
-        cJSON_AddStringToObject(r, "IdentityType", "RAMUser");
-        cJSON_AddStringToObject(r, "AccountId", p->account_id);
-        cJSON_AddStringToObject(r, "UserId", p->user->id);
-        cJSON_AddStringToObject(r, "PrincipalId", p->user->id);
-        cJSON_AddStringToObject(r, "Arn", p->arn);
+        emu_json_add_str_ref(r, "IdentityType", "RAMUser");
+        emu_json_add_str_ref(r, "AccountId", p->account_id);
+        emu_json_add_str_ref(r, "UserId", p->user->id);
+        emu_json_add_str_ref(r, "PrincipalId", p->user->id);
+        emu_json_add_str_ref(r, "Arn", p->arn);
         break;
     case EMU_PRINCIPAL_SESSION:
-        cJSON_AddStringToObject(r, "IdentityType", "AssumedRoleUser");
-        cJSON_AddStringToObject(r, "AccountId", p->account_id);
-        cJSON_AddStringToObject(r, "RoleId", p->role->id);
-        cJSON_AddStringToObject(
-            r, "PrincipalId",
-            emu_arena_sprintf(call->arena, "%s:%s", p->role->id, p->session_name));
-        cJSON_AddStringToObject(r, "Arn", p->arn);
+        emu_json_add_str_ref(r, "IdentityType", "AssumedRoleUser");
+        emu_json_add_str_ref(r, "AccountId", p->account_id);
+        emu_json_add_str_ref(r, "RoleId", p->role->id);
+        emu_json_add_str_ref(r, "PrincipalId",
+                             emu_arena_sprintf(call->arena, "%s:%s", p->role->id, p->session_name));
+        emu_json_add_str_ref(r, "Arn", p->arn);
         break;
     default:
         /* A cloud service's own keys: shaped like the account it works for,
          * with the service principal as Arn (acsemu-specific; the real
          * service never exposes its keys). */
-        cJSON_AddStringToObject(r, "IdentityType", "Service");
-        cJSON_AddStringToObject(r, "AccountId", p->account_id);
-        cJSON_AddStringToObject(r, "PrincipalId", p->arn);
-        cJSON_AddStringToObject(r, "Arn", p->arn);
+        emu_json_add_str_ref(r, "IdentityType", "Service");
+        emu_json_add_str_ref(r, "AccountId", p->account_id);
+        emu_json_add_str_ref(r, "PrincipalId", p->arn);
+        emu_json_add_str_ref(r, "Arn", p->arn);
         break;
     }
     call->result = r;

@@ -30,6 +30,11 @@ bool emu_json_write(emu_buf *b, const cJSON *j);
 /* The members of object `obj`, comma-separated, without the braces (to
  * write them after fields of one's own). */
 bool emu_json_write_members(emu_buf *b, const cJSON *obj);
+/* Adds "key": "value" to obj copying neither, for an answer built and
+ * rendered within one request (an RPC action's result): `key` must be a
+ * string literal, `value` must outlive the tree (the call's arena, the
+ * world). cJSON_Delete leaves both alone. */
+void emu_json_add_str_ref(cJSON *obj, const char *key, const char *value);
 /* Same, copied into an arena (valid until the arena is reset). */
 #include "emu/arena.h"
 char *emu_json_print_to_arena(emu_arena *a, const cJSON *j);

@@ -235,6 +235,33 @@ static void json_rejects_depth_and_trailing(void **state)
     cJSON_Delete(j);
 }
 
+/* The string writer skips clean words eight bytes at a time: every byte
+ * value, at every offset of a string longer than two words, must come back
+ * unchanged through a parse. */
+static void json_write_escapes_every_byte(void **state)
+{
+    (void)state;
+    emu_err err = {0};
+    for (int v = 1; v < 256; v++)
+        for (size_t at = 0; at < 21; at++) {
+            char text[22];
+            memset(text, 'k', 21);
+            text[21] = '\0';
+            text[at] = (char)v;
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "s", text);
+            emu_buf b;
+            emu_buf_init(&b, 1024);
+            assert_true(emu_json_write(&b, o));
+            cJSON *back = emu_json_parse(b.p, b.len, &err);
+            assert_non_null(back);
+            assert_string_equal(cJSON_GetObjectItem(back, "s")->valuestring, text);
+            cJSON_Delete(back);
+            cJSON_Delete(o);
+            emu_buf_dispose(&b);
+        }
+}
+
 static void str_helpers(void **state)
 {
     (void)state;
@@ -298,6 +325,7 @@ int main(void)
         cmocka_unit_test(held_clock_is_one_instant),
         cmocka_unit_test(seeded_rand_is_repeatable),
         cmocka_unit_test(json_rejects_depth_and_trailing),
+        cmocka_unit_test(json_write_escapes_every_byte),
         cmocka_unit_test(str_helpers),
         cmocka_unit_test(str_ieq_matches_bytewise),
     };
