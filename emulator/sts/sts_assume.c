@@ -61,8 +61,8 @@ emu_rc sts__assume_authorize(emu_call *call, const world_account *a, const world
     policy_ckey ext_key = {"sts:ExternalId", ext_values, 1};
     emu_authz_req req = {
         .action = "sts:AssumeRole",
-        .resource = emu_arena_sprintf(call->arena, "acs:ram::%s:role/%s", a->id,
-                                      lower_dup(call->arena, role->name)),
+        .resource = emu_arena_concat(call->arena, "acs:ram::", a->id, ":role/",
+                                     lower_dup(call->arena, role->name), NULL),
         .resource_account = a->id,
         .keys = external_id ? &ext_key : NULL,
         .n_keys = external_id ? 1 : 0,
@@ -179,10 +179,11 @@ emu_rc sts_assume_role(emu_call *call)
     /* AssumeRole shows "role/<name>/<session>"; GetCallerIdentity shows the
      * same session as "assumed-role/..." (rpc-api.md §8.1). */
     emu_json_add_str_ref(u, "Arn",
-                         emu_arena_sprintf(call->arena, "acs:ram::%s:role/%s/%s", a->id,
-                                           lower_dup(call->arena, role->name), session_name));
+                         emu_arena_concat(call->arena, "acs:ram::", a->id, ":role/",
+                                          lower_dup(call->arena, role->name), "/", session_name,
+                                          NULL));
     emu_json_add_str_ref(u, "AssumedRoleId",
-                         emu_arena_sprintf(call->arena, "%s:%s", role->id, session_name));
+                         emu_arena_concat(call->arena, role->id, ":", session_name, NULL));
     cJSON *c = cJSON_AddObjectToObject(r, "Credentials");
     emu_json_add_str_ref(c, "AccessKeyId", s->access_key_id);
     emu_json_add_str_ref(c, "AccessKeySecret", s->secret);

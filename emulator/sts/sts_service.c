@@ -34,8 +34,9 @@ emu_rc sts_get_caller_identity(emu_call *call)
         emu_json_add_str_ref(r, "IdentityType", "AssumedRoleUser");
         emu_json_add_str_ref(r, "AccountId", p->account_id);
         emu_json_add_str_ref(r, "RoleId", p->role->id);
-        emu_json_add_str_ref(r, "PrincipalId",
-                             emu_arena_sprintf(call->arena, "%s:%s", p->role->id, p->session_name));
+        emu_json_add_str_ref(
+            r, "PrincipalId",
+            emu_arena_concat(call->arena, p->role->id, ":", p->session_name, NULL));
         emu_json_add_str_ref(r, "Arn", p->arn);
         break;
     default:
