@@ -452,16 +452,23 @@ static void put_u8(writer *w, uint8_t v)
     *w->p++ = v;
 }
 
+/* Little-endian through a local pointer: a byte store through w->p may
+ * alias w itself, which made the compiler reload and store w->p per byte;
+ * this way the bytes merge into one store. */
 static void put_u32(writer *w, uint32_t v)
 {
-    for (int i = 0; i < 4; i++)
-        *w->p++ = (uint8_t)(v >> (8 * i));
+    uint8_t *p = w->p;
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+    w->p = p + 4;
 }
 
 static void put_u64(writer *w, uint64_t v)
 {
-    for (int i = 0; i < 8; i++)
-        *w->p++ = (uint8_t)(v >> (8 * i));
+    put_u32(w, (uint32_t)v);
+    put_u32(w, (uint32_t)(v >> 32));
 }
 
 /* Writes type + payload and returns the CRC fed with them. */
