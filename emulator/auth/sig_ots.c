@@ -56,8 +56,8 @@ static emu_rc collect_ots(emu_arena *arena, const emu_http_header *h, size_t n, 
         v[k++] = &h[i];
     }
     sort_ots(v, k);
-    for (size_t i = 1; i < k; i++)
-        if (sig__icmp(v[i - 1]->name, v[i]->name) == 0)
+    for (size_t i = 1; i < k; i++) /* sorted: a repeat sits next to its twin */
+        if (v[i - 1]->name.len == v[i]->name.len && emu_str_ieq(v[i - 1]->name, v[i]->name))
             return emu_err_set(err, EMU_E_INVALID, NULL, "Repeated header: %.*s.",
                                (int)(v[i]->name.len > 64 ? 64 : v[i]->name.len), v[i]->name.p);
     *out = v;
