@@ -53,6 +53,16 @@ static void free_after_first(emu_arena *a)
     }
 }
 
+void emu_arena_prefetch(const emu_arena *a, size_t n)
+{
+    __builtin_prefetch(a, 1);
+    const char *c = (const char *)a->first;
+    if (n > a->first->size)
+        n = a->first->size;
+    for (size_t off = 0; off < CHUNK_HDR + n; off += 64)
+        __builtin_prefetch(c + off, 1);
+}
+
 void emu_arena_free(emu_arena *a)
 {
     if (!a)

@@ -28,6 +28,11 @@ char *emu_arena_vsprintf(emu_arena *a, const char *fmt, va_list ap)
  * the request path, where printf's format parsing costs more than the copy. */
 char *emu_arena_concat(emu_arena *a, ...) __attribute__((sentinel));
 
+/* Hints the CPU to fetch the arena's header and the first n bytes of its
+ * first chunk for writing: for arenas reused round-robin (the decision
+ * ring), which are cold by the time they are written again. */
+void emu_arena_prefetch(const emu_arena *a, size_t n);
+
 /* Bytes currently held (for tests and the health endpoint). */
 size_t emu_arena_used(const emu_arena *a);
 
