@@ -140,33 +140,31 @@ static void not_routed(emu_call *call)
 
 static void finish(emu_call *call, emu_exchange *x)
 {
+    if (call->record && call->server->decision_hooks)
+        call->server->decision_hooks->finish(call);
+    /* The admin API's own traffic (health polls) is debug noise. Nothing
+     * below is worth building for a line that is not written. */
+    bool admin_ok = call->svc && call->svc == call->server->admin && x->resp.status < 400;
+    if (!emu_log_enabled(admin_ok ? EMU_LOG_DEBUG : EMU_LOG_INFO))
+        return;
     emu_access_entry e = {0};
     const emu_principal *p = &call->principal;
-    const char *principal = p->kind != EMU_PRINCIPAL_NONE && p->arn ? p->arn : "-";
     e.request_id = call->request_id;
     e.method = emu_arena_strndup(call->arena, x->req.method.p, x->req.method.len);
     e.path = emu_arena_strndup(call->arena, x->req.path.p,
                                x->req.path.len > 200 ? 200 : x->req.path.len);
     e.service = call->svc ? call->svc->name : "-";
     e.action = call->action_name;
-    e.principal = principal;
+    e.principal = p->kind != EMU_PRINCIPAL_NONE && p->arn ? p->arn : "-";
     e.status = x->resp.status;
     e.error_code = x->resp.status >= 400
                        ? (call->err.code ? call->err.code : emu_rc_name(call->err.rc))
                        : NULL;
-    if (call->record && call->server->decision_hooks)
-        call->server->decision_hooks->finish(call);
     e.decision = call->decision;
     e.decision_id = call->decision_id;
     e.reason = call->reason;
     e.micros = emu_clock_mono_us() - x->start_us;
-    /* The admin API's own traffic (health polls) is debug noise. */
-    if (call->svc && call->svc == call->server->admin && x->resp.status < 400) {
-        if (emu_log_enabled(EMU_LOG_DEBUG))
-            emu_log_access(&e);
-    } else {
-        emu_log_access(&e);
-    }
+    emu_log_access(&e);
 }
 
 emu_rc emu_dispatch_authenticate(emu_call *call)
