@@ -494,8 +494,6 @@ static void respond(emu_call *call, int status, const uint8_t *body, size_t len)
     emu_http_resp_header_s(resp, a, EMU_STR_LIT("x-ots-date"), emu_str_c(date));
     emu_http_resp_header_s(resp, a, EMU_STR_LIT("x-ots-requestid"),
                            (emu_str){call->request_id, sizeof call->request_id - 1});
-    if (call->decision_id)
-        emu_http_resp_header(resp, call->arena, "x-emu-decision", call->decision_id);
     if (r && r->sign_key.p) {
         emu_str auth;
         emu_err e = {0};
