@@ -286,10 +286,14 @@ static const emu_http_header *header_by_slice(const emu_http_req *req, emu_str n
 emu_rc sig_v3_canonicalize(emu_arena *arena, const emu_http_req *req, const sig_v3_auth *auth,
                            sig_v3_canon *out, emu_err *err)
 {
-    sig_params q;
-    emu_rc rc = sig_params_parse(arena, req->query, EMU_STR_NULL, &q, err);
-    if (rc)
-        return rc;
+    sig_params parsed;
+    const sig_params *q = auth->query;
+    emu_rc rc;
+    if (!q) {
+        if ((rc = sig_params_parse(arena, req->query, EMU_STR_NULL, &parsed, err)))
+            return rc;
+        q = &parsed;
+    }
 
     memset(out, 0, sizeof *out);
     uint8_t d[EMU_SHA256_LEN];
@@ -311,7 +315,7 @@ emu_rc sig_v3_canonicalize(emu_arena *arena, const emu_http_req *req, const sig_
     else
         sig__sb_putc(&sb, '/');
     sig__sb_putc(&sb, '\n');
-    put_canonical_query(&sb, arena, &q, NULL);
+    put_canonical_query(&sb, arena, q, NULL);
     sig__sb_putc(&sb, '\n');
     for (size_t k = 0; k < auth->n_headers; k++) {
         const emu_http_header *h = header_by_slice(req, auth->headers[k]);

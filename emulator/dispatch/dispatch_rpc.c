@@ -51,6 +51,7 @@ emu_rc emu_rpc_decode(emu_call *call)
     /* One parser for routing, handlers and the V1 signature, so what is
      * signed is exactly what the handler reads. */
     emu_rc rc = sig_params_parse(call->arena, req->query, body, &r->params, &perr);
+    r->query_only = body.p == NULL;
     if (rc == EMU_E_LIMIT)
         return emu_err_set(&call->err, EMU_E_LIMIT, "InvalidParameter",
                            "More than %d request parameters.", EMU_MAX_PARAMS);
@@ -272,6 +273,8 @@ static emu_rc auth_v3(emu_call *call, const rpc_request *r, emu_str *ak, emu_str
                            "Specified signature method is not supported.");
     if (rc)
         return incomplete_signature(call);
+    if (r->query_only)
+        auth.query = &r->params; /* V3 signs the query alone: parsed once */
     const char *absent = sig_v3_missing_header(&auth, req);
     if (absent) {
         /* Sent but left out of SignedHeaders: the signature is incomplete. */

@@ -17,6 +17,7 @@ typedef struct rpc_request {
     const char *version;
     bool xml;            /* Format=XML */
     bool v3;             /* an Authorization header: signature V3 (ACS3-...) */
+    bool query_only;     /* no form body: params are the query's alone */
     const char *product; /* "Sts", "Ram" (for Recommend links) */
 } rpc_request;
 

@@ -154,6 +154,10 @@ typedef struct sig_v3_auth {
     emu_str *headers;       /* that list split, lower-cased, sorted (arena) */
     size_t n_headers;
     emu_str signature; /* 64 lower-case hex digits (points into input) */
+    /* The query's parameters when the caller already parsed the query on
+     * its own (no form body merged in); NULL: sig_v3_canonicalize parses
+     * req->query itself. sig_v3_parse_auth leaves it NULL. */
+    const sig_params *query;
 } sig_v3_auth;
 
 /* Parses "ACS3-HMAC-SHA256 Credential=<ak>,SignedHeaders=<h1;h2>,Signature=<hex>".
