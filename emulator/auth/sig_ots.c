@@ -47,8 +47,7 @@ static emu_rc collect_ots(emu_arena *arena, const emu_http_header *h, size_t n, 
         emu_str name = h[i].name;
         if (!emu_str_istarts(name, "x-ots-"))
             continue;
-        if (request && (name.len == sig.len || name.len == sig4.len) &&
-            (emu_str_ieq(name, sig) || emu_str_ieq(name, sig4)))
+        if (request && (emu_str_ieq(name, sig) || emu_str_ieq(name, sig4)))
             continue;
         if (k == EMU_MAX_HEADERS)
             return emu_err_set(err, EMU_E_LIMIT, NULL, "more than %d x-ots-* headers",
@@ -57,7 +56,7 @@ static emu_rc collect_ots(emu_arena *arena, const emu_http_header *h, size_t n, 
     }
     sort_ots(v, k);
     for (size_t i = 1; i < k; i++) /* sorted: a repeat sits next to its twin */
-        if (v[i - 1]->name.len == v[i]->name.len && emu_str_ieq(v[i - 1]->name, v[i]->name))
+        if (emu_str_ieq(v[i - 1]->name, v[i]->name))
             return emu_err_set(err, EMU_E_INVALID, NULL, "Repeated header: %.*s.",
                                (int)(v[i]->name.len > 64 ? 64 : v[i]->name.len), v[i]->name.p);
     *out = v;

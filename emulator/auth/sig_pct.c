@@ -144,10 +144,10 @@ int sig__icmp(emu_str a, emu_str b)
 
 const emu_http_header *sig__header(const emu_http_header *h, size_t n, const char *name)
 {
-    /* Lengths first: the x-ots-* names share their first six bytes. */
+    /* emu_str_ieq tests lengths first: x-ots-* names share six bytes. */
     emu_str want = emu_str_c(name);
     for (size_t i = 0; i < n; i++)
-        if (h[i].name.len == want.len && emu_str_ieq(h[i].name, want))
+        if (emu_str_ieq(h[i].name, want))
             return &h[i];
     return NULL;
 }

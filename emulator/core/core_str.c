@@ -17,20 +17,18 @@ bool emu_str_eq_c(emu_str a, const char *b)
 
 /* Eight bytes at a time; equal words need no folding (header names mostly
  * arrive in the case they are looked up in). */
-bool emu_str_ieq(emu_str a, emu_str b)
+bool emu__str_ieq_same_len(const char *a, const char *b, size_t len)
 {
-    if (a.len != b.len)
-        return false;
     size_t i = 0;
-    for (; a.len - i >= 8; i += 8) {
+    for (; len - i >= 8; i += 8) {
         uint64_t x, y;
-        memcpy(&x, a.p + i, 8);
-        memcpy(&y, b.p + i, 8);
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
         if (x != y && emu_ascii_lower8(x) != emu_ascii_lower8(y))
             return false;
     }
-    for (; i < a.len; i++)
-        if (a.p[i] != b.p[i] && lower((unsigned char)a.p[i]) != lower((unsigned char)b.p[i]))
+    for (; i < len; i++)
+        if (a[i] != b[i] && lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
             return false;
     return true;
 }

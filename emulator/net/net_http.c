@@ -7,13 +7,13 @@
 #include "emu/http.h"
 #include "net_int.h"
 
-/* Lengths first: most header names differ in length from the one looked
- * for, so the case-folding compare runs about once per lookup. */
+/* emu_str_ieq tests lengths inline: most header names differ in length
+ * from the one looked for, so the case-folding compare runs about once. */
 emu_str emu_http_req_header(const emu_http_req *req, const char *name)
 {
     emu_str want = emu_str_c(name);
     for (size_t i = 0; i < req->n_headers; i++)
-        if (req->headers[i].name.len == want.len && emu_str_ieq(req->headers[i].name, want))
+        if (emu_str_ieq(req->headers[i].name, want))
             return req->headers[i].value;
     return EMU_STR_NULL;
 }
@@ -23,7 +23,7 @@ size_t emu_http_req_header_count(const emu_http_req *req, const char *name)
     emu_str want = emu_str_c(name);
     size_t n = 0;
     for (size_t i = 0; i < req->n_headers; i++)
-        if (req->headers[i].name.len == want.len && emu_str_ieq(req->headers[i].name, want))
+        if (emu_str_ieq(req->headers[i].name, want))
             n++;
     return n;
 }

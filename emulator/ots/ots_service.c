@@ -279,7 +279,7 @@ static void scan_headers(const emu_http_req *req, ots_auth_headers *h)
         emu_str rest = {name.p + 6, name.len - 6};
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) {
             emu_str *slot = (emu_str *)((char *)h + known[k].off);
-            if (!slot->p && rest.len == known[k].suffix.len && emu_str_ieq(rest, known[k].suffix)) {
+            if (!slot->p && emu_str_ieq(rest, known[k].suffix)) {
                 *slot = req->headers[i].value; /* the first one, as a lookup would */
                 break;
             }

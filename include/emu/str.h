@@ -32,8 +32,13 @@ static inline uint64_t emu_ascii_lower8(uint64_t x)
 
 bool emu_str_eq(emu_str a, emu_str b);
 bool emu_str_eq_c(emu_str a, const char *b);
-/* ASCII case-insensitive comparisons. */
-bool emu_str_ieq(emu_str a, emu_str b);
+/* ASCII case-insensitive comparisons. emu_str_ieq is inline for its length
+ * test, so header lookups over many names of other lengths make no call. */
+bool emu__str_ieq_same_len(const char *a, const char *b, size_t len);
+static inline bool emu_str_ieq(emu_str a, emu_str b)
+{
+    return a.len == b.len && emu__str_ieq_same_len(a.p, b.p, a.len);
+}
 bool emu_str_ieq_c(emu_str a, const char *b);
 /* Inline so that a literal prefix's strlen folds to a constant and the
  * exact-bytes test (most senders use the case looked for) to a compare. */
