@@ -258,14 +258,20 @@ void emu_dispatch(void *ud, emu_exchange *x)
         emu_http_resp_header(call.resp, call.arena, "x-emu-decision", call.decision_id);
 out:
     finish(&call, x);
-    emu_clock_release();
-    if (s->persist_hooks && s->persist_hooks->hold(&call, x, rc, delay_ms))
+    if (s->persist_hooks && s->persist_hooks->hold(&call, x, rc, delay_ms)) {
+        emu_clock_release();
         return; /* answered once its change is on disk */
+    }
     if (delay_ms) {
         /* The call has run; only its answer waits, so nothing borrowed from
          * the world is held across loop turns. */
+        emu_clock_release();
         s->fault_hooks->delay(s, x, delay_ms);
         return;
     }
+    /* Still held: the answer's Date is the request's instant too. (We are
+     * inside the connection's drain, so this does not run the next
+     * pipelined request: that one gets its own instant.) */
     emu_net_respond(x);
+    emu_clock_release();
 }

@@ -21,7 +21,7 @@ typedef struct emu_net emu_net;
 typedef struct emu_exchange {
     emu_http_req req;
     emu_http_resp resp;
-    uint64_t start_us; /* monotonic time the request was complete */
+    uint64_t start_us; /* monotonic time the request was complete, when logged */
     void *conn;        /* net-private */
 } emu_exchange;
 
