@@ -125,16 +125,24 @@ char *emu_arena_strdup(emu_arena *a, const char *s)
 
 char *emu_arena_concat(emu_arena *a, ...)
 {
+    /* Each piece's length is measured once: ARNs and keys are built from
+     * a dozen short pieces on every request. */
+    enum { KEPT = 16 };
+    size_t lens[KEPT], n = 0, i = 0;
     va_list ap;
-    size_t n = 0;
     va_start(ap, a);
-    for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *))
-        n += strlen(s);
+    for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *), i++) {
+        size_t k = strlen(s);
+        if (i < KEPT)
+            lens[i] = k;
+        n += k;
+    }
     va_end(ap);
     char *out = emu_arena_alloc(a, n + 1), *p = out;
+    i = 0;
     va_start(ap, a);
-    for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *)) {
-        size_t k = strlen(s);
+    for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *), i++) {
+        size_t k = i < KEPT ? lens[i] : strlen(s);
         memcpy(p, s, k);
         p += k;
     }
