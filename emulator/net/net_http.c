@@ -28,20 +28,20 @@ size_t emu_http_req_header_count(const emu_http_req *req, const char *name)
     return n;
 }
 
-void emu_http_resp_header_s(emu_http_resp *resp, emu_arena *arena, emu_str name, emu_str value)
+void emu_http_resp_header_ref(emu_http_resp *resp, emu_str name, emu_str value)
 {
     assert(resp->n_headers < EMU_HTTP_MAX_RESP_HEADERS);
     if (resp->n_headers >= EMU_HTTP_MAX_RESP_HEADERS)
         return;
-    emu_http_header *h = &resp->headers[resp->n_headers++];
-    h->name = (emu_str){emu_arena_strndup(arena, name.p, name.len), name.len};
-    h->value = (emu_str){emu_arena_strndup(arena, value.p, value.len), value.len};
+    resp->headers[resp->n_headers++] = (emu_http_header){name, value};
 }
 
 void emu_http_resp_header(emu_http_resp *resp, emu_arena *arena, const char *name,
                           const char *value)
 {
-    emu_http_resp_header_s(resp, arena, emu_str_c(name), emu_str_c(value));
+    size_t nl = strlen(name), vl = strlen(value);
+    emu_http_resp_header_ref(resp, (emu_str){emu_arena_strndup(arena, name, nl), nl},
+                             (emu_str){emu_arena_strndup(arena, value, vl), vl});
 }
 
 emu_str emu_http_resp_get_header(const emu_http_resp *resp, const char *name)

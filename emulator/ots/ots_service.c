@@ -464,20 +464,15 @@ static emu_rc ots_authorize(emu_call *call)
 
 /* ---- render ------------------------------------------------------------------------------- */
 
-/* "2025-01-01T00:00:01.123456Z" from the real clock (§4.2: the fraction is
- * mandatory; Python parses %f). */
-static void wire_date(char out[32])
-{
-    emu_time_iso_us(emu_clock_real_us(), out);
-}
-
 static void respond(emu_call *call, int status, const uint8_t *body, size_t len)
 {
     const ots_req *r = ots_req_of(call);
     emu_http_resp *resp = call->resp;
-    char md5[25], date[32];
+    emu_arena *a = call->arena;
+    /* The values live in the arena, so the headers can point at them. */
+    char *md5 = emu_arena_alloc(a, 25), *date = emu_arena_alloc(a, 28);
 
-    emu_http_resp_set(resp, call->arena, status, NULL, body, len);
+    emu_http_resp_set(resp, a, status, NULL, body, len);
     /* Empty answers (CreateTable, DeleteTable) leave a fresh body buffer
      * unallocated, and net's serializer then memcpy()s from NULL (0 bytes,
      * still UB; clang's UBSan flags it). Allocate it. Remove once
@@ -485,22 +480,23 @@ static void respond(emu_call *call, int status, const uint8_t *body, size_t len)
     if (!len)
         emu_buf_append(&resp->body, "", 0);
     sig_ots_content_md5(body, len, md5);
-    wire_date(date);
+    /* "2025-01-01T00:00:01.123456Z" from the real clock (§4.2: the fraction
+     * is mandatory; Python parses %f). */
+    emu_time_iso_us(emu_clock_real_us(), date);
     /* In signing order (§4.2), which spares the signer its sort. */
-    emu_arena *a = call->arena;
-    emu_http_resp_header_s(resp, a, EMU_STR_LIT("x-ots-contentmd5"), (emu_str){md5, 24});
-    emu_http_resp_header_s(resp, a, EMU_STR_LIT("x-ots-contenttype"),
-                           EMU_STR_LIT("protocol buffer"));
-    emu_http_resp_header_s(resp, a, EMU_STR_LIT("x-ots-date"), emu_str_c(date));
-    emu_http_resp_header_s(resp, a, EMU_STR_LIT("x-ots-requestid"),
-                           (emu_str){call->request_id, sizeof call->request_id - 1});
+    emu_http_resp_header_ref(resp, EMU_STR_LIT("x-ots-contentmd5"), (emu_str){md5, 24});
+    emu_http_resp_header_ref(resp, EMU_STR_LIT("x-ots-contenttype"),
+                             EMU_STR_LIT("protocol buffer"));
+    emu_http_resp_header_ref(resp, EMU_STR_LIT("x-ots-date"), (emu_str){date, 27});
+    size_t idl = sizeof call->request_id - 1; /* the call ends before a delayed answer */
+    emu_http_resp_header_ref(resp, EMU_STR_LIT("x-ots-requestid"),
+                             (emu_str){emu_arena_strndup(a, call->request_id, idl), idl});
     if (r && r->sign_key.p) {
         emu_str auth;
         emu_err e = {0};
-        if (sig_ots_response_authorization(call->arena, emu_str_c(r->op), resp->headers,
-                                           resp->n_headers, r->ak, r->sign_key, &auth,
-                                           &e) == EMU_OK)
-            emu_http_resp_header_s(resp, a, EMU_STR_LIT("authorization"), auth);
+        if (sig_ots_response_authorization(a, emu_str_c(r->op), resp->headers, resp->n_headers,
+                                           r->ak, r->sign_key, &auth, &e) == EMU_OK)
+            emu_http_resp_header_ref(resp, EMU_STR_LIT("authorization"), auth);
         else
             emu_log(EMU_LOG_WARN, "ERR OTSInternalServerError response signature: %s", e.msg);
     }

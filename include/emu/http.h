@@ -54,8 +54,10 @@ typedef struct emu_http_resp {
  * in debug builds). Content-Length, Date and Connection are added by net. */
 void emu_http_resp_header(emu_http_resp *resp, emu_arena *arena, const char *name,
                           const char *value);
-/* Same with the lengths known (no strlen on the answer path). */
-void emu_http_resp_header_s(emu_http_resp *resp, emu_arena *arena, emu_str name, emu_str value);
+/* Same with the lengths known and nothing copied: name and value must
+ * outlive the response (static text, or the request's arena). For the
+ * answer path, which adds several headers to every response. */
+void emu_http_resp_header_ref(emu_http_resp *resp, emu_str name, emu_str value);
 /* Value of a header already set on the response, or {NULL,0}. */
 emu_str emu_http_resp_get_header(const emu_http_resp *resp, const char *name);
 /* Sets status, a content type and a body in one call. */
