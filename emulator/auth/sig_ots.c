@@ -35,9 +35,14 @@ static void sort_ots(const emu_http_header **v, size_t k)
     }
 }
 
+/* The signature headers a request walk passes on its way (never signed). */
+typedef struct ots_sigs {
+    const emu_http_header *sig, *sig4; /* the first of each */
+} ots_sigs;
+
 /* Sorted pointers to the x-ots-* headers of h[0..n) (minus the signature
- * headers when `request`), in `arena`. */
-static emu_rc collect_ots(emu_arena *arena, const emu_http_header *h, size_t n, bool request,
+ * headers when `sigs` is given: those it records), in `arena`. */
+static emu_rc collect_ots(emu_arena *arena, const emu_http_header *h, size_t n, ots_sigs *sigs,
                           const emu_http_header ***out, size_t *out_n, emu_err *err)
 {
     const emu_http_header **v = emu_arena_alloc(arena, EMU_MAX_HEADERS * sizeof *v);
@@ -47,8 +52,16 @@ static emu_rc collect_ots(emu_arena *arena, const emu_http_header *h, size_t n, 
         emu_str name = h[i].name;
         if (!emu_str_istarts(name, "x-ots-"))
             continue;
-        if (request && (emu_str_ieq(name, sig) || emu_str_ieq(name, sig4)))
+        if (sigs && emu_str_ieq(name, sig)) {
+            if (!sigs->sig)
+                sigs->sig = &h[i];
             continue;
+        }
+        if (sigs && emu_str_ieq(name, sig4)) {
+            if (!sigs->sig4)
+                sigs->sig4 = &h[i];
+            continue;
+        }
         if (k == EMU_MAX_HEADERS)
             return emu_err_set(err, EMU_E_LIMIT, NULL, "more than %d x-ots-* headers",
                                EMU_MAX_HEADERS);
@@ -64,14 +77,10 @@ static emu_rc collect_ots(emu_arena *arena, const emu_http_header *h, size_t n, 
     return EMU_OK;
 }
 
-emu_rc sig_ots_string_to_sign(emu_arena *arena, emu_str operation, const emu_http_header *headers,
-                              size_t n_headers, emu_str *out, emu_err *err)
+/* The request's string to sign from its collected x-ots-* headers. */
+static emu_rc request_sts(emu_arena *arena, emu_str operation, const emu_http_header *const *v,
+                          size_t n, emu_str *out, emu_err *err)
 {
-    const emu_http_header **v;
-    size_t n;
-    emu_rc rc = collect_ots(arena, headers, n_headers, true, &v, &n, err);
-    if (rc)
-        return rc;
     sig__sb sb;
     sig__sb_init(&sb, arena);
     sig__sb_putc(&sb, '/');
@@ -86,6 +95,16 @@ emu_rc sig_ots_string_to_sign(emu_arena *arena, emu_str operation, const emu_htt
         sig__sb_putc(&sb, '\n');
     }
     return sig__sb_finish(&sb, "string to sign", out, err);
+}
+
+emu_rc sig_ots_string_to_sign(emu_arena *arena, emu_str operation, const emu_http_header *headers,
+                              size_t n_headers, emu_str *out, emu_err *err)
+{
+    const emu_http_header **v;
+    size_t n;
+    ots_sigs sigs = {0};
+    emu_rc rc = collect_ots(arena, headers, n_headers, &sigs, &v, &n, err);
+    return rc ? rc : request_sts(arena, operation, v, n, out, err);
 }
 
 void sig_ots_sign(emu_str key, emu_str msg, char out[SIG_B64_SHA1_LEN + 1])
@@ -131,15 +150,18 @@ void sig_ots_v4_signing_key(emu_str secret, emu_str sign_date, emu_str region,
     emu_base64_encode(a, sizeof a, out);
 }
 
-/* The trimmed value of a required header, or the service's "Missing header"
- * error (§3.3 step 3). */
-static emu_rc need(const emu_http_header *h, size_t n, const char *name, emu_str *out, emu_err *err)
+/* The trimmed value of a signed header among the collected v[0..n), or the
+ * service's "Missing header" error (§3.3 step 3). */
+static emu_rc need(const emu_http_header *const *v, size_t n, const char *name, emu_str *out,
+                   emu_err *err)
 {
-    const emu_http_header *x = sig__header(h, n, name);
-    if (!x)
-        return emu_err_set(err, EMU_E_INVALID, NULL, "Missing header: %s.", name);
-    *out = emu_str_trim(x->value);
-    return EMU_OK;
+    emu_str want = emu_str_c(name);
+    for (size_t i = 0; i < n; i++)
+        if (emu_str_ieq(v[i]->name, want)) {
+            *out = emu_str_trim(v[i]->value);
+            return EMU_OK;
+        }
+    return emu_err_set(err, EMU_E_INVALID, NULL, "Missing header: %s.", name);
 }
 
 emu_rc sig_ots_verify(emu_arena *arena, emu_str operation, const emu_http_header *headers,
@@ -147,21 +169,34 @@ emu_rc sig_ots_verify(emu_arena *arena, emu_str operation, const emu_http_header
 {
     sig_ots_result r = {0};
     emu_str given = EMU_STR_NULL, date = EMU_STR_NULL, region = EMU_STR_NULL;
-    emu_rc rc;
-    bool v4 = sig__header(headers, n_headers, "x-ots-signaturev4") != NULL;
-
+    const emu_http_header **v;
+    size_t n;
+    ots_sigs sigs = {0};
+    /* One walk over the headers finds the signature and collects what it
+     * signs. */
+    emu_rc rc = collect_ots(arena, headers, n_headers, &sigs, &v, &n, err);
+    if (rc) {
+        /* A missing signature is reported before what is wrong with the
+         * rest (a walk that stopped early may not have reached it). */
+        if (!sig__header(headers, n_headers, "x-ots-signaturev4") &&
+            !sig__header(headers, n_headers, "x-ots-signature"))
+            return emu_err_set(err, EMU_E_INVALID, NULL, "Missing header: x-ots-signature.");
+        return rc;
+    }
+    bool v4 = sigs.sig4 != NULL;
     if (v4) {
-        rc = need(headers, n_headers, "x-ots-signaturev4", &given, err);
+        given = emu_str_trim(sigs.sig4->value);
+        rc = need(v, n, "x-ots-signdate", &date, err);
         if (!rc)
-            rc = need(headers, n_headers, "x-ots-signdate", &date, err);
-        if (!rc)
-            rc = need(headers, n_headers, "x-ots-signregion", &region, err);
+            rc = need(v, n, "x-ots-signregion", &region, err);
+    } else if (sigs.sig) {
+        given = emu_str_trim(sigs.sig->value);
     } else {
-        rc = need(headers, n_headers, "x-ots-signature", &given, err);
+        rc = emu_err_set(err, EMU_E_INVALID, NULL, "Missing header: x-ots-signature.");
     }
     if (rc)
         return rc;
-    rc = sig_ots_string_to_sign(arena, operation, headers, n_headers, &r.string_to_sign, err);
+    rc = request_sts(arena, operation, v, n, &r.string_to_sign, err);
     if (rc)
         return rc;
 
@@ -202,7 +237,7 @@ emu_rc sig_ots_response_string_to_sign(emu_arena *arena, emu_str operation,
 {
     const emu_http_header **v;
     size_t n;
-    emu_rc rc = collect_ots(arena, headers, n_headers, false, &v, &n, err);
+    emu_rc rc = collect_ots(arena, headers, n_headers, NULL, &v, &n, err);
     if (rc)
         return rc;
     sig__sb sb;
