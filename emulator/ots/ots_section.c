@@ -13,8 +13,10 @@
  * DefinedColumns [{Name, Type}], TimeToLive (-1 or seconds, default -1),
  * MaxVersions (default 1), and two emulator extras that UpdateTable can
  * change and save must keep: DeviationCellVersionInSec (default 86400) and
- * AllowUpdate (default true). Rows come from RowsFile (CSV, path relative to
- * the world file) or inline Rows (see ots_rows_load_json), not both.
+ * AllowUpdate (default true). CreateDate (ISO 8601, default: when loaded) is
+ * saved so that a restarted --data-dir sandbox keeps it (DescribeTable's
+ * last_increase_time). Rows come from RowsFile (CSV, path relative to the
+ * world file) or inline Rows (see ots_rows_load_json), not both.
  *
  * Save writes RowsFile as an absolute path when the table is unchanged since
  * it was loaded from that file (so the saved world reloads from anywhere and
@@ -111,14 +113,14 @@ static char *resolve(const char *base_dir, const char *rel)
     return p;
 }
 
-enum { T_NAME, T_PK, T_DEF, T_TTL, T_MAXV, T_DEV, T_ALLOW, T_FILE, T_ROWS, T_COUNT };
+enum { T_NAME, T_PK, T_DEF, T_TTL, T_MAXV, T_DEV, T_ALLOW, T_CREATED, T_FILE, T_ROWS, T_COUNT };
 
 static const field_spec table_spec[T_COUNT] = {
     {"TableName", cJSON_String, true},      {"PrimaryKey", cJSON_Array, true},
     {"DefinedColumns", cJSON_Array, false}, {"TimeToLive", cJSON_Number, false},
     {"MaxVersions", cJSON_Number, false},   {"DeviationCellVersionInSec", cJSON_Number, false},
-    {"AllowUpdate", cJSON_True, false},     {"RowsFile", cJSON_String, false},
-    {"Rows", cJSON_Array, false},
+    {"AllowUpdate", cJSON_True, false},     {"CreateDate", cJSON_String, false},
+    {"RowsFile", cJSON_String, false},      {"Rows", cJSON_Array, false},
 };
 
 static emu_rc load_table(ots_instance_t *in, const cJSON *tj, const char *path,
@@ -214,6 +216,13 @@ static emu_rc load_table(ots_instance_t *in, const cJSON *tj, const char *path,
     }
     if (f[T_ALLOW])
         s.opts.allow_update = cJSON_IsTrue(f[T_ALLOW]);
+    int64_t created = 0;
+    if (f[T_CREATED] && !emu_time_parse_iso(f[T_CREATED]->valuestring,
+                                            strlen(f[T_CREATED]->valuestring), true, &created))
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "%s.CreateDate: \"%.64s\" is not an ISO-8601 UTC time like "
+                           "2026-01-01T00:00:00Z",
+                           path, f[T_CREATED]->valuestring);
     if (f[T_FILE] && f[T_ROWS])
         return emu_err_set(err, EMU_E_INVALID, NULL, "%s: give RowsFile or Rows, not both", path);
 
@@ -222,6 +231,8 @@ static emu_rc load_table(ots_instance_t *in, const cJSON *tj, const char *path,
         return rc;
     }
     /* From here on the table exists; on error the caller frees the store. */
+    if (f[T_CREATED])
+        ots_table_set_created_ms(t, created);
     int64_t now = emu_clock_now_ms();
     if (f[T_FILE]) {
         char *full = resolve(base_dir, f[T_FILE]->valuestring);
@@ -339,6 +350,9 @@ void ots_section_schema_json(cJSON *o, const ots_table_t *t)
         cJSON_AddNumberToObject(o, "DeviationCellVersionInSec", (double)s->opts.deviation_s);
     if (s->opts.allow_update != def.allow_update)
         cJSON_AddBoolToObject(o, "AllowUpdate", s->opts.allow_update);
+    char date[21];
+    emu_time_iso(ots_table_created_ms(t), date);
+    cJSON_AddStringToObject(o, "CreateDate", date);
 }
 
 static cJSON *table_to_json(const ots_table_t *t, bool with_rows)

@@ -1161,6 +1161,11 @@ int64_t ots_table_created_ms(const ots_table_t *t)
     return t->created_ms;
 }
 
+void ots_table_set_created_ms(ots_table_t *t, int64_t ms)
+{
+    t->created_ms = ms;
+}
+
 size_t ots_table_row_count(const ots_table_t *t)
 {
     return t->n_rows;

@@ -194,6 +194,8 @@ const ots_table_schema *ots_table_schema_of(const ots_table_t *t);
 emu_rc ots_table_set_options(ots_table_t *t, const ots_table_options *opts, emu_err *err);
 /* Virtual-clock creation time (ms). */
 int64_t ots_table_created_ms(const ots_table_t *t);
+/* A creation time kept elsewhere (the world file's CreateDate). */
+void ots_table_set_created_ms(ots_table_t *t, int64_t ms);
 /* Stored rows (expired rows included until they are next written). */
 size_t ots_table_row_count(const ots_table_t *t);
 /* Approximate heap bytes of rows plus index (the health endpoint's number). */

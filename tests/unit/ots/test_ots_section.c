@@ -148,6 +148,9 @@ static void load_errors_have_json_paths(void **state)
                       JP ".Instances[1].InstanceName: duplicate instance name \"cap1\"");
     expect_load_error(T0 "{\"TableName\":\"t\"," PK2 ",\"MaxVersions\":\"1\"}]}]}",
                       JP ".Instances[0].Tables[0].MaxVersions: expected a number");
+    expect_load_error(T0 "{\"TableName\":\"t\"," PK2 ",\"CreateDate\":\"yesterday\"}]}]}",
+                      JP ".Instances[0].Tables[0].CreateDate: \"yesterday\" is not an ISO-8601 UTC "
+                         "time like 2026-01-01T00:00:00Z");
     expect_load_error(T0 "{\"TableName\":\"t\"," PK2 ",\"TimeToLive\":0}]}]}",
                       JP ".Instances[0].Tables[0].TimeToLive: TimeToLive cannot be 0 or less than "
                          "-1.");
@@ -295,6 +298,7 @@ static void save_load_round_trip(void **state)
     row = (ots_row_t){pk, 2, NULL, 0, false};
     assert_int_equal(ots_store_put(vt, &row, a, NULL, &err), EMU_OK);
     assert_true(ots_table_dirty(vt));
+    ots_table_set_created_ms(vt, 1767225600000); /* 2026-01-01T00:00:00Z */
 
     saved = ots_world_section.save(s);
     t0 = cJSON_GetArrayItem(
@@ -304,6 +308,7 @@ static void save_load_round_trip(void **state)
     assert_null(cJSON_GetObjectItem(t0, "RowsFile"));
     assert_non_null(cJSON_GetObjectItem(t0, "Rows"));
     assert_int_equal(cJSON_GetObjectItem(t0, "MaxVersions")->valueint, 2);
+    assert_string_equal(cJSON_GetObjectItem(t0, "CreateDate")->valuestring, "2026-01-01T00:00:00Z");
     /* Through text, as the world file would be. */
     char *text = emu_json_print(saved);
     cJSON_Delete(saved);
@@ -325,6 +330,10 @@ static void save_load_round_trip(void **state)
         free(y);
     }
     assert_non_null(ots_section_instance(again, "cap2"));
+    /* The creation time survives (a restarted --data-dir sandbox). */
+    assert_int_equal(ots_table_created_ms(ots_store_table_find(ots_section_instance(again, "cap1"),
+                                                               "vehicle_track")),
+                     1767225600000);
     ots_world_section.free(again);
     ots_world_section.free(s);
     emu_arena_free(a);
