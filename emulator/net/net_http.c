@@ -126,52 +126,77 @@ static size_t fmt_uint(char out[24], size_t v)
 }
 
 /* The Date header changes once a second: format it once a second. */
-static const char *http_date(void)
+static const char *http_date(size_t *len)
 {
     static char date[30];
+    static size_t date_len;
     static int64_t date_sec = -1;
     int64_t sec = emu_clock_real_ms() / 1000;
     if (sec != date_sec) {
         emu_time_http(sec * 1000, date);
+        date_len = strlen(date);
         date_sec = sec;
     }
+    *len = date_len;
     return date;
+}
+
+#define PUT_LIT(w, lit) (memcpy((w), (lit), sizeof(lit) - 1), (w) += sizeof(lit) - 1)
+
+static char *put(char *w, const void *p, size_t n)
+{
+    if (n) /* p may be NULL when n is 0 */
+        memcpy(w, p, n);
+    return w + n;
 }
 
 void net__serialize(const emu_http_resp *resp, bool keep_alive, emu_buf *out)
 {
-    const char *date = http_date();
+    size_t date_len;
+    const char *date = http_date(&date_len);
+    const char *reason = emu_http_reason(resp->status);
+    size_t reason_len = strlen(reason);
     bool has_date = false;
 
-    char num[24];
-    /* One allocation: status line, Date, Content-Length and Connection fit
-     * in 128 bytes; headers take their text plus ": " and CRLF. */
-    size_t need = 128 + resp->body.len;
+    /* One reservation, then plain stores: the status line's number and
+     * separators, Date, Content-Length and Connection fit in 128 bytes;
+     * headers take their text plus ": " and CRLF. */
+    size_t need = 128 + reason_len + date_len + resp->body.len;
     for (size_t i = 0; i < resp->n_headers; i++)
         need += resp->headers[i].name.len + resp->headers[i].value.len + 4;
-    emu_buf_reserve(out, need);
-    emu_buf_append(out, "HTTP/1.1 ", 9);
-    emu_buf_append(out, num, fmt_uint(num, (unsigned)resp->status));
-    emu_buf_putc(out, ' ');
-    emu_buf_puts(out, emu_http_reason(resp->status));
-    emu_buf_append(out, "\r\n", 2);
+    if (!emu_buf_reserve(out, need)) {
+        /* Past the cap (cannot happen: bodies are capped far below it). */
+        emu_buf_puts(out, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
+                          "Connection: close\r\n\r\n");
+        return;
+    }
+    char *w = out->p + out->len;
+    PUT_LIT(w, "HTTP/1.1 ");
+    w += fmt_uint(w, (unsigned)resp->status);
+    *w++ = ' ';
+    w = put(w, reason, reason_len);
+    PUT_LIT(w, "\r\n");
     for (size_t i = 0; i < resp->n_headers; i++) {
         const emu_http_header *h = &resp->headers[i];
         if (h->name.len == 4 && emu_str_ieq_c(h->name, "date"))
             has_date = true;
-        emu_buf_append(out, h->name.p, h->name.len);
-        emu_buf_append(out, ": ", 2);
-        emu_buf_append(out, h->value.p, h->value.len);
-        emu_buf_append(out, "\r\n", 2);
+        w = put(w, h->name.p, h->name.len);
+        PUT_LIT(w, ": ");
+        w = put(w, h->value.p, h->value.len);
+        PUT_LIT(w, "\r\n");
     }
     if (!has_date) {
-        emu_buf_append(out, "Date: ", 6);
-        emu_buf_puts(out, date);
-        emu_buf_append(out, "\r\n", 2);
+        PUT_LIT(w, "Date: ");
+        w = put(w, date, date_len);
+        PUT_LIT(w, "\r\n");
     }
-    emu_buf_append(out, "Content-Length: ", 16);
-    emu_buf_append(out, num, fmt_uint(num, resp->body.len));
-    emu_buf_puts(out, keep_alive ? "\r\nConnection: keep-alive\r\n\r\n"
-                                 : "\r\nConnection: close\r\n\r\n");
-    emu_buf_append(out, resp->body.p, resp->body.len);
+    PUT_LIT(w, "Content-Length: ");
+    w += fmt_uint(w, resp->body.len);
+    if (keep_alive)
+        PUT_LIT(w, "\r\nConnection: keep-alive\r\n\r\n");
+    else
+        PUT_LIT(w, "\r\nConnection: close\r\n\r\n");
+    w = put(w, resp->body.p, resp->body.len);
+    *w = '\0';
+    out->len = (size_t)(w - out->p);
 }

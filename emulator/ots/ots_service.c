@@ -473,12 +473,6 @@ static void respond(emu_call *call, int status, const uint8_t *body, size_t len)
     char *md5 = emu_arena_alloc(a, 25), *date = emu_arena_alloc(a, 28);
 
     emu_http_resp_set(resp, a, status, NULL, body, len);
-    /* Empty answers (CreateTable, DeleteTable) leave a fresh body buffer
-     * unallocated, and net's serializer then memcpy()s from NULL (0 bytes,
-     * still UB; clang's UBSan flags it). Allocate it. Remove once
-     * net__serialize skips empty bodies. */
-    if (!len)
-        emu_buf_append(&resp->body, "", 0);
     sig_ots_content_md5(body, len, md5);
     /* "2025-01-01T00:00:01.123456Z" from the real clock (§4.2: the fraction
      * is mandatory; Python parses %f). */
