@@ -89,6 +89,45 @@ static void caps_answer_before_close(void **state)
     assert_true(strncmp(out, "HTTP/1.1 400 ", 13) == 0);
 }
 
+/* Answers with the status named by the path, two headers (one given by
+ * reference), an empty body for "/431", and its own Date for "/date". */
+static void answer(void *ud, emu_exchange *x)
+{
+    (void)ud;
+    emu_http_req *r = &x->req;
+    x->resp.status = r->path.len > 1 && r->path.p[1] == '4' ? 431 : 200;
+    emu_http_resp_header(&x->resp, r->arena, "X-One", "1");
+    emu_http_resp_header_ref(&x->resp, EMU_STR_LIT("x-two"), EMU_STR_LIT("two two"));
+    if (emu_str_eq_c(r->path, "/date"))
+        emu_http_resp_header(&x->resp, r->arena, "Date", "Thu, 01 Jan 2026 00:00:00 GMT");
+    if (x->resp.status == 200)
+        emu_buf_append(&x->resp.body, "hello", 5);
+}
+
+static void serializes_answers(void **state)
+{
+    (void)state;
+    static const char in[] =
+        "GET /431 HTTP/1.1\r\n\r\nGET /date HTTP/1.1\r\nConnection: close\r\n\r\n";
+    emu_buf out;
+    emu_buf_init(&out, 1 << 20);
+    emu_net_feed((const uint8_t *)in, sizeof in - 1, answer, NULL, &out);
+    /* The first answer, up to its Date (which is now), and after it. */
+    static const char head[] = "HTTP/1.1 431 Request Header Fields Too Large\r\nX-One: 1\r\n"
+                               "x-two: two two\r\nDate: ";
+    assert_memory_equal(out.p, head, sizeof head - 1);
+    const char *p = out.p + sizeof head - 1 + 29;
+    static const char tail[] = " GMT"; /* the last bytes of the 29 */
+    assert_memory_equal(p - 4, tail, 4);
+    static const char rest[] = "\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n"
+                               "HTTP/1.1 200 OK\r\nX-One: 1\r\nx-two: two two\r\n"
+                               "Date: Thu, 01 Jan 2026 00:00:00 GMT\r\nContent-Length: 5\r\n"
+                               "Connection: close\r\n\r\nhello";
+    assert_int_equal(strlen(p), sizeof rest - 1);
+    assert_memory_equal(p, rest, sizeof rest - 1);
+    emu_buf_dispose(&out);
+}
+
 static void connection_close_stops(void **state)
 {
     (void)state;
@@ -104,7 +143,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(request_view),           cmocka_unit_test(pipelined_in_order),
         cmocka_unit_test(chunked_body),           cmocka_unit_test(caps_answer_before_close),
-        cmocka_unit_test(connection_close_stops),
+        cmocka_unit_test(connection_close_stops), cmocka_unit_test(serializes_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
