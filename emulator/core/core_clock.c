@@ -1,4 +1,5 @@
 /* Real and virtual clocks, date formats, and the seeded generator. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -115,9 +116,18 @@ static void put2(char *p, int v)
 }
 
 /* "YYYY-MM-DDThh:mm:ss" into out[0..19), without strftime (it takes the
- * locale lock): every signed answer carries one or two of these. */
+ * locale lock): every signed answer carries one or two of these, nearly
+ * always of the same second as the last, so the calendar arithmetic runs
+ * once per second and the text is copied otherwise. */
 static void put_iso(char *out, int64_t epoch_ms)
 {
+    static _Thread_local int64_t last_sec = INT64_MIN;
+    static _Thread_local char last[19];
+    int64_t sec = epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000;
+    if (sec == last_sec) {
+        memcpy(out, last, sizeof last);
+        return;
+    }
     struct tm tm;
     to_tm(epoch_ms, &tm);
     int y = tm.tm_year + 1900;
@@ -134,6 +144,8 @@ static void put_iso(char *out, int64_t epoch_ms)
     put2(out + 14, tm.tm_min);
     out[16] = ':';
     put2(out + 17, tm.tm_sec);
+    memcpy(last, out, sizeof last);
+    last_sec = sec;
 }
 
 void emu_time_iso(int64_t epoch_ms, char out[21])

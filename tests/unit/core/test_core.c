@@ -174,6 +174,30 @@ static void iso_dates(void **state)
     assert_string_equal(out, "1969-12-31T23:59:59.999999Z");
 }
 
+/* The formatter keeps the text of the last second it formatted: against
+ * gmtime_r across second boundaries, runs within one second, dates before
+ * the epoch, and two instants an hour apart in turn (an answer's date and
+ * a session's expiry). */
+static void iso_dates_match_gmtime(void **state)
+{
+    (void)state;
+    char got[21], want[21];
+    struct tm tm;
+    int64_t ms = -86400000LL * 400;
+    for (int i = 0; i < 200000; i++) {
+        ms += i % 3 ? 1 : 997 + (int64_t)(i % 7) * 86400000LL;
+        for (int twice = 0; twice < 1 + (i % 5 == 0); twice++) {
+            int64_t t = twice ? ms + 3600000 : ms;
+            emu_time_iso(t, got);
+            time_t sec = (time_t)(t >= 0 ? t / 1000 : (t - 999) / 1000);
+            gmtime_r(&sec, &tm);
+            strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
+            if (strcmp(got, want) != 0)
+                fail_msg("%lld: %s, want %s", (long long)t, got, want);
+        }
+    }
+}
+
 static void virtual_clock_moves(void **state)
 {
     (void)state;
@@ -321,6 +345,7 @@ int main(void)
         cmocka_unit_test(hmac_long_key_and_cache),
         cmocka_unit_test(ct_equal),
         cmocka_unit_test(iso_dates),
+        cmocka_unit_test(iso_dates_match_gmtime),
         cmocka_unit_test(virtual_clock_moves),
         cmocka_unit_test(held_clock_is_one_instant),
         cmocka_unit_test(seeded_rand_is_repeatable),
