@@ -200,7 +200,8 @@ static emu_rc check_date(emu_call *call, emu_str ts)
 static emu_rc resolve(emu_call *call, emu_str ak, emu_str token)
 {
     auth_failure why;
-    emu_err e = {0};
+    emu_err e;
+    emu_err_init(&e);
     if (auth_resolve(call->world, ak, token, emu_clock_now_ms(), call->arena, &call->principal,
                      &why, &e) == EMU_OK)
         return EMU_OK;

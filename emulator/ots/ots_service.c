@@ -304,7 +304,8 @@ static emu_rc authenticate(emu_call *call)
         {"x-ots-contentmd5", hd.contentmd5},
     };
     emu_str instance = emu_str_trim(hd.instancename);
-    emu_err e = {0};
+    emu_err e;
+    emu_err_init(&e);
     emu_rc rc;
 
     if (!instance.p)
@@ -487,7 +488,8 @@ static void respond(emu_call *call, int status, const uint8_t *body, size_t len)
                              (emu_str){emu_arena_strndup(a, call->request_id, idl), idl});
     if (r && r->sign_key.p) {
         emu_str auth;
-        emu_err e = {0};
+        emu_err e;
+        emu_err_init(&e);
         if (sig_ots_response_authorization(a, emu_str_c(r->op), resp->headers, resp->n_headers,
                                            r->ak, r->sign_key, &auth, &e) == EMU_OK)
             emu_http_resp_header_ref(resp, EMU_STR_LIT("authorization"), auth);

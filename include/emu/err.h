@@ -42,6 +42,17 @@ typedef struct emu_err {
     const char *msg_tail;
 } emu_err;
 
+/* An empty carrier without zeroing its message buffer (`= {0}` stores
+ * half a kilobyte; request paths that rarely fail keep one or two). */
+static inline void emu_err_init(emu_err *err)
+{
+    err->rc = EMU_OK;
+    err->code = NULL;
+    err->status = 0;
+    err->msg[0] = '\0';
+    err->msg_tail = NULL;
+}
+
 /* Fills *err (if not NULL) and returns rc, so callers can write
  * `return emu_err_set(err, EMU_E_INVALID, NULL, "bad %s", x);`.
  * code must be a static string or NULL. Clears status and msg_tail. */
