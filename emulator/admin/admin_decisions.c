@@ -157,47 +157,50 @@ static const char *rdup(emu_arena *a, const char *s)
  * up several times per call (the caller's account is also the resource
  * account, the AccessKeyId and source IP are also context values), and the
  * constant strings of the context need no copy at all: recording is on
- * every request's path, so it copies as little as it can. */
-#define SPOOL_SLOTS 24
+ * every request's path, so it copies as little as it can. The copies made
+ * are found again by pointer in a small direct-mapped table (a miss only
+ * copies once more). */
+#define SPOOL_SLOTS 32 /* a power of two */
 
 typedef struct spool {
     emu_arena *a;
     const char *src[SPOOL_SLOTS];
     const char *dst[SPOOL_SLOTS];
-    size_t n;
 } spool;
+
+static inline void spool_init(spool *sp, emu_arena *a)
+{
+    sp->a = a;
+    memset(sp->src, 0, sizeof sp->src);
+}
+
+static inline size_t spool_slot(const char *s)
+{
+    uintptr_t p = (uintptr_t)s;
+    return (size_t)((p ^ (p >> 5) ^ (p >> 11)) & (SPOOL_SLOTS - 1));
+}
 
 static inline const char *keep(spool *sp, const char *s)
 {
     if (!s || emu_authz_static_string(s))
         return s;
-    for (size_t i = 0; i < sp->n; i++)
-        if (sp->src[i] == s)
-            return sp->dst[i];
+    size_t i = spool_slot(s);
+    if (sp->src[i] == s)
+        return sp->dst[i];
     size_t len = strlen(s);
     char *d = emu_arena_alloc(sp->a, len + 1);
     memcpy(d, s, len + 1);
-    if (sp->n < SPOOL_SLOTS) {
-        sp->src[sp->n] = s;
-        sp->dst[sp->n++] = d;
-    }
+    sp->src[i] = s;
+    sp->dst[i] = d;
     return d;
 }
 
 /* "d-<seq>" without the printf machinery. */
 static void format_id(char out[24], uint64_t seq)
 {
-    char digits[21];
-    size_t n = 0;
-    do {
-        digits[n++] = (char)('0' + seq % 10);
-        seq /= 10;
-    } while (seq);
     out[0] = 'd';
     out[1] = '-';
-    for (size_t i = 0; i < n; i++)
-        out[2 + i] = digits[n - 1 - i];
-    out[2 + n] = '\0';
+    out[2 + emu_u64_dec(seq, out + 2)] = '\0';
 }
 
 /* The ring is megabytes written round-robin, one record per request, so
@@ -232,7 +235,7 @@ static emu_decision *slot_open(emu_decisions *r, emu_call *call, spool *sp)
         release(d);
     if (!d->arena)
         d->arena = emu_arena_new(SLOT_ARENA_BYTES);
-    sp->a = d->arena;
+    spool_init(sp, d->arena);
     const emu_principal *p = &call->principal;
 
     d->seq = seq;
@@ -385,13 +388,12 @@ static void hooks_note(emu_call *call, const emu_authz_note *n)
         return;
     emu_decision *d = call->record;
     spool sp;
-    sp.n = 0;
     if (!d) {
         d = slot_open(s->decisions, call, &sp);
         call->record = d;
         call->decision_id = d->id;
     } else {
-        sp.a = d->arena;
+        spool_init(&sp, d->arena);
     }
     dec_check scratch;
     dec_check *c = d->n_checks < DEC_MAX_CHECKS ? &d->checks[d->n_checks] : &scratch;

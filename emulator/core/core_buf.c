@@ -5,6 +5,7 @@
 
 #include "emu/arena.h"
 #include "emu/buf.h"
+#include "emu/str.h"
 
 void emu_buf_init(emu_buf *b, size_t max)
 {
@@ -65,27 +66,11 @@ bool emu_buf_putc(emu_buf *b, char c)
 
 bool emu_buf_put_i64(emu_buf *b, long long v)
 {
-    static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
-                                   "25262728293031323334353637383940414243444546474849"
-                                   "50515253545556575859606162636465666768697071727374"
-                                   "75767778798081828384858687888990919293949596979899";
-    char tmp[24], *p = tmp + sizeof tmp;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    while (u >= 100) {
-        unsigned d = (unsigned)(u % 100) * 2;
-        u /= 100;
-        *--p = pairs[d + 1];
-        *--p = pairs[d];
-    }
-    if (u >= 10) {
-        *--p = pairs[u * 2 + 1];
-        *--p = pairs[u * 2];
-    } else {
-        *--p = (char)('0' + u);
-    }
+    char tmp[21], *p = tmp;
     if (v < 0)
-        *--p = '-';
-    return emu_buf_append(b, p, (size_t)(tmp + sizeof tmp - p));
+        *p++ = '-';
+    p += emu_u64_dec(v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v, p);
+    return emu_buf_append(b, tmp, (size_t)(p - tmp));
 }
 
 bool emu_buf_printf(emu_buf *b, const char *fmt, ...)

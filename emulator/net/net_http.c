@@ -111,20 +111,6 @@ const char *emu_http_reason(int status)
     }
 }
 
-/* Decimal digits of v into out (no NUL); returns the length. */
-static size_t fmt_uint(char out[24], size_t v)
-{
-    char tmp[24];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t i = 0; i < n; i++)
-        out[i] = tmp[n - 1 - i];
-    return n;
-}
-
 /* The Date header changes once a second: format it once a second. */
 static const char *http_date(size_t *len)
 {
@@ -172,7 +158,7 @@ void net__serialize(const emu_http_resp *resp, bool keep_alive, emu_buf *out)
     }
     char *w = out->p + out->len;
     PUT_LIT(w, "HTTP/1.1 ");
-    w += fmt_uint(w, (unsigned)resp->status);
+    w += emu_u64_dec((uint64_t)resp->status, w);
     *w++ = ' ';
     w = put(w, reason, reason_len);
     PUT_LIT(w, "\r\n");
@@ -191,7 +177,7 @@ void net__serialize(const emu_http_resp *resp, bool keep_alive, emu_buf *out)
         PUT_LIT(w, "\r\n");
     }
     PUT_LIT(w, "Content-Length: ");
-    w += fmt_uint(w, resp->body.len);
+    w += emu_u64_dec(resp->body.len, w);
     if (keep_alive)
         PUT_LIT(w, "\r\nConnection: keep-alive\r\n\r\n");
     else

@@ -53,5 +53,8 @@ bool emu_str_starts(emu_str a, const char *prefix);
 emu_str emu_str_trim(emu_str s);
 /* ASCII case-insensitive C-string compare (locale independent). */
 int emu_strcasecmp(const char *a, const char *b);
+/* The decimal digits of v into out (no NUL, no sign), two per division;
+ * returns how many (1 to 20). */
+size_t emu_u64_dec(uint64_t v, char out[20]);
 
 #endif

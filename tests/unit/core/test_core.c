@@ -1,3 +1,4 @@
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -305,6 +306,36 @@ static void str_helpers(void **state)
 /* emu_str_ieq and emu_ascii_lower8 work on eight bytes at a time: every
  * pair of byte values, in the word part and in the tail, must agree with
  * the byte-wise ASCII definition (0xC1 and 0xE1 are not a case pair). */
+/* Decimal digits two at a time, against printf, at every length and at
+ * the ends of the ranges; emu_buf_put_i64 on top of it, signs included. */
+static void decimal_digits_match_printf(void **state)
+{
+    (void)state;
+    char got[21], want[32];
+    uint64_t v = 0;
+    for (int i = 0; i < 2000; i++) {
+        v = i < 200 ? (uint64_t)i : v * 3 + (uint64_t)i;
+        for (uint64_t x = v ? v - 1 : 0; x <= v + 1; x++) {
+            size_t n = emu_u64_dec(x, got);
+            got[n] = '\0';
+            snprintf(want, sizeof want, "%llu", (unsigned long long)x);
+            assert_string_equal(got, want);
+        }
+    }
+    got[emu_u64_dec(UINT64_MAX, got)] = '\0';
+    assert_string_equal(got, "18446744073709551615");
+    emu_buf b;
+    emu_buf_init(&b, 1024);
+    const long long vals[] = {0, -1, 9, -10, 99, 100, -123456789, LLONG_MAX, LLONG_MIN};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        emu_buf_reset(&b);
+        assert_true(emu_buf_put_i64(&b, vals[i]));
+        snprintf(want, sizeof want, "%lld", vals[i]);
+        assert_string_equal(b.p, want);
+    }
+    emu_buf_dispose(&b);
+}
+
 static void str_ieq_matches_bytewise(void **state)
 {
     (void)state;
@@ -346,6 +377,7 @@ int main(void)
         cmocka_unit_test(ct_equal),
         cmocka_unit_test(iso_dates),
         cmocka_unit_test(iso_dates_match_gmtime),
+        cmocka_unit_test(decimal_digits_match_printf),
         cmocka_unit_test(virtual_clock_moves),
         cmocka_unit_test(held_clock_is_one_instant),
         cmocka_unit_test(seeded_rand_is_repeatable),
