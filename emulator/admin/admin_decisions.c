@@ -174,17 +174,13 @@ static inline void spool_init(spool *sp, emu_arena *a)
     memset(sp->src, 0, sizeof sp->src);
 }
 
-static inline size_t spool_slot(const char *s)
-{
-    uintptr_t p = (uintptr_t)s;
-    return (size_t)((p ^ (p >> 5) ^ (p >> 11)) & (SPOOL_SLOTS - 1));
-}
-
 static inline const char *keep(spool *sp, const char *s)
 {
     if (!s || emu_authz_static_string(s))
         return s;
-    size_t i = spool_slot(s);
+    /* Heap and arena strings start 16-byte aligned: the bits above those
+     * tell neighbours apart. */
+    size_t i = ((uintptr_t)s >> 4) & (SPOOL_SLOTS - 1);
     if (sp->src[i] == s)
         return sp->dst[i];
     size_t len = strlen(s);

@@ -255,8 +255,12 @@ void emu_dispatch(void *ud, emu_exchange *x)
     }
     /* Every authorized response names its decision record, allowed ones
      * too: "why was this allowed?" is the other half of the question. */
-    if (call.decision_id) /* services leave this header to the dispatcher */
-        emu_http_resp_header(call.resp, call.arena, "x-emu-decision", call.decision_id);
+    if (call.decision_id) { /* services leave this header to the dispatcher */
+        /* Copied: the ring may reuse the record before a held answer goes. */
+        size_t n = strlen(call.decision_id);
+        emu_http_resp_header_ref(call.resp, EMU_STR_LIT("x-emu-decision"),
+                                 (emu_str){emu_arena_strndup(call.arena, call.decision_id, n), n});
+    }
 out:
     finish(&call, x);
     if (s->persist_hooks && s->persist_hooks->hold(&call, x, rc, delay_ms)) {
