@@ -83,13 +83,20 @@ void emu_clock_set_offset_ms(int64_t off)
     virt_offset_ms = off;
 }
 
+/* Floor division by 1000 that cannot overflow (cell timestamps are any
+ * int64 a client sends). */
+static int64_t floor_sec(int64_t epoch_ms)
+{
+    return epoch_ms / 1000 - (epoch_ms % 1000 < 0);
+}
+
 /* UTC calendar fields of epoch_ms (tm_year, tm_mon, tm_mday, tm_hour,
  * tm_min, tm_sec, tm_wday). Arithmetic only [H. Hinnant, civil_from_days]:
  * gmtime_r takes glibc's time-zone lock and walks tz code on every
  * signed answer. */
 static void to_tm(int64_t epoch_ms, struct tm *tm)
 {
-    int64_t t = epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000;
+    int64_t t = floor_sec(epoch_ms);
     int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
     int64_t secs = t - days * 86400;
     int64_t z = days + 719468;
@@ -123,7 +130,7 @@ static void put_iso(char *out, int64_t epoch_ms)
 {
     static _Thread_local int64_t last_sec = INT64_MIN;
     static _Thread_local char last[19];
-    int64_t sec = epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000;
+    int64_t sec = floor_sec(epoch_ms);
     if (sec == last_sec) {
         memcpy(out, last, sizeof last);
         return;

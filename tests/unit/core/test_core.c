@@ -197,6 +197,11 @@ static void iso_dates_match_gmtime(void **state)
                 fail_msg("%lld: %s, want %s", (long long)t, got, want);
         }
     }
+    /* Any int64 (a cell timestamp) formats without overflow; years past
+     * 9999 are clamped. */
+    emu_time_iso(INT64_MIN, got);
+    emu_time_iso(INT64_MAX, got);
+    assert_int_equal(strlen(got), 20);
 }
 
 static void virtual_clock_moves(void **state)
