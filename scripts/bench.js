@@ -99,7 +99,8 @@ function wrkRotate(port, file, seconds, conns = 32) {
     { encoding: 'utf8', env: { ...process.env, BENCH_REQUESTS: file } });
   const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
   const errs = /Non-2xx or 3xx responses: (\d+)/.exec(out);
-  return { rps: Number(m[1]), non2xx: errs ? Number(errs[1]) : 0 };
+  const total = /(\d+) requests in/.exec(out);
+  return { rps: Number(m[1]), non2xx: errs ? Number(errs[1]) : 0, requests: total ? Number(total[1]) : 0 };
 }
 
 // Authenticated no-op throughput, V1 and V3, against health through the
@@ -427,9 +428,16 @@ async function decisionsInstructions(rows) {
     { stdio: 'ignore' });
     while (!fs.existsSync(ready)) await new Promise((r) => setTimeout(r, 50));
     const port = JSON.parse(fs.readFileSync(ready, 'utf8')).port;
-    // One connection, so every request wrk counts is one the server ran;
-    // only instructions inside emu_dispatch (the request path) are counted.
-    const w = wrkStatic(port, 'GetRow', h, getRow, 10, 1);
+    // The same bytes in both runs: wrk's own header table would send the
+    // headers in an order that changes from one wrk process to the next,
+    // and sorting them for the signature costs a hundred instructions more
+    // or less. One connection, so every request wrk counts is one the
+    // server ran; only instructions inside emu_dispatch are counted.
+    const raw = Buffer.concat([Buffer.from(`POST /GetRow HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n` +
+      Object.entries(h).map(([k, v]) => `${k}: ${v}\r\n`).join('') + `Content-Length: ${getRow.length}\r\n\r\n`), getRow]);
+    const file = path.join(dir, 'getrow.req');
+    writeRequests(file, 1, () => raw);
+    const w = wrkRotate(port, file, 10, 1);
     await stop(child);
     const ann = execFileSync('callgrind_annotate', [out], { encoding: 'utf8', maxBuffer: 64 << 20 });
     const m = /([\d,]+) \([^)]*\)\s+PROGRAM TOTALS/.exec(ann);
