@@ -61,8 +61,10 @@ static void release(emu_decision *d)
         dec_check *c = &d->checks[i];
         for (size_t k = 0; k < c->n_identity; k++)
             policy_doc_free((policy_doc_t *)(uintptr_t)c->identity[k]);
-        policy_doc_free((policy_doc_t *)(uintptr_t)c->session);
-        policy_doc_free((policy_doc_t *)(uintptr_t)c->trust);
+        if (c->session)
+            policy_doc_free((policy_doc_t *)(uintptr_t)c->session);
+        if (c->trust)
+            policy_doc_free((policy_doc_t *)(uintptr_t)c->trust);
     }
     /* Only what a new record relies on being empty; slot_open and the
      * hook write the rest. */
@@ -317,11 +319,14 @@ static void copy_inputs(spool *sp, dec_check *c, const emu_call *call, const emu
         vals += k->n_values;
     }
     c->n_identity = in->n_identity;
-    c->identity = emu_arena_alloc(a, (in->n_identity ? in->n_identity : 1) * sizeof *c->identity);
-    for (size_t i = 0; i < in->n_identity; i++)
-        c->identity[i] = policy_doc_ref(in->identity[i]);
-    c->session = policy_doc_ref(in->session);
-    c->trust = policy_doc_ref(in->trust);
+    c->identity = NULL; /* none for a root or service caller */
+    if (in->n_identity) {
+        c->identity = emu_arena_alloc(a, in->n_identity * sizeof *c->identity);
+        for (size_t i = 0; i < in->n_identity; i++)
+            c->identity[i] = policy_doc_ref(in->identity[i]);
+    }
+    c->session = in->session ? policy_doc_ref(in->session) : NULL;
+    c->trust = in->trust ? policy_doc_ref(in->trust) : NULL;
     c->assume = n->assume;
     c->broken_session = n->broken_session;
     c->enforced = n->enforced;

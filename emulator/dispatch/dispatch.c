@@ -235,6 +235,8 @@ void emu_dispatch(void *ud, emu_exchange *x)
         call.action = emu_dispatch_find_action(call.svc, call.action_name);
         if (!call.action)
             rc = call.svc->unknown_action(&call);
+        else /* the same text, static: a decision record need not copy it */
+            call.action_name = call.action->name;
     }
     if (rc == EMU_OK && call.svc->authenticate)
         rc = emu_dispatch_authenticate(&call);
