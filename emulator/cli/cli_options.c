@@ -87,6 +87,7 @@ enum {
     OPT_DECISIONS,
     OPT_DATA_DIR,
     OPT_SNAPSHOT_BYTES,
+    OPT_DATA_DIR_REPAIR,
     OPT_HELP,
     OPT_VERSION
 };
@@ -109,6 +110,7 @@ static const struct option longopts[] = {
     {"decisions", required_argument, NULL, OPT_DECISIONS},
     {"data-dir", required_argument, NULL, OPT_DATA_DIR},
     {"snapshot-bytes", required_argument, NULL, OPT_SNAPSHOT_BYTES},
+    {"data-dir-repair", no_argument, NULL, OPT_DATA_DIR_REPAIR},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -210,6 +212,9 @@ static int apply(cli_options *o, int id, const char *name, const char *v)
         o->snapshot_bytes = n;
         break;
     }
+    case OPT_DATA_DIR_REPAIR:
+        o->data_dir_repair = true;
+        break;
     case OPT_DECISIONS: {
         long n = strtol(v, &end, 10);
         if (!*v || *end || n < 0 || n > 1000000)
@@ -263,5 +268,8 @@ int cli_parse_options(int argc, char **argv, cli_options *o)
     }
     if (optind < argc)
         return bad("unexpected argument \"%s\"", argv[optind]);
+    if (o->data_dir_repair && !o->data_dir)
+        return bad(
+            "--data-dir-repair: repairs the data dir given with --data-dir, and there is none");
     return 0;
 }

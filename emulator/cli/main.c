@@ -108,8 +108,10 @@ int main(int argc, char **argv)
     bool from_dir = false;
     emu_persist *persist = NULL;
     if (o.data_dir) {
-        emu_persist_config pc = {
-            .dir = o.data_dir, .world_path = o.world, .snapshot_bytes = o.snapshot_bytes};
+        emu_persist_config pc = {.dir = o.data_dir,
+                                 .world_path = o.world,
+                                 .snapshot_bytes = o.snapshot_bytes,
+                                 .repair = o.data_dir_repair};
         persist = emu_persist_open(&pc, &server.world, &from_dir, &err);
     } else {
         world_load_file(o.world, &server.world, &err);

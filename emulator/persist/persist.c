@@ -513,7 +513,7 @@ emu_persist *emu_persist_open(const emu_persist_config *cfg, world_t **world, bo
     *from_dir = false;
     emu_rc rc = lock_dir(p, err);
     if (!rc)
-        rc = persist__load_dir(p->dir, &l, err);
+        rc = persist__load_dir(p->dir, cfg->repair, &l, err);
     if (rc == EMU_E_NOT_FOUND) {
         p->snap_gen = 1;
         rc = first_start(p, world, err);

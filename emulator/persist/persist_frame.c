@@ -112,6 +112,15 @@ bool persist__read(const uint8_t *buf, size_t len, size_t off, persist_rec *out,
     return true;
 }
 
+bool persist__cut_short(const uint8_t *buf, size_t len, size_t off)
+{
+    uint32_t n;
+    if (off > len || len - off < PERSIST_HEADER_BYTES)
+        return true;
+    memcpy(&n, buf + off, 4);
+    return n <= EMU_PERSIST_MAX_RECORD_BYTES && len - off - PERSIST_HEADER_BYTES < n;
+}
+
 bool persist__valid_after(const uint8_t *buf, size_t len, size_t from)
 {
     persist_rec r;

@@ -51,6 +51,12 @@ typedef struct persist_rec {
  * "record header cut short", "checksum mismatch", ...) when there is no
  * whole valid record there. Never reads past len. */
 bool persist__read(const uint8_t *buf, size_t len, size_t off, persist_rec *out, const char **why);
+/* Whether the record at buf[off..len) runs past len: its header is cut
+ * short, or it declares a sane length (within the record limit) that the
+ * file does not hold. That is what an interrupted append leaves; a record
+ * that is all there but fails its checksum (or has an impossible length or
+ * type) was damaged after it was written. */
+bool persist__cut_short(const uint8_t *buf, size_t len, size_t off);
 /* Whether a whole valid record starts at any offset in buf[from..len): tells
  * a torn tail (nothing valid after the bad bytes) from damage in the middle
  * of a log (valid records after them). */
@@ -112,8 +118,10 @@ typedef struct persist_loaded {
 
 /* Loads the newest snapshot of dir and replays the logs after it, cutting a
  * torn tail off the newest log and removing obsolete files. EMU_E_NOT_FOUND
- * when dir holds no state (a first start); other errors are located. */
-emu_rc persist__load_dir(const char *dir, persist_loaded *out, emu_err *err);
+ * when dir holds no state (a first start); other errors are located. With
+ * `repair`, a damaged log record (and everything logged after it) is moved
+ * to DIR/damaged-<time>.log instead of stopping the load. */
+emu_rc persist__load_dir(const char *dir, bool repair, persist_loaded *out, emu_err *err);
 
 /* ---- Snapshots (persist_snap.c) -------------------------------------------- */
 

@@ -2,12 +2,18 @@
  * (see emu/persist.h). Blocking file I/O, before the loop runs.
  *
  * What counts as a torn tail, and is cut off with a warning: in the newest
- * log, a record that does not read back whole and valid with no valid
- * record anywhere after it. Such bytes were written by the flush that a
- * crash interrupted, so no response depended on them. Everything else (a
- * bad record followed by good ones, any damage in an older log or in a
- * snapshot, a gap in the log sequence numbers) stops start-up with the
- * file, record number and byte offset. */
+ * log, a record cut short (its header, or the length it declares, runs past
+ * the end of the file) with no valid record anywhere after it. Such bytes
+ * were written by the flush that a crash interrupted, so no response
+ * depended on them. A record that is all there but fails its checksum (or
+ * declares an impossible length or type) is damage, even at the very end:
+ * it was written whole, so its write may have been acknowledged. Damage,
+ * like anything else wrong (a bad record followed by good ones, a bad
+ * snapshot, a gap in the log sequence numbers), stops start-up with the
+ * file, record number and byte offset. --data-dir-repair instead moves a
+ * damaged log record and every byte logged after it to
+ * DIR/damaged-<time>.log (fsynced before the log is cut) and starts
+ * without them: nothing is cut without being kept. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +24,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "emu/log.h"
@@ -139,7 +146,115 @@ typedef struct log_pass {
     uint64_t snap_lsn; /* records up to it are in the snapshot */
     uint64_t expect;   /* the next LSN to apply */
     bool stopped;      /* an unfinished SWAP: nothing after it counts */
+    const char *dir;
+    bool repair;      /* --data-dir-repair: set damage aside, go on */
+    int aside_fd;     /* the damaged-<time>.log written so far, or -1 */
+    char aside[4096]; /* its path */
 } log_pass;
+
+static emu_rc write_all(int fd, const uint8_t *p, size_t n, const char *path, emu_err *err)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return emu_err_set(err, EMU_E_INTERNAL, NULL, "%s: write: %s", path,
+                               w < 0 ? strerror(errno) : "no progress");
+        p += w;
+        n -= (size_t)w;
+    }
+    return EMU_OK;
+}
+
+/* Creates DIR/damaged-<UTC time>.log (never over an existing file: a
+ * second repair in the same second gets a -2, -3... suffix) and makes its
+ * name durable. */
+static emu_rc open_aside(log_pass *lp, emu_err *err)
+{
+    char stamp[32];
+    struct tm tm;
+    time_t now = time(NULL);
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    for (int i = 1; i < 1000 && lp->aside_fd < 0; i++) {
+        if (i == 1)
+            snprintf(lp->aside, sizeof lp->aside, "%s/damaged-%s.log", lp->dir, stamp);
+        else
+            snprintf(lp->aside, sizeof lp->aside, "%s/damaged-%s-%d.log", lp->dir, stamp, i);
+        lp->aside_fd = open(lp->aside, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (lp->aside_fd < 0 && errno != EEXIST)
+            break;
+    }
+    if (lp->aside_fd < 0)
+        return emu_err_set(err, EMU_E_INTERNAL, NULL, "%s: cannot create: %s", lp->aside,
+                           strerror(errno));
+    int dfd = open(lp->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    return EMU_OK;
+}
+
+/* Appends bytes to the damaged-<time>.log and makes them durable: only
+ * then may the caller cut them from where they were. */
+static emu_rc keep_aside(log_pass *lp, const uint8_t *p, size_t n, emu_err *err)
+{
+    emu_rc rc = lp->aside_fd < 0 ? open_aside(lp, err) : EMU_OK;
+    if (!rc)
+        rc = write_all(lp->aside_fd, p, n, lp->aside, err);
+    if (!rc && fsync(lp->aside_fd) != 0)
+        rc = emu_err_set(err, EMU_E_INTERNAL, NULL, "%s: fsync: %s", lp->aside, strerror(errno));
+    return rc;
+}
+
+/* --data-dir-repair: the damaged record at `off` and the rest of the log go
+ * to the damaged file, then the log is cut there (removed when nothing
+ * before it is left). */
+static emu_rc set_aside(log_pass *lp, const char *path, const uint8_t *p, size_t len, size_t off,
+                        uint64_t rec, const char *why, emu_err *err)
+{
+    emu_rc rc = keep_aside(lp, p + off, len - off, err);
+    if (rc)
+        return rc;
+    if ((off ? truncate(path, (off_t)off) : unlink(path)) != 0)
+        return emu_err_set(err, EMU_E_INTERNAL, NULL, "%s: cannot cut the damaged tail: %s", path,
+                           strerror(errno));
+    emu_log(EMU_LOG_WARN,
+            "%s: record %" PRIu64 " at byte %zu: %s: moved it and the rest of the log (%zu bytes) "
+            "to %s (--data-dir-repair); the changes they held are not in the world",
+            path, rec, off, why, len - off, lp->aside);
+    return EMU_OK;
+}
+
+/* A whole log written after damage that was set aside: its records cannot
+ * be replayed without the ones before them, so it joins the damaged file. */
+static emu_rc log_aside(log_pass *lp, const char *path, emu_err *err)
+{
+    mapped m;
+    emu_rc rc = map_file(path, &m, err);
+    if (!rc && m.len)
+        rc = keep_aside(lp, m.p, m.len, err);
+    if (!rc && unlink(path) != 0)
+        rc = emu_err_set(err, EMU_E_INTERNAL, NULL, "%s: %s", path, strerror(errno));
+    if (!rc)
+        emu_log(EMU_LOG_WARN, "%s: logged after the damage: moved whole (%zu bytes) to %s", path,
+                m.len, lp->aside);
+    unmap(&m);
+    return rc;
+}
+
+/* What a load without --data-dir-repair says after a bad log record. */
+static const char *damage_hint(const uint8_t *p, size_t len, size_t off)
+{
+    if (!persist__cut_short(p, len, off))
+        return " (the record is all there, so its write may have been acknowledged: the log is "
+               "damaged; start once with --data-dir-repair to move it and what follows to "
+               "DIR/damaged-<time>.log and go on without them)";
+    return " (valid records follow it or later logs exist, so it is not a torn last write; "
+           "--data-dir-repair moves it and what follows to DIR/damaged-<time>.log)";
+}
 
 /* Handles one good record of a log; *lsn is its sequence number. */
 static emu_rc log_record(log_pass *lp, const char *path, const persist_rec *r, uint64_t rec,
@@ -177,10 +292,13 @@ static emu_rc replay_log(log_pass *lp, const char *path, bool last, size_t *byte
         const char *why;
         rec++;
         if (!persist__read(m.p, m.len, off, &r, &why)) {
-            if (last && !persist__valid_after(m.p, m.len, off + 1))
+            if (last && persist__cut_short(m.p, m.len, off) &&
+                !persist__valid_after(m.p, m.len, off + 1))
                 rc = cut_tail(path, off, m.len, err);
+            else if (lp->repair)
+                rc = set_aside(lp, path, m.p, m.len, off, rec, why, err);
             else
-                rc = located(err, path, rec, off, "%s", why);
+                rc = located(err, path, rec, off, "%s%s", why, damage_hint(m.p, m.len, off));
             break;
         }
         if (rec == 1) {
@@ -272,6 +390,10 @@ static emu_rc replay_logs(const char *dir, const persist_files *f, unsigned snap
             unlink(path); /* written after an unfinished reset */
             continue;
         }
+        if (lp->aside_fd >= 0) {
+            rc = log_aside(lp, path, err);
+            continue;
+        }
         rc = replay_log(lp, path, i + 1 == f->n_logs, &bytes, err);
         out->log_bytes += bytes;
         out->n_logs++;
@@ -279,7 +401,7 @@ static emu_rc replay_logs(const char *dir, const persist_files *f, unsigned snap
     return rc;
 }
 
-emu_rc persist__load_dir(const char *dir, persist_loaded *out, emu_err *err)
+emu_rc persist__load_dir(const char *dir, bool repair, persist_loaded *out, emu_err *err)
 {
     char path[4096];
     persist_files *f = emu_xcalloc(1, sizeof *f);
@@ -300,9 +422,16 @@ emu_rc persist__load_dir(const char *dir, persist_loaded *out, emu_err *err)
         st.label = path;
         rc = load_snapshot(path, &st, &snap_lsn, &out->world_path, err);
     }
-    log_pass lp = {&st, snap_lsn, snap_lsn + 1, false};
+    log_pass lp = {.st = &st,
+                   .snap_lsn = snap_lsn,
+                   .expect = snap_lsn + 1,
+                   .dir = dir,
+                   .repair = repair,
+                   .aside_fd = -1};
     if (!rc)
         rc = replay_logs(dir, f, snap, &lp, out, err);
+    if (lp.aside_fd >= 0)
+        close(lp.aside_fd);
     if (!rc) {
         remove_obsolete(dir, f, snap);
         out->world = st.world;

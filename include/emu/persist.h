@@ -34,11 +34,16 @@
  * that wrote records are held and released in order once durable. Reads
  * are never held.
  *
- * Start-up: a record cut short or failing its checksum at the very end of
- * the newest log (with no valid record after it) was never acknowledged: it
- * is cut off with a warning. Anything else wrong stops start-up with the
- * file, record number and byte offset ("DIR/wal-000003.log: record 1234 at
- * byte 567890: checksum mismatch"). */
+ * Start-up: a record cut short (its length runs past the end of the file)
+ * at the very end of the newest log, with no valid record after it, was
+ * never acknowledged: it is cut off with a warning. A record that is all
+ * there but fails its checksum is damage, wherever it is: like anything
+ * else wrong it stops start-up with the file, record number and byte
+ * offset ("DIR/wal-000003.log: record 1234 at byte 567890: checksum
+ * mismatch ..."), unless `repair` (--data-dir-repair) moves that record
+ * and everything logged after it to DIR/damaged-<time>.log, says so, and
+ * starts without them. Nothing is cut without being kept, except a torn
+ * tail. */
 #ifndef EMU_PERSIST_H
 #define EMU_PERSIST_H
 
@@ -57,6 +62,8 @@ typedef struct emu_persist_config {
     const char *world_path; /* loaded on the first start; recorded in snapshots */
     /* Log bytes that start a snapshot; 0 = EMU_PERSIST_SNAPSHOT_BYTES. */
     uint64_t snapshot_bytes;
+    /* --data-dir-repair: set a damaged log tail aside instead of stopping. */
+    bool repair;
 } emu_persist_config;
 
 /* Opens cfg->dir, takes its lock and produces the world: the newest snapshot
