@@ -26,6 +26,7 @@ typedef struct cli_options {
     const char *data_dir;    /* --data-dir: durable world (emu/persist.h); NULL = memory only */
     uint64_t snapshot_bytes; /* --snapshot-bytes; 0 = default */
     bool data_dir_repair;    /* --data-dir-repair: set a damaged log tail aside */
+    size_t nonce_cache;      /* --nonce-cache: replay cache capacity; 0 = default */
     size_t decisions;        /* --decisions: ring size (0 = keep none) */
     bool decisions_set;
 } cli_options;

@@ -43,6 +43,12 @@ void cli_usage(FILE *f)
         "  --header-timeout MS  a client must send its request headers (and then its body)\n"
         "                       within MS milliseconds, else 408 (default 10000 / 30000)\n"
         "  --idle-timeout MS    close keep-alive connections idle for MS ms (default 60000)\n"
+        "  --nonce-cache N      remember the nonces of the last N signed RPC requests\n"
+        "                       (default 524288, at least 64) to refuse replays\n"
+        "                       (SignatureNonceUsed). When it is full the oldest are\n"
+        "                       forgotten, and requests signed at or before the newest\n"
+        "                       forgotten one get InvalidTimeStamp.Expired (a warning says\n"
+        "                       so): the accepted window shrinks, no replay gets in\n"
         "  --state-dir DIR      where the local CA and HTTPS certificate are kept (default\n"
         "                       $XDG_CACHE_HOME/acsemu or ~/.cache/acsemu); the ready line\n"
         "                       names the CA file as \"ca_file\" (NODE_EXTRA_CA_CERTS)\n"
@@ -54,6 +60,11 @@ void cli_usage(FILE *f)
         "                       default: in memory only, nothing is written\n"
         "  --snapshot-bytes N   with --data-dir: write a snapshot (in the background) and\n"
         "                       drop the log once it has grown by N bytes (default 64 MB)\n"
+        "  --data-dir-repair    with --data-dir: when a log record was damaged after it was\n"
+        "                       written (acsemu stops with exit 2 naming the file, record\n"
+        "                       and byte), move it and all logged after it to\n"
+        "                       DIR/damaged-<time>.log and start without those changes\n"
+        "                       (command line only)\n"
         "  --help               this text\n"
         "  --version            print the version\n"
         "\n"
@@ -88,6 +99,7 @@ enum {
     OPT_DATA_DIR,
     OPT_SNAPSHOT_BYTES,
     OPT_DATA_DIR_REPAIR,
+    OPT_NONCE_CACHE,
     OPT_HELP,
     OPT_VERSION
 };
@@ -111,6 +123,7 @@ static const struct option longopts[] = {
     {"data-dir", required_argument, NULL, OPT_DATA_DIR},
     {"snapshot-bytes", required_argument, NULL, OPT_SNAPSHOT_BYTES},
     {"data-dir-repair", no_argument, NULL, OPT_DATA_DIR_REPAIR},
+    {"nonce-cache", required_argument, NULL, OPT_NONCE_CACHE},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -215,6 +228,13 @@ static int apply(cli_options *o, int id, const char *name, const char *v)
     case OPT_DATA_DIR_REPAIR:
         o->data_dir_repair = true;
         break;
+    case OPT_NONCE_CACHE: {
+        unsigned long long n = strtoull(v, &end, 10);
+        if (!*v || *end || n < 64 || n > (1ULL << 24))
+            return bad("%s: \"%s\" is not a number of nonces (64-16777216)", name, v);
+        o->nonce_cache = (size_t)n;
+        break;
+    }
     case OPT_DECISIONS: {
         long n = strtol(v, &end, 10);
         if (!*v || *end || n < 0 || n > 1000000)

@@ -127,6 +127,7 @@ int main(int argc, char **argv)
     server.region = o.region;
     server.version = ACSEMU_VERSION;
     server.authz = o.authz;
+    server.nonce_cache = o.nonce_cache;
     /* Decision records and coverage (emu/decision.h): kept unless authz is
      * off, since then nothing is decided. */
     server.decision_hooks = &emu_decision_hooks_default;

@@ -180,10 +180,16 @@ emu_rc emu_rpc_auth_error(emu_err *err, auth_failure why)
                        "Specified access key is not found.");
 }
 
+static emu_rc expired(emu_call *call)
+{
+    return emu_err_set(&call->err, EMU_E_INVALID, "InvalidTimeStamp.Expired",
+                       "Specified time stamp or date value is expired.");
+}
+
 /* Timestamp / x-acs-date: "YYYY-MM-DDThh:mm:ssZ" (a fraction is tolerated,
  * rpc-api.md §5), within 15 minutes of the REAL clock either way
  * (DESIGN.md §2: moving the virtual clock must not break signing). */
-static emu_rc check_date(emu_call *call, emu_str ts)
+static emu_rc check_date(emu_call *call, emu_str ts, int64_t *ts_ms)
 {
     int64_t ms;
     if (!emu_time_parse_iso(ts.p, ts.len, false, &ms))
@@ -192,8 +198,8 @@ static emu_rc check_date(emu_call *call, emu_str ts)
     int64_t skew = call->server->max_skew_ms ? call->server->max_skew_ms : RPC_MAX_SKEW_MS;
     int64_t d = emu_clock_real_ms() - ms;
     if (d > skew || d < -skew)
-        return emu_err_set(&call->err, EMU_E_INVALID, "InvalidTimeStamp.Expired",
-                           "Specified time stamp or date value is expired.");
+        return expired(call);
+    *ts_ms = ms;
     return EMU_OK;
 }
 
@@ -216,7 +222,8 @@ static const char *const v1_single[] = {
     "AccessKeyId", "Signature",     "SignatureMethod", "SignatureVersion", "SignatureNonce",
     "Timestamp",   "SecurityToken", "Action",          "Version",          NULL};
 
-static emu_rc auth_v1(emu_call *call, const rpc_request *r, emu_str *ak, emu_str *nonce)
+static emu_rc auth_v1(emu_call *call, const rpc_request *r, emu_str *ak, emu_str *nonce,
+                      int64_t *ts_ms)
 {
     static const char *const required[] = {
         "AccessKeyId", "Signature", "SignatureMethod", "SignatureVersion", "SignatureNonce",
@@ -236,7 +243,7 @@ static emu_rc auth_v1(emu_call *call, const rpc_request *r, emu_str *ak, emu_str
                            "Specified signature method is not supported.");
     if (!emu_str_eq_c(sig_params_get(&r->params, "SignatureVersion"), "1.0"))
         return incomplete_signature(call);
-    if ((rc = check_date(call, sig_params_get(&r->params, "Timestamp"))))
+    if ((rc = check_date(call, sig_params_get(&r->params, "Timestamp"), ts_ms)))
         return rc;
     *ak = sig_params_get(&r->params, "AccessKeyId");
     *nonce = sig_params_get(&r->params, "SignatureNonce");
@@ -258,7 +265,8 @@ static const char *const v3_single[] = {"authorization",        "host",
                                         "x-acs-content-sha256", "x-acs-security-token",
                                         "x-acs-accesskey-id",   NULL};
 
-static emu_rc auth_v3(emu_call *call, const rpc_request *r, emu_str *ak, emu_str *nonce)
+static emu_rc auth_v3(emu_call *call, const rpc_request *r, emu_str *ak, emu_str *nonce,
+                      int64_t *ts_ms)
 {
     const emu_http_req *req = call->req;
     sig_v3_auth auth;
@@ -284,7 +292,7 @@ static emu_rc auth_v3(emu_call *call, const rpc_request *r, emu_str *ak, emu_str
         return missing(call, absent);
     }
     emu_str date = emu_str_trim(emu_http_req_header(req, "x-acs-date"));
-    if ((rc = check_date(call, date)))
+    if ((rc = check_date(call, date, ts_ms)))
         return rc;
     *ak = auth.credential;
     *nonce = emu_str_trim(emu_http_req_header(req, "x-acs-signature-nonce"));
@@ -309,16 +317,31 @@ emu_rc emu_rpc_authenticate(emu_call *call)
     const rpc_request *r = call->svc_data;
     emu_server *s = call->server;
     emu_str ak, nonce;
-    emu_rc rc = r->v3 ? auth_v3(call, r, &ak, &nonce) : auth_v1(call, r, &ak, &nonce);
+    int64_t ts_ms = 0;
+    emu_rc rc =
+        r->v3 ? auth_v3(call, r, &ak, &nonce, &ts_ms) : auth_v1(call, r, &ak, &nonce, &ts_ms);
 
     if (rc)
         return rc;
-    /* Replay check last: only a verified signature may use up a nonce. */
-    if (!s->nonces)
-        s->nonces = auth_nonce_cache_new(AUTH_NONCE_MAX_ENTRIES, AUTH_NONCE_TTL_MS);
-    if (auth_nonce_check_and_record(s->nonces, ak, nonce, (int64_t)emu_clock_mono_ms()))
+    /* Replay check last: only a verified signature may use up a nonce. The
+     * window is twice the skew: a request may be signed that far ahead. */
+    if (!s->nonces) {
+        int64_t skew = s->max_skew_ms ? s->max_skew_ms : RPC_MAX_SKEW_MS;
+        s->nonces = auth_nonce_cache_new(s->nonce_cache ? s->nonce_cache : AUTH_NONCE_MAX_ENTRIES,
+                                         2 * skew);
+    }
+    switch (
+        auth_nonce_check_and_record(s->nonces, ak, nonce, ts_ms, (int64_t)emu_clock_mono_ms())) {
+    case AUTH_NONCE_NEW:
+        break;
+    case AUTH_NONCE_REPLAY:
         return emu_err_set(&call->err, EMU_E_AUTH, "SignatureNonceUsed",
                            "Specified signature nonce was used already.");
+    case AUTH_NONCE_TOO_OLD:
+        /* Its nonce may have been forgotten under pressure (emu/auth.h). */
+        call->reason = "signed before the replay cache's floor";
+        return expired(call);
+    }
     return EMU_OK;
 }
 

@@ -140,28 +140,48 @@ emu_rc auth_session_issue(world_t *w, const auth_session_request *req, const wor
  * current one takes new pairs; when it is `ttl_ms` old it becomes the
  * previous one (and the previous one is dropped), so a pair is kept between
  * ttl_ms and 2*ttl_ms. When the current generation holds max_entries/2
- * pairs it rotates early: under a flood of requests the window shrinks
- * rather than the memory growing (departure: the cloud's window is not
- * documented, rpc-api.md §14). Memory is allocated as pairs arrive. */
+ * pairs it rotates early: under a flood of requests the memory stays
+ * bounded (departure: the cloud's window is not documented, rpc-api.md
+ * §14).
+ *
+ * A forgotten pair must not become replayable, so the cache keeps a floor:
+ * the newest signed timestamp among the pairs it ever dropped. A request
+ * signed at or before the floor is refused as too old (the accepted window
+ * shrinks under pressure; a warning says so, at most once a minute). With
+ * ttl_ms at least twice the date check's skew, time-driven drops keep the
+ * floor below that check's own limit, so only pressure moves it. Memory is
+ * allocated as pairs arrive. */
 typedef struct auth_nonce_cache auth_nonce_cache;
 
-#define AUTH_NONCE_TTL_MS (15LL * 60 * 1000)
+/* Twice the 15-minute date window (rpc-api.md §5): a request may be signed
+ * up to 15 minutes ahead of the server and is then acceptable for 30. */
+#define AUTH_NONCE_TTL_MS (30LL * 60 * 1000)
 #define AUTH_NONCE_MAX_ENTRIES (512u * 1024)
+#define AUTH_NONCE_MIN_ENTRIES 64u
 
 /* New empty cache (caller frees with auth_nonce_cache_free). max_entries is
- * rounded up to a power of two, minimum 64. */
+ * rounded up to a power of two, minimum AUTH_NONCE_MIN_ENTRIES. */
 auth_nonce_cache *auth_nonce_cache_new(size_t max_entries, int64_t ttl_ms);
 void auth_nonce_cache_free(auth_nonce_cache *c);
-/* Forgets everything (tests, fuzzing). */
+/* Forgets everything, the floor included (tests, fuzzing). */
 void auth_nonce_cache_clear(auth_nonce_cache *c);
 
-/* Checks and records in one step: returns true when (ak, nonce) was already
- * recorded inside the window (a replay; nothing changes), false after
- * recording it. `now_ms` is any monotonic millisecond clock; call only
- * after the signature verified, so a forged request cannot burn a nonce. */
-bool auth_nonce_check_and_record(auth_nonce_cache *c, emu_str ak, emu_str nonce, int64_t now_ms);
+typedef enum auth_nonce_verdict {
+    AUTH_NONCE_NEW,     /* recorded */
+    AUTH_NONCE_REPLAY,  /* (ak, nonce) is remembered: SignatureNonceUsed */
+    AUTH_NONCE_TOO_OLD, /* signed at or before the floor: InvalidTimeStamp.Expired */
+} auth_nonce_verdict;
+
+/* Checks and records in one step; only AUTH_NONCE_NEW records anything.
+ * `ts_ms` is the request's signed timestamp (epoch ms), `now_ms` any
+ * monotonic millisecond clock. Call only after the signature verified, so
+ * a forged request can neither burn a nonce nor move the floor. */
+auth_nonce_verdict auth_nonce_check_and_record(auth_nonce_cache *c, emu_str ak, emu_str nonce,
+                                               int64_t ts_ms, int64_t now_ms);
 
 /* Pairs currently remembered (both generations). */
 size_t auth_nonce_cache_size(const auth_nonce_cache *c);
+/* The newest signed timestamp dropped so far (epoch ms), INT64_MIN if none. */
+int64_t auth_nonce_cache_floor_ms(const auth_nonce_cache *c);
 
 #endif

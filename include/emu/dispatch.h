@@ -152,6 +152,7 @@ typedef struct emu_server {
     emu_net *net;
     const char *tls_ca_file;  /* for /_emu/health and the ready line */
     auth_nonce_cache *nonces; /* RPC replay cache; created on first use */
+    size_t nonce_cache;       /* --nonce-cache: its capacity; 0 = AUTH_NONCE_MAX_ENTRIES */
     int64_t max_skew_ms;      /* request-date tolerance; 0 = 15 minutes */
     emu_checkpoint checkpoints[EMU_MAX_CHECKPOINTS];
     size_t n_checkpoints;

@@ -43,8 +43,9 @@ emu_rc emu_rpc_require(emu_call *call, const char *name, const char **out);
  *      InvalidSecurityToken.*;
  *   4. signature (constant-time) → SignatureDoesNotMatch whose message ends
  *      with the server's string-to-sign (§6.4);
- *   5. nonce replay → SignatureNonceUsed; a nonce is recorded only once the
- *      signature verified.
+ *   5. nonce replay → SignatureNonceUsed; signed at or before the newest
+ *      request the full replay cache forgot → InvalidTimeStamp.Expired
+ *      (emu/auth.h); a nonce is recorded only once the signature verified.
  * On success call->principal is filled (tls and source_ip were set by
  * dispatch). */
 emu_rc emu_rpc_authenticate(emu_call *call);

@@ -7,7 +7,7 @@ const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
-const { start, raw, SRC, tmpdir } = require('../support/emu');
+const { start, raw, run, SRC, tmpdir } = require('../support/emu');
 const { signV1, v1Params, v1Path, toQuery, signV3, isoNow, nonce } = require('../support/sign');
 
 const BASIC = path.join(SRC, 'tests/fixtures/worlds/basic.json');
@@ -232,6 +232,57 @@ test('RPC authentication', async (t) => {
       assert.ok(!log.includes(secret), `log contains ${secret}`);
     }
   });
+});
+
+// issue 15: after 540,000 signed requests a 33-second-old captured request
+// of another account replayed, its nonce evicted from the bounded cache.
+// Evicting now raises a floor: anything signed at or before the newest
+// forgotten request is refused, so a replay is never accepted. --nonce-cache
+// makes the cache small enough to fill here.
+test('a full replay cache never lets a forgotten request replay (--nonce-cache)', async (t) => {
+  const emu = await start({ world: BASIC, args: ['--nonce-cache', '64'] });
+  t.after(() => emu.stop());
+  const get = async (p) => {
+    const r = await emu.request('GET', p);
+    return { status: r.status, text: r.body, body: r.body.startsWith('{') ? JSON.parse(r.body) : {} };
+  };
+  const at = (ms) => new Date(ms).toISOString(); // with milliseconds (rpc-api.md §5)
+  const t0 = Date.now();
+  // Account A's calls, captured by an attacker: V1 and V3, 33 s old.
+  const captured = v1Path('GetCallerIdentity', STS, ...ROOT_A, { Timestamp: isoNow(-33e3) });
+  const captured3 = signV3({ host: `127.0.0.1:${emu.port}`, ak: ROOT_A[0], secret: ROOT_A[1],
+    action: 'GetCallerIdentity', version: STS, date: isoNow(-33e3) });
+  assert.strictEqual((await get(captured)).status, 200);
+  assert.strictEqual((await emu.request('POST', captured3.path, undefined, captured3.headers)).status, 200);
+  // Another account's traffic fills the cache (64 nonces) well past its size.
+  let last;
+  for (let i = 0; i < 100; i++) {
+    last = v1Path('GetCallerIdentity', STS, ...ETL, { Timestamp: at(t0 - 30e3 + i * 100) });
+    const r = await get(last);
+    assert.strictEqual(r.status, 200, r.text);
+  }
+  // Both replays are refused as too old, with the gateway's own error.
+  for (const r of [await get(captured),
+    await emu.request('POST', captured3.path, undefined, captured3.headers).then((x) => ({ status: x.status, body: JSON.parse(x.body) }))]) {
+    assert.strictEqual(r.status, 400, JSON.stringify(r.body));
+    assert.strictEqual(r.body.Code, 'InvalidTimeStamp.Expired');
+    assert.strictEqual(r.body.Message, 'Specified time stamp or date value is expired.');
+  }
+  // A nonce still remembered is a replay as before; fresh requests pass.
+  const again = await get(last);
+  assert.strictEqual(again.body.Code, 'SignatureNonceUsed', again.text);
+  assert.strictEqual((await get(v1Path('GetCallerIdentity', STS, ...ROOT_A))).status, 200);
+  // The shrinking window is logged once (at most once a minute).
+  const warns = emu.stderr.match(/replay cache full \(64 nonces\): requests signed at or before \S+Z \(\d+s before the newest\) are refused with InvalidTimeStamp\.Expired/g) || [];
+  assert.strictEqual(warns.length, 1, emu.stderr);
+});
+
+test('--nonce-cache is documented and checked', async () => {
+  const help = await run(['--help']);
+  assert.match(help.stdout, /--nonce-cache N/);
+  const r = await run(['--nonce-cache', '10']);
+  assert.strictEqual(r.code, 2);
+  assert.match(r.stderr, /--nonce-cache: "10" is not a number of nonces \(64-16777216\)/);
 });
 
 test('a sessions world: export loads back to the same state', async () => {

@@ -60,7 +60,7 @@ function pick(i) {
 }
 
 // The RPC replay cache (emulator/auth/auth_nonce.c) keeps a 16-byte digest
-// of every nonce for 15 minutes in an open-addressing set that doubles from
+// of every nonce for 30 minutes in an open-addressing set that doubles from
 // 256 slots and stays at most half full, up to AUTH_NONCE_MAX_ENTRIES
 // (512 Ki, 16 MB in two generations). It is bounded state that grows with
 // every fresh signed RPC call, like rows with every PutRow of a new key, so

@@ -295,25 +295,38 @@ static void load_rejects_bad_sessions(void **state)
 
 /* --- nonce cache ----------------------------------------------------------- */
 
+#define NEW AUTH_NONCE_NEW
+#define REPLAY AUTH_NONCE_REPLAY
+#define TOO_OLD AUTH_NONCE_TOO_OLD
+
+/* Signed timestamps are "now" here: only the window is under test. */
+static auth_nonce_verdict seen(auth_nonce_cache *c, const char *ak, const char *nonce, int64_t now)
+{
+    return auth_nonce_check_and_record(c, emu_str_c(ak), emu_str_c(nonce), now, now);
+}
+
 static void nonce_replay_window(void **state)
 {
     (void)state;
     auth_nonce_cache *c = auth_nonce_cache_new(1024, 1000);
-    assert_false(auth_nonce_check_and_record(c, S("ak"), S("n1"), 0));
-    assert_true(auth_nonce_check_and_record(c, S("ak"), S("n1"), 10));
+    assert_int_equal(seen(c, "ak", "n1", 0), NEW);
+    assert_int_equal(seen(c, "ak", "n1", 10), REPLAY);
     /* Per key: the same nonce under another key is new. */
-    assert_false(auth_nonce_check_and_record(c, S("ak2"), S("n1"), 10));
+    assert_int_equal(seen(c, "ak2", "n1", 10), NEW);
     /* ("a", "kn1") is not ("ak", "n1"). */
-    assert_false(auth_nonce_check_and_record(c, S("a"), S("kn1"), 10));
+    assert_int_equal(seen(c, "a", "kn1", 10), NEW);
     /* Still remembered until at least ttl after recording... */
-    assert_true(auth_nonce_check_and_record(c, S("ak"), S("n1"), 999));
-    assert_true(auth_nonce_check_and_record(c, S("ak"), S("n1"), 1500));
-    /* ...and forgotten after 2 ttl. */
-    assert_false(auth_nonce_check_and_record(c, S("ak"), S("n1"), 2500));
-    assert_true(auth_nonce_check_and_record(c, S("ak"), S("n1"), 2600));
+    assert_int_equal(seen(c, "ak", "n1", 999), REPLAY);
+    assert_int_equal(seen(c, "ak", "n1", 1500), REPLAY);
+    /* ...and forgotten after 2 ttl, with a floor at what was forgotten: the
+     * old request stays refused, a new one with the same nonce is taken. */
+    assert_int_equal(auth_nonce_check_and_record(c, S("ak"), S("n1"), 10, 2500), TOO_OLD);
+    assert_int_equal(auth_nonce_cache_floor_ms(c), 10);
+    assert_int_equal(seen(c, "ak", "n1", 2500), NEW);
+    assert_int_equal(seen(c, "ak", "n1", 2600), REPLAY);
     auth_nonce_cache_clear(c);
     assert_int_equal(auth_nonce_cache_size(c), 0);
-    assert_false(auth_nonce_check_and_record(c, S("ak"), S("n1"), 2700));
+    assert_int_equal(seen(c, "ak", "n1", 2700), NEW);
     auth_nonce_cache_free(c);
 }
 
@@ -324,14 +337,43 @@ static void nonce_memory_is_bounded(void **state)
     char n[32];
     for (int i = 0; i < 100000; i++) {
         snprintf(n, sizeof n, "nonce-%d", i);
-        assert_false(auth_nonce_check_and_record(c, S("ak"), emu_str_c(n), 5));
+        assert_int_equal(auth_nonce_check_and_record(c, S("ak"), emu_str_c(n), 1000 + i, 5), NEW);
         assert_true(auth_nonce_cache_size(c) <= 1024);
     }
     /* The most recent ones are still known (the last half-capacity at
      * least). */
     for (int i = 100000 - 500; i < 100000; i++) {
         snprintf(n, sizeof n, "nonce-%d", i);
-        assert_true(auth_nonce_check_and_record(c, S("ak"), emu_str_c(n), 6));
+        assert_int_equal(auth_nonce_check_and_record(c, S("ak"), emu_str_c(n), 1000 + i, 6),
+                         REPLAY);
+    }
+    auth_nonce_cache_free(c);
+}
+
+/* issue 15: a full cache evicted a 33-second-old request, which then
+ * replayed. Every forgotten request must stay refused. */
+static void nonce_pressure_never_admits_replay(void **state)
+{
+    (void)state;
+    auth_nonce_cache *c = auth_nonce_cache_new(64, 60000);
+    char n[32];
+    assert_int_equal(auth_nonce_check_and_record(c, S("victim"), S("captured"), 1000, 1), NEW);
+    for (int i = 0; i < 200; i++) {
+        snprintf(n, sizeof n, "flood-%d", i);
+        assert_int_equal(auth_nonce_check_and_record(c, S("ak"), emu_str_c(n), 2000 + i, 2), NEW);
+    }
+    assert_true(auth_nonce_cache_floor_ms(c) > 1000);
+    assert_int_equal(auth_nonce_check_and_record(c, S("victim"), S("captured"), 1000, 3), TOO_OLD);
+    /* Signed at the newest forgotten instant: possibly that very request. */
+    int64_t floor = auth_nonce_cache_floor_ms(c);
+    assert_int_equal(auth_nonce_check_and_record(c, S("ak"), S("fresh"), floor, 3), TOO_OLD);
+    assert_int_equal(auth_nonce_check_and_record(c, S("ak"), S("fresh"), floor + 1, 3), NEW);
+    assert_int_equal(auth_nonce_check_and_record(c, S("ak"), S("fresh"), floor + 1, 3), REPLAY);
+    /* Every flood request is refused one way or the other. */
+    for (int i = 0; i < 200; i++) {
+        snprintf(n, sizeof n, "flood-%d", i);
+        assert_int_not_equal(auth_nonce_check_and_record(c, S("ak"), emu_str_c(n), 2000 + i, 4),
+                             NEW);
     }
     auth_nonce_cache_free(c);
 }
@@ -348,6 +390,7 @@ int main(void)
         cmocka_unit_test(load_rejects_bad_sessions),
         cmocka_unit_test(nonce_replay_window),
         cmocka_unit_test(nonce_memory_is_bounded),
+        cmocka_unit_test(nonce_pressure_never_admits_replay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
