@@ -165,4 +165,15 @@ bool policy__principal_parse(policy_principal_type type, emu_str v, bool present
  * role's account (for bare service names). */
 bool policy__principal_match(const pol_princ *p, const policy_principal *caller, emu_str owner);
 
+/* Data files embedded at build time (console_embed.cmake): the System
+ * policy catalog, data/system-policies/ (policy_system.c). */
+typedef struct policy_embedded_file {
+    const char *name;          /* file name: "AliyunOTSFullAccess.json", "catalog.json" */
+    const unsigned char *data; /* the file's bytes, NUL-terminated */
+    size_t len;                /* byte count without the NUL */
+} policy_embedded_file;
+
+extern const policy_embedded_file policy_system_files[];
+extern const size_t policy_system_n_files;
+
 #endif

@@ -3,12 +3,12 @@
  * GetPolicyVersion, ListPolicyVersions, DeletePolicyVersion,
  * SetDefaultPolicyVersion (rpc-api.md §9.3).
  *
- * System policies are the built-in ones (policy_system_*): read-only, one
- * version "v1". Custom policies belong to the account and keep up to five
- * versions; each version is compiled when it is created and kept compiled
- * (world_policy_version.compiled), labelled (name, "Custom", "vN") so a
- * trace names it. A bad document never reaches the world: it is refused
- * with MalformedPolicyDocument and the engine's JSON location. */
+ * System policies are the built-in ones (policy_system_*, the catalog in
+ * data/system-policies/): read-only, their current version only. Custom policies belong to the
+ * account and keep up to five versions; each version is compiled when it is created and kept
+ * compiled (world_policy_version.compiled), labelled (name, "Custom", "vN") so a trace names it. A
+ * bad document never reaches the world: it is refused with MalformedPolicyDocument and the engine's
+ * JSON location. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +16,6 @@
 #include "emu/clock.h"
 #include "emu/str.h"
 #include "ram_int.h"
-
-/* System policies have no dates of their own: report a fixed instant
- * (acsemu choice) so responses are repeatable. */
-#define SYSTEM_POLICY_DATE "2015-04-28T00:00:00Z"
 
 static emu_rc find_custom(emu_call *call, world_account **a, world_policy **p)
 {
@@ -74,15 +70,15 @@ static size_t attachment_total(const world_account *a, const char *name, bool sy
 static cJSON *system_json(emu_call *call, const world_account *a, size_t i, bool full)
 {
     const policy_doc_t *d = policy_system_at(i);
+    const policy_system_info *in = policy_system_info_at(i);
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "PolicyName", policy_doc_name(d));
+    cJSON_AddStringToObject(o, "PolicyName", in->name);
     cJSON_AddStringToObject(o, "PolicyType", "System");
-    cJSON_AddStringToObject(o, "Description", policy_system_description(i));
-    cJSON_AddStringToObject(o, "DefaultVersion", "v1");
-    cJSON_AddNumberToObject(o, "AttachmentCount",
-                            (double)attachment_total(a, policy_doc_name(d), true));
-    cJSON_AddStringToObject(o, "CreateDate", SYSTEM_POLICY_DATE);
-    cJSON_AddStringToObject(o, "UpdateDate", SYSTEM_POLICY_DATE);
+    cJSON_AddStringToObject(o, "Description", in->description);
+    cJSON_AddStringToObject(o, "DefaultVersion", in->version);
+    cJSON_AddNumberToObject(o, "AttachmentCount", (double)attachment_total(a, in->name, true));
+    cJSON_AddStringToObject(o, "CreateDate", in->create_date);
+    cJSON_AddStringToObject(o, "UpdateDate", in->update_date);
     if (full)
         cJSON_AddStringToObject(o, "PolicyDocument", ram__doc_text(d));
     (void)call;
@@ -121,11 +117,12 @@ static cJSON *version_json(emu_call *call, const world_policy *p, size_t v, bool
 
 static cJSON *system_version_json(size_t i)
 {
+    const policy_system_info *in = policy_system_info_at(i);
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "VersionId", "v1");
+    cJSON_AddStringToObject(o, "VersionId", in->version);
     cJSON_AddBoolToObject(o, "IsDefaultVersion", true);
     cJSON_AddStringToObject(o, "PolicyDocument", ram__doc_text(policy_system_at(i)));
-    cJSON_AddStringToObject(o, "CreateDate", SYSTEM_POLICY_DATE);
+    cJSON_AddStringToObject(o, "CreateDate", in->update_date);
     return o;
 }
 
@@ -381,7 +378,8 @@ emu_rc ram_get_policy_version(emu_call *call)
     if (!p) {
         if ((rc = version_param(call, &vid)))
             return rc;
-        if (strcmp(vid, "v1") != 0)
+        /* Only the current version of a System policy is kept. */
+        if (strcmp(vid, policy_system_info_at(sys)->version) != 0)
             return ram__fail(call, RAM_ERR_POLICY_VERSION_NOT_EXIST);
         r = cJSON_CreateObject();
         cJSON_AddItemToObject(r, "PolicyVersion", system_version_json(sys));

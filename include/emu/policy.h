@@ -363,16 +363,42 @@ const char *policy_caller_name(policy_caller c);
  * Built-in System policies (rpc-api.md §9, ram-policy.md §7)
  * ------------------------------------------------------------------------------------------- */
 
+/* The catalog is data: data/system-policies/NAME.json (the documents, as
+ * the RAM documentation prints them) and catalog.json (their metadata),
+ * embedded at build time. */
+
+/* Metadata of one System policy, from the catalog. Strings are static for
+ * the process; policy_id is NULL for permission policies. */
+typedef struct policy_system_info {
+    const char *name;        /* "AliyunOTSReadOnlyAccess" */
+    const char *description; /* as RAM's ListPolicies gives it */
+    const char *version;     /* DefaultVersion: "v2" */
+    const char *create_date; /* ISO 8601: "2016-01-05T05:45:42Z" */
+    const char *update_date;
+    const char *source;    /* documentation address, or what the choice rests on */
+    const char *policy_id; /* control policies: "cp-FullAliyunAccess" */
+    bool inferred;         /* document reconstructed by acsemu, not copied */
+} policy_system_info;
+
 /* Number of built-in System policies, and the i-th (i < count) in a stable
  * order for ListPolicies. Documents are compiled on first use and owned by
  * the library for the life of the process (never policy_doc_free them);
- * labels are (name, "System", "v1"). */
+ * labels are (name, "System", DefaultVersion). */
 size_t policy_system_count(void);
 const policy_doc_t *policy_system_at(size_t i);
+const policy_system_info *policy_system_info_at(size_t i);
 /* Description text of the i-th System policy (static string). */
 const char *policy_system_description(size_t i);
 /* Finds a System policy by name (case-insensitive, as RAM names are);
  * NULL when there is none. */
 const policy_doc_t *policy_system_find(const char *name);
+const policy_system_info *policy_system_info_find(const char *name);
+
+/* System control policies of Resource Directory (FullAliyunAccess), by
+ * index or by name / PolicyId; *info (may be NULL) receives the metadata. */
+size_t policy_system_control_count(void);
+const policy_doc_t *policy_system_control_at(size_t i, const policy_system_info **info);
+const policy_doc_t *policy_system_control_find(const char *name_or_id,
+                                               const policy_system_info **info);
 
 #endif

@@ -8,13 +8,13 @@
 // same decision and reason, and POST /_emu/simulate agrees.
 const test = require('node:test');
 const assert = require('node:assert');
-const fs = require('node:fs');
 const path = require('node:path');
 const TableStore = require('tablestore');
 const Sts = require('@alicloud/sts20150401');
 const Ram = require('@alicloud/ram20150501');
 const { $OpenApiUtil } = require('@alicloud/openapi-core');
-const { start, run, SRC } = require('../support/emu');
+const { start, SRC } = require('../support/emu');
+const { lastDenial } = require('../support/denial');
 
 const WORLD = path.join(SRC, 'tests/fixtures/worlds/decisions.json');
 const K = {
@@ -31,32 +31,6 @@ const ots = (emu, [id, secret], token) => new TableStore.Client({ accessKeyId: i
   stsToken: token, endpoint: emu.base, instancename: 'cap1', maxRetries: 0 });
 const getRow = (c) => c.getRow({ tableName: 'vehicle_track',
   primaryKey: [{ vid: TableStore.Long.fromNumber(1) }, { gt: TableStore.Long.fromNumber(1) }] });
-
-// The newest denial matching the filters, fully explained and cross-checked.
-async function lastDenial(emu, filters, want) {
-  const q = new URLSearchParams({ denied: '1', limit: '1', ...filters }).toString();
-  const l = (await emu.json('GET', `/_emu/decisions?${q}`)).body;
-  assert.strictEqual(l.count, 1, JSON.stringify(l));
-  const rec = (await emu.json('GET', `/_emu/decisions/${l.decisions[0].id}`)).body;
-  assert.strictEqual(rec.decidingLayer, want.layer);
-  if (want.reason) assert.match(rec.reason, want.reason);
-  const bundle = (await emu.json('GET', `/_emu/decisions/${rec.id}/bundle`)).body;
-  const file = path.join(emu.dir, `${rec.id}.json`);
-  fs.writeFileSync(file, JSON.stringify(bundle));
-  const r = await run(['replay', file]);
-  assert.strictEqual(r.code, 1, r.stderr);
-  const out = JSON.parse(r.stdout);
-  assert.strictEqual(out.sameDecision, true);
-  assert.strictEqual(out.sameReason, true);
-  const check = bundle.checks[bundle.checks.length - 1];
-  const sim = (await emu.json('POST', '/_emu/simulate', { principal: rec.principal.arn, action: rec.action,
-    resource: rec.resource, context: rec.context,
-    ...(check.sessionPolicy ? { sessionPolicy: check.sessionPolicy.document } : {}) })).body;
-  assert.strictEqual(sim.decision, rec.decision);
-  assert.strictEqual(sim.decidingLayer, rec.decidingLayer);
-  assert.strictEqual(sim.reason, rec.reason);
-  return rec;
-}
 
 test('SDK denials are explained by acsemu', async (t) => {
   const emu = await start({ world: WORLD });

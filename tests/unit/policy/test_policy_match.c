@@ -522,24 +522,58 @@ static void trace_truncates_without_changing_the_decision(void **state)
 static void system_policies(void **state)
 {
     (void)state;
-    static const char *const names[] = {"AdministratorAccess",      "AliyunRAMFullAccess",
-                                        "AliyunRAMReadOnlyAccess",  "AliyunSTSAssumeRoleAccess",
-                                        "AliyunOTSFullAccess",      "AliyunOTSReadOnlyAccess",
-                                        "AliyunOTSWriteOnlyAccess", "AliyunODPSRolePolicy"};
+    /* The catalog (data/system-policies/catalog.json), in its order: every
+     * document compiles and carries its catalog version. */
+    static const char *const names[] = {"AdministratorAccess",
+                                        "ReadOnlyAccess",
+                                        "AliyunRAMFullAccess",
+                                        "AliyunRAMReadOnlyAccess",
+                                        "AliyunSTSAssumeRoleAccess",
+                                        "AliyunOTSFullAccess",
+                                        "AliyunOTSReadOnlyAccess",
+                                        "AliyunOTSWriteOnlyAccess",
+                                        "AliyunMaxComputeFullAccess",
+                                        "AliyunMaxComputeReadOnlyAccess",
+                                        "AliyunResourceManagerFullAccess",
+                                        "AliyunResourceDirectoryReadOnlyAccess",
+                                        "AliyunODPSRolePolicy",
+                                        "AliyunServiceRolePolicyForOdpsMMS"};
     assert_int_equal(policy_system_count(), sizeof names / sizeof names[0]);
     for (size_t i = 0; i < policy_system_count(); i++) {
         const policy_doc_t *d = policy_system_at(i);
+        const policy_system_info *in = policy_system_info_at(i);
         assert_non_null(d);
         assert_string_equal(policy_doc_name(d), names[i]);
         assert_string_equal(policy_doc_type(d), "System");
-        assert_string_equal(policy_doc_version(d), "v1");
+        assert_string_equal(policy_doc_version(d), in->version);
         assert_ptr_equal(policy_system_find(names[i]), d);
+        assert_ptr_equal(policy_system_info_find(names[i]), in);
         assert_non_null(policy_system_description(i));
+        assert_int_equal(strlen(in->create_date), 20);
+        assert_non_null(in->source);
         /* Labels of System policies cannot be changed, nor can they be freed. */
         policy_doc_set_label((policy_doc_t *)d, "x", "y", "z");
         policy_doc_free((policy_doc_t *)d);
         assert_string_equal(policy_doc_name(policy_system_at(i)), names[i]);
     }
+    /* Documents copied from the documentation keep its text and version. */
+    const policy_system_info *ro_info = policy_system_info_find("AliyunOTSReadOnlyAccess");
+    assert_string_equal(ro_info->version, "v2");
+    assert_false(ro_info->inferred);
+    assert_true(policy_system_info_find("ReadOnlyAccess")->inferred);
+    assert_non_null(strstr(policy_doc_text(policy_system_find("AliyunOTSReadOnlyAccess"), NULL),
+                           "\"ots:SplitTimeseriesScanTask\""));
+    /* The System control policy attached by default. */
+    const policy_system_info *cp = NULL;
+    assert_int_equal(policy_system_control_count(), 1);
+    const policy_doc_t *full = policy_system_control_find("FullAliyunAccess", &cp);
+    assert_non_null(full);
+    assert_string_equal(cp->policy_id, "cp-FullAliyunAccess");
+    assert_ptr_equal(policy_system_control_find("cp-FullAliyunAccess", NULL), full);
+    assert_ptr_equal(policy_system_control_at(0, NULL), full);
+    assert_null(policy_system_control_find("AdministratorAccess", NULL));
+    assert_null(policy_system_find("FullAliyunAccess"));
+    assert_int_equal(ev(full, "ots:GetRow", "acs:ots:*:1:instance/x", NULL, 0), POLICY_ALLOW);
     assert_null(policy_system_at(policy_system_count()));
     assert_null(policy_system_find("NoSuchPolicy"));
     assert_null(policy_system_find(NULL));
@@ -567,6 +601,13 @@ static void system_policies(void **state)
     assert_int_equal(ev(sts, "sts:GetCallerIdentity", "*", NULL, 0), POLICY_IMPLICIT_DENY);
     assert_int_equal(ev(odps, "ots:GetRange", t, NULL, 0), POLICY_ALLOW);
     assert_int_equal(ev(odps, "ots:CreateTable", t, NULL, 0), POLICY_IMPLICIT_DENY);
+    const policy_doc_t *mc_ro = policy_system_find("AliyunMaxComputeReadOnlyAccess");
+    assert_int_equal(ev(mc_ro, "odps:GetTable", "acs:odps:*:1:projects/p", NULL, 0), POLICY_ALLOW);
+    assert_int_equal(ev(mc_ro, "odps:CreateTable", "acs:odps:*:1:projects/p", NULL, 0),
+                     POLICY_IMPLICIT_DENY);
+    const policy_doc_t *ro_all = policy_system_find("ReadOnlyAccess");
+    assert_int_equal(ev(ro_all, "ots:GetRow", t, NULL, 0), POLICY_ALLOW);
+    assert_int_equal(ev(ro_all, "ots:PutRow", t, NULL, 0), POLICY_IMPLICIT_DENY);
 }
 
 int tp_run_match(void)
