@@ -625,6 +625,8 @@ async function persistBench(seconds, rows) {
     const pb = JSON.parse(execFileSync(path.join(ROOT, 'build-release/bench_policy'), { encoding: 'utf8' }));
     rows.push(['policy decision, seed role policy (median)', `${(pb.seed_ns / 1000).toFixed(2)} us`, 'target <= 2 us, no allocation']);
     rows.push(['policy decision, 20 condition-heavy policies', `${(pb.twenty_ns / 1000).toFixed(2)} us`, 'target <= 20 us']);
+    rows.push(['  seed role + 3 control-policy levels', `${(pb.seed_control_ns / 1000).toFixed(2)} us`, 'target <= 2 us']);
+    rows.push(['  20 policies + 3 control-policy levels', `${(pb.twenty_control_ns / 1000).toFixed(2)} us`, 'target <= 20 us']);
   } catch (err) {
     rows.push(['policy decision', 'not measured', String(err.message).split('\n')[0]]);
   }

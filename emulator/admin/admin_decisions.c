@@ -55,17 +55,22 @@ emu_decisions *emu_decisions_new(size_t capacity)
     return r;
 }
 
+/* Drops the holds a check took on its documents. */
+static void check_release(dec_check *c)
+{
+    for (size_t k = 0; k < c->n_identity; k++)
+        policy_doc_free((policy_doc_t *)(uintptr_t)c->identity[k]);
+    policy_doc_free((policy_doc_t *)(uintptr_t)c->session);
+    policy_doc_free((policy_doc_t *)(uintptr_t)c->trust);
+    for (size_t l = 0; l < c->n_control; l++)
+        for (size_t k = 0; k < c->control[l].n_docs; k++)
+            policy_doc_free((policy_doc_t *)(uintptr_t)c->control[l].docs[k]);
+}
+
 static void release(emu_decision *d)
 {
-    for (size_t i = 0; i < d->n_checks; i++) {
-        dec_check *c = &d->checks[i];
-        for (size_t k = 0; k < c->n_identity; k++)
-            policy_doc_free((policy_doc_t *)(uintptr_t)c->identity[k]);
-        if (c->session)
-            policy_doc_free((policy_doc_t *)(uintptr_t)c->session);
-        if (c->trust)
-            policy_doc_free((policy_doc_t *)(uintptr_t)c->trust);
-    }
+    for (size_t i = 0; i < d->n_checks; i++)
+        check_release(&d->checks[i]);
     /* Only what a new record relies on being empty; slot_open and the
      * hook write the rest. */
     d->seq = 0;
@@ -327,6 +332,19 @@ static void copy_inputs(spool *sp, dec_check *c, const emu_call *call, const emu
     }
     c->session = in->session ? policy_doc_ref(in->session) : NULL;
     c->trust = in->trust ? policy_doc_ref(in->trust) : NULL;
+    c->n_control = in->n_control;
+    c->control = NULL;
+    if (in->n_control) {
+        c->control = emu_arena_alloc(a, in->n_control * sizeof *c->control);
+        for (size_t l = 0; l < in->n_control; l++) {
+            const policy_control_level *lv = &in->control[l];
+            const policy_doc_t **docs =
+                emu_arena_alloc(a, (lv->n_docs ? lv->n_docs : 1) * sizeof *docs);
+            for (size_t k = 0; k < lv->n_docs; k++)
+                docs[k] = policy_doc_ref(lv->docs[k]);
+            c->control[l] = (policy_control_level){keep(sp, lv->target), docs, lv->n_docs};
+        }
+    }
     c->assume = n->assume;
     c->broken_session = n->broken_session;
     c->enforced = n->enforced;
@@ -368,6 +386,7 @@ static void copy_trace(emu_decision *d, spool *sp, const dec_check *c, const pol
         e->action = remap(sp, e->action, ctx, c);
         e->resource = remap(sp, e->resource, ctx, c);
         e->principal.value = remap(sp, e->principal.value, ctx, c);
+        e->scope = e->scope ? keep(sp, e->scope) : NULL;
     }
     for (size_t i = c0; i < t->n_conds; i++) {
         policy_trace_cond *tc = &d->conds[i];
@@ -406,10 +425,7 @@ static void hooks_note(emu_call *call, const emu_authz_note *n)
     if (c == &scratch) {
         /* Past the cap: the trace copy above used its strings; the inputs
          * are dropped, so are the holds. */
-        for (size_t k = 0; k < c->n_identity; k++)
-            policy_doc_free((policy_doc_t *)(uintptr_t)c->identity[k]);
-        policy_doc_free((policy_doc_t *)(uintptr_t)c->session);
-        policy_doc_free((policy_doc_t *)(uintptr_t)c->trust);
+        check_release(c);
         d->checks_truncated = true;
     } else {
         d->n_checks++;
@@ -504,6 +520,8 @@ const char *emu_decision_layer_name(policy_layer layer, bool assume)
         return "cross-account-boundary";
     case POLICY_LAYER_ROOT_RULE:
         return "root-only-rule";
+    case POLICY_LAYER_CONTROL:
+        return "control-policy";
     case POLICY_LAYER_NONE:
         break;
     }
@@ -813,6 +831,8 @@ static cJSON *check_json(const emu_decision *d, const dec_check *c, emu_arena *a
         cJSON *eo = cJSON_CreateObject();
         cJSON_AddStringToObject(eo, "layer", policy_layer_name(ev->layer));
         cJSON_AddStringToObject(eo, "decidingLayer", emu_decision_layer_name(ev->layer, c->assume));
+        if (ev->scope)
+            cJSON_AddStringToObject(eo, "attachedTo", ev->scope);
         cJSON_AddStringToObject(eo, "decision", policy_decision_name(ev->decision));
         cJSON_AddItemToObject(eo, "documents", documents_json(t, ev));
         cJSON_AddItemToArray(evals, eo);
@@ -984,6 +1004,17 @@ cJSON *emu_decision_bundle(const emu_decision *d)
             cJSON_AddBoolToObject(cj, "brokenSessionPolicy", true);
         if (c->trust)
             cJSON_AddItemToObject(cj, "trustPolicy", doc_json(c->trust));
+        if (c->n_control) {
+            cJSON *levels = cJSON_AddArrayToObject(cj, "controlPolicies");
+            for (size_t l = 0; l < c->n_control; l++) {
+                cJSON *lj = cJSON_CreateObject();
+                cJSON_AddStringToObject(lj, "attachedTo", c->control[l].target);
+                cJSON *docs = cJSON_AddArrayToObject(lj, "policies");
+                for (size_t k = 0; k < c->control[l].n_docs; k++)
+                    cJSON_AddItemToArray(docs, doc_json(c->control[l].docs[k]));
+                cJSON_AddItemToArray(levels, lj);
+            }
+        }
         cJSON_AddStringToObject(cj, "decision", policy_decision_name(c->decision));
         cJSON_AddStringToObject(cj, "layer", policy_layer_name(c->layer));
         cJSON_AddStringToObject(cj, "reason", check_reason(d, c, a));

@@ -24,6 +24,9 @@ typedef struct dec_check {
     size_t n_identity;
     const policy_doc_t *session;
     const policy_doc_t *trust;
+    /* Control policy levels (held documents, targets in the arena). */
+    policy_control_level *control;
+    size_t n_control;
     bool assume;
     bool broken_session;
     bool enforced;

@@ -18,6 +18,7 @@
 #include "admin_decisions_int.h"
 #include "emu/admin.h"
 #include "emu/clock.h"
+#include "emu/limits.h"
 #include "emu/str.h"
 
 /* ---------------------------------------------------------------------------------------------
@@ -270,6 +271,10 @@ static cJSON *replay_offline(const cJSON *bundle, bool *allowed, emu_err *err)
     policy_trace *t = emu_xmalloc(sizeof *t);
     policy_doc_t *owned[REPLAY_MAX_DOCS + 2];
     size_t n_owned = 0;
+    /* Control policies of every check; freed with the rest at the end (the
+     * trace points at them until it is rendered). */
+    policy_doc_t **ctl_owned = NULL;
+    size_t n_ctl_owned = 0;
     cJSON *out = NULL, *checks_out = cJSON_CreateArray();
     policy_decision final = POLICY_ALLOW;
     policy_layer final_layer = POLICY_LAYER_NONE;
@@ -322,6 +327,36 @@ static cJSON *replay_offline(const cJSON *bundle, bool *allowed, emu_err *err)
                 goto fail;
             owned[n_owned++] = trust;
         }
+        policy_control_level levels[POLICY_MAX_CONTROL_LEVELS];
+        const policy_doc_t *ldocs[POLICY_MAX_CONTROL_LEVELS][EMU_MAX_CONTROL_POLICIES_PER_TARGET];
+        size_t n_levels = 0;
+        const cJSON *lj;
+        cJSON_ArrayForEach(lj, cJSON_GetObjectItemCaseSensitive(cj, "controlPolicies"))
+        {
+            const cJSON *pols = cJSON_GetObjectItemCaseSensitive(lj, "policies");
+            if (n_levels == POLICY_MAX_CONTROL_LEVELS ||
+                cJSON_GetArraySize(pols) > EMU_MAX_CONTROL_POLICIES_PER_TARGET) {
+                emu_err_set(err, EMU_E_INVALID, NULL,
+                            "$.checks[%zu].controlPolicies: more than %d levels of %d policies", ci,
+                            POLICY_MAX_CONTROL_LEVELS, EMU_MAX_CONTROL_POLICIES_PER_TARGET);
+                goto fail;
+            }
+            size_t nd = 0;
+            cJSON_ArrayForEach(dj, pols)
+            {
+                policy_doc_t *doc = NULL;
+                snprintf(where, sizeof where, "$.checks[%zu].controlPolicies[%zu].policies[%zu]",
+                         ci, n_levels, nd);
+                if (bundle_doc(dj, POLICY_KIND_PERMISSION, &doc, err, where))
+                    goto fail;
+                ctl_owned = emu_xrealloc(ctl_owned, (n_ctl_owned + 1) * sizeof *ctl_owned);
+                ctl_owned[n_ctl_owned++] = doc;
+                ldocs[n_levels][nd++] = doc;
+            }
+            const char *target = jstr(lj, "attachedTo");
+            levels[n_levels] = (policy_control_level){target ? target : "", ldocs[n_levels], nd};
+            n_levels++;
+        }
         const cJSON *pj = cJSON_GetObjectItemCaseSensitive(cj, "presentedPrincipal");
         policy_ctx ctx = {.action = jstr(cj, "action"),
                           .resource = jstr(cj, "resource"),
@@ -345,6 +380,8 @@ static cJSON *replay_offline(const cJSON *bundle, bool *allowed, emu_err *err)
                            .n_identity = n_ids,
                            .session = session,
                            .trust = trust,
+                           .control = levels,
+                           .n_control = n_levels,
                            .ctx = &ctx};
         if (!in.caller_account)
             in.caller_account = "";
@@ -388,6 +425,9 @@ fail:
     cJSON_Delete(checks_out);
     for (size_t i = 0; i < n_owned; i++)
         policy_doc_free(owned[i]);
+    for (size_t i = 0; i < n_ctl_owned; i++)
+        policy_doc_free(ctl_owned[i]);
+    free(ctl_owned);
     free(t);
     emu_arena_free(a);
     return out;

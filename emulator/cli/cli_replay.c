@@ -12,6 +12,7 @@
 #include "emu/json.h"
 #include "emu/odps.h"
 #include "emu/ots_store.h"
+#include "emu/resourcemanager.h"
 
 static void usage(FILE *f)
 {
@@ -61,6 +62,7 @@ int cli_replay_main(int argc, char **argv)
     emu_json_init();
     world_register_section(&ots_world_section);
     world_register_section(&odps_world_section);
+    emu_rm_register();
     world_t *w = NULL;
     cJSON *bundle = NULL;
     emu_err err = {0};

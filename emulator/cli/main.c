@@ -20,6 +20,7 @@
 #include "emu/ots_store.h"
 #include "emu/persist.h"
 #include "emu/ram.h"
+#include "emu/resourcemanager.h"
 #include "emu/sts.h"
 #include "emu/world.h"
 
@@ -68,8 +69,10 @@ static void register_everything(void)
 {
     world_register_section(&ots_world_section);
     world_register_section(&odps_world_section);
+    emu_rm_register();
     emu_dispatch_add_rpc(&server, &emu_sts_service, EMU_STS_VERSION);
     emu_dispatch_add_rpc(&server, &emu_ram_service, EMU_RAM_VERSION);
+    emu_dispatch_add_rpc(&server, &emu_rm_service, EMU_RM_VERSION);
     server.ots = &emu_ots_service;
     server.odps = &emu_odps_service;
     server.admin = &emu_admin_service;

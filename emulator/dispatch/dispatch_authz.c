@@ -13,6 +13,7 @@
 #include "emu/clock.h"
 #include "emu/crypto.h"
 #include "emu/json.h"
+#include "emu/limits.h"
 #include "emu/log.h"
 #include "emu/str.h"
 
@@ -95,6 +96,13 @@ void emu_authz_shutdown(void)
 }
 
 /* --- documents ------------------------------------------------------------ */
+
+static emu_authz_control_fn control_source;
+
+void emu_authz_set_control_source(emu_authz_control_fn fn)
+{
+    control_source = fn;
+}
 
 const policy_doc_t *emu_authz_ref_doc(const world_account *a, const world_policy_ref *ref)
 {
@@ -246,11 +254,11 @@ char *emu_authz_reason(emu_arena *a, const policy_trace *t, bool assume, bool br
 #define DIAG_MAGIC "\x01\x01"
 #define DIAG_MAX_BYTES 8192
 
-static cJSON *diag_policy(const policy_doc_t *doc, int stmt, const char *entity)
+static cJSON *diag_policy(const policy_doc_t *doc, int stmt, const char *entity, const char *scope)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "AttachedEntityType", entity);
-    cJSON_AddStringToObject(o, "AttachedScope", "Account");
+    cJSON_AddStringToObject(o, "AttachedScope", scope);
     cJSON_AddStringToObject(o, "Effect",
                             policy_doc_statement_deny(doc, (size_t)stmt) ? "Deny" : "Allow");
     cJSON_AddStringToObject(o, "PolicyIdentifier", policy_doc_name(doc));
@@ -299,9 +307,21 @@ static const char *diag_encode(emu_call *call, const policy_ctx *ctx, const emu_
     /* Matched policies: what decided an explicit deny; an implicit deny
      * matched nothing. */
     cJSON *pols = cJSON_AddArrayToObject(o, "MatchedPolicies");
-    if (res->doc && res->stmt >= 0)
-        cJSON_AddItemToArray(
-            pols, diag_policy(res->doc, res->stmt, diag_entity(&call->principal, res->doc)));
+    if (res->doc && res->stmt >= 0 && res->layer == POLICY_LAYER_CONTROL) {
+        /* [inferred] a control policy is attached to a directory node: the
+         * member account or a folder (the trace's last control level). */
+        const char *scope = "";
+        for (size_t i = call->trace ? call->trace->n_evals : 0; i-- > 0;)
+            if (call->trace->evals[i].layer == POLICY_LAYER_CONTROL) {
+                scope = call->trace->evals[i].scope ? call->trace->evals[i].scope : "";
+                break;
+            }
+        cJSON_AddItemToArray(pols,
+                             diag_policy(res->doc, res->stmt, "ResourceDirectoryTarget", scope));
+    } else if (res->doc && res->stmt >= 0) {
+        cJSON_AddItemToArray(pols, diag_policy(res->doc, res->stmt,
+                                               diag_entity(&call->principal, res->doc), "Account"));
+    }
     if (call->decision_id)
         cJSON_AddStringToObject(o, "EmuDecisionId", call->decision_id);
     cJSON_AddStringToObject(o, "EmuReason", reason ? reason : "");
@@ -368,6 +388,8 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
     const emu_principal *p = &call->principal;
     const policy_doc_t *docs[AUTHZ_MAX_DOCS];
     const policy_doc_t *session = NULL;
+    policy_control_level levels[POLICY_MAX_CONTROL_LEVELS];
+    const policy_doc_t *ctl_docs[POLICY_MAX_CONTROL_LEVELS * EMU_MAX_CONTROL_POLICIES_PER_TARGET];
     policy_authz in = {0};
     char acct_buf[32];
     char now[21];
@@ -456,6 +478,15 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
         in.caller = POLICY_CALLER_SERVICE;
         break;
     }
+    /* A member account's RAM users and role sessions are bounded by the
+     * directory's control policies (never its root, nor a service). */
+    if (control_source &&
+        (in.caller == POLICY_CALLER_USER || in.caller == POLICY_CALLER_ROLE_SESSION)) {
+        in.n_control =
+            control_source(call->world, caller_account, levels, POLICY_MAX_CONTROL_LEVELS, ctl_docs,
+                           sizeof ctl_docs / sizeof ctl_docs[0]);
+        in.control = levels;
+    }
     if (req->extra_identity && in.caller != POLICY_CALLER_ROOT &&
         in.caller != POLICY_CALLER_SERVICE)
         docs[in.n_identity++] = req->extra_identity;
@@ -519,9 +550,10 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
      * session-policy denial is named after its layer, a trust-policy one
      * AssumeRolePolicy (ram20150501 DecodeDiagnosticMessage's
      * NoPermissionPolicyType values). */
-    d->policy_type = res.layer == POLICY_LAYER_SESSION ? "SessionPolicy"
-                     : res.layer == POLICY_LAYER_TRUST ? "AssumeRolePolicy"
-                                                       : "AccountLevelIdentityBasedPolicy";
+    d->policy_type = res.layer == POLICY_LAYER_SESSION   ? "SessionPolicy"
+                     : res.layer == POLICY_LAYER_TRUST   ? "AssumeRolePolicy"
+                     : res.layer == POLICY_LAYER_CONTROL ? "ControlPolicy"
+                                                         : "AccountLevelIdentityBasedPolicy";
     d->encoded_diagnostic_message = diag_encode(call, &ctx, d, &res, reason);
     call->denial = d;
     emu_err_set(&call->err, EMU_E_DENIED, "NoPermission", "%s", deny_message(call, req, res.layer));

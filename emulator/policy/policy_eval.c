@@ -442,6 +442,24 @@ static const char RULE_SERVICE[] = "a service principal holds no identity polici
 static const char RULE_ROOT_ASSUME[] = "Roles may not be assumed by root accounts.";
 static const char RULE_NO_TRUST[] = "the role has no trust policy";
 
+/* The control levels, from the caller's account up to Root: at each level
+ * an applying Deny is final, and without an applying Allow the request is
+ * refused at that level. ALLOW when every level passed (or there are none). */
+static policy_result control_eval(const policy_authz *in, policy_trace *trace)
+{
+    policy_result r = {POLICY_ALLOW, POLICY_LAYER_CONTROL, NULL, -1};
+    for (size_t i = 0; i < in->n_control; i++) {
+        const policy_control_level *lv = &in->control[i];
+        size_t before = trace ? trace->n_evals : 0;
+        r = policy_eval(lv->docs, lv->n_docs, in->ctx, POLICY_LAYER_CONTROL, trace);
+        if (trace && trace->n_evals > before)
+            trace->evals[trace->n_evals - 1].scope = lv->target;
+        if (r.decision != POLICY_ALLOW)
+            return r;
+    }
+    return r;
+}
+
 policy_result policy_authorize(const policy_authz *in, policy_trace *trace)
 {
     policy_result r = {POLICY_IMPLICIT_DENY, POLICY_LAYER_NONE, NULL, -1};
@@ -466,6 +484,10 @@ policy_result policy_authorize(const policy_authz *in, policy_trace *trace)
     case POLICY_CALLER_ROLE_SESSION:
         break;
     }
+    /* Control policies come first and only bound what follows. */
+    if (in->n_control && (r = control_eval(in, trace)).decision != POLICY_ALLOW)
+        return finish(trace, r, NULL);
+    r = (policy_result){POLICY_IMPLICIT_DENY, POLICY_LAYER_NONE, NULL, -1};
     /* §5.3, case 27: a Resource "*" policy in account B never opens account
      * A. A NULL resource_account means "no owner" and skips the boundary. */
     if (in->resource_account && !same_account(in->caller_account, in->resource_account)) {
@@ -504,6 +526,10 @@ policy_result policy_assume_role(const policy_authz *in, policy_trace *trace)
         r.layer = POLICY_LAYER_ROOT_RULE;
         return finish(trace, r, RULE_ROOT_ASSUME);
     }
+    if (in->caller != POLICY_CALLER_SERVICE && in->n_control &&
+        (r = control_eval(in, trace)).decision != POLICY_ALLOW)
+        return finish(trace, r, NULL);
+    r = (policy_result){POLICY_IMPLICIT_DENY, POLICY_LAYER_NONE, NULL, -1};
     if (in->caller != POLICY_CALLER_SERVICE) {
         /* Decision A (steps 1-2): the caller's own right to sts:AssumeRole
          * on the role ARN; identity policies may name another account's

@@ -34,6 +34,8 @@ const char *policy_layer_name(policy_layer l)
         return "cross-account";
     case POLICY_LAYER_ROOT_RULE:
         return "root";
+    case POLICY_LAYER_CONTROL:
+        return "control";
     case POLICY_LAYER_NONE:
         break;
     }
@@ -258,6 +260,27 @@ size_t policy_trace_reason(const policy_trace *t, char *out, size_t cap)
         return l.len;
     }
     bool trust = e->layer == POLICY_LAYER_TRUST;
+    if (e->layer == POLICY_LAYER_CONTROL && t->decision != POLICY_ALLOW) {
+        /* A control policy bounds the member account: name the directory
+         * node whose policies refused. */
+        if (t->decision == POLICY_EXPLICIT_DENY && e->decider_doc) {
+            put(&l, "explicit deny of %s on %s in ", nz(e->action), nz(e->resource));
+            put_stmt(&l, e->decider_doc, e->decider_stmt);
+            put(&l, ", a control policy attached to %s", nz(e->scope));
+        } else {
+            put(&l, "no control policy attached to %s allows %s on %s", nz(e->scope), nz(e->action),
+                nz(e->resource));
+            if (e->n_docs == 0 && !t->truncated) {
+                put(&l, " (no control policy is attached there)");
+            } else if (e->closest_doc) {
+                put(&l, " (closest ");
+                put_stmt(&l, e->closest_doc, e->closest_stmt);
+                put_mismatch(&l, t, e);
+                put(&l, ")");
+            }
+        }
+        return l.len;
+    }
     if (t->decision == POLICY_ALLOW && e->decider_doc) {
         if (trust) {
             put(&l, "trust policy of %s allows ", nz(e->resource));
@@ -430,6 +453,8 @@ cJSON *policy_trace_to_json(const policy_trace *t)
         const policy_trace_eval *e = &t->evals[i];
         cJSON *eo = cJSON_CreateObject();
         cJSON_AddStringToObject(eo, "layer", policy_layer_name(e->layer));
+        if (e->scope)
+            cJSON_AddStringToObject(eo, "attachedTo", e->scope);
         cJSON_AddStringToObject(eo, "action", nz(e->action));
         cJSON_AddStringToObject(eo, "resource", nz(e->resource));
         if (e->principal.type != POLICY_PRINCIPAL_NONE)

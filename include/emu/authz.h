@@ -37,7 +37,9 @@ typedef struct emu_authz_denial {
     const char *principal_type;     /* "SubUser" | "AssumedRoleUser" | "Account" | "Service" */
     const char *principal_owner_id; /* the caller's account */
     const char *principal_name;     /* user name, "role/session", alias, service */
-    const char *policy_type;        /* "AccountLevelIdentityBasedPolicy" | "SessionPolicy" */
+    /* "AccountLevelIdentityBasedPolicy" | "SessionPolicy" | "AssumeRolePolicy" |
+     * "ControlPolicy" */
+    const char *policy_type;
     /* EncodedDiagnosticMessage: opaque to clients, decoded by RAM
      * DecodeDiagnosticMessage (emu_authz_diagnostic_decode). */
     const char *encoded_diagnostic_message;
@@ -163,6 +165,19 @@ size_t emu_authz_role_docs(const world_account *a, const world_role *r, const po
  * Custom → the default version of the account's policy. NULL when it does
  * not resolve. */
 const policy_doc_t *emu_authz_ref_doc(const world_account *a, const world_policy_ref *ref);
+
+/* Resource Directory control policies (the CONTROL layer). The directory
+ * belongs to the ResourceManager service, which registers the function that
+ * fills, for a RAM user or role session of account_id, the control levels
+ * from the account up to Root (policy_control_level) into levels[cap], with
+ * their documents in docs[doc_cap]; it returns the number of levels, 0 when
+ * the account is outside a directory, is its management account, or
+ * control policies are not enabled. No allocation: it runs on every
+ * request. NULL (the default) = no directory. Set once at start-up. */
+typedef size_t (*emu_authz_control_fn)(const world_t *w, const char *account_id,
+                                       policy_control_level *levels, size_t cap,
+                                       const policy_doc_t **docs, size_t doc_cap);
+void emu_authz_set_control_source(emu_authz_control_fn fn);
 
 /* Frees the session-policy cache (at shutdown, so leak checkers stay
  * quiet). */

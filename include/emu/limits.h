@@ -32,6 +32,17 @@
 /* RPC parameters. */
 #define EMU_MAX_PARAMS 256
 
+/* Resource Directory (ResourceManager 2020-03-31 limits): control policies
+ * attached to one folder or member, folder depth under Root, a control
+ * policy document's characters, folders, members and control policies of
+ * one directory. */
+#define EMU_MAX_CONTROL_POLICIES_PER_TARGET 10
+#define EMU_MAX_FOLDER_DEPTH 5
+#define EMU_MAX_CONTROL_POLICY_BYTES 4096
+#define EMU_MAX_RD_FOLDERS 1000
+#define EMU_MAX_RD_ACCOUNTS 1000
+#define EMU_MAX_RD_CONTROL_POLICIES 1500
+
 /* Checkpoints kept at once. */
 #define EMU_MAX_CHECKPOINTS 64
 

@@ -187,6 +187,7 @@ typedef enum policy_layer {
     POLICY_LAYER_TRUST,         /* trust policy of the role being assumed */
     POLICY_LAYER_CROSS_ACCOUNT, /* identity policies never reach another account's resources */
     POLICY_LAYER_ROOT_RULE,     /* root: all on own account, nothing else, no AssumeRole */
+    POLICY_LAYER_CONTROL,       /* Resource Directory control policies of the caller's account */
 } policy_layer;
 
 typedef enum policy_caller {
@@ -213,7 +214,10 @@ typedef enum policy_tri {
     POLICY_TRI_YES,
 } policy_tri;
 
-#define POLICY_TRACE_MAX_EVALS 4
+/* Evaluations of one call: control policy levels (up to
+ * POLICY_MAX_CONTROL_LEVELS), session, identity, trust, with room for a
+ * handler's second decision. */
+#define POLICY_TRACE_MAX_EVALS 16
 #define POLICY_TRACE_MAX_DOCS 32
 #define POLICY_TRACE_MAX_STMTS 128
 #define POLICY_TRACE_MAX_CONDS 128
@@ -267,6 +271,9 @@ typedef struct policy_trace_eval {
         *closest_doc; /* implicit deny: the Allow statement with most parts matched */
     int closest_stmt;
     int closest_trace; /* index into stmts of the closest statement, -1 if not recorded */
+    /* CONTROL: the resource-directory node the evaluated policies are
+     * attached to ("56789", "fd-…", "r-…"); NULL for other layers. */
+    const char *scope;
     uint16_t first_doc;
     uint16_t n_docs;
 } policy_trace_eval;
@@ -306,6 +313,21 @@ void policy_trace_init(policy_trace *t);
 policy_result policy_eval(const policy_doc_t *const *docs, size_t n_docs, const policy_ctx *ctx,
                           policy_layer layer, policy_trace *trace);
 
+/* Resource Directory control policies (the CONTROL layer): the policies
+ * attached to one node of the directory — the caller's member account, each
+ * folder above it, the Root folder — in that order, from the account up.
+ * At each level an applying Deny is final and the level must allow, or the
+ * request is refused there (implicitly); control policies never grant by
+ * themselves [Resource Directory "Evaluation principles"]. */
+typedef struct policy_control_level {
+    const char *target; /* "56789", "fd-…", "r-…" */
+    const policy_doc_t *const *docs;
+    size_t n_docs;
+} policy_control_level;
+
+/* Account + folders (at most 5 levels deep under Root) + Root. */
+#define POLICY_MAX_CONTROL_LEVELS 8
+
 /* Input of the layered helpers. All pointers borrowed. */
 typedef struct policy_authz {
     policy_caller caller;
@@ -315,12 +337,19 @@ typedef struct policy_authz {
     size_t n_identity;
     const policy_doc_t *session; /* session policy of a role session, or NULL */
     const policy_doc_t *trust;   /* policy_assume_role only: the role's trust policy */
+    /* Control policy levels that bound a RAM user or role session of a
+     * member account (none for root, services, or accounts outside a
+     * directory with control policies enabled). */
+    const policy_control_level *control;
+    size_t n_control;
     const policy_ctx *ctx;
 } policy_authz;
 
 /* Final decision for an ordinary request (§5.2, §5.3):
  *  - root: ALLOW on its own account (ROOT_RULE), IMPLICIT_DENY elsewhere
  *    (CROSS_ACCOUNT);
+ *  - user / role session of a member account: the control levels first
+ *    (policy_control_level); a deny there is final (CONTROL);
  *  - user / role session on another account's resource: IMPLICIT_DENY
  *    (CROSS_ACCOUNT) without evaluating documents;
  *  - otherwise the session policy (if any) and the identity policies are both
@@ -333,7 +362,8 @@ policy_result policy_authorize(const policy_authz *in, policy_trace *trace);
 
 /* AssumeRole (§5.4): root callers are refused (ROOT_RULE, EXPLICIT_DENY,
  * trace->rule "Roles may not be assumed by root accounts."); users and role
- * sessions need their session policy (if any) and identity policies to allow
+ * sessions must pass their control levels (if any; a refusal there is final,
+ * CONTROL), then need their session policy (if any) and identity policies to allow
  * ctx->action on ctx->resource (the role ARN; cross-account allowed here), and
  * the trust policy to allow ctx->principal; service callers only need the
  * trust policy. Any explicit deny wins (session, identity, trust order); a
@@ -354,7 +384,7 @@ size_t policy_trace_reason(const policy_trace *t, char *out, size_t cap);
 cJSON *policy_trace_to_json(const policy_trace *t);
 
 /* Static names: "Allow"/"ImplicitDeny"/"ExplicitDeny", "identity"/"session"/
- * "trust"/"cross-account"/"root", "root"/"user"/"role-session"/"service". */
+ * "trust"/"cross-account"/"root"/"control", "root"/"user"/"role-session"/"service". */
 const char *policy_decision_name(policy_decision d);
 const char *policy_layer_name(policy_layer l);
 const char *policy_caller_name(policy_caller c);

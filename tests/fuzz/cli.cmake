@@ -5,4 +5,4 @@ target_compile_definitions(replay_http PRIVATE EMU_SOURCE_DIR="${CMAKE_SOURCE_DI
 if(TARGET fuzz_http)
   target_compile_definitions(fuzz_http PRIVATE EMU_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 endif()
-emu_fuzz_target(world tests/fuzz/fuzz_world.c LIBS emu_odps emu_ots emu_world emu_core)
+emu_fuzz_target(world tests/fuzz/fuzz_world.c LIBS emu_rm emu_odps emu_ots emu_world emu_core)

@@ -7,6 +7,7 @@
 #include "emu/log.h"
 #include "emu/odps.h"
 #include "emu/ots_store.h"
+#include "emu/resourcemanager.h"
 #include "emu/world.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -20,6 +21,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     emu_json_init();
     world_register_section(&ots_world_section);
     world_register_section(&odps_world_section);
+    emu_rm_register();
     return 0;
 }
 

@@ -708,6 +708,8 @@
       h('h4', null, `Layer: ${e.layer || '?'} `, badge(/deny/i.test(e.decision || '') ? 'deny' : 'allow', e.decision || '')),
       kv([
         ['Action', e.action], ['Resource', e.resource],
+        // Control policies: the directory node (member, folder, Root) the evaluated ones hang on.
+        ['Attached to', e.attachedTo],
         ['Principal presented', e.principal ? `${e.principal.type || ''} ${e.principal.value || ''}`.trim() : null],
         ['Deciding statement', stmtRef(e.decidingStatement)],
         ['Closest statement', stmtRef(e.closestStatement)],

@@ -1,6 +1,8 @@
 /* Decision-time microbenchmark (issue 4 figures): median time of one
  * policy_authorize for (a) the seed scenario's role policy and (b) twenty
- * condition-heavy policies, evaluated as enforcement does (trace included).
+ * condition-heavy policies, evaluated as enforcement does (trace included);
+ * then both again with three levels of Resource Directory control policies
+ * in front (issue 17).
  * A benchmark, not a test: scripts/bench runs it and prints the medians. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +41,7 @@ static policy_doc_t *compile(const char *text)
 
 /* Median nanoseconds per decision; checks the decision is the expected one. */
 static double run(const policy_doc_t *const *docs, size_t n, const policy_ctx *ctx,
-                  policy_decision want)
+                  const policy_control_level *control, size_t n_control, policy_decision want)
 {
     static policy_trace trace;
     double med[ROUNDS];
@@ -48,6 +50,8 @@ static double run(const policy_doc_t *const *docs, size_t n, const policy_ctx *c
                        .resource_account = "12345",
                        .identity = docs,
                        .n_identity = n,
+                       .control = control,
+                       .n_control = n_control,
                        .ctx = ctx};
     for (int r = 0; r < ROUNDS; r++) {
         uint64_t t0 = now_ns();
@@ -85,7 +89,7 @@ int main(void)
                       .resource = "acs:ots:cn-hangzhou:12345:instance/cap1/table/vehicle_track",
                       .keys = keys,
                       .n_keys = sizeof keys / sizeof keys[0]};
-    double a = run(seed, 1, &ctx, POLICY_ALLOW);
+    double a = run(seed, 1, &ctx, NULL, 0, POLICY_ALLOW);
 
     /* (b) Twenty policies, each with several statements and conditions of
      * every family; only the last statement of the last policy allows. */
@@ -108,7 +112,25 @@ int main(void)
                  i, i, i, i, i == 19 ? "cap1" : "other", 1 + i % 9);
         many[i] = compile(text);
     }
-    double b = run(many, 20, &ctx, POLICY_ALLOW);
-    printf("{\"seed_ns\":%.0f,\"twenty_ns\":%.0f}\n", a, b);
+    double b = run(many, 20, &ctx, NULL, 0, POLICY_ALLOW);
+
+    /* (c) The same two with the control-policy layer present: a member
+     * account in a folder under Root, FullAliyunAccess on each node and, on
+     * the folder, a condition-heavy Deny that does not apply. */
+    const policy_doc_t *full = policy_system_control_find("FullAliyunAccess", NULL);
+    const policy_doc_t *guard = compile(
+        "{\"Version\":\"1\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":[\"ram:*\","
+        "\"ots:Delete*\",\"ots:Drop*\"],\"Resource\":\"*\"},{\"Effect\":\"Deny\",\"Action\":\"*\","
+        "\"Resource\":\"*\",\"Condition\":{\"NotIpAddress\":{\"acs:SourceIp\":[\"127.0.0.0/8\","
+        "\"10.0.0.0/8\"]}}},{\"Effect\":\"Deny\",\"Action\":\"ots:*\",\"Resource\":\"*\","
+        "\"Condition\":{\"DateGreaterThan\":{\"acs:CurrentTime\":\"2031-01-01T00:00:00Z\"}}}]}");
+    const policy_doc_t *member[] = {full}, *folder[] = {full, guard}, *root[] = {full};
+    const policy_control_level levels[] = {
+        {"12345", member, 1}, {"fd-prod", folder, 2}, {"r-root", root, 1}};
+    double c = run(seed, 1, &ctx, levels, 3, POLICY_ALLOW);
+    double d = run(many, 20, &ctx, levels, 3, POLICY_ALLOW);
+    printf("{\"seed_ns\":%.0f,\"twenty_ns\":%.0f,\"seed_control_ns\":%.0f,"
+           "\"twenty_control_ns\":%.0f}\n",
+           a, b, c, d);
     return 0;
 }

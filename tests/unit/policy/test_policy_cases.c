@@ -1016,12 +1016,96 @@ static void layered_rules(void **state)
         strstr(reason, "action sts:AssumeRole is not in Action [sts:AssumeRoleWithSAML]"));
 }
 
+/* Control policies (Resource Directory): a boundary evaluated level by level
+ * before identity policies; an applying Deny at any level is final, a level
+ * without an applying Allow refuses, and they never grant by themselves. */
+static void control_levels(void **state)
+{
+    (void)state;
+    static policy_trace t;
+    const policy_doc_t *full = policy_system_control_find("FullAliyunAccess", NULL);
+    const policy_doc_t *no_put = tp_doc(
+        DOC("{\"Sid\":\"NoPut\",\"Effect\":\"Deny\",\"Action\":\"ots:Put*\",\"Resource\":\"*\"}"),
+        POLICY_KIND_PERMISSION);
+    const policy_doc_t *reads =
+        tp_doc(DOC("{\"Effect\":\"Allow\",\"Action\":\"ots:Get*\",\"Resource\":\"*\"}"),
+               POLICY_KIND_PERMISSION);
+    const policy_doc_t *role = tp_doc(ROLE_POLICY, POLICY_KIND_PERMISSION);
+    const policy_doc_t *admin = policy_system_find("AdministratorAccess");
+    const policy_doc_t *member_docs[] = {full};
+    const policy_doc_t *folder_docs[] = {full, no_put};
+    const policy_doc_t *root_docs[] = {reads};
+    policy_control_level levels[] = {
+        {"56789", member_docs, 1}, {"fd-prod", folder_docs, 2}, {"r-root", root_docs, 1}};
+    policy_ctx ctx = {.action = "ots:PutRow",
+                      .resource = "acs:ots:cn-hangzhou:56789:instance/i/table/t"};
+    const policy_doc_t *ids[] = {admin};
+    policy_authz in = {.caller = POLICY_CALLER_USER,
+                       .caller_account = "56789",
+                       .resource_account = "56789",
+                       .identity = ids,
+                       .n_identity = 1,
+                       .control = levels,
+                       .n_control = 3,
+                       .ctx = &ctx};
+    char reason[256];
+
+    /* The folder's Deny is final, whatever the identity policies allow. */
+    policy_trace_init(&t);
+    policy_result r = policy_authorize(&in, &t);
+    assert_int_equal(r.decision, POLICY_EXPLICIT_DENY);
+    assert_int_equal(r.layer, POLICY_LAYER_CONTROL);
+    assert_ptr_equal(r.doc, no_put);
+    assert_int_equal(t.n_evals, 2); /* member, folder; identity never evaluated */
+    assert_string_equal(t.evals[1].scope, "fd-prod");
+    policy_trace_reason(&t, reason, sizeof reason);
+    assert_non_null(strstr(reason, "a control policy attached to fd-prod"));
+    assert_string_equal(policy_layer_name(POLICY_LAYER_CONTROL), "control");
+
+    /* Reads pass every level, then identity decides. */
+    ctx.action = "ots:GetRow";
+    r = policy_authorize(&in, NULL);
+    assert_int_equal(r.decision, POLICY_ALLOW);
+    assert_int_equal(r.layer, POLICY_LAYER_IDENTITY);
+    /* A boundary: the Root level allows only Get*, so a delete is refused
+     * there although the lower levels allow everything. */
+    ctx.action = "ots:DeleteRow";
+    policy_trace_init(&t);
+    r = policy_authorize(&in, &t);
+    assert_int_equal(r.decision, POLICY_IMPLICIT_DENY);
+    assert_int_equal(r.layer, POLICY_LAYER_CONTROL);
+    policy_trace_reason(&t, reason, sizeof reason);
+    assert_non_null(strstr(reason, "no control policy attached to r-root allows ots:DeleteRow"));
+    /* Control policies never grant: an identity without the action is
+     * still refused at the identity layer. */
+    ctx.action = "ots:GetRow";
+    ids[0] = role;
+    ctx.action = "ots:GetRange";
+    ctx.resource = "acs:ots:cn-hangzhou:56789:instance/other/table/t";
+    r = policy_authorize(&in, NULL);
+    assert_int_equal(r.layer, POLICY_LAYER_IDENTITY);
+    assert_int_equal(r.decision, POLICY_IMPLICIT_DENY);
+    /* Root callers are not bounded; AssumeRole is bounded like the rest. */
+    in.caller = POLICY_CALLER_ROOT;
+    ctx.action = "ots:PutRow";
+    assert_int_equal(policy_authorize(&in, NULL).decision, POLICY_ALLOW);
+    in.caller = POLICY_CALLER_USER;
+    ids[0] = admin;
+    ctx.action = "sts:AssumeRole";
+    ctx.resource = "acs:ram::12345:role/r";
+    root_docs[0] = no_put; /* Root now has a Deny on ots:Put* only: no Allow */
+    r = policy_assume_role(&in, NULL);
+    assert_int_equal(r.layer, POLICY_LAYER_CONTROL);
+    assert_int_equal(r.decision, POLICY_IMPLICIT_DENY);
+}
+
 int tp_run_cases(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(decision_table, tp_free_all),
         cmocka_unit_test_teardown(batch_all_or_nothing, tp_free_all),
         cmocka_unit_test_teardown(layered_rules, tp_free_all),
+        cmocka_unit_test_teardown(control_levels, tp_free_all),
     };
     return cmocka_run_group_tests_name("policy_cases", tests, NULL, NULL);
 }
