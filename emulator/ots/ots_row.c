@@ -205,6 +205,14 @@ static emu_rc shape(const ots_table_t *t, Ots__OperationType type, const ots_row
     default:
         return bad(err, "The type of row in batch write operation is invalid.");
     }
+    /* The service refuses an attribute named like a PK column with 400
+     * OTSParameterInvalid (issue 18) [inferred text: the CreateTable one]. */
+    const ots_table_schema *s = ots_table_schema_of(t);
+    for (size_t i = 0; i < row->n_attrs; i++)
+        for (size_t k = 0; k < s->n_pk; k++)
+            if (emu_str_eq_c(row->attrs[i].name, s->pk[k].name))
+                return bad(err, "Duplicated attribute column name with primary key column: %s.",
+                           s->pk[k].name);
     if (row->n_attrs > OTS_MAX_WRITE_COLUMNS)
         return ots_fail(err, EMU_E_INVALID, "OTSOutOfColumnCountLimit",
                         "The number of columns in one row exceeded the limit.");

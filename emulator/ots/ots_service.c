@@ -526,8 +526,9 @@ static void ots_framing_error(emu_call *call, int status, const char *why)
 
 static void ots_render_err(emu_call *call)
 {
-    const emu_err *e = &call->err;
+    emu_err *e = &call->err;
     const char *code = e->code ? e->code : ots_default_code(e->rc);
+    e->code = code; /* the access log names the code the client got */
     int status = e->status ? e->status : ots_error_status(code);
     Ots__Error err = OTS__ERROR__INIT;
     Ots__AccessDeniedDetail det = OTS__ACCESS_DENIED_DETAIL__INIT;

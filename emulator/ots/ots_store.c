@@ -436,9 +436,10 @@ static emu_rc check_pk(const ots_table_t *t, const ots_cell *pk, size_t n, enum 
             return pk_fail(err, "Validate PK value fail. Column: %s has no value.", col->name);
         ots_vtype vt = c->value.type;
         if (vt == OTS_VT_INF_MIN || vt == OTS_VT_INF_MAX) {
-            if (mode != PK_RANGE)
-                return pk_fail(err, "%s of primary key column %s can only be used in GetRange.",
-                               ots_vtype_name(vt), col->name);
+            if (mode != PK_RANGE) /* ParameterLegalityTest (Java SDK) */
+                return emu_err_set(err, EMU_E_INVALID, NULL,
+                                   "VT_%s is an invalid type for the primary key.",
+                                   ots_vtype_name(vt));
         } else if (vt == OTS_VT_AUTO_INCREMENT) {
             if (mode == PK_POINT || mode == PK_RANGE)
                 return pk_fail(err, "PKAutoIncr can't be used for read operations.");
@@ -451,15 +452,17 @@ static emu_rc check_pk(const ots_table_t *t, const ots_cell *pk, size_t n, enum 
             ots_vtype want = col->type == OTS_PK_INTEGER  ? OTS_VT_INTEGER
                              : col->type == OTS_PK_STRING ? OTS_VT_STRING
                                                           : OTS_VT_BINARY;
-            if (vt != want)
-                return pk_fail(err, "Validate PK type fail. Input: %s, Meta: %s.",
-                               ots_vtype_name(vt), ots_vtype_name(want));
+            if (vt != want) /* the service's VT_ names (Java SDK's tests) */
+                return pk_fail(err, "Validate PK type fail. Input: VT_%s, Meta: VT_%s.",
+                               vt == OTS_VT_BINARY ? "BLOB" : ots_vtype_name(vt),
+                               want == OTS_VT_BINARY ? "BLOB" : ots_vtype_name(want));
             if ((vt == OTS_VT_STRING || vt == OTS_VT_BINARY) &&
                 c->value.len > EMU_MAX_OTS_PK_VALUE_BYTES)
-                return emu_err_set(err, EMU_E_INVALID, NULL,
-                                   "The length of primary key column: %s exceeds the MaxLength: %d "
-                                   "with CurrentLength: %" PRIu32 ".",
-                                   col->name, EMU_MAX_OTS_PK_VALUE_BYTES, c->value.len);
+                return emu_err_set(
+                    err, EMU_E_INVALID, NULL,
+                    "The length of primary key column: '%s' exceeds the MaxLength:%d "
+                    "with CurrentLength:%" PRIu32 ".",
+                    col->name, EMU_MAX_OTS_PK_VALUE_BYTES, c->value.len);
         }
         vals[i] = c->value;
     }
@@ -1559,8 +1562,8 @@ emu_rc ots__check_attr(const ots_table_t *t, emu_str name, const ots_value *v, e
     case OTS_VT_BINARY:
         if (v->len > EMU_MAX_OTS_VALUE_BYTES)
             return emu_err_set(err, EMU_E_INVALID, NULL,
-                               "The length of attribute column: %.*s exceeded the MaxLength:%d "
-                               "with Current Length:%" PRIu32 ".",
+                               "The length of attribute column: '%.*s' exceeds the MaxLength:%d "
+                               "with CurrentLength:%" PRIu32 ".",
                                (int)name.len, name.p, EMU_MAX_OTS_VALUE_BYTES, v->len);
         return EMU_OK;
     default:
@@ -1837,11 +1840,10 @@ emu_rc ots_store_range_open(const ots_table_t *t, const ots_cell *start, size_t 
     size_t elen = ots__key_encode(ev, n_end, ek);
     int c = key_cmp(sk, slen, ek, elen);
     if (!backward && c >= 0)
-        return emu_err_set(err, EMU_E_INVALID, NULL,
-                           "Begin key must less than end key in FORWARD.");
+        return emu_err_set(err, EMU_E_INVALID, NULL, "Begin key must less than end key in FORWARD");
     if (backward && c <= 0)
         return emu_err_set(err, EMU_E_INVALID, NULL,
-                           "Begin key must more than end key in BACKWARD.");
+                           "Begin key must more than end key in BACKWARD");
     it->t = t;
     it->backward = backward;
     it->end_key = ek;

@@ -170,7 +170,7 @@ test('Tablestore through the official Node SDK', async (t) => {
     await rejects(root.putRow({ tableName: T, condition: IGNORE(), primaryKey: [{ seq: Long.fromNumber(1) }, { id: 'x' }], attributeColumns: [{ a: 1 }] }),
       400, 'OTSInvalidPK', 'Validate PK name fail. Input: seq, Meta: id.');
     await rejects(root.putRow({ tableName: T, condition: IGNORE(), primaryKey: [{ id: Long.fromNumber(1) }, { seq: Long.fromNumber(1) }], attributeColumns: [{ a: 1 }] }),
-      400, 'OTSInvalidPK', 'Validate PK type fail.');
+      400, 'OTSInvalidPK', 'Validate PK type fail. Input: VT_INTEGER, Meta: VT_STRING.');
     await rejects(root.deleteRow({ tableName: T, condition: IGNORE(), primaryKey: [{ id: 'x' }, { seq: 'y' }] }),
       400, 'OTSInvalidPK');
   });
@@ -380,7 +380,7 @@ test('Tablestore through the official Node SDK', async (t) => {
     await rejects(root.getRange({ tableName: 'vehicle_track', direction: TableStore.Direction.FORWARD,
       inclusiveStartPrimaryKey: [{ vid: TableStore.INF_MAX }, { gt: TableStore.INF_MAX }],
       exclusiveEndPrimaryKey: [{ vid: TableStore.INF_MIN }, { gt: TableStore.INF_MIN }], maxVersions: 1 }),
-    400, 'OTSParameterInvalid', 'Begin key must less than end key in FORWARD.');
+    400, 'OTSParameterInvalid', 'Begin key must less than end key in FORWARD');
   });
 
   await t.test('authentication errors as the Node SDK surfaces them', async () => {

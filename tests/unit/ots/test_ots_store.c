@@ -239,10 +239,10 @@ static void range_scans_and_paging(void **state)
 
     /* Direction violations and equal keys. */
     assert_int_equal(ots_store_range_open(t, e, 2, s, 2, false, f->a, &it, &err), EMU_E_INVALID);
-    assert_string_equal(err.msg, "Begin key must less than end key in FORWARD.");
+    assert_string_equal(err.msg, "Begin key must less than end key in FORWARD");
     assert_int_equal(ots_store_range_open(t, s, 2, s, 2, false, f->a, &it, &err), EMU_E_INVALID);
     assert_int_equal(ots_store_range_open(t, s, 2, e, 2, true, f->a, &it, &err), EMU_E_INVALID);
-    assert_string_equal(err.msg, "Begin key must more than end key in BACKWARD.");
+    assert_string_equal(err.msg, "Begin key must more than end key in BACKWARD");
     /* Empty table range and a range past the end. */
     ots_cell far[] = {icell("vid", 100), special("gt", OTS_VT_INF_MIN)};
     ots_cell farther[] = {icell("vid", 200), special("gt", OTS_VT_INF_MIN)};
@@ -587,7 +587,7 @@ static void pk_validation(void **state)
     assert_string_equal(err.msg, "Validate PK name fail. Input: gx, Meta: gt.");
     ots_cell type[] = {icell("vid", 1), scell("gt", "x", 1, OTS_VT_STRING)};
     assert_int_equal(ots_store_get(t, type, 2, NULL, f->a, &r, &found, &err), EMU_E_INVALID);
-    assert_string_equal(err.msg, "Validate PK type fail. Input: STRING, Meta: INTEGER.");
+    assert_string_equal(err.msg, "Validate PK type fail. Input: VT_STRING, Meta: VT_INTEGER.");
     ots_cell inf[] = {icell("vid", 1), special("gt", OTS_VT_INF_MAX)};
     assert_int_equal(ots_store_get(t, inf, 2, NULL, f->a, &r, &found, &err), EMU_E_INVALID);
 
