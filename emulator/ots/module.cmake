@@ -22,6 +22,7 @@ set_target_properties(emu_ots_pb PROPERTIES POSITION_INDEPENDENT_CODE ON)
 add_library(emu_ots STATIC
   emulator/ots/ots_pb.c emulator/ots/ots_plainbuffer.c
   emulator/ots/ots_store.c emulator/ots/ots_rows_csv.c emulator/ots/ots_section.c
+  emulator/ots/ots_index.c
   $<TARGET_OBJECTS:emu_ots_pb>)
 target_include_directories(emu_ots PUBLIC include PRIVATE emulator/ots)
 target_include_directories(emu_ots SYSTEM PUBLIC ${OTS_GEN_DIR})

@@ -135,4 +135,51 @@ const ots_def_col *ots__defined_col(const ots_table_t *t, const char *name, size
  * Row contents are in `a`. */
 bool ots__scan_all(const ots_table_t *t, void **it, int *idx, emu_arena *a, ots_row_t *out);
 
+/* ---- Secondary indexes (ots_index.c) ------------------------------------------ */
+
+/* The service's quota (Java SDK SecondaryIndexTest). */
+#define OTS_MAX_INDEXES_PER_TABLE 5
+
+/* One index as CreateTable / CreateIndex give it: the index's own key
+ * columns (PK or defined columns of the base table, in order) and its
+ * attribute columns (defined columns). Its table's PK is the keys followed
+ * by the base PK columns not among them. */
+typedef struct ots_index_def {
+    char *name, *base;
+    char **keys;
+    size_t n_keys;
+    char **attrs;
+    size_t n_attrs;
+    bool local; /* IT_LOCAL_INDEX */
+    bool sync;  /* IUM_SYNC_INDEX */
+} ots_index_def;
+
+/* Validates d against base (the service's limits and texts) and creates
+ * the index table in `in`; with include_base_data, fills it from the base
+ * rows. EMU_E_INVALID / EMU_E_EXISTS with the cloud code set. */
+emu_rc ots_index_create(ots_instance_t *in, const ots_table_t *base, const ots_index_def *d,
+                        bool include_base_data, emu_err *err);
+/* Drops an index (its table and its registry entry); no-op when absent. */
+void ots_index_drop(ots_instance_t *in, const char *name);
+/* The indexes of table `base` in creation order: up to cap into out;
+ * returns how many there are. */
+size_t ots_index_list(const ots_instance_t *in, const char *base, const ots_index_def **out,
+                      size_t cap);
+/* The index named `name` (NULL: not an index). */
+const ots_index_def *ots_index_find(const ots_instance_t *in, const char *name);
+/* Refuses a write whose values could not become index keys (a key value
+ * longer than a PK value may be), before the base row changes. */
+emu_rc ots_index_check_write(const ots_instance_t *in, const ots_table_t *base,
+                             const ots_row_t *row, emu_err *err);
+/* A base row changed from old to now (either NULL = absent; both as a read
+ * with max_versions 1 returns them): updates every index of base. */
+emu_rc ots_index_apply(ots_instance_t *in, const ots_table_t *base, const ots_row_t *old,
+                       const ots_row_t *now, emu_arena *a, emu_err *err);
+emu_rc ots_index_apply_one(ots_table_t *t, const ots_index_def *d, const ots_table_t *base,
+                           const ots_row_t *old, const ots_row_t *now, emu_arena *a, emu_err *err);
+/* Registry upkeep for the world section: entries of a cloned store (same
+ * instance order), and forgetting a store about to be freed. */
+void ots_index_clone_store(const ots_store_t *from, const ots_store_t *to);
+void ots_index_forget_store(const ots_store_t *s);
+
 #endif

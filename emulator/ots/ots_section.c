@@ -113,7 +113,20 @@ static char *resolve(const char *base_dir, const char *rel)
     return p;
 }
 
-enum { T_NAME, T_PK, T_DEF, T_TTL, T_MAXV, T_DEV, T_ALLOW, T_CREATED, T_FILE, T_ROWS, T_COUNT };
+enum {
+    T_NAME,
+    T_PK,
+    T_DEF,
+    T_TTL,
+    T_MAXV,
+    T_DEV,
+    T_ALLOW,
+    T_CREATED,
+    T_FILE,
+    T_ROWS,
+    T_IDX,
+    T_COUNT
+};
 
 static const field_spec table_spec[T_COUNT] = {
     {"TableName", cJSON_String, true},      {"PrimaryKey", cJSON_Array, true},
@@ -121,6 +134,7 @@ static const field_spec table_spec[T_COUNT] = {
     {"MaxVersions", cJSON_Number, false},   {"DeviationCellVersionInSec", cJSON_Number, false},
     {"AllowUpdate", cJSON_True, false},     {"CreateDate", cJSON_String, false},
     {"RowsFile", cJSON_String, false},      {"Rows", cJSON_Array, false},
+    {"Indexes", cJSON_Array, false},
 };
 
 static emu_rc load_table(ots_instance_t *in, const cJSON *tj, const char *path,
@@ -256,6 +270,53 @@ static emu_rc load_table(ots_instance_t *in, const cJSON *tj, const char *path,
     return EMU_OK;
 }
 
+/* An array of column names into a NULL-terminated list (free with free). */
+static emu_rc name_list(const cJSON *a, const char *path, const char *field, char ***out, size_t *n,
+                        emu_err *err)
+{
+    size_t cnt = a ? (size_t)cJSON_GetArraySize(a) : 0;
+    *out = emu_xcalloc(cnt + 1, sizeof **out);
+    *n = 0;
+    for (const cJSON *x = a ? a->child : NULL; x; x = x->next) {
+        if (!cJSON_IsString(x))
+            return emu_err_set(err, EMU_E_INVALID, NULL, "%s.%s[%zu]: expected a string", path,
+                               field, *n);
+        (*out)[(*n)++] = x->valuestring;
+    }
+    return EMU_OK;
+}
+
+/* {"IndexName", "PrimaryKey": [names], "DefinedColumns": [names],
+ *  "IndexType": "Global" (default) | "Local"} */
+static emu_rc load_index(ots_instance_t *in, const char *base, const cJSON *x, const char *path,
+                         emu_err *err)
+{
+    static const field_spec spec[] = {{"IndexName", cJSON_String, true},
+                                      {"PrimaryKey", cJSON_Array, true},
+                                      {"DefinedColumns", cJSON_Array, false},
+                                      {"IndexType", cJSON_String, false}};
+    const cJSON *f[4] = {NULL};
+    ots_index_def d = {0};
+    emu_rc rc;
+    if ((rc = check_object(x, path, spec, 4, f, err)))
+        return rc;
+    if (f[3] && strcmp(f[3]->valuestring, "Global") && strcmp(f[3]->valuestring, "Local"))
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "%s.IndexType: \"%.64s\" is not an index type (Global, Local)", path,
+                           f[3]->valuestring);
+    d.name = f[0]->valuestring;
+    d.base = (char *)base;
+    d.local = f[3] && !strcmp(f[3]->valuestring, "Local");
+    d.sync = d.local;
+    if (!(rc = name_list(f[1], path, "PrimaryKey", &d.keys, &d.n_keys, err)) &&
+        !(rc = name_list(f[2], path, "DefinedColumns", &d.attrs, &d.n_attrs, err)) &&
+        (rc = ots_index_create(in, ots_store_table_find(in, base), &d, true, err)))
+        emu_err_prefix(err, "%s: ", path);
+    free(d.keys);
+    free(d.attrs);
+    return rc;
+}
+
 static emu_rc load_instance(ots_store_t *s, const cJSON *ij, const char *path, const char *base_dir,
                             emu_err *err)
 {
@@ -290,7 +351,26 @@ static emu_rc load_instance(ots_store_t *s, const cJSON *ij, const char *path, c
         if ((rc = load_table(in, t, p, base_dir, err)))
             return rc;
     }
+    /* Indexes once every table and row is there: built from the rows. */
+    i = 0;
+    for (const cJSON *t = f[2]->child; t; t = t->next, i++) {
+        const cJSON *idx = cJSON_GetObjectItemCaseSensitive(t, "Indexes");
+        int k = 0;
+        for (const cJSON *x = idx ? idx->child : NULL; x; x = x->next, k++) {
+            snprintf(p, sizeof p, "%s.Tables[%d].Indexes[%d]", path, i, k);
+            const char *base = cJSON_GetObjectItemCaseSensitive(t, "TableName")->valuestring;
+            if ((rc = load_index(in, base, x, p, err)))
+                return rc;
+        }
+    }
     return EMU_OK;
+}
+
+/* A store and its index registry entries (ots_index.c). */
+static void store_free(ots_store_t *s)
+{
+    ots_index_forget_store(s);
+    ots_store_free(s);
 }
 
 static emu_rc section_load(const char *account_id, const cJSON *j, const char *jpath,
@@ -315,7 +395,7 @@ static emu_rc section_load(const char *account_id, const cJSON *j, const char *j
     }
 out:
     if (rc)
-        ots_store_free(s);
+        store_free(s);
     else
         *state = s;
     return rc;
@@ -355,10 +435,25 @@ void ots_section_schema_json(cJSON *o, const ots_table_t *t)
     cJSON_AddStringToObject(o, "CreateDate", date);
 }
 
-static cJSON *table_to_json(const ots_table_t *t, bool with_rows)
+static cJSON *table_to_json(const ots_instance_t *in, const ots_table_t *t, bool with_rows)
 {
     cJSON *o = cJSON_CreateObject();
     ots_section_schema_json(o, t);
+    const ots_index_def *defs[OTS_MAX_INDEXES_PER_TABLE];
+    size_t n = ots_index_list(in, ots_table_schema_of(t)->name, defs, OTS_MAX_INDEXES_PER_TABLE);
+    cJSON *ix = n ? cJSON_AddArrayToObject(o, "Indexes") : NULL;
+    for (size_t i = 0; i < n && i < OTS_MAX_INDEXES_PER_TABLE; i++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "IndexName", defs[i]->name);
+        cJSON *k = cJSON_AddArrayToObject(x, "PrimaryKey");
+        for (size_t j = 0; j < defs[i]->n_keys; j++)
+            cJSON_AddItemToArray(k, cJSON_CreateString(defs[i]->keys[j]));
+        cJSON *c = cJSON_AddArrayToObject(x, "DefinedColumns");
+        for (size_t j = 0; j < defs[i]->n_attrs; j++)
+            cJSON_AddItemToArray(c, cJSON_CreateString(defs[i]->attrs[j]));
+        cJSON_AddStringToObject(x, "IndexType", defs[i]->local ? "Local" : "Global");
+        cJSON_AddItemToArray(ix, x);
+    }
     if (!with_rows)
         return o;
     const char *file = ots__table_rows_file(t);
@@ -382,8 +477,12 @@ static cJSON *store_to_json(const void *state, bool with_rows)
         cJSON_AddStringToObject(ij, "InstanceName", ots_instance_name(in));
         cJSON_AddStringToObject(ij, "Network", ots_network_name(ots_instance_network(in)));
         cJSON *tabs = cJSON_AddArrayToObject(ij, "Tables");
-        for (size_t j = 0; j < ots_store_table_count(in); j++)
-            cJSON_AddItemToArray(tabs, table_to_json(ots_store_table_at(in, j), with_rows));
+        for (size_t j = 0; j < ots_store_table_count(in); j++) {
+            const ots_table_t *t = ots_store_table_at(in, j);
+            /* Index tables are saved as their base's "Indexes" and rebuilt. */
+            if (!ots_index_find(in, ots_table_schema_of(t)->name))
+                cJSON_AddItemToArray(tabs, table_to_json(in, t, with_rows));
+        }
         cJSON_AddItemToArray(arr, ij);
     }
     return o;
@@ -417,12 +516,15 @@ static void section_adopt(void *state, void *old_state)
 
 static void *section_clone(const void *state)
 {
-    return state ? ots_store_clone(state) : NULL;
+    ots_store_t *c = state ? ots_store_clone(state) : NULL;
+    if (c)
+        ots_index_clone_store(state, c);
+    return c;
 }
 
 static void section_free(void *state)
 {
-    ots_store_free(state);
+    store_free(state);
 }
 
 static size_t section_stats(const void *state, world_stat *out, size_t cap)

@@ -405,6 +405,8 @@ static const char *msg_table(const ProtobufCMessage *m)
 {
     const ProtobufCFieldDescriptor *f =
         protobuf_c_message_descriptor_get_field_by_name(m->descriptor, "table_name");
+    if (!f) /* CreateIndex, DropIndex */
+        f = protobuf_c_message_descriptor_get_field_by_name(m->descriptor, "main_table_name");
     if (!f || f->type != PROTOBUF_C_TYPE_STRING)
         return NULL;
     return *(char *const *)(const void *)((const char *)m + f->offset);

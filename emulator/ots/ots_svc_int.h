@@ -152,6 +152,8 @@ emu_rc ots_list_table(emu_call *call);
 emu_rc ots_describe_table(emu_call *call);
 emu_rc ots_update_table(emu_call *call);
 emu_rc ots_delete_table(emu_call *call);
+emu_rc ots_create_index(emu_call *call);
+emu_rc ots_drop_index(emu_call *call);
 emu_rc ots_compute_split_points_by_size(emu_call *call);
 emu_rc ots_get_row(emu_call *call);
 emu_rc ots_put_row(emu_call *call);

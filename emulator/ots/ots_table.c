@@ -6,8 +6,10 @@
  * Departures, all because a single-process emulator has no use for them:
  * tables are ACTIVE at once (no OTSTableNotReady); reserved throughput is
  * accepted but not kept (DescribeTable reports 0/0, last_increase_time =
- * creation); streams and secondary indexes are refused as unsupported; a
- * table is one shard, so DescribeTable sends no shard_splits. */
+ * creation); streams are refused as unsupported; a table is one shard, so
+ * DescribeTable sends no shard_splits. Secondary indexes (CreateIndex,
+ * DropIndex, index metas of CreateTable and DescribeTable) are hidden
+ * tables kept by ots_index.c: ListTable leaves them out. */
 #include <string.h>
 
 #include "ots_svc_int.h"
@@ -54,6 +56,43 @@ static emu_rc table_error(emu_call *call, emu_rc rc)
     return rc;
 }
 
+/* An index as the request gives it; strings stay in the request. */
+static ots_index_def index_def(const Ots__IndexMeta *im, const char *base)
+{
+    ots_index_def d = {0};
+    d.name = im->name;
+    d.base = (char *)base;
+    d.keys = im->primary_key;
+    d.n_keys = im->n_primary_key;
+    d.attrs = im->defined_column;
+    d.n_attrs = im->n_defined_column;
+    d.local = im->index_type == OTS__INDEX_TYPE__IT_LOCAL_INDEX;
+    d.sync = im->index_update_mode == OTS__INDEX_UPDATE_MODE__IUM_SYNC_INDEX;
+    return d;
+}
+
+static Ots__IndexMeta *index_meta_msg(emu_call *call, const ots_index_def *d)
+{
+    Ots__IndexMeta *im = emu_arena_alloc(call->arena, sizeof *im);
+    ots__index_meta__init(im);
+    im->name = emu_arena_strdup(call->arena, d->name);
+    im->n_primary_key = d->n_keys;
+    im->primary_key = emu_arena_alloc(call->arena, (d->n_keys + 1) * sizeof *im->primary_key);
+    for (size_t i = 0; i < d->n_keys; i++)
+        im->primary_key[i] = emu_arena_strdup(call->arena, d->keys[i]);
+    im->n_defined_column = d->n_attrs;
+    im->defined_column =
+        emu_arena_alloc(call->arena, (d->n_attrs + 1) * sizeof *im->defined_column);
+    for (size_t i = 0; i < d->n_attrs; i++)
+        im->defined_column[i] = emu_arena_strdup(call->arena, d->attrs[i]);
+    im->index_update_mode =
+        d->sync ? OTS__INDEX_UPDATE_MODE__IUM_SYNC_INDEX : OTS__INDEX_UPDATE_MODE__IUM_ASYNC_INDEX;
+    im->index_type = d->local ? OTS__INDEX_TYPE__IT_LOCAL_INDEX : OTS__INDEX_TYPE__IT_GLOBAL_INDEX;
+    im->has_index_sync_phase = 1; /* built at once: incremental phase */
+    im->index_sync_phase = OTS__INDEX_SYNC_PHASE__ISP_INCR;
+    return im;
+}
+
 emu_rc ots_create_table(emu_call *call)
 {
     ots_req *r = ots_req_of(call);
@@ -63,8 +102,6 @@ emu_rc ots_create_table(emu_call *call)
     ots_table_schema s = {0};
     emu_rc rc;
 
-    if (m->n_index_metas || meta->n_index_meta)
-        return unsupported(call, "CreateIndex");
     if (m->stream_spec && m->stream_spec->enable_stream)
         return unsupported(call, "Stream");
     if (!o || !o->has_time_to_live)
@@ -101,8 +138,25 @@ emu_rc ots_create_table(emu_call *call)
         s.opts.deviation_s = o->deviation_cell_version_in_sec;
     if (o->has_allow_update)
         s.opts.allow_update = o->allow_update;
-    if ((rc = ots_store_table_create(r->instance, &s, NULL, &call->err)))
+    ots_table_t *t;
+    if ((rc = ots_store_table_create(r->instance, &s, &t, &call->err)))
         return table_error(call, rc);
+    /* The indexes (field 7; Node's TableMeta.index_meta too): all or none. */
+    size_t n_idx = m->n_index_metas + meta->n_index_meta;
+    for (size_t i = 0; i < n_idx; i++) {
+        const Ots__IndexMeta *im =
+            i < m->n_index_metas ? m->index_metas[i] : meta->index_meta[i - m->n_index_metas];
+        ots_index_def d = index_def(im, meta->table_name);
+        if ((rc = ots_index_create(r->instance, t, &d, false, &call->err))) {
+            for (size_t k = 0; k < i; k++)
+                ots_index_drop(r->instance, k < m->n_index_metas
+                                                ? m->index_metas[k]->name
+                                                : meta->index_meta[k - m->n_index_metas]->name);
+            emu_err e = {0};
+            ots_store_table_drop(r->instance, meta->table_name, &e);
+            return table_error(call, rc);
+        }
+    }
     Ots__CreateTableResponse *resp = emu_arena_alloc(call->arena, sizeof *resp);
     ots__create_table_response__init(resp);
     r->resp = &resp->base;
@@ -116,11 +170,12 @@ emu_rc ots_list_table(emu_call *call)
     size_t n = ots_store_table_count(r->instance);
 
     ots__list_table_response__init(resp);
-    resp->n_table_names = n;
     resp->table_names = emu_arena_alloc(call->arena, (n + 1) * sizeof *resp->table_names);
-    for (size_t i = 0; i < n; i++)
-        resp->table_names[i] = emu_arena_strdup(
-            call->arena, ots_table_schema_of(ots_store_table_at(r->instance, i))->name);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = ots_table_schema_of(ots_store_table_at(r->instance, i))->name;
+        if (!ots_index_find(r->instance, name)) /* index tables are not listed */
+            resp->table_names[resp->n_table_names++] = emu_arena_strdup(call->arena, name);
+    }
     r->resp = &resp->base;
     return EMU_OK;
 }
@@ -203,6 +258,11 @@ emu_rc ots_describe_table(emu_call *call)
     resp->table_options = options_msg(call, t);
     resp->table_status = OTS__TABLE_STATUS__ACTIVE; /* Node requires it (§6.3) */
     resp->stream_details = stream_msg(call);
+    const ots_index_def *defs[OTS_MAX_INDEXES_PER_TABLE];
+    size_t n = ots_index_list(r->instance, s->name, defs, OTS_MAX_INDEXES_PER_TABLE);
+    resp->index_metas = emu_arena_alloc(call->arena, (n + 1) * sizeof *resp->index_metas);
+    for (size_t i = 0; i < n && i < OTS_MAX_INDEXES_PER_TABLE; i++)
+        resp->index_metas[resp->n_index_metas++] = index_meta_msg(call, defs[i]);
     r->resp = &resp->base;
     return EMU_OK;
 }
@@ -234,6 +294,14 @@ emu_rc ots_update_table(emu_call *call)
             n.deviation_s = o->deviation_cell_version_in_sec;
         if (o->has_allow_update)
             n.allow_update = o->allow_update;
+        const ots_index_def *idx[1];
+        if (ots_index_find(r->instance, m->table_name) ||
+            (ots_index_list(r->instance, m->table_name, idx, 1) &&
+             (n.max_versions != 1 || n.ttl_s != -1))) /* [inferred] text */
+            return ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid",
+                            "Table %s has indexes or is one: its max versions must stay 1 and its "
+                            "TimeToLive -1.",
+                            m->table_name);
         if ((rc = ots_table_set_options(t, &n, &call->err)))
             return table_error(call, rc);
     } else if (!m->reserved_throughput && !m->stream_spec) {
@@ -252,11 +320,63 @@ emu_rc ots_delete_table(emu_call *call)
 {
     ots_req *r = ots_req_of(call);
     const Ots__DeleteTableRequest *m = r->msg;
+    const ots_index_def *idx = ots_index_find(r->instance, m->table_name);
+    if (idx) /* [inferred] text */
+        return ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid",
+                        "%s is an index of table %s: drop it with DropIndex.", m->table_name,
+                        idx->base);
+    /* The table's indexes go with it. */
+    const ots_index_def *defs[OTS_MAX_INDEXES_PER_TABLE];
+    if (ots_store_table_find(r->instance, m->table_name))
+        while (ots_index_list(r->instance, m->table_name, defs, 1))
+            ots_index_drop(r->instance, defs[0]->name);
     emu_rc rc = ots_store_table_drop(r->instance, m->table_name, &call->err);
     if (rc)
         return table_error(call, rc);
     Ots__DeleteTableResponse *resp = emu_arena_alloc(call->arena, sizeof *resp);
     ots__delete_table_response__init(resp);
+    r->resp = &resp->base;
+    return EMU_OK;
+}
+
+emu_rc ots_create_index(emu_call *call)
+{
+    ots_req *r = ots_req_of(call);
+    const Ots__CreateIndexRequest *m = r->msg;
+    ots_table_t *t;
+    emu_rc rc;
+
+    if ((rc = ots_find_table(call, m->main_table_name, &t, &call->err)))
+        return rc;
+    if (ots_index_find(r->instance, m->main_table_name)) /* [inferred] text */
+        return ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid",
+                        "%s is an index: an index cannot have indexes.", m->main_table_name);
+    ots_index_def d = index_def(m->index_meta, m->main_table_name);
+    if ((rc = ots_index_create(r->instance, t, &d, m->has_include_base_data && m->include_base_data,
+                               &call->err)))
+        return table_error(call, rc);
+    Ots__CreateIndexResponse *resp = emu_arena_alloc(call->arena, sizeof *resp);
+    ots__create_index_response__init(resp);
+    r->resp = &resp->base;
+    return EMU_OK;
+}
+
+emu_rc ots_drop_index(emu_call *call)
+{
+    ots_req *r = ots_req_of(call);
+    const Ots__DropIndexRequest *m = r->msg;
+    ots_table_t *t;
+    emu_rc rc;
+
+    if ((rc = ots_find_table(call, m->main_table_name, &t, &call->err)))
+        return rc;
+    const ots_index_def *d = ots_index_find(r->instance, m->index_name);
+    if (!d || strcmp(d->base, m->main_table_name)) /* [inferred] text */
+        return ots_fail(&call->err, EMU_E_NOT_FOUND, "OTSObjectNotExist",
+                        "Requested index does not exist.");
+    ots_index_drop(r->instance, m->index_name);
+    Ots__DropIndexResponse *resp = emu_arena_alloc(call->arena, sizeof *resp);
+    ots__drop_index_response__init(resp);
     r->resp = &resp->base;
     return EMU_OK;
 }

@@ -28,6 +28,8 @@ static const ProtobufCMessageDescriptor *const types[] = {
     &ots__batch_write_row_request__descriptor,
     &ots__compute_split_points_by_size_request__descriptor,
     &ots__filter__descriptor,
+    &ots__create_index_request__descriptor,
+    &ots__drop_index_request__descriptor,
 };
 #define N_TYPES (sizeof types / sizeof types[0])
 

@@ -1,6 +1,7 @@
 /* Fuzz harness: the Tablestore service behind a valid signature. The first
  * byte picks the operation (same order as fuzz_ots_pb.c, so its corpus
- * seeds this one; 13 and above name an unsupported operation), the rest is
+ * seeds this one; 13 and 16 and above name an unsupported operation, 14
+ * and 15 are CreateIndex and DropIndex), the rest is
  * the protobuf body. The harness signs the request with account A's root
  * key (MD5 and x-ots-signature computed here), so every input passes
  * authentication and authorization and reaches the handlers: hostile
@@ -8,7 +9,9 @@
  * the end-to-end fuzz_http harness mostly stops at.
  *
  * World: account A (12345, root key only) with instance cap1 holding
- * vehicle_track(vid, gt INTEGER, 3 rows) and t(id INTEGER, 3 versions),
+ * vehicle_track(vid, gt INTEGER, defined name STRING, 3 rows, index
+ * vt_by_name keyed by name, so that every write maintains an index) and
+ * t(id INTEGER, 3 versions),
  * restored before every input so an input's outcome never depends on the
  * ones before it. */
 #include <stdint.h>
@@ -23,6 +26,7 @@
 #include "emu/ots.h"
 #include "emu/ots_store.h"
 #include "emu/sig.h"
+#include "ots_int.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -44,6 +48,8 @@ static const char *const ops[] = {
     "BatchWriteRow",
     "ComputeSplitPointsBySize",
     "SQLQuery",
+    "CreateIndex",
+    "DropIndex",
 };
 #define N_OPS (sizeof ops / sizeof ops[0])
 #define DATE "2025-01-01T00:00:00.000Z"
@@ -62,7 +68,12 @@ static void fixture(world_t *w)
     ots_instance_t *in = NULL;
     ots_table_t *vt = NULL;
     emu_err err = {0};
-    ots_table_schema s_vt = {.name = "vehicle_track", .pk = vt_pk, .n_pk = 2};
+    static const ots_def_col vt_def[] = {{"name", OTS_COL_STRING}};
+    static char key_name[] = "name", ix_name[] = "vt_by_name", ix_base[] = "vehicle_track";
+    static char *keys[] = {key_name};
+    ots_index_def ix = {.name = ix_name, .base = ix_base, .keys = keys, .n_keys = 1};
+    ots_table_schema s_vt = {
+        .name = "vehicle_track", .pk = vt_pk, .n_pk = 2, .defined = vt_def, .n_defined = 1};
     ots_table_schema s_t = {.name = "t", .pk = t_pk, .n_pk = 1};
     emu_arena *ar = emu_arena_new(0);
 
@@ -71,19 +82,24 @@ static void fixture(world_t *w)
     if (!a || idx < 0 || !a->sections[idx] ||
         ots_store_instance_create(a->sections[idx], "cap1", OTS_NET_ANY, &in, &err) ||
         ots_store_table_create(in, &s_vt, &vt, &err) ||
-        ots_store_table_create(in, &s_t, NULL, &err))
+        ots_store_table_create(in, &s_t, NULL, &err) || ots_index_create(in, vt, &ix, false, &err))
         goto fail;
     for (int64_t i = 1; i <= 3; i++) {
         ots_cell pk[2] = {{.name = emu_str_c("vid"), .has_value = true},
                           {.name = emu_str_c("gt"), .has_value = true}};
-        ots_cell at = {.name = emu_str_c("speed"), .has_value = true};
+        ots_cell at[2] = {{.name = emu_str_c("name"), .has_value = true},
+                          {.name = emu_str_c("speed"), .has_value = true}};
         pk[0].value.type = pk[1].value.type = OTS_VT_INTEGER;
         pk[0].value.i = i;
         pk[1].value.i = 1000 * i;
-        at.value.type = OTS_VT_DOUBLE;
-        at.value.d = 10.5 * (double)i;
-        ots_row_t row = {pk, 2, &at, 1, false};
-        if (ots_store_put(vt, &row, ar, NULL, &err))
+        at[0].value.type = OTS_VT_STRING;
+        at[0].value.p = (const uint8_t *)"car";
+        at[0].value.len = 3;
+        at[1].value.type = OTS_VT_DOUBLE;
+        at[1].value.d = 10.5 * (double)i;
+        ots_row_t row = {pk, 2, at, 2, false};
+        if (ots_store_put(vt, &row, ar, NULL, &err) ||
+            ots_index_apply(in, vt, NULL, &row, ar, &err))
             goto fail;
     }
     emu_arena_free(ar);
@@ -127,7 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (!size)
         return 0;
-    const char *op = ops[data[0] < N_OPS ? data[0] : N_OPS - 1];
+    const char *op = ops[data[0] < N_OPS ? data[0] : 13];
     const uint8_t *body = data + 1;
     size_t len = size - 1;
 

@@ -12,6 +12,8 @@ endforeach()
 emu_fuzz_target(ots_service tests/fuzz/fuzz_ots_service.c
                 LIBS emu_ots_svc emu_ots emu_dispatch emu_net emu_world emu_core)
 target_compile_definitions(replay_ots_service PRIVATE EMU_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+target_include_directories(replay_ots_service PRIVATE emulator/ots)
 if(TARGET fuzz_ots_service)
   target_compile_definitions(fuzz_ots_service PRIVATE EMU_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+  target_include_directories(fuzz_ots_service PRIVATE emulator/ots)
 endif()
