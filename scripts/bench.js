@@ -540,8 +540,58 @@ async function persistBench(seconds, rows) {
     `snapshot ${(size / 1e6).toFixed(0)} MB`]);
 }
 
+// Secondary indexes (issue 18): PutRow on a table with two global indexes
+// beside the same PutRow on a table without, same process, alternated.
+// The pre-signed request overwrites one row again and again with the
+// same values, so each indexed write reads the old row, reads the new one
+// and puts one row into each index.
+async function indexBench(seconds, rows) {
+  const AK = 'LTAIemuAccountA12345';
+  const SECRET = 'emu-secret-account-a';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acsemu-bench-index-'));
+  const world = JSON.parse(fs.readFileSync(path.join(ROOT, 'data/world.json'), 'utf8'));
+  const table = (name, indexes) => ({
+    TableName: name, PrimaryKey: [{ Name: 'id', Type: 'INTEGER' }],
+    DefinedColumns: [{ Name: 'a', Type: 'INTEGER' }, { Name: 'b', Type: 'STRING' }],
+    ...(indexes ? { Indexes: indexes } : {}),
+  });
+  const tables = world.Accounts[0].Tablestore.Instances[0].Tables;
+  for (const t of tables) if (t.RowsFile) t.RowsFile = path.join(ROOT, 'data', t.RowsFile);
+  tables.push(table('bench_plain'), table('bench_indexed', [
+    { IndexName: 'bench_by_a', PrimaryKey: ['a'] },
+    { IndexName: 'bench_by_b', PrimaryKey: ['b'], DefinedColumns: ['a'] }]));
+  fs.writeFileSync(path.join(dir, 'world.json'), JSON.stringify(world));
+  const cell = (name, v) => {
+    const nb = Buffer.from(name);
+    let val;
+    if (typeof v === 'bigint') { val = Buffer.alloc(9); val.writeBigInt64LE(v, 1); }
+    else { const sb = Buffer.from(v); val = Buffer.concat([Buffer.from([0x03]), u32(sb.length), sb]); }
+    const c = crc8(crc8(0, nb), val);
+    return { c, b: Buffer.concat([Buffer.from([0x03, 0x04]), u32(nb.length), nb, Buffer.from([0x05]), u32(val.length), val, Buffer.from([0x0a, c])]) };
+  };
+  const cells = [cell('id', 1n), cell('a', 42n), cell('b', 'forty-two')];
+  const rowCrc = CRC8[cells.reduce((crc, c) => CRC8[crc ^ c.c], 0) ^ 0];
+  const row = Buffer.concat([u32(0x75), Buffer.from([0x01]), cells[0].b, Buffer.from([0x02]), cells[1].b, cells[2].b,
+    Buffer.from([0x09, rowCrc])]);
+  const put = (t) => Buffer.concat([pbField(1, t), pbField(2, row), pbField(3, pbField(1, 0))]);
+  const e = await startEmu(['--world', path.join(dir, 'world.json')]);
+  const reqs = ['bench_indexed', 'bench_plain'].map((t) => ({ body: put(t), h: otsSigned('PutRow', put(t), AK, SECRET) }));
+  for (const r of reqs) {
+    const probe = await otsPost(e.info.port, 'PutRow', r.h, r.body);
+    if (probe.status !== 200) throw new Error('PutRow probe: ' + probe.status + ' ' + probe.body.toString());
+  }
+  const p = alternate(() => wrkStatic(e.info.port, 'PutRow', reqs[0].h, reqs[0].body, seconds),
+    () => wrkStatic(e.info.port, 'PutRow', reqs[1].h, reqs[1].body, seconds));
+  await stop(e.child);
+  fs.rmSync(dir, { recursive: true, force: true });
+  rows.push(['PutRow, table with two global indexes (median of 3)', `${p.a.rps.toFixed(0)} req/s`, p.a.non2xx ? `${p.a.non2xx} errors!` : '']);
+  rows.push(['  PutRow, same table without indexes (same run)', `${p.b.rps.toFixed(0)} req/s`, p.b.non2xx ? `${p.b.non2xx} errors!` : '']);
+  rows.push(['  indexed / plain', `${p.ratio.toFixed(2)} x`, `target >= 0.6 x (pairs: ${p.ratios.map((r) => r.toFixed(2)).join(', ')})`]);
+}
+
 (async () => {
   const rows = [];
+  if (process.env.BENCH_ONLY === 'index') { await indexBench(SECONDS, rows); return printRows(rows); }
   if (process.env.BENCH_ONLY === 'persist') { await persistBench(SECONDS, rows); return printRows(rows); }
   if (process.env.BENCH_ONLY === 'odps') {
     await odpsBench(rows);
@@ -632,6 +682,7 @@ async function persistBench(seconds, rows) {
   }
 
   await otsBench(SECONDS, rows);
+  await indexBench(SECONDS, rows);
   if (process.env.BENCH_ONLY === 'ots') return printRows(rows);
   await decisionsBench(SECONDS, rows);
   await odpsBench(rows);
