@@ -210,9 +210,10 @@ static emu_rc check_def(const ots_instance_t *in, const ots_table_schema *s, con
                        OTS_MAX_INDEXES_PER_TABLE);
     if (s->opts.max_versions != 1)
         return invalid(err, "The max versions of table %s must be 1 to create an index.", s->name);
-    if (s->opts.ttl_s != -1)
+    if (s->opts.ttl_s != -1 && s->opts.allow_update)
         return invalid(err,
-                       "acsemu does not support indexes on a table with a TimeToLive (table %s).",
+                       "Table %s has a TimeToLive: set allow_update to false before creating an "
+                       "index on it.",
                        s->name);
     size_t extra = 0;
     for (size_t i = 0; i < d->n_keys; i++) {
@@ -454,4 +455,35 @@ emu_rc ots_index_check_write(const ots_instance_t *in, const ots_table_t *base,
                                    (unsigned)x->value.len, defs[i]->name);
             }
     return EMU_OK;
+}
+
+bool ots_index_expires(const ots_instance_t *in, const ots_table_t *t)
+{
+    const ots_index_def *d = ots_index_find(in, ots_table_schema_of(t)->name);
+    const ots_table_t *base = d ? ots_store_table_find(in, d->base) : NULL;
+    return base && ots_table_schema_of(base)->opts.ttl_s != -1;
+}
+
+bool ots_index_row_visible(const ots_instance_t *in, const ots_table_t *t, const ots_row_t *row,
+                           emu_arena *a)
+{
+    if (!ots_index_expires(in, t))
+        return true;
+    const ots_index_def *d = ots_index_find(in, ots_table_schema_of(t)->name);
+    const ots_table_t *base = ots_store_table_find(in, d->base);
+    const ots_table_schema *bs = ots_table_schema_of(base);
+    ots_cell pk[EMU_MAX_OTS_PK_COLUMNS];
+    for (size_t i = 0; i < bs->n_pk; i++) {
+        const ots_cell *c = cell_named(row, bs->pk[i].name);
+        if (!c)
+            return false;
+        pk[i] = *c;
+    }
+    ots_read_opts o = {.max_versions = 1};
+    ots_row_t cur, want;
+    bool found = false;
+    emu_err e = {0};
+    if (ots_store_get(base, pk, bs->n_pk, &o, a, &cur, &found, &e) || !found)
+        return false; /* the base row expired: so did its index rows */
+    return index_row(t, d, &cur, a, &want) && same_key(&want, row);
 }

@@ -177,6 +177,13 @@ emu_rc ots_index_apply(ots_instance_t *in, const ots_table_t *base, const ots_ro
                        const ots_row_t *now, emu_arena *a, emu_err *err);
 emu_rc ots_index_apply_one(ots_table_t *t, const ots_index_def *d, const ots_table_t *base,
                            const ots_row_t *old, const ots_row_t *now, emu_arena *a, emu_err *err);
+/* Whether a row read from table t is visible. Index rows of a base table
+ * with a TimeToLive live as long as the base row they came from: the base
+ * row must exist and still map to this index key (an expired base row
+ * leaves its index rows behind until they are read past). */
+bool ots_index_expires(const ots_instance_t *in, const ots_table_t *t); /* t: such an index */
+bool ots_index_row_visible(const ots_instance_t *in, const ots_table_t *t, const ots_row_t *row,
+                           emu_arena *a);
 /* Registry upkeep for the world section: entries of a cloned store (same
  * instance order), and forgetting a store about to be freed. */
 void ots_index_clone_store(const ots_store_t *from, const ots_store_t *to);

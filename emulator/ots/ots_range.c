@@ -58,6 +58,7 @@ emu_rc ots_get_range(emu_call *call)
     size_t cap = limit < 64 ? limit : 64, n = 0, bytes = 0;
     ots_row_t *rows = emu_arena_alloc(call->arena, cap * sizeof *rows);
     bool exhausted = false;
+    bool expires = ots_index_expires(r->instance, t); /* an index of a TTL table */
     while (n < limit && bytes < OTS_RANGE_MAX_BYTES && it.scanned < OTS_RANGE_SCAN_CAP) {
         ots_row_t row;
         ots_iter_rc ir = ots_store_range_next(&it, &spec.opts, call->arena, &row);
@@ -65,7 +66,9 @@ emu_rc ots_get_range(emu_call *call)
             exhausted = true;
             break;
         }
-        if (ir != OTS_ITER_ROW || !ots_read_apply(&spec, &row))
+        if (ir != OTS_ITER_ROW ||
+            (expires && !ots_index_row_visible(r->instance, t, &row, call->arena)) ||
+            !ots_read_apply(&spec, &row))
             continue;
         if (n == cap) {
             ots_row_t *grown = emu_arena_alloc(call->arena, 2 * cap * sizeof *rows);

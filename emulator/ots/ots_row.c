@@ -127,7 +127,8 @@ emu_rc ots_row_read(emu_call *call, const ots_table_t *t, ProtobufCBinaryData pk
     if ((rc = ots_store_get(t, key.pk, key.n_pk, &spec->opts, call->arena, &row, &found, err)))
         return rc;
     if (found)
-        found = ots_read_apply(spec, &row);
+        found = ots_index_row_visible(ots_req_of(call)->instance, t, &row, call->arena) &&
+                ots_read_apply(spec, &row);
     out->has_row = true;
     if (!found) {
         out->read_cu = 1; /* an absent row still costs one read (§9.7) */

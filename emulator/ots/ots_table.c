@@ -294,16 +294,25 @@ emu_rc ots_update_table(emu_call *call)
             n.deviation_s = o->deviation_cell_version_in_sec;
         if (o->has_allow_update)
             n.allow_update = o->allow_update;
-        const ots_index_def *idx[1];
-        if (ots_index_find(r->instance, m->table_name) ||
-            (ots_index_list(r->instance, m->table_name, idx, 1) &&
-             (n.max_versions != 1 || n.ttl_s != -1))) /* [inferred] text */
+        const ots_index_def *idx[OTS_MAX_INDEXES_PER_TABLE];
+        size_t n_idx = ots_index_list(r->instance, m->table_name, idx, OTS_MAX_INDEXES_PER_TABLE);
+        if (ots_index_find(r->instance, m->table_name)) /* [inferred] texts */
             return ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid",
-                            "Table %s has indexes or is one: its max versions must stay 1 and its "
-                            "TimeToLive -1.",
+                            "%s is an index: update its table instead.", m->table_name);
+        if (n_idx && (n.max_versions != 1 || (n.ttl_s != -1 && n.allow_update)))
+            return ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid",
+                            "Table %s has indexes: its max versions must stay 1, and a TimeToLive "
+                            "needs allow_update false.",
                             m->table_name);
         if ((rc = ots_table_set_options(t, &n, &call->err)))
             return table_error(call, rc);
+        for (size_t i = 0; i < n_idx && i < OTS_MAX_INDEXES_PER_TABLE; i++) {
+            ots_table_t *it = ots_store_table_find(r->instance, idx[i]->name);
+            ots_table_options io = n;
+            io.allow_update = true;
+            if (it && (rc = ots_table_set_options(it, &io, &call->err)))
+                return table_error(call, rc);
+        }
     } else if (!m->reserved_throughput && !m->stream_spec) {
         return ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid",
                         "No parameter is specified in table options.");

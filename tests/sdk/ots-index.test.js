@@ -5,7 +5,7 @@
 // samples/client.js reads),
 // its index samples, then the semantics: the index key layout (index keys,
 // then the table's PK), maintenance by PutRow / UpdateRow / DeleteRow /
-// BatchWriteRow, sparse rows, include_base_data, reads by GetRow /
+// BatchWriteRow and TTL expiry, sparse rows, include_base_data, reads by GetRow /
 // GetRange / BatchGetRow on the index name, the service's limits and
 // errors, and indexes surviving a checkpoint restore and a world reload.
 const test = require('node:test');
@@ -183,6 +183,31 @@ test('Tablestore secondary indexes through the official Node SDK', async (t) => 
     await rejects(ro.dropIndex({ mainTableName: T, indexName: 'by_user' }), 403, 'OTSNoPermissionAccess');
     const g = await ro.getRow({ tableName: 'by_user', primaryKey: [{ user: 'eve' }, { shop: 's3' }, { id: Long.fromNumber(3) }], maxVersions: 1 });
     assert.deepStrictEqual(attrsOf(g.row), { amount: 3 });
+  });
+
+  await t.test('index rows expire with their base row (TimeToLive)', async () => {
+    const meta = (allowUpdate) => ({
+      tableMeta: { tableName: 'ttl_t', primaryKey: [{ name: 'id', type: 'INTEGER' }], definedColumn: [{ name: 'k', type: TableStore.DefinedColumnType.DCT_STRING }] },
+      reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: 3600, maxVersions: 1, allowUpdate },
+      indexMetas: [{ name: 'ttl_by_k', primaryKey: ['k'] }],
+    });
+    await rejects(c.createTable(meta(true)), 400, 'OTSParameterInvalid', 'allow_update');
+    assert.ok(!(await c.listTable({})).tableNames.includes('ttl_t'), 'a refused index leaves no table');
+    await c.createTable(meta(false));
+    const key = (k) => [{ k }, { id: Long.fromNumber(1) }];
+    const all = async () => (await c.getRange({
+      tableName: 'ttl_by_k', direction: TableStore.Direction.FORWARD, maxVersions: 1,
+      inclusiveStartPrimaryKey: [{ k: TableStore.INF_MIN }, { id: TableStore.INF_MIN }],
+      exclusiveEndPrimaryKey: [{ k: TableStore.INF_MAX }, { id: TableStore.INF_MAX }],
+    })).rows.map((row) => keyOf(row)[0][1]);
+    await c.putRow({ tableName: 'ttl_t', condition: IGNORE(), primaryKey: [{ id: Long.fromNumber(1) }], attributeColumns: [{ k: 'old' }] });
+    assert.ok((await c.getRow({ tableName: 'ttl_by_k', primaryKey: key('old'), maxVersions: 1 })).row.primaryKey);
+    await emu.json('POST', '/_emu/clock', { advance_seconds: 7200 });
+    assert.ok(!(await c.getRow({ tableName: 'ttl_by_k', primaryKey: key('old'), maxVersions: 1 })).row.primaryKey, 'expired with the base row');
+    assert.deepStrictEqual(await all(), []);
+    await c.putRow({ tableName: 'ttl_t', condition: IGNORE(), primaryKey: [{ id: Long.fromNumber(1) }], attributeColumns: [{ k: 'new' }] });
+    assert.deepStrictEqual(await all(), ['new'], 'the expired row\'s old key does not come back');
+    await c.deleteTable({ tableName: 'ttl_t' });
   });
 
   await t.test('indexes survive a checkpoint restore and a world reload', async () => {
