@@ -8,7 +8,7 @@ const test = require('node:test');
 const assert = require('node:assert');
 const path = require('node:path');
 const { start, SRC } = require('../support/emu');
-const { A, pbString, pbDecode, b64md5, signed, responseAuthorization, errorOf } = require('../support/ots');
+const { A, pbString, pbBytes, pbInt, pbDecode, b64md5, signed, responseAuthorization, errorOf } = require('../support/ots');
 
 const WORLD = path.join(SRC, 'tests/fixtures/worlds/ots.json');
 const B = { ak: 'LTAIemuAccountB56789', secret: 'emu-secret-account-b' };
@@ -116,7 +116,7 @@ test('Tablestore wire protocol against acsemu', async (t) => {
   });
 
   await t.test('unsupported operations name themselves, after authentication', async () => {
-    for (const op of ['SQLQuery', 'CreateSearchIndex', 'ListStream', 'StartLocalTransaction', 'CreateIndex']) {
+    for (const op of ['SQLQuery', 'CreateSearchIndex', 'ListStream', 'StartLocalTransaction']) {
       const r = await ots(emu, op, pbString(1, 'x'));
       assert.strictEqual(r.status, 400);
       assert.deepStrictEqual(errOf(r), { code: 'OTSParameterInvalid', message: `Unsupported operation: ${op}.` });
@@ -124,6 +124,15 @@ test('Tablestore wire protocol against acsemu', async (t) => {
     }
     const r = await ots(emu, 'SQLQuery', Buffer.alloc(0), { secret: 'bad' });
     assert.strictEqual(errOf(r).message, 'Signature mismatch.');
+    // Index calls on a missing table: 404, not "Unsupported operation".
+    const meta = Buffer.concat([pbString(1, 'ix'), pbString(2, 'a'), pbInt(4, 0), pbInt(5, 0)]);
+    for (const [op, body] of [['CreateIndex', Buffer.concat([pbString(1, 'nosuch'), pbBytes(2, meta)])],
+      ['DropIndex', Buffer.concat([pbString(1, 'nosuch'), pbString(2, 'ix')])]]) {
+      const x = await ots(emu, op, body);
+      assert.strictEqual(x.status, 404);
+      assert.deepStrictEqual(errOf(x), { code: 'OTSObjectNotExist', message: 'Requested table does not exist.' });
+      verifyResponse(x, op, A);
+    }
   });
 
   await t.test('method, body size and protobuf parse errors', async () => {
