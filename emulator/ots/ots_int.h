@@ -159,6 +159,9 @@ typedef struct ots_index_def {
  * rows. EMU_E_INVALID / EMU_E_EXISTS with the cloud code set. */
 emu_rc ots_index_create(ots_instance_t *in, const ots_table_t *base, const ots_index_def *d,
                         bool include_base_data, emu_err *err);
+/* Fills the (empty) table of index `name` from its base rows, without the
+ * journal (a replayed CreateIndex, see ots_section.c's adopt). */
+emu_rc ots_index_rebuild(ots_instance_t *in, const char *name, emu_err *err);
 /* Drops an index (its table and its registry entry); no-op when absent. */
 void ots_index_drop(ots_instance_t *in, const char *name);
 /* The indexes of table `base` in creation order: up to cap into out;

@@ -29,6 +29,7 @@
 
 #include "emu/clock.h"
 #include "emu/limits.h"
+#include "emu/log.h"
 #include "ots_int.h"
 
 #define PATH_BUF 512
@@ -498,7 +499,9 @@ static cJSON *section_save_meta(const void *state)
     return store_to_json(state, false);
 }
 
-/* Rows stay with the table of the same instance and name. */
+/* Rows stay with the table of the same instance and name. An index that
+ * the old state did not have (the log's CreateIndex) is built from its
+ * base rows once they are here: its build was not journaled. */
 static void section_adopt(void *state, void *old_state)
 {
     ots_store_t *s = state, *old = old_state;
@@ -510,6 +513,14 @@ static void section_adopt(void *state, void *old_state)
             ots_table_t *ot = ots_store_table_find(oin, ots_table_schema_of(t)->name);
             if (ot)
                 ots__table_adopt_rows(t, ot);
+        }
+        for (size_t j = 0; oin && j < ots_store_table_count(in); j++) {
+            const char *name = ots_table_schema_of(ots_store_table_at(in, j))->name;
+            emu_err e = {0};
+            if (ots_index_find(in, name) && !ots_store_table_find(oin, name) &&
+                ots_index_rebuild(in, name, &e))
+                emu_log(EMU_LOG_WARN, "ERR OTSInternalServerError index %s rebuild: %s", name,
+                        e.msg);
         }
     }
 }

@@ -12,7 +12,7 @@ const test = require('node:test');
 const assert = require('node:assert');
 const path = require('node:path');
 const TableStore = require('tablestore');
-const { start, reloaded, SRC } = require('../support/emu');
+const { start, reloaded, tmpdir, SRC } = require('../support/emu');
 const mocha = require('../support/mocha');
 
 const Long = TableStore.Long;
@@ -218,6 +218,29 @@ test('Tablestore secondary indexes through the official Node SDK', async (t) => 
     const g = await c.getRow({ tableName: 'by_user', primaryKey: [{ user: 'eve' }, { shop: 's3' }, { id: Long.fromNumber(3) }], maxVersions: 1 });
     assert.deepStrictEqual(attrsOf(g.row), { amount: 3 });
     const world = (await emu.json('GET', '/_emu/world')).body;
+    // --data-dir: an index created with the base data survives SIGKILL.
+    const dir = path.join(tmpdir(), 'data');
+    let e3 = await start({ world: WORLD, args: ['--data-dir', dir] });
+    let c3 = new TableStore.Client({ ...env, endpoint: e3.base, maxRetries: 0 });
+    await c3.createTable({
+      tableMeta: { tableName: 'kept', primaryKey: [{ name: 'id', type: 'INTEGER' }], definedColumn: [{ name: 'k', type: TableStore.DefinedColumnType.DCT_STRING }] },
+      reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 },
+    });
+    await c3.putRow({ tableName: 'kept', condition: IGNORE(), primaryKey: [{ id: Long.fromNumber(1) }], attributeColumns: [{ k: 'before' }] });
+    await c3.createIndex({ mainTableName: 'kept', includeBaseData: true, indexMeta: { name: 'kept_by_k', primaryKey: ['k'] } });
+    await c3.putRow({ tableName: 'kept', condition: IGNORE(), primaryKey: [{ id: Long.fromNumber(2) }], attributeColumns: [{ k: 'after' }] });
+    const dead = new Promise((resolve) => e3.child.once('exit', resolve));
+    e3.child.kill('SIGKILL');
+    await dead;
+    e3 = await start({ world: WORLD, args: ['--data-dir', dir] });
+    c3 = new TableStore.Client({ ...env, endpoint: e3.base, maxRetries: 0 });
+    const r3 = await c3.getRange({
+      tableName: 'kept_by_k', direction: TableStore.Direction.FORWARD, maxVersions: 1,
+      inclusiveStartPrimaryKey: [{ k: TableStore.INF_MIN }, { id: TableStore.INF_MIN }],
+      exclusiveEndPrimaryKey: [{ k: TableStore.INF_MAX }, { id: TableStore.INF_MAX }],
+    });
+    assert.deepStrictEqual(r3.rows.map((row) => keyOf(row)[0][1]), ['after', 'before']);
+    await e3.stop();
     await reloaded(emu, world, async (emu2) => {
       const c2 = new TableStore.Client({ ...env, endpoint: emu2.base, maxRetries: 0 });
       const d = await c2.describeTable({ tableName: T });
