@@ -8,7 +8,7 @@ function(emu_unit_test name)
   target_link_libraries(${name} PRIVATE ${U_LIBS} PkgConfig::CMOCKA emu_warnings)
   add_test(NAME unit.${name} COMMAND ${name})
   set_tests_properties(unit.${name} PROPERTIES LABELS unit
-    ENVIRONMENT "EMU_SOURCE_DIR=${CMAKE_SOURCE_DIR};EMU_SPEC_DIR=${CMAKE_SOURCE_DIR}/../shared/spec")
+    ENVIRONMENT "EMU_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endfunction()
 
 # emu_fuzz_target(NAME src LIBS lib...): a libFuzzer harness (EMU_FUZZ=ON)

@@ -6,10 +6,10 @@
  * list of compiled documents and gets back a decision plus, optionally, a
  * trace that says which document, statement and condition decided.
  *
- * Spec: shared/spec/ram-policy.md (grammar §2, matching §3, conditions §4,
- * evaluation §5, decision table §6). Items the spec marks [inferred] or
- * [unknown] are called out where the choice is made (mostly policy_parse.c
- * and policy_match.c).
+ * Spec: ram-policy.md (grammar §2, matching §3, conditions §4, evaluation §5,
+ * decision table §6); docs/wire/ram-policy.md is the users' summary. Items
+ * the spec marks [inferred] or [unknown] are called out where the choice is
+ * made (mostly policy_parse.c and policy_match.c).
  *
  * Memory: policy_compile allocates; evaluation (policy_eval,
  * policy_authorize, policy_assume_role) never touches the heap and records

@@ -1,5 +1,5 @@
 'use strict';
-// The flow of shared/spec/examples/ots-smoke.js as a node:test, with the
+// The Tablestore smoke flow as a node:test, with the
 // unmodified `tablestore` npm package: DeleteTable → CreateTable → ListTable →
 // DescribeTable → 3 × PutRow → GetRow (present, missing) → GetRange FORWARD
 // → GetRange BACKWARD with paging → DeleteTable. Run once with account A's

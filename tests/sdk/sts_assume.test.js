@@ -3,7 +3,7 @@
 // §10): @alicloud/sts20150401 in its default V3 mode and in V1 mode,
 // @alicloud/pop-core (GET and POST), the @alicloud/credentials RAM-role-ARN
 // provider over HTTPS (its only transport), and the flow of
-// shared/spec/examples/sts-assume.js.
+// tests/fixtures/examples/sts-assume.js (the reference example script).
 const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('node:fs');
@@ -17,7 +17,7 @@ const { start, SRC } = require('../support/emu');
 
 const SEED = path.join(SRC, 'data/world.json');
 const EXAMPLE_WORLD = path.join(SRC, 'tests/fixtures/worlds/sts_example.json');
-const EXAMPLE = path.join(SRC, '../shared/spec/examples/sts-assume.js');
+const EXAMPLE = path.join(SRC, 'tests/fixtures/examples/sts-assume.js');
 const ROLE_ARN = 'acs:ram::12345:role/aliyunodpsroleforotheruser';
 const SVC = { id: 'LTAIemuOdpsFor56789', secret: 'emu-secret-odps-56789' };
 const ETL = { id: 'LTAIemuEtlUser56789', secret: 'emu-secret-etl' };
@@ -234,7 +234,7 @@ test('@alicloud/credentials RAM-role-ARN provider over HTTPS', async (t) => {
   });
 });
 
-test('shared/spec/examples/sts-assume.js runs against acsemu', { skip: !fs.existsSync(EXAMPLE) && 'example not found' },
+test('tests/fixtures/examples/sts-assume.js runs against acsemu',
   async (t) => {
     const emu = await start({ world: EXAMPLE_WORLD });
     t.after(() => emu.stop());
