@@ -11,6 +11,7 @@ typedef struct cli_options {
     const char *bind;
     int port;
     const char *world;
+    bool world_given; /* --world or ACSEMU_WORLD, not cli_default_world() */
     const char *region;
     const char *ready_file;
     emu_log_level log_level;
@@ -35,6 +36,12 @@ typedef struct cli_options {
  * run, 1 after --help/--version (exit 0), 2 on a usage error (printed). */
 int cli_parse_options(int argc, char **argv, cli_options *o);
 void cli_usage(FILE *f);
+
+/* The world file used when --world is not given: the seed of an installed
+ * layout (<prefix>/share/acsemu/world.json beside <prefix>/bin/acsemu), else
+ * data/world.json of a checkout (the working directory), else the seed of
+ * the prefix the binary was built for. Never NULL; the path may not exist. */
+const char *cli_default_world(void);
 
 /* `acsemu sql --endpoint URL --project P --access-key-id ID
  * --access-key-secret S [--csv] "SELECT ..."`: runs one SQL task through

@@ -29,7 +29,8 @@ void cli_usage(FILE *f)
         "  --bind ADDR          address to listen on (default 127.0.0.1; use 0.0.0.0 only\n"
         "                       on a trusted network: acsemu is for tests and sandboxes)\n"
         "  --port N             port for HTTP and HTTPS alike (default 8780; 0 = any free port)\n"
-        "  --world FILE         world file to load (default data/world.json)\n"
+        "  --world FILE         world file to load (default: the seed world, PREFIX/share/\n"
+        "                       acsemu/world.json of an installed acsemu, else data/world.json)\n"
         "  --region ID          region of the emulated cloud (default: the world's Region,\n"
         "                       else cn-hangzhou)\n"
         "  --ready-file FILE    once serving, write the ready JSON line here (atomically)\n"
@@ -159,6 +160,7 @@ static int apply(cli_options *o, int id, const char *name, const char *v)
     }
     case OPT_WORLD:
         o->world = v;
+        o->world_given = true;
         break;
     case OPT_REGION:
         o->region = v;
@@ -253,7 +255,7 @@ int cli_parse_options(int argc, char **argv, cli_options *o)
     memset(o, 0, sizeof *o);
     o->bind = "127.0.0.1";
     o->port = 8780;
-    o->world = "data/world.json";
+    o->world = cli_default_world();
     o->log_level = EMU_LOG_INFO;
     o->authz = EMU_AUTHZ_ENFORCE;
 

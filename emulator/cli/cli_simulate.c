@@ -101,7 +101,7 @@ int cli_simulate_main(int argc, char **argv)
                                              {"session-policy", required_argument, NULL, 'S'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *world_path = "data/world.json", *policy_path = NULL, *session_path = NULL;
+    const char *world_path = cli_default_world(), *policy_path = NULL, *session_path = NULL;
     emu_sim_req req = {0};
     policy_ckey keys[SIM_MAX_KEYS];
     const char *values[SIM_MAX_KEYS][8];

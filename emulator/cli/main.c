@@ -121,6 +121,9 @@ int main(int argc, char **argv)
     }
     if (!server.world) {
         fprintf(stderr, "%s\n", err.msg);
+        if (!o.world_given)
+            fprintf(stderr, "acsemu: no seed world beside the binary (PREFIX/share/acsemu/"
+                            "world.json) nor in ./data/: pass --world FILE\n");
         return 2;
     }
     if (o.region)
