@@ -43,6 +43,14 @@ void cli_usage(FILE *f);
  * the prefix the binary was built for. Never NULL; the path may not exist. */
 const char *cli_default_world(void);
 
+/* Reads a whole file of at most cap bytes, NUL-terminated (caller frees);
+ * NULL with the reason in err. */
+char *cli_read_file(const char *path, size_t cap, size_t *len, emu_err *err);
+
+/* `acsemu world check FILE` and `acsemu world import [options] INPUT...`
+ * (cli_world.c). argv[0] is "world". Exit 0 ok, 1 invalid input, 2 usage. */
+int cli_world_main(int argc, char **argv);
+
 /* `acsemu sql --endpoint URL --project P --access-key-id ID
  * --access-key-secret S [--csv] "SELECT ..."`: runs one SQL task through
  * the MaxCompute REST API of a running acsemu (cli_sql.c). argv[0] is

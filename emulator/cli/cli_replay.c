@@ -10,6 +10,7 @@
 #include "cli_int.h"
 #include "emu/decision.h"
 #include "emu/json.h"
+#include "emu/limits.h"
 #include "emu/odps.h"
 #include "emu/ots_store.h"
 #include "emu/resourcemanager.h"
@@ -66,24 +67,12 @@ int cli_replay_main(int argc, char **argv)
     world_t *w = NULL;
     cJSON *bundle = NULL;
     emu_err err = {0};
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "acsemu replay: cannot read %s\n", path);
+    size_t n;
+    char *text = cli_read_file(path, EMU_MAX_WORLD_BYTES, &n, &err);
+    if (!text) {
+        fprintf(stderr, "acsemu replay: %s\n", err.msg);
         return 2;
     }
-    size_t cap = 65536, n = 0, r;
-    char *text = emu_xmalloc(cap);
-    while ((r = fread(text + n, 1, cap - n, f)) > 0) {
-        n += r;
-        if (n == cap) {
-            cap *= 2;
-            char *nt = realloc(text, cap);
-            if (!nt)
-                abort();
-            text = nt;
-        }
-    }
-    fclose(f);
     bundle = emu_json_parse(text, n, &err);
     free(text);
     if (!bundle) {

@@ -10,6 +10,7 @@
 #include "emu/clock.h"
 #include "emu/decision.h"
 #include "emu/json.h"
+#include "emu/limits.h"
 #include "emu/odps.h"
 #include "emu/ots_store.h"
 #include "emu/resourcemanager.h"
@@ -46,37 +47,13 @@ static void usage(FILE *f)
            "or policy file error, or unknown principal.\n");
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = emu_xmalloc(cap);
-    size_t r;
-    while ((r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-        n += r;
-        if (cap - n - 1 == 0) {
-            cap *= 2;
-            char *nb = realloc(buf, cap);
-            if (!nb)
-                abort();
-            buf = nb;
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 static int load_doc(const char *path, policy_kind kind, policy_doc_t **out)
 {
     size_t len;
     emu_err err = {0};
-    char *text = read_file(path, &len);
+    char *text = cli_read_file(path, EMU_MAX_WORLD_BYTES, &len, &err);
     if (!text) {
-        fprintf(stderr, "acsemu simulate: cannot read %s\n", path);
+        fprintf(stderr, "acsemu simulate: %s\n", err.msg);
         return 2;
     }
     emu_rc rc = policy_compile(text, len, kind, out, &err);

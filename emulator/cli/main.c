@@ -95,6 +95,8 @@ int main(int argc, char **argv)
         return cli_simulate_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "replay") == 0)
         return cli_replay_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "world") == 0)
+        return cli_world_main(argc - 1, argv + 1);
     int rc = cli_parse_options(argc, argv, &o);
 
     if (rc)
