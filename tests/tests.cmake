@@ -1,4 +1,4 @@
-# Test layers, each a ctest label: unit, fuzz-replay, integration, sdk.
+# Test layers, each a ctest label: unit, fuzz-replay, integration, sdk, browser, clients.
 
 # emu_unit_test(NAME src... LIBS lib...): one cmocka executable.
 function(emu_unit_test name)
@@ -44,6 +44,34 @@ if(NODE AND TARGET acsemu)
   if(EXISTS ${CMAKE_SOURCE_DIR}/tests/sdk/package.json)
     add_test(NAME sdk COMMAND ${NODE} --test --test-reporter=spec ${CMAKE_SOURCE_DIR}/tests/sdk/)
     set_tests_properties(sdk PROPERTIES LABELS sdk ENVIRONMENT "${_env}" TIMEOUT 600)
+  endif()
+  # The test helpers in clients/ (label clients), each package's own tests
+  # against the built binary. ACSEMU_WORLD: a build-tree acsemu has no
+  # installed seed beside it, and pytester/go run children elsewhere.
+  set(_cenv "ACSEMU_BIN=$<TARGET_FILE:acsemu>;ACSEMU_WORLD=${CMAKE_SOURCE_DIR}/data/world.json")
+  if(EXISTS ${CMAKE_SOURCE_DIR}/tests/sdk/package.json)
+    add_test(NAME clients.node
+             COMMAND ${NODE} --test --test-reporter=spec ${CMAKE_SOURCE_DIR}/clients/node/test/)
+    set_tests_properties(clients.node PROPERTIES LABELS clients TIMEOUT 300
+                         ENVIRONMENT "${_cenv};ACSEMU_SDK_PATH=${CMAKE_SOURCE_DIR}/tests/sdk")
+  endif()
+  # Debian's python3 with python3-pytest (scripts/setup), not another one on PATH.
+  find_program(EMU_PYTHON3 python3 PATHS /usr/bin NO_DEFAULT_PATH)
+  if(EMU_PYTHON3)
+    add_test(NAME clients.python
+             COMMAND ${EMU_PYTHON3} -m pytest -q -p no:cacheprovider ${CMAKE_SOURCE_DIR}/clients/python/tests)
+    set_tests_properties(clients.python PROPERTIES LABELS clients TIMEOUT 300
+                         ENVIRONMENT "${_cenv};PYTHONPATH=${CMAKE_SOURCE_DIR}/clients/python")
+  endif()
+  # Debian's Go; the helper has no dependencies, so no module proxy.
+  find_program(EMU_GO go)
+  if(EMU_GO)
+    add_test(NAME clients.go COMMAND ${EMU_GO} test -count=1 ./...
+             WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/clients/go)
+    set_tests_properties(clients.go PROPERTIES LABELS clients TIMEOUT 600
+                         ENVIRONMENT "${_cenv};GOPROXY=off;GOFLAGS=-mod=mod;GOTELEMETRY=off")
+  else()
+    message(STATUS "go not found: no clients.go test (scripts/setup installs golang-go)")
   endif()
   # The console page (/_emu/) in headless Chromium: Debian's chromium
   # (scripts/setup), driven by playwright-core from tests/sdk/node_modules.

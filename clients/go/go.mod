@@ -1,0 +1,3 @@
+module acsemu/clients/go
+
+go 1.19
