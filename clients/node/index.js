@@ -180,9 +180,9 @@ function findBinary(bin) {
     + 'set ACSEMU_BIN, or pass start({bin: "/path/to/acsemu"})');
 }
 
-function request(port, method, p, body, headers = {}) {
+function request(host, port, method, p, body, headers = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: p, headers }, (res) => {
+    const req = http.request({ host, port, method, path: p, headers }, (res) => {
       const chunks = [];
       res.on('data', (d) => chunks.push(d));
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
@@ -201,7 +201,11 @@ function request(port, method, p, body, headers = {}) {
 //   adminToken sent as Authorization: Bearer on /_emu/ calls (default $ACSEMU_ADMIN_TOKEN)
 //   sdkPaths   where to resolve the SDK packages from (default: process.cwd())
 //   timeoutMs  how long to wait for the ready line (default 20000)
+//   endpoint   attach to an acsemu that is already running (default $ACSEMU_ENDPOINT,
+//              unless bin is given), e.g. a CI service; stop() then leaves it running
 async function start(options = {}) {
+  const endpoint = options.endpoint || (!options.bin && process.env.ACSEMU_ENDPOINT);
+  if (endpoint) return attach(endpoint, options);
   const bin = findBinary(options.bin);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acsemu-'));
   const ready = path.join(dir, 'ready.json');
@@ -241,12 +245,28 @@ async function start(options = {}) {
   return new Emulator({ child, info, exited, cleanup, worldDoc, options, stderr: () => stderr });
 }
 
+// An Emulator for an acsemu started elsewhere (a CI service): checked with
+// GET /_emu/health; the world is assumed to be the seed unless options.world
+// (a World or document) says what was loaded.
+async function attach(endpoint, options) {
+  const u = new URL(endpoint);
+  if (u.protocol !== 'http:') throw new Error(`ACSEMU_ENDPOINT ${endpoint}: give the http:// endpoint`);
+  const info = { endpoint: u.origin, host: u.hostname, port: Number(u.port || 80), attached: true };
+  const worldDoc = options.world instanceof World ? options.world.toJSON()
+    : options.world && typeof options.world === 'object' ? options.world : null;
+  const emu = new Emulator({ child: null, info, exited: Promise.resolve({ code: 0 }), cleanup: () => {}, worldDoc, options, stderr: () => '' });
+  const h = await emu.health().catch((e) => { throw new Error(`acsemu at ${endpoint} does not answer /_emu/health: ${e.message}`); });
+  if (!h || h.status !== 'ready') throw new Error(`acsemu at ${endpoint}: health ${JSON.stringify(h)}`);
+  return emu;
+}
+
 class Emulator {
   constructor({ child, info, exited, cleanup, worldDoc, options, stderr }) {
     this.child = child;
     this.info = info;
+    this.host = info.host || '127.0.0.1';
     this.port = info.port;
-    this.endpoint = `http://127.0.0.1:${info.port}`;
+    this.endpoint = info.attached ? info.endpoint : `http://127.0.0.1:${info.port}`;
     this._exited = exited;
     this._cleanup = cleanup;
     this._options = options;
@@ -269,7 +289,7 @@ class Emulator {
       headers['content-type'] = 'application/json';
       data = JSON.stringify(body === undefined ? {} : body);
     }
-    const r = await request(this.port, method, `/_emu/${p.replace(/^\/+/, '')}`, data, headers);
+    const r = await request(this.host, this.port, method, `/_emu/${p.replace(/^\/+/, '')}`, data, headers);
     let json = null;
     try { json = r.body ? JSON.parse(r.body) : null; } catch { /* not JSON */ }
     if (r.status >= 400) {
@@ -370,7 +390,7 @@ class Emulator {
     const { $OpenApiUtil } = this._require('@alicloud/openapi-core');
     return new $OpenApiUtil.Config({ accessKeyId: credentials.accessKeyId, accessKeySecret: credentials.accessKeySecret,
       ...(credentials.securityToken ? { securityToken: credentials.securityToken } : {}),
-      endpoint: `127.0.0.1:${this.port}`, protocol: 'http', regionId: 'cn-hangzhou' });
+      endpoint: `${this.host}:${this.port}`, protocol: 'http', regionId: 'cn-hangzhou' });
   }
 
   // @alicloud/sts20150401 and @alicloud/ram20150501 clients.
@@ -394,6 +414,7 @@ class Emulator {
 
   // SIGTERM, wait for exit; rejects on a non-zero exit status.
   async stop() {
+    if (!this.child) return { code: 0 }; // attached: not ours to stop
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
     const r = await this._exited;
     this._cleanup();

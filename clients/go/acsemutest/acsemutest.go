@@ -60,9 +60,9 @@ var SeedCredentials = map[string]Credentials{
 }
 
 type config struct {
-	bin, worldFile, adminToken string
-	worldDoc                   any
-	args                       []string
+	bin, worldFile, adminToken, endpoint string
+	worldDoc                             any
+	args                                 []string
 }
 
 // Option configures Start.
@@ -79,6 +79,11 @@ func WithWorld(doc any) Option { return func(c *config) { c.worldDoc = doc } }
 
 // WithArgs passes more acsemu options, e.g. "--authz", "audit".
 func WithArgs(args ...string) Option { return func(c *config) { c.args = append(c.args, args...) } }
+
+// WithEndpoint attaches to an acsemu already running there (a CI service)
+// instead of starting one; $ACSEMU_ENDPOINT does the same unless WithBinary
+// is given. Stop then leaves it running.
+func WithEndpoint(url string) Option { return func(c *config) { c.endpoint = url } }
 
 // WithAdminToken sends Authorization: Bearer TOKEN on /_emu/ calls.
 func WithAdminToken(token string) Option { return func(c *config) { c.adminToken = token } }
@@ -131,6 +136,12 @@ func start(opts ...Option) (*Emulator, error) {
 	c := &config{adminToken: os.Getenv("ACSEMU_ADMIN_TOKEN")}
 	for _, o := range opts {
 		o(c)
+	}
+	if c.endpoint == "" && c.bin == "" {
+		c.endpoint = os.Getenv("ACSEMU_ENDPOINT")
+	}
+	if c.endpoint != "" {
+		return attach(c)
 	}
 	bin, err := findBinary(c)
 	if err != nil {
@@ -197,6 +208,29 @@ func start(opts ...Option) (*Emulator, error) {
 	return e, nil
 }
 
+func attach(c *config) (*Emulator, error) {
+	u, err := url.Parse(c.endpoint)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return nil, fmt.Errorf("ACSEMU_ENDPOINT %q: give the http:// endpoint", c.endpoint)
+	}
+	port, _ := strconv.Atoi(u.Port())
+	e := &Emulator{Endpoint: "http://" + u.Host, Port: port, Info: map[string]any{"attached": true},
+		Credentials: SeedCredentials, adminToken: c.adminToken, stderr: &bytes.Buffer{}}
+	if c.worldFile != "" {
+		if e.Credentials, err = credentialsOf(c.worldFile); err != nil {
+			return nil, err
+		}
+	}
+	h, err := e.Health()
+	if err != nil {
+		return nil, fmt.Errorf("acsemu at %s does not answer /_emu/health: %w", c.endpoint, err)
+	}
+	if h["status"] != "ready" {
+		return nil, fmt.Errorf("acsemu at %s: health %v", c.endpoint, h)
+	}
+	return e, nil
+}
+
 type lockedWriter struct {
 	w  io.Writer
 	mu *sync.Mutex
@@ -223,6 +257,9 @@ func (e *Emulator) kill() {
 
 // Stop sends SIGTERM and waits; an exit status other than 0 is an error.
 func (e *Emulator) Stop() error {
+	if e.cmd == nil {
+		return nil // attached: not ours to stop
+	}
 	defer os.RemoveAll(e.dir)
 	_ = e.cmd.Process.Signal(syscall.SIGTERM)
 	select {

@@ -125,3 +125,25 @@ func TestWorldDocument(t *testing.T) {
 		t.Fatalf("GetCallerIdentity: %v %v", who, err)
 	}
 }
+
+func TestAttach(t *testing.T) {
+	owner := acsemutest.Start(t)
+	t.Setenv("ACSEMU_ENDPOINT", owner.Endpoint)
+	emu := acsemutest.Start(t)
+	if emu.Endpoint != owner.Endpoint {
+		t.Fatalf("attached to %s, not %s", emu.Endpoint, owner.Endpoint)
+	}
+	emu.Fresh(t)
+	if _, err := emu.AssumeRole(emu.Credentials["odpsForB"], acsemutest.SeedRoleArn, "attached"); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := owner.Health(); h["sessions"].(float64) != 1 {
+		t.Fatalf("health of the owner: %v", h)
+	}
+	if err := emu.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := owner.Health(); err != nil || h["status"] != "ready" {
+		t.Fatalf("Stop of an attached emulator stopped it: %v %v", h, err)
+	}
+}

@@ -115,3 +115,26 @@ test('start() says how to get acsemu when there is none', async () => {
     if (saved.ACSEMU_BIN !== undefined) process.env.ACSEMU_BIN = saved.ACSEMU_BIN;
   }
 });
+
+test('attach to a running acsemu (ACSEMU_ENDPOINT, as with a CI service)', async (t) => {
+  const owner = await start({ sdkPaths });
+  t.after(() => owner.stop());
+  process.env.ACSEMU_ENDPOINT = owner.endpoint;
+  let emu;
+  try {
+    emu = await start({ sdkPaths });
+  } finally {
+    delete process.env.ACSEMU_ENDPOINT;
+  }
+  assert.strictEqual(emu.child, null);
+  assert.strictEqual(emu.endpoint, owner.endpoint);
+  await emu.checkpoint('attached');
+  const session = await emu.assumeRole(emu.credentials.odpsForB);
+  assert.match(session.accessKeyId, /^STS\./);
+  assert.strictEqual((await owner.health()).sessions, 1);
+  await emu.restore('attached');
+  assert.strictEqual((await owner.health()).sessions, 0);
+  await emu.stop();
+  assert.strictEqual((await owner.health()).status, 'ready', 'stop() of an attached emulator leaves it running');
+  await assert.rejects(start({ endpoint: 'http://127.0.0.1:1' }), /does not answer \/_emu\/health/);
+});

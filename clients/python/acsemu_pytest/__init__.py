@@ -66,7 +66,7 @@ class Emulator:
     def __init__(self, proc, info, tmpdir, world_doc=None, admin_token=None):
         self.proc, self.info, self._tmp = proc, info, tmpdir
         self.port = info["port"]
-        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.endpoint = info.get("endpoint") if proc is None else f"http://127.0.0.1:{self.port}"
         self.admin_token = admin_token or os.environ.get("ACSEMU_ADMIN_TOKEN")
         self.SEED_ROLE_ARN = SEED_ROLE_ARN
         self.credentials = dict(SEED_CREDENTIALS) if world_doc is None else credentials_of(world_doc)
@@ -183,6 +183,8 @@ class Emulator:
                 "project": project, "endpoint": self.endpoint + "/api"}
 
     def stop(self):
+        if self.proc is None:  # attached: not ours to stop
+            return
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
@@ -211,8 +213,28 @@ def credentials_of(doc):
     return out
 
 
-def start(binary=None, world=None, args=(), env=None, timeout=20.0, admin_token=None):
-    """Starts acsemu on a free port; world is a file path, a world document (dict) or None (the seed)."""
+def attach(endpoint, world=None, admin_token=None):
+    """An Emulator for an acsemu already running at endpoint (a CI service); stop() leaves it running."""
+    u = urllib.parse.urlsplit(endpoint)
+    if u.scheme != "http" or not u.hostname:
+        raise RuntimeError(f"ACSEMU_ENDPOINT {endpoint}: give the http:// endpoint")
+    info = {"endpoint": f"http://{u.netloc}", "port": u.port or 80, "attached": True}
+    emu = Emulator(None, info, None, world, admin_token)
+    try:
+        health = emu.health()
+    except (OSError, AcsemuError) as e:
+        raise RuntimeError(f"acsemu at {endpoint} does not answer /_emu/health: {e}") from e
+    if health.get("status") != "ready":
+        raise RuntimeError(f"acsemu at {endpoint}: health {health}")
+    return emu
+
+
+def start(binary=None, world=None, args=(), env=None, timeout=20.0, admin_token=None, endpoint=None):
+    """Starts acsemu on a free port; world is a file path, a world document (dict) or None (the seed).
+    With endpoint (default $ACSEMU_ENDPOINT unless binary is given) attaches to a running one instead."""
+    endpoint = endpoint or (None if binary else os.environ.get("ACSEMU_ENDPOINT"))
+    if endpoint:
+        return attach(endpoint, world if isinstance(world, dict) else None, admin_token)
     exe = find_binary(binary)
     tmp = tempfile.mkdtemp(prefix="acsemu-")
     ready = os.path.join(tmp, "ready.json")

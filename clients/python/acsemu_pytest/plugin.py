@@ -7,7 +7,8 @@ an "acsemu decisions" section with the requests acsemu denied during it,
 each explained (GET /_emu/decisions/ID).
 
 Options: --acsemu-bin PATH (default $ACSEMU_BIN, else acsemu on PATH),
---acsemu-world FILE (default: the seed world).
+--acsemu-world FILE (default: the seed world). With $ACSEMU_ENDPOINT set (a CI
+service) the fixture attaches to that acsemu instead of starting one.
 Enable it with `pytest_plugins = ["acsemu_pytest.plugin"]` in conftest.py
 (installed with pip it registers itself).
 """

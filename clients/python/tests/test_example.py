@@ -70,3 +70,17 @@ def test_failing_test_report_names_the_denial(pytester):
     assert "acsemu decisions" in out
     assert "deny sts:AssumeRole on acs:ram::12345:role/aliyunodpsroleforotheruser" in out
     assert "principal: acs:ram::56789:user/etl" in out
+
+
+def test_attach_to_a_running_acsemu(acsemu, monkeypatch):
+    from acsemu_pytest import start
+    monkeypatch.setenv("ACSEMU_ENDPOINT", acsemu.endpoint)
+    other = start()
+    assert other.proc is None and other.endpoint == acsemu.endpoint
+    session = other.assume_role(other.credentials["odpsForB"])
+    assert session["access_key_id"].startswith("STS.")
+    assert acsemu.health()["sessions"] == 1
+    other.stop()
+    assert acsemu.health()["status"] == "ready"
+    with pytest.raises(RuntimeError, match="does not answer /_emu/health"):
+        start(endpoint="http://127.0.0.1:1")
