@@ -73,6 +73,14 @@ if(NODE AND TARGET acsemu)
   else()
     message(STATUS "go not found: no clients.go test (scripts/setup installs golang-go)")
   endif()
+  # Debian's OpenJDK and junit5 (/usr/share/java), offline.
+  find_program(EMU_JAVAC javac)
+  if(EMU_JAVAC AND EXISTS /usr/share/java/junit-platform-console-standalone.jar)
+    add_test(NAME clients.java COMMAND ${CMAKE_SOURCE_DIR}/clients/java/run-tests.sh)
+    set_tests_properties(clients.java PROPERTIES LABELS clients TIMEOUT 300 ENVIRONMENT "${_cenv}")
+  else()
+    message(STATUS "javac or junit5 not found: no clients.java test (scripts/setup installs them)")
+  endif()
   # The console page (/_emu/) in headless Chromium: Debian's chromium
   # (scripts/setup), driven by playwright-core from tests/sdk/node_modules.
   # playwright-core needs Node >= 20.
