@@ -45,6 +45,7 @@ void odps_task_result_dispose(odps_task_result *r)
 {
     free(r->text);
     free(r->descriptor);
+    odps_resultset_free(r->rows);
     memset(r, 0, sizeof *r);
 }
 
@@ -571,6 +572,13 @@ static void run_select(odps_exec_ctx *ctx, const odps_script *script, odps_selec
     size_t keep = n_out_rows;
     if (s->has_limit && (uint64_t)s->limit < keep)
         keep = (size_t)s->limit;
+    /* The whole result for the instance tunnel (§8.6), the capped CSV for
+     * ?result (§8.7). */
+    odps_type *types = emu_arena_alloc(a, (p.n_out + 1) * sizeof *types);
+    for (size_t c = 0; c < p.n_out; c++)
+        types[c] = p.out[c]->type;
+    odps_resultset *all =
+        odps_resultset_copy(p.n_out, (const char *const *)p.names, types, o, w, ord, keep);
     bool truncated = keep > ODPS_CSV_MAX_RECORDS;
     if (truncated)
         keep = ODPS_CSV_MAX_RECORDS;
@@ -611,6 +619,7 @@ static void run_select(odps_exec_ctx *ctx, const odps_script *script, odps_selec
     if (overflow) {
         cJSON_Delete(d);
         emu_buf_dispose(&b);
+        odps_resultset_free(all);
         set_text(out, false,
                  "ODPS-0010000:System internal error - the result is larger than acsemu's CSV "
                  "result channel holds; add a LIMIT");
@@ -624,6 +633,7 @@ static void run_select(odps_exec_ctx *ctx, const odps_script *script, odps_selec
         out->text_len = 0;
     }
     out->descriptor = emu_json_print(d);
+    out->rows = all;
     cJSON_Delete(d);
 }
 

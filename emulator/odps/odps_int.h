@@ -9,6 +9,8 @@
  *   odps_pbuf.c     client-side PlainBuffer codec for that read path
  *   odps_exec.c     runs a script (DDL, SHOW, DESC, SELECT evaluation)
  *   odps_xml.c      libxml2 parsing of request bodies; XML/CSV writers
+ *   odps_tunnel.c   the instance tunnel's record stream: held results,
+ *                   encoder and decoder (pure)
  *   odps_service.c  the REST subset (spec §8): routes, auth, render
  *
  * Every error a SQL task can end with is an ODPS-style text already
@@ -25,6 +27,7 @@
 #include "emu/buf.h"
 #include "emu/dispatch.h"
 #include "emu/err.h"
+#include "emu/json.h"
 #include "emu/odps.h"
 
 /* ---- limits (emulator choices) ------------------------------------------- */
@@ -36,6 +39,11 @@
 #define ODPS_MAX_TABLES 256             /* external tables per project */
 #define ODPS_CSV_MAX_RECORDS 10000      /* the CSV result channel's cap (§8.7) */
 #define ODPS_MAX_READ_ROWS 2000000      /* rows one query may read from Tablestore */
+/* Instance results held for the tunnel, all instances together: past it
+ * the oldest results are dropped (their download sessions expire). */
+#define ODPS_MAX_HELD_RESULT_BYTES (512ULL * 1024 * 1024)
+/* One tunnel data answer (a row range) is one HTTP body. */
+#define ODPS_TUNNEL_MAX_ANSWER_BYTES (EMU_MAX_BODY_BYTES * 2)
 
 /* ---- values ----------------------------------------------------------------- */
 
@@ -315,6 +323,58 @@ emu_rc odps_read_table(emu_server *s, const world_account *owner, const odps_tab
                        const char *session_tag, emu_arena *a, odps_rowset *out, odps_timings *tm,
                        emu_err *err);
 
+/* ---- the instance tunnel (odps_tunnel.c) ----------------------------------------- */
+
+/* A SELECT's whole result, typed, as the instance tunnel serves it (spec
+ * §8.6): no 10,000-record cap. Heap: everything lives in `mem`, which the
+ * result owns; free with odps_resultset_free. */
+typedef struct odps_resultset {
+    size_t n_rows, n_cols;
+    const char **names; /* lower-cased result column names */
+    odps_type *types;   /* never ODPS_T_NULL (an all-NULL column is STRING) */
+    odps_value *v;      /* n_rows * n_cols, row-major; strings point into mem */
+    size_t bytes;       /* memory held, for ODPS_MAX_HELD_RESULT_BYTES */
+    emu_arena *mem;
+} odps_resultset;
+
+/* Copies rows ord[0..n_rows) of `rows` (width `w`, the first n_cols
+ * values of each are the result) with their strings. */
+odps_resultset *odps_resultset_copy(size_t n_cols, const char *const *names, const odps_type *types,
+                                    const odps_value *rows, size_t w, const size_t *ord,
+                                    size_t n_rows);
+void odps_resultset_free(odps_resultset *rs);
+
+/* The schema JSON of tunnel sessions and table metadata (pyodps
+ * TableSchema): {"columns":[{"name","type","comment","isNullable"}],
+ * "partitionKeys":[]}. Caller deletes. */
+cJSON *odps_schema_json(size_t n_cols, const char *const *names, const odps_type *types,
+                        const char *const *comments);
+
+/* The tunnel's record stream of rows [start, start + count) of `rs`, with
+ * the columns cols[0..n_cols) (indexes into rs) as fields 1..n_cols, in the
+ * wire format pyodps and the Java SDK read (pyodps odps/tunnel/io/reader.py,
+ * wireconstants.py): per column a protobuf field (BIGINT zig-zag varint,
+ * DOUBLE fixed64, BOOLEAN varint, STRING/BINARY length-delimited; NULL
+ * omitted), then field 33553408 = the record's CRC-32C (over each field
+ * number as 4 LE bytes and the value's bytes: int64 LE, double LE, one
+ * byte for booleans, raw bytes), and after the records field 33554430 =
+ * the record count (zig-zag) and 33554431 = the CRC-32C of the records'
+ * CRCs. False when `out` reaches its cap. Caller checks the range. */
+bool odps_tunnel_encode(const odps_resultset *rs, size_t start, size_t count, const size_t *cols,
+                        size_t n_cols, emu_buf *out);
+
+/* Decodes such a stream for a schema of `n_cols` types: every record's
+ * CRC, the trailer's count and stream CRC are checked, and nothing may
+ * follow the trailer. Values in `a` (*rows is n_rows * n_cols, NULL where a
+ * field is absent). EMU_E_INVALID names the offset; EMU_E_LIMIT past
+ * ODPS_MAX_READ_ROWS records. Never reads past len. */
+emu_rc odps_tunnel_decode(const uint8_t *buf, size_t len, const odps_type *types, size_t n_cols,
+                          emu_arena *a, odps_value **rows, size_t *n_rows, emu_err *err);
+
+/* Parses a rowrange parameter "(start,count)" (decimal, optional blanks).
+ * False when malformed or a number is over 2^53. */
+bool odps_tunnel_parse_range(const char *s, uint64_t *start, uint64_t *count);
+
 /* ---- running a task (odps_exec.c) ------------------------------------------------ */
 
 typedef struct odps_task_result {
@@ -322,7 +382,8 @@ typedef struct odps_task_result {
     bool is_select;
     char *text; /* CSV (select) or text (DDL, SHOW, DESC, or the error); heap */
     size_t text_len;
-    char *descriptor; /* ResultDescriptor JSON (select only); heap */
+    char *descriptor;     /* ResultDescriptor JSON (select only); heap */
+    odps_resultset *rows; /* the whole result (select only), for the tunnel */
     odps_timings timings;
 } odps_task_result;
 

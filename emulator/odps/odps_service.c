@@ -18,6 +18,11 @@
  *   execute       instances run their one SQL task to completion inside
  *                 CreateInstance (odps_exec.c), so the first status poll
  *                 already says Terminated (§9.1 tier 0)
+ *   tunnel        the instance tunnel (§8.6) is served on this same
+ *                 endpoint, without /api: ?service names it, ?downloads
+ *                 opens a session on a SELECT's whole held result, and
+ *                 ?downloadid&rowrange&data answers the record stream
+ *                 (odps_tunnel.c)
  *
  * Instances are not world state (like the decision ring): the last
  * ODPS_MAX_INSTANCES are kept in memory and survive /_emu/reset. */
@@ -55,10 +60,13 @@ typedef struct odps_instance {
     char *job_xml;   /* the <Job> element, for ?source */
     int64_t start_ms, end_ms;
     odps_task_result result;
+    char download_id[40]; /* the tunnel session, once created ("" = none) */
+    bool result_dropped;  /* the held result went for ODPS_MAX_HELD_RESULT_BYTES */
 } odps_instance;
 
 static odps_instance *instances[ODPS_MAX_INSTANCES];
 static size_t next_instance;
+static size_t held_bytes; /* every instance's result.rows */
 
 static void instance_free(odps_instance *in)
 {
@@ -68,6 +76,8 @@ static void instance_free(odps_instance *in)
     free(in->owner);
     free(in->task_name);
     free(in->job_xml);
+    if (in->result.rows)
+        held_bytes -= in->result.rows->bytes;
     odps_task_result_dispose(&in->result);
     free(in);
 }
@@ -87,6 +97,25 @@ static odps_instance *instance_find(const char *project, const char *id)
             emu_strcasecmp(instances[i]->project, project) == 0)
             return instances[i];
     return NULL;
+}
+
+/* Counts the new instance's tunnel result and drops the oldest others'
+ * until all of them fit in ODPS_MAX_HELD_RESULT_BYTES (their download
+ * sessions then answer StatusConflict). */
+static void hold_result(odps_instance *in, size_t slot)
+{
+    if (!in->result.rows)
+        return;
+    held_bytes += in->result.rows->bytes;
+    for (size_t k = 1; k < ODPS_MAX_INSTANCES && held_bytes > ODPS_MAX_HELD_RESULT_BYTES; k++) {
+        odps_instance *old = instances[(slot + k) % ODPS_MAX_INSTANCES];
+        if (!old || !old->result.rows)
+            continue;
+        held_bytes -= old->result.rows->bytes;
+        odps_resultset_free(old->result.rows);
+        old->result.rows = NULL;
+        old->result_dropped = true;
+    }
 }
 
 /* "20260528031957821g" + 8 lower-case letters/digits, the shape of real ids. */
@@ -137,6 +166,14 @@ static emu_rc fail(emu_call *call, emu_rc rc, const char *code, const char *fmt,
 static bool has_param(emu_call *call, const char *name)
 {
     return sig_params_find(&req_of(call)->params, name) != NULL;
+}
+
+/* A query parameter's decoded value as a C string in the arena (NULL when
+ * absent; "" when it has no value). */
+static const char *param(emu_call *call, const char *name)
+{
+    const sig_param *p = sig_params_find(&req_of(call)->params, name);
+    return p ? emu_arena_strndup(call->arena, p->value.p ? p->value.p : "", p->value.len) : NULL;
 }
 
 /* ---- decode ------------------------------------------------------------------------- */
@@ -207,7 +244,7 @@ static emu_rc odps_decode(emu_call *call)
             else if (!get)
                 act = NULL;
             else if (has_param(call, "downloadid"))
-                act = "CreateDownloadSession";
+                act = has_param(call, "data") ? "DownloadData" : "GetDownloadSession";
             else if (has_param(call, "result"))
                 act = "GetInstanceResult";
             else if (has_param(call, "source"))
@@ -413,13 +450,169 @@ static emu_rc get_project(emu_call *call)
     return EMU_OK;
 }
 
-static emu_rc tunnel_fallback(emu_call *call)
+/* ---- the instance tunnel (§8.6) ------------------------------------------------------- */
+
+static emu_rc get_tunnel_service(emu_call *call)
 {
-    /* §8.6: the instance tunnel is not implemented; this answer makes
-     * pyodps read the CSV result instead, silently. */
-    return fail(call, EMU_E_UNSUPPORTED, "InstanceTypeNotSupported",
-                "ODPS-0420111:Instance tunnel is not supported by acsemu; read the result "
-                "through ?result (the CSV channel)");
+    /* The tunnel is served on this same endpoint: the answer is the
+     * host[:port] the client reached, without a scheme (the client keeps
+     * the service's) and without /api (tunnel paths have none). */
+    emu_str host = emu_http_req_header(call->req, "host");
+    if (!host.p || !host.len || host.len > 255)
+        return fail(call, EMU_E_INVALID, "InvalidArgument",
+                    "ODPS-0420411:Invalid argument - the request has no usable Host header, so "
+                    "acsemu cannot name its tunnel endpoint; pass tunnel_endpoint to the client");
+    emu_http_resp_set(call->resp, call->arena, 200, "text/plain", host.p, host.len);
+    return EMU_OK;
+}
+
+static emu_rc find_instance(emu_call *call, odps_instance **out);
+
+/* The instance whose result the tunnel can serve: a SELECT that succeeded
+ * and whose result acsemu still holds. Anything else answers the way the
+ * service does for it: InstanceTypeNotSupported for DDL and failed tasks,
+ * which pyodps takes as "read ?result instead". */
+static emu_rc tunnel_instance(emu_call *call, odps_instance **out)
+{
+    emu_rc rc = find_instance(call, out);
+    if (rc)
+        return rc;
+    const odps_instance *in = *out;
+    if (!in->result.ok || !in->result.is_select)
+        return fail(call, EMU_E_UNSUPPORTED, "InstanceTypeNotSupported",
+                    "ODPS-0420111:Instance type not supported - instance %s has no SELECT "
+                    "result to download (%s); read its result through ?result",
+                    in->id, in->result.ok ? "not a SELECT" : "the task failed");
+    if (in->result_dropped)
+        return fail(call, EMU_E_EXISTS, "StatusConflict",
+                    "The download session is expired - acsemu no longer holds the result of "
+                    "instance %s (it keeps the newest results up to %llu MB in all); run the "
+                    "query again",
+                    in->id, (unsigned long long)(ODPS_MAX_HELD_RESULT_BYTES >> 20));
+    return EMU_OK;
+}
+
+static void download_session_json(emu_call *call, const odps_instance *in, int status)
+{
+    const odps_resultset *rs = in->result.rows;
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "DownloadID", in->download_id);
+    cJSON_AddStringToObject(d, "Status", "normal");
+    cJSON_AddNumberToObject(d, "RecordCount", (double)rs->n_rows);
+    cJSON_AddItemToObject(d, "Schema", odps_schema_json(rs->n_cols, rs->names, rs->types, NULL));
+    cJSON_AddStringToObject(d, "QuotaName", "");
+    cJSON_AddBoolToObject(d, "SupportReadByRawSize", false);
+    char *text = emu_json_print(d);
+    cJSON_Delete(d);
+    emu_http_resp_set(call->resp, call->arena, status, "application/json", text, strlen(text));
+    free(text);
+}
+
+static emu_rc create_download_session(emu_call *call)
+{
+    odps_instance *in;
+    emu_rc rc = tunnel_instance(call, &in);
+    if (rc)
+        return rc;
+    /* One session per instance: a second POST starts a new one, and the
+     * old id stops working, as an expired session would. */
+    static const char hex[] = "0123456789abcdef";
+    int n = snprintf(in->download_id, sizeof in->download_id, "%.18s", in->id);
+    for (int i = n; i < 32; i++)
+        in->download_id[i] = hex[emu_rand_u64() % 16];
+    in->download_id[32] = '\0';
+    download_session_json(call, in, 201);
+    return EMU_OK;
+}
+
+static emu_rc session_of(emu_call *call, odps_instance **in)
+{
+    emu_rc rc = tunnel_instance(call, in);
+    if (rc)
+        return rc;
+    const char *id = param(call, "downloadid");
+    if (!(*in)->download_id[0] || !id || strcmp(id, (*in)->download_id) != 0)
+        return fail(call, EMU_E_NOT_FOUND, "NoSuchDownload",
+                    "The download ID you specified does not exist - instance %s has no "
+                    "download session '%.64s'; create one with POST ?downloads",
+                    (*in)->id, id ? id : "");
+    return EMU_OK;
+}
+
+static emu_rc get_download_session(emu_call *call)
+{
+    odps_instance *in;
+    emu_rc rc = session_of(call, &in);
+    if (rc)
+        return rc;
+    download_session_json(call, in, 200);
+    return EMU_OK;
+}
+
+/* ?columns=a,b: indexes into the result, in the order asked. */
+static emu_rc tunnel_columns(emu_call *call, const odps_resultset *rs, size_t **cols, size_t *n)
+{
+    const char *s = param(call, "columns");
+    *cols = emu_arena_alloc(call->arena, (ODPS_MAX_COLUMNS + 1) * sizeof **cols);
+    *n = 0;
+    if (!s || !*s) {
+        for (size_t c = 0; c < rs->n_cols; c++)
+            (*cols)[(*n)++] = c;
+        return EMU_OK;
+    }
+    while (*s) {
+        const char *e = strchr(s, ',');
+        size_t len = e ? (size_t)(e - s) : strlen(s);
+        size_t c = 0;
+        while (c < rs->n_cols && !emu_str_ieq_c((emu_str){s, len}, rs->names[c]))
+            c++;
+        if (c == rs->n_cols || *n == ODPS_MAX_COLUMNS)
+            return fail(call, EMU_E_INVALID, "InvalidColumnSpec",
+                        "The specified columns is not valid - the result has no column '%.*s'",
+                        (int)(len > 128 ? 128 : len), s);
+        (*cols)[(*n)++] = c;
+        s = e ? e + 1 : s + len;
+    }
+    return EMU_OK;
+}
+
+static emu_rc download_data(emu_call *call)
+{
+    odps_instance *in;
+    emu_rc rc = session_of(call, &in);
+    if (rc)
+        return rc;
+    if (has_param(call, "arrow"))
+        return fail(call, EMU_E_UNSUPPORTED, "MethodNotAllowed",
+                    "ODPS-0420111:Method not allowed - acsemu's instance tunnel serves records, "
+                    "not Arrow; read without arrow (pyodps retries so by itself)");
+    const odps_resultset *rs = in->result.rows;
+    const char *range = param(call, "rowrange");
+    uint64_t start = 0, count = 0;
+    if (!range || !odps_tunnel_parse_range(range, &start, &count) || start > rs->n_rows ||
+        count > rs->n_rows - start)
+        return fail(call, EMU_E_INVALID, "InvalidRowRange",
+                    "The specified row range is not valid - rowrange '%.64s' is not "
+                    "(start,count) within the %zu records of instance %s",
+                    range ? range : "", rs->n_rows, in->id);
+    size_t *cols, n_cols;
+    if ((rc = tunnel_columns(call, rs, &cols, &n_cols)))
+        return rc;
+    emu_buf b;
+    emu_buf_init(&b, ODPS_TUNNEL_MAX_ANSWER_BYTES);
+    if (!odps_tunnel_encode(rs, (size_t)start, (size_t)count, cols, n_cols, &b)) {
+        emu_buf_dispose(&b);
+        return fail(call, EMU_E_LIMIT, "InvalidRowRange",
+                    "The specified row range is not valid - records %llu..%llu of instance %s "
+                    "are more than acsemu sends in one answer (%d MB); read smaller row ranges",
+                    (unsigned long long)start, (unsigned long long)(start + count), in->id,
+                    ODPS_TUNNEL_MAX_ANSWER_BYTES >> 20);
+    }
+    emu_http_resp_set(call->resp, call->arena, 200, "application/octet-stream", b.p, b.len);
+    emu_buf_dispose(&b);
+    emu_http_resp_header(call->resp, call->arena, "odps-tunnel-record-count",
+                         emu_arena_sprintf(call->arena, "%llu", (unsigned long long)count));
+    return EMU_OK;
 }
 
 static emu_rc create_instance(emu_call *call)
@@ -469,6 +662,7 @@ static emu_rc create_instance(emu_call *call)
     size_t slot = next_instance++ % ODPS_MAX_INSTANCES;
     instance_free(instances[slot]);
     instances[slot] = in;
+    hold_result(in, slot);
 
     emu_str host = emu_http_req_header(call->req, "host");
     const char *loc =
@@ -624,8 +818,10 @@ static const emu_action odps_actions[] = {
     {"GetLogviewToken", not_here, "odps:CreateAuthorization", EMU_ACT_WRITE},
     {"GetProject", get_project, "odps:Read", EMU_ACT_READ},
     {"PutLogs", put_logs, "odps:PutLogs", EMU_ACT_WRITE},
-    {"GetTunnelService", tunnel_fallback, "odps:Read", EMU_ACT_READ},
-    {"CreateDownloadSession", tunnel_fallback, "odps:Read", EMU_ACT_READ},
+    {"GetTunnelService", get_tunnel_service, "odps:Read", EMU_ACT_READ},
+    {"CreateDownloadSession", create_download_session, "odps:Read", EMU_ACT_READ},
+    {"GetDownloadSession", get_download_session, "odps:Read", EMU_ACT_READ},
+    {"DownloadData", download_data, "odps:Read", EMU_ACT_READ},
     {"CreateInstance", create_instance, "odps:CreateInstance", EMU_ACT_WRITE},
     {"GetInstance", get_instance_status, "odps:Read", EMU_ACT_READ},
     {"GetInstanceStatus", get_instance_status, "odps:Read", EMU_ACT_READ},

@@ -156,4 +156,102 @@ LOCATION 'tablestore://cap1.cn-hangzhou.ots-internal.aliyuncs.com'
 USING 'odps-udf-example.jar'
             `;
 
-module.exports = { SEED_DDL, stringToSign, authorization, call, xmlText, instanceXml, parseCsv, session, canonicalResource };
+// --- the instance tunnel (§8.6), read the way pyodps reads it ----------------------------
+// (odps/tunnel/io/reader.py, checksum.py, wireconstants.py); its own CRC-32C.
+const CRC32C = (() => {
+  const t = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82F63B78 : c >>> 1;
+    t[i] = c >>> 0;
+  }
+  return (crc, buf) => {
+    crc = ~crc >>> 0;
+    for (const b of buf) crc = (t[(crc ^ b) & 0xff] ^ (crc >>> 8)) >>> 0;
+    return ~crc >>> 0;
+  };
+})();
+const le32 = (n) => { const b = Buffer.alloc(4); b.writeUInt32LE(n >>> 0); return b; };
+const TUNNEL_END_RECORD = 33553408, TUNNEL_META_COUNT = 33554430, TUNNEL_META_CHECKSUM = 33554431;
+
+// Decodes a record stream for column types (as the session's Schema names
+// them). Returns { rows, count } or throws naming what is wrong.
+function decodeRecords(buf, types) {
+  let i = 0;
+  const varint = () => {
+    let v = 0n, shift = 0n;
+    for (;;) {
+      if (i >= buf.length) throw new Error(`truncated varint at ${i}`);
+      const b = buf[i++];
+      v |= BigInt(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+      shift += 7n;
+    }
+  };
+  const unzig = (u) => (u >> 1n) ^ -(u & 1n);
+  const rows = [];
+  let row = types.map(() => null), crc = 0, crccrc = 0;
+  for (;;) {
+    const tag = Number(varint());
+    const field = Math.floor(tag / 8), wt = tag & 7;
+    if (field === TUNNEL_END_RECORD) {
+      const want = Number(varint());
+      if (want !== crc) throw new Error(`record ${rows.length}: checksum ${want} != ${crc}`);
+      crccrc = CRC32C(crccrc, le32(crc));
+      crc = 0;
+      rows.push(row);
+      row = types.map(() => null);
+      continue;
+    }
+    if (field === TUNNEL_META_COUNT) {
+      const count = Number(unzig(varint()));
+      if (count !== rows.length) throw new Error(`count ${count} != ${rows.length} records`);
+      if (Math.floor(Number(varint()) / 8) !== TUNNEL_META_CHECKSUM) throw new Error('no stream checksum');
+      const want = Number(varint());
+      if (want !== crccrc) throw new Error(`stream checksum ${want} != ${crccrc}`);
+      if (i !== buf.length) throw new Error('bytes after the trailer');
+      return { rows, count };
+    }
+    if (field < 1 || field > types.length) throw new Error(`field ${field} outside the schema`);
+    crc = CRC32C(crc, le32(field));
+    const t = types[field - 1];
+    if (t === 'bigint') {
+      if (wt !== 0) throw new Error('bigint wire type');
+      const v = BigInt.asIntN(64, unzig(varint()));
+      const b = Buffer.alloc(8); b.writeBigInt64LE(v); crc = CRC32C(crc, b);
+      row[field - 1] = Number(v);
+    } else if (t === 'double') {
+      if (wt !== 1) throw new Error('double wire type');
+      const b = buf.subarray(i, i + 8); i += 8; crc = CRC32C(crc, b);
+      row[field - 1] = b.readDoubleLE(0);
+    } else if (t === 'boolean') {
+      const v = Number(varint()); crc = CRC32C(crc, Buffer.from([v]));
+      row[field - 1] = v === 1;
+    } else {
+      if (wt !== 2) throw new Error('string wire type');
+      const n = Number(varint()); const b = buf.subarray(i, i + n); i += n; crc = CRC32C(crc, b);
+      row[field - 1] = b.toString('utf8');
+    }
+  }
+}
+
+// The tunnel calls of open_reader(): ?service on the service endpoint, then
+// the session and its data on the tunnel endpoint (no /api). Returns
+// { service, session, data (raw response), rows, count }.
+async function tunnelRead(emu, { ak, secret, project }, id, { start = 0, count, columns, prefix = '/api' } = {}) {
+  const o = (params, headers = {}) => ({ ak, secret, params: { curr_project: project, ...params }, headers: { 'x-odps-tunnel-version': '6', ...headers } });
+  const service = await call(emu, 'GET', `${prefix}/projects/${project}/tunnel`, o({ service: '' }));
+  if (service.status !== 200) throw new Error(`tunnel service: ${service.status} ${service.body}`);
+  const base = `/projects/${project}/instances/${id}`;
+  const created = await call(emu, 'POST', base, o({ downloads: '' }, { 'Content-Length': '0' }));
+  if (created.status !== 201) return { service, created };
+  const session = JSON.parse(created.body);
+  const n = count === undefined ? session.RecordCount - start : count;
+  const data = await call(emu, 'GET', base, o({ downloadid: session.DownloadID, rowrange: `(${start},${n})`, data: '', ...(columns ? { columns } : {}) }));
+  if (data.status !== 200) return { service, created, session, data };
+  const names = columns ? columns.split(',') : session.Schema.columns.map((c) => c.name);
+  const types = names.map((nm) => session.Schema.columns.find((c) => c.name === nm).type);
+  return { service, created, session, data, ...decodeRecords(data.raw, types) };
+}
+
+module.exports = { SEED_DDL, decodeRecords, tunnelRead, CRC32C, stringToSign, authorization, call, xmlText, instanceXml, parseCsv, session, canonicalResource };
