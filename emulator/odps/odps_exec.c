@@ -46,6 +46,7 @@ void odps_task_result_dispose(odps_task_result *r)
     free(r->text);
     free(r->descriptor);
     odps_resultset_free(r->rows);
+    free(r->input);
     memset(r, 0, sizeof *r);
 }
 
@@ -491,6 +492,9 @@ static void run_select(odps_exec_ctx *ctx, const odps_script *script, odps_selec
         set_text(out, false, err.msg);
         return;
     }
+    char input[512];
+    snprintf(input, sizeof input, "%s.%s", ctx->project->name, def.name);
+    out->input = emu_xstrdup(input);
     odps_rowset rs;
     if (odps_read_table(ctx->server, ctx->owner, &def, ctx->instance_id, a, &rs, &out->timings,
                         &err) != EMU_OK) {

@@ -248,6 +248,7 @@ typedef struct odps_ext_table {
 
 typedef struct odps_project {
     char *name;
+    int64_t create_ms; /* "CreateTime" of the world file, else when it was loaded */
     odps_ext_table *tables;
     size_t n_tables;
 } odps_project;
@@ -384,6 +385,7 @@ typedef struct odps_task_result {
     size_t text_len;
     char *descriptor;     /* ResultDescriptor JSON (select only); heap */
     odps_resultset *rows; /* the whole result (select only), for the tunnel */
+    char *input;          /* "project.table" a SELECT read, for the task summary; heap */
     odps_timings timings;
 } odps_task_result;
 

@@ -3,7 +3,7 @@
  * checkpointed with the world, DESIGN.md §2).
  *
  * World-file shape:
- *   "MaxCompute": {"Projects": [{"Name": "b_project",
+ *   "MaxCompute": {"Projects": [{"Name": "b_project", "CreateTime": "2026-...Z",
  *       "Tables": [{"Name": "t", "CreateTime": "2026-...Z",
  *                   "Ddl": "CREATE EXTERNAL TABLE t (...) STORED BY ..."}]}]}
  * A table is kept as the DDL text it was created with; load parses and
@@ -189,12 +189,19 @@ static emu_rc odps_load(const char *account_id, const cJSON *j, const char *jpat
     for (const cJSON *p = projects->child; p; p = p->next, i++) {
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(p, "Name");
         const cJSON *tables = cJSON_GetObjectItemCaseSensitive(p, "Tables");
-        if (!cJSON_IsObject(p) || cJSON_GetArraySize(p) != 1 + (tables != NULL) ||
-            !cJSON_IsString(name)) {
+        const cJSON *ct = cJSON_GetObjectItemCaseSensitive(p, "CreateTime");
+        if (!cJSON_IsObject(p) || cJSON_GetArraySize(p) != 1 + (tables != NULL) + (ct != NULL) ||
+            !cJSON_IsString(name) || (ct && !cJSON_IsString(ct))) {
             rc = emu_err_set(err, EMU_E_INVALID, NULL,
                              "%s.Projects[%zu]: must be {\"Name\": \"project_name\"} with "
-                             "optional \"Tables\"",
+                             "optional \"CreateTime\" (ISO-8601 UTC) and \"Tables\"",
                              jpath, i);
+            goto fail;
+        }
+        int64_t created = emu_clock_now_ms();
+        if (ct && !emu_time_parse_iso(ct->valuestring, strlen(ct->valuestring), false, &created)) {
+            rc = emu_err_set(err, EMU_E_INVALID, NULL,
+                             "%s.Projects[%zu].CreateTime: not an ISO-8601 UTC time", jpath, i);
             goto fail;
         }
         if (!project_name_ok(name->valuestring)) {
@@ -211,6 +218,7 @@ static emu_rc odps_load(const char *account_id, const cJSON *j, const char *jpat
         }
         odps_project *pr = &s->projects[s->n_projects++];
         pr->name = emu_xstrdup(name->valuestring);
+        pr->create_ms = created;
         if (tables) {
             char sub[256];
             snprintf(sub, sizeof sub, "%s.Projects[%zu]", jpath, i);
@@ -265,7 +273,10 @@ static cJSON *odps_save(const void *state)
     for (size_t i = 0; i < s->n_projects; i++) {
         const odps_project *pr = &s->projects[i];
         cJSON *p = cJSON_CreateObject();
+        char created[21];
+        emu_time_iso(pr->create_ms, created);
         cJSON_AddStringToObject(p, "Name", pr->name);
+        cJSON_AddStringToObject(p, "CreateTime", created);
         if (pr->n_tables) {
             cJSON *tables = cJSON_AddArrayToObject(p, "Tables");
             for (size_t k = 0; k < pr->n_tables; k++) {
@@ -292,6 +303,7 @@ static void *odps_clone(const void *state)
         const odps_project *from = &s->projects[i];
         odps_project *to = &c->projects[i];
         to->name = emu_xstrdup(from->name);
+        to->create_ms = from->create_ms;
         for (size_t k = 0; k < from->n_tables; k++)
             odps__table_add(to, from->tables[k].name, from->tables[k].ddl,
                             from->tables[k].create_ms, NULL);

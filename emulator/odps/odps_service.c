@@ -54,6 +54,7 @@ static const struct {
 
 typedef struct odps_instance {
     char id[40];
+    uint64_t seq; /* creation order, for ListInstances */
     char *project;
     char *owner;     /* x-odps-owner */
     char *task_name; /* "AnonymousSQLTask" */
@@ -142,6 +143,7 @@ typedef struct odps_req {
     sig_params params;
     world_account *owner; /* the project's account (authorize) */
     odps_project *proj;
+    const char *bad_param; /* UnsupportedSubresource: the parameter */
 } odps_req;
 
 static odps_req *req_of(emu_call *call)
@@ -177,6 +179,51 @@ static const char *param(emu_call *call, const char *name)
 }
 
 /* ---- decode ------------------------------------------------------------------------- */
+
+/* Query parameters each route takes besides its sub-resource. A request
+ * naming anything else asks for a sub-resource acsemu does not serve: it
+ * is answered with a 400 naming it, never with another call's answer. */
+static const char *const P_PROJECT[] = {"properties", NULL};
+static const char *const P_LIST[] = {"status",  "daterange", "onlyowner",  "maxitems",
+                                     "jobname", "marker",    "quotaIndex", NULL};
+static const char *const P_INSTANCE[] = {"instancestatus",
+                                         "taskstatus",
+                                         "result",
+                                         "source",
+                                         "instanceprogress",
+                                         "instancesummary",
+                                         "detail",
+                                         "instancedetail",
+                                         "downloadid",
+                                         "downloads",
+                                         "taskname",
+                                         "subquery_id",
+                                         "rowrange",
+                                         "data",
+                                         "columns",
+                                         "arrow",
+                                         "raw_size",
+                                         "quotaName",
+                                         "instance_tunnel_limit_enabled",
+                                         NULL};
+static const char *const P_TUNNEL[] = {"service", "quotaName", NULL};
+static const char *const P_NONE[] = {NULL};
+
+/* The first query parameter neither `allowed` nor common to every call
+ * (curr_project, signed x-odps-* parameters), or NULL. */
+static const char *unexpected_param(emu_call *call, const char *const *allowed)
+{
+    const sig_params *ps = &req_of(call)->params;
+    for (size_t i = 0; i < ps->n; i++) {
+        emu_str n = ps->v[i].name;
+        bool ok = emu_str_eq_c(n, "curr_project") || emu_str_istarts(n, "x-odps-");
+        for (const char *const *a = allowed; !ok && *a; a++)
+            ok = emu_str_eq_c(n, *a);
+        if (!ok)
+            return emu_arena_strndup(call->arena, n.p, n.len > 64 ? 64 : n.len);
+    }
+    return NULL;
+}
 
 /* Splits the path after the optional /api into at most 5 segments. */
 static size_t segments(emu_arena *a, emu_str path, const char **seg, size_t cap)
@@ -216,6 +263,7 @@ static emu_rc odps_decode(emu_call *call)
     const char *m = emu_arena_strndup(call->arena, req->method.p, req->method.len);
     bool get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0, put = strcmp(m, "PUT") == 0;
     const char *act = NULL;
+    const char *const *allowed = NULL;
 
     if (n == 2 && !strcmp(seg[0], "logview") && !strcmp(seg[1], "host"))
         act = get ? "GetLogviewHost" : NULL;
@@ -226,17 +274,21 @@ static emu_rc odps_decode(emu_call *call)
     else if (n >= 2 && !strcmp(seg[0], "projects")) {
         r->project = seg[1];
         if (n == 2)
-            act = get ? "GetProject" : NULL;
+            act = get ? "GetProject" : NULL, allowed = P_PROJECT;
         else if (n == 3 && !strcmp(seg[2], "instances"))
-            act = post ? "CreateInstance" : NULL;
+            act = post  ? "CreateInstance"
+                  : get ? "ListInstances"
+                        : NULL,
+            allowed = post ? P_NONE : P_LIST;
         else if (n == 3 && !strcmp(seg[2], "tunnel"))
-            act = get ? "GetTunnelService" : NULL;
+            act = get ? "GetTunnelService" : NULL, allowed = P_TUNNEL;
         else if (n == 3 && !strcmp(seg[2], "logs"))
             act = put ? "PutLogs" : NULL;
         else if (n == 3 && !strcmp(seg[2], "authorization"))
             act = post ? "GetLogviewToken" : NULL;
         else if (n == 4 && !strcmp(seg[2], "instances")) {
             r->instance = seg[3];
+            allowed = P_INSTANCE;
             if (post && has_param(call, "downloads"))
                 act = "CreateDownloadSession";
             else if (put)
@@ -253,12 +305,20 @@ static emu_rc odps_decode(emu_call *call)
                 act = "GetTaskStatus";
             else if (has_param(call, "instanceprogress"))
                 act = "GetInstanceProgress";
+            else if (has_param(call, "instancesummary"))
+                act = "GetTaskSummary";
+            else if (has_param(call, "detail") || has_param(call, "instancedetail"))
+                act = "GetTaskDetail";
             else if (has_param(call, "instancestatus"))
                 act = "GetInstanceStatus";
             else
                 act = "GetInstance";
         }
     }
+    if (act && allowed && !strcmp(act, "StopInstance"))
+        allowed = P_NONE;
+    if (act && allowed && (r->bad_param = unexpected_param(call, allowed)))
+        act = "UnsupportedSubresource";
     call->action_name =
         act ? act
             : emu_arena_sprintf(call->arena, "%s %.*s", m,
@@ -429,9 +489,22 @@ static emu_rc put_logs(emu_call *call)
     return EMU_OK;
 }
 
+static const char *project_owner(emu_call *call)
+{
+    const world_account *o = req_of(call)->owner;
+    return emu_arena_sprintf(call->arena, "ALIYUN$%s", o->alias ? o->alias : o->id);
+}
+
+/* GetProject: the fields pyodps's Project model reads (odps/models/
+ * project.py), and in headers what its reload() requires: x-odps-owner,
+ * x-odps-creation-time and Last-Modified. The creation time is the
+ * project's CreateTime in the world; nothing modifies a project. */
 static emu_rc get_project(emu_call *call)
 {
     odps_req *r = req_of(call);
+    const char *owner = project_owner(call);
+    char created[30];
+    emu_time_http(r->proj->create_ms, created);
     emu_buf b;
     xml_start(&b);
     emu_buf_puts(&b, "<Project>");
@@ -440,14 +513,32 @@ static emu_rc get_project(emu_call *call)
     xml_elem(&b, "Comment", "");
     xml_elem(&b, "State", "AVAILABLE");
     xml_elem(&b, "ProjectGroupName", "");
-    xml_elem(&b, "Owner",
-             emu_arena_sprintf(call->arena, "ALIYUN$%s",
-                               r->owner->alias ? r->owner->alias : r->owner->id));
+    xml_elem(&b, "Owner", owner);
+    xml_elem(&b, "SuperAdministrator", owner);
+    xml_elem(&b, "CreationTime", created);
+    xml_elem(&b, "LastModifiedTime", created);
+    xml_elem(&b, "Region", world_region(call->world));
+    emu_buf_puts(&b, "<Properties><Property><Name>odps.sql.type.system.odps2</Name>"
+                     "<Value>true</Value></Property></Properties>");
     emu_buf_puts(&b, "</Project>");
     xml_ok(call, 200, &b);
-    http_date(call, "x-odps-creation-time", 0);
-    http_date(call, "Last-Modified", 0);
+    emu_http_resp_header(call->resp, call->arena, "x-odps-owner", owner);
+    http_date(call, "x-odps-creation-time", r->proj->create_ms);
+    http_date(call, "Last-Modified", r->proj->create_ms);
     return EMU_OK;
+}
+
+static emu_rc unsupported_subresource(emu_call *call)
+{
+    odps_req *r = req_of(call);
+    return fail(call, EMU_E_UNSUPPORTED, "InvalidArgument",
+                "ODPS-0420411:Invalid argument - '%s' is not a parameter or sub-resource acsemu "
+                "serves for this MaxCompute resource (%.200s); acsemu implements the calls of "
+                "pyodps's execute_sql, open_reader, the DB-API, projects, tables and instances",
+                r->bad_param,
+                call->req->path.len < 200
+                    ? emu_arena_strndup(call->arena, call->req->path.p, call->req->path.len)
+                    : "path");
 }
 
 /* ---- the instance tunnel (§8.6) ------------------------------------------------------- */
@@ -659,6 +750,7 @@ static emu_rc create_instance(emu_call *call)
             (unsigned long long)t->eval_us, (unsigned long long)t->total_us,
             in->result.ok ? "" : " ", in->result.ok ? "" : in->result.text);
 
+    in->seq = next_instance;
     size_t slot = next_instance++ % ODPS_MAX_INSTANCES;
     instance_free(instances[slot]);
     instances[slot] = in;
@@ -800,6 +892,195 @@ static emu_rc get_instance_progress(emu_call *call)
     return EMU_OK;
 }
 
+/* ---- instance lists, summaries, details ----------------------------------------------- */
+
+/* ListInstances (GET /projects/p/instances): pyodps's Instances model
+ * (odps/models/instances.py) reads Marker, MaxItems and Instance/{Name,
+ * Owner, StartTime, EndTime, Status}, and asks again with ?marker=<Marker>
+ * until the marker is empty. Instances come in creation order; the marker
+ * is the id of the first instance of the next page. */
+static emu_rc list_instances(emu_call *call)
+{
+    odps_req *r = req_of(call);
+    const char *max = param(call, "maxitems"), *marker = param(call, "marker");
+    const char *status = param(call, "status"), *only = param(call, "onlyowner");
+    const char *range = param(call, "daterange"), *job = param(call, "jobname");
+    long long max_items = 1000;
+    char *end = NULL;
+    if (max && ((max_items = strtoll(max, &end, 10)) < 1 || max_items > 10000 || *end))
+        return fail(call, EMU_E_INVALID, "InvalidArgument",
+                    "ODPS-0420411:Invalid argument - maxitems '%.32s' is not a number from 1 to "
+                    "10000",
+                    max);
+    if (status && strcmp(status, "Running") && strcmp(status, "Suspended") &&
+        strcmp(status, "Terminated"))
+        return fail(call, EMU_E_INVALID, "InvalidArgument",
+                    "ODPS-0420411:Invalid argument - status '%.32s' is not Running, Suspended or "
+                    "Terminated",
+                    status);
+    long long from_s = 0, to_s = INT64_MAX / 1000;
+    if (range) {
+        const char *colon = strchr(range, ':');
+        bool ok = colon != NULL;
+        if (ok && colon > range)
+            from_s = strtoll(range, &end, 10), ok = end == colon;
+        if (ok && colon[1])
+            to_s = strtoll(colon + 1, &end, 10), ok = !*end;
+        if (!ok)
+            return fail(call, EMU_E_INVALID, "InvalidArgument",
+                        "ODPS-0420411:Invalid argument - daterange '%.64s' is not "
+                        "<start seconds>:<end seconds>",
+                        range);
+    }
+    const char *me = owner_name(call);
+    bool started = !marker || !*marker;
+    long long n = 0;
+    const odps_instance *next = NULL;
+    emu_buf items;
+    emu_buf_init(&items, EMU_MAX_BODY_BYTES);
+    /* Oldest first: the ring slot after the newest holds the oldest. */
+    for (size_t k = 0; k < ODPS_MAX_INSTANCES && !next; k++) {
+        const odps_instance *in = instances[(next_instance + k) % ODPS_MAX_INSTANCES];
+        if (!in || emu_strcasecmp(in->project, r->proj->name) != 0)
+            continue;
+        if (!started && strcmp(in->id, marker) != 0)
+            continue;
+        started = true;
+        if ((status && strcmp(status, "Terminated") != 0) ||
+            (only && !strcmp(only, "yes") && strcmp(in->owner, me) != 0) ||
+            in->start_ms / 1000 < from_s || in->start_ms / 1000 > to_s || (job && *job))
+            continue; /* acsemu's instances are all Terminated and have no job name */
+        if (n == max_items) {
+            next = in;
+            break;
+        }
+        char st[30], et[30];
+        emu_time_http(in->start_ms, st);
+        emu_time_http(in->end_ms, et);
+        emu_buf_puts(&items, "<Instance>");
+        xml_elem(&items, "Name", in->id);
+        xml_elem(&items, "Owner", in->owner);
+        xml_elem(&items, "StartTime", st);
+        xml_elem(&items, "EndTime", et);
+        xml_elem(&items, "Status", "Terminated");
+        emu_buf_puts(&items, "</Instance>");
+        n++;
+    }
+    if (!started) {
+        emu_buf_dispose(&items);
+        return fail(call, EMU_E_INVALID, "InvalidArgument",
+                    "ODPS-0420411:Invalid argument - marker '%.64s' names no instance acsemu "
+                    "still holds (it keeps the last %d)",
+                    marker, ODPS_MAX_INSTANCES);
+    }
+    emu_buf b;
+    xml_start(&b);
+    emu_buf_puts(&b, "<Instances>");
+    xml_elem(&b, "Marker", next ? next->id : "");
+    emu_buf_printf(&b, "<MaxItems>%lld</MaxItems>", max_items);
+    emu_buf_append(&b, items.p, items.len);
+    emu_buf_puts(&b, "</Instances>");
+    emu_buf_dispose(&items);
+    xml_ok(call, 200, &b);
+    return EMU_OK;
+}
+
+/* The instance and its task named by ?taskname (pyodps always sends it). */
+static emu_rc find_task(emu_call *call, odps_instance **in)
+{
+    emu_rc rc = find_instance(call, in);
+    if (rc)
+        return rc;
+    const char *task = param(call, "taskname");
+    if (!task || strcmp(task, (*in)->task_name) != 0)
+        return fail(call, EMU_E_NOT_FOUND, "NoSuchObject",
+                    "ODPS-0420111:Object not found - task '%.64s' does not exist in instance %s "
+                    "(its task is %s)",
+                    task ? task : "", (*in)->id, (*in)->task_name);
+    return EMU_OK;
+}
+
+/* The summary texts of a task [I: the JSON keys are those pyodps's test
+ * fixtures show, "inputs" and "outputs"; per input table the records and
+ * bytes read; acsemu counts no bytes]. */
+static void task_summary(const odps_instance *in, emu_arena *a, char **json, char **text)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON *inputs = cJSON_AddObjectToObject(j, "inputs");
+    cJSON_AddObjectToObject(j, "outputs");
+    const char *t = "inputs:\noutputs:\n";
+    if (in->result.input) {
+        cJSON *v = cJSON_AddArrayToObject(inputs, in->result.input);
+        cJSON_AddItemToArray(v, cJSON_CreateNumber((double)in->result.timings.rows_read));
+        cJSON_AddItemToArray(v, cJSON_CreateNumber(0));
+        t = emu_arena_sprintf(a, "inputs:\n\t%s: %zu (0 bytes)\noutputs:\n", in->result.input,
+                              in->result.timings.rows_read);
+    }
+    *json = emu_json_print(j);
+    cJSON_Delete(j);
+    *text = emu_xstrdup(t);
+}
+
+static void json_ok(emu_call *call, cJSON *j)
+{
+    char *text = emu_json_print(j);
+    emu_http_resp_set(call->resp, call->arena, 200, "application/json", text, strlen(text));
+    free(text);
+    cJSON_Delete(j);
+}
+
+/* GetTaskSummary (?instancesummary&taskname=): {"Instance": {"JsonSummary":
+ * "<JSON text>", "Summary": "<text>"}}, finalized (x-odps-task-finalized)
+ * since tasks run to completion. */
+static emu_rc get_task_summary(emu_call *call)
+{
+    odps_instance *in;
+    emu_rc rc = find_task(call, &in);
+    if (rc)
+        return rc;
+    char *json, *text;
+    task_summary(in, call->arena, &json, &text);
+    cJSON *j = cJSON_CreateObject();
+    cJSON *i = cJSON_AddObjectToObject(j, "Instance");
+    cJSON_AddStringToObject(i, "JsonSummary", json);
+    cJSON_AddStringToObject(i, "Summary", text);
+    free(json);
+    free(text);
+    json_ok(call, j);
+    emu_http_resp_header(call->resp, call->arena, "x-odps-task-finalized", "true");
+    return EMU_OK;
+}
+
+/* GetTaskDetail (?detail or ?instancedetail, &taskname=) [I: the layout of
+ * the service's detail JSON is not published; acsemu answers the
+ * mapReduce/jobs/tasks/instances nesting pyodps's WorkerDetail2 walks, with
+ * no workers, since no worker ran]. */
+static emu_rc get_task_detail(emu_call *call)
+{
+    odps_instance *in;
+    emu_rc rc = find_task(call, &in);
+    if (rc)
+        return rc;
+    char *json, *text;
+    task_summary(in, call->arena, &json, &text);
+    cJSON *j = cJSON_CreateObject();
+    cJSON *mr = cJSON_AddObjectToObject(j, "mapReduce");
+    cJSON *jobs = cJSON_AddArrayToObject(mr, "jobs");
+    cJSON *job = cJSON_CreateObject();
+    cJSON_AddStringToObject(job, "name", in->task_name);
+    cJSON_AddStringToObject(job, "status", in->result.ok ? "Terminated" : "Failed");
+    cJSON_AddNumberToObject(job, "startTime", (double)(in->start_ms / 1000));
+    cJSON_AddNumberToObject(job, "endTime", (double)(in->end_ms / 1000));
+    cJSON_AddArrayToObject(job, "tasks");
+    cJSON_AddItemToArray(jobs, job);
+    cJSON_AddStringToObject(mr, "jsonSummary", json);
+    cJSON_AddStringToObject(mr, "summary", text);
+    free(json);
+    free(text);
+    json_ok(call, j);
+    return EMU_OK;
+}
+
 static emu_rc stop_instance(emu_call *call)
 {
     odps_instance *in;
@@ -829,6 +1110,10 @@ static const emu_action odps_actions[] = {
     {"GetInstanceResult", get_instance_result, "odps:Read", EMU_ACT_READ},
     {"GetInstanceSource", get_instance_source, "odps:Read", EMU_ACT_READ},
     {"GetInstanceProgress", get_instance_progress, "odps:Read", EMU_ACT_READ},
+    {"ListInstances", list_instances, "odps:List", EMU_ACT_READ},
+    {"GetTaskSummary", get_task_summary, "odps:Read", EMU_ACT_READ},
+    {"GetTaskDetail", get_task_detail, "odps:Read", EMU_ACT_READ},
+    {"UnsupportedSubresource", unsupported_subresource, "odps:Read", EMU_ACT_READ},
     {"StopInstance", stop_instance, "odps:Write", EMU_ACT_WRITE},
 };
 
