@@ -265,6 +265,18 @@ emu_rc odps__table_add(odps_project *p, const char *name, const char *ddl, int64
 /* Removes a table; false when absent. */
 bool odps__table_drop(odps_project *p, const char *name);
 
+/* ---- table metadata (odps_meta.c) --------------------------------------------- */
+
+/* "ALIYUN$<alias or uid>": the owner SHOW TABLES, DESC and the REST table
+ * metadata all show for a table of `owner`'s project. In `a`. */
+const char *odps__table_owner(const world_account *owner, emu_arena *a);
+
+/* The schema JSON of GET /projects/p/tables/t for table `t` (pyodps's
+ * TableSchema fields), from its stored DDL. Caller deletes *out. Errors
+ * only if the stored DDL no longer validates (can't happen: load checks). */
+emu_rc odps__table_meta(const odps_project *p, const world_account *owner, const odps_ext_table *t,
+                        emu_arena *a, cJSON **out, emu_err *err);
+
 /* ---- client-side PlainBuffer (odps_pbuf.c) ------------------------------------ */
 
 typedef struct odps_pcell {

@@ -144,6 +144,7 @@ typedef struct odps_req {
     world_account *owner; /* the project's account (authorize) */
     odps_project *proj;
     const char *bad_param; /* UnsupportedSubresource: the parameter */
+    const char *table;     /* GetTable: the name from the path */
 } odps_req;
 
 static odps_req *req_of(emu_call *call)
@@ -207,6 +208,9 @@ static const char *const P_INSTANCE[] = {"instancestatus",
                                          "instance_tunnel_limit_enabled",
                                          NULL};
 static const char *const P_TUNNEL[] = {"service", "quotaName", NULL};
+static const char *const P_TABLES[] = {"expectmarker", "name",        "owner",    "type", "marker",
+                                       "maxitems",     "curr_schema", "extended", NULL};
+static const char *const P_TABLE[] = {"extended", "curr_schema", NULL};
 static const char *const P_NONE[] = {NULL};
 
 /* The first query parameter neither `allowed` nor common to every call
@@ -282,7 +286,12 @@ static emu_rc odps_decode(emu_call *call)
             allowed = post ? P_NONE : P_LIST;
         else if (n == 3 && !strcmp(seg[2], "tunnel"))
             act = get ? "GetTunnelService" : NULL, allowed = P_TUNNEL;
-        else if (n == 3 && !strcmp(seg[2], "logs"))
+        else if (n == 3 && !strcmp(seg[2], "tables"))
+            act = get ? "ListTables" : NULL, allowed = P_TABLES;
+        else if (n == 4 && !strcmp(seg[2], "tables")) {
+            r->table = seg[3];
+            act = get ? "GetTable" : NULL, allowed = P_TABLE;
+        } else if (n == 3 && !strcmp(seg[2], "logs"))
             act = put ? "PutLogs" : NULL;
         else if (n == 3 && !strcmp(seg[2], "authorization"))
             act = post ? "GetLogviewToken" : NULL;
@@ -892,6 +901,134 @@ static emu_rc get_instance_progress(emu_call *call)
     return EMU_OK;
 }
 
+/* ---- tables ------------------------------------------------------------------------------ */
+
+/* A table id of the shape the service uses (32 hex digits), stable for a
+ * table's project, name and creation time. */
+static void table_id(const odps_project *p, const odps_ext_table *t, char out[33])
+{
+    uint64_t h[2] = {1469598103934665603ULL, 1099511628211ULL ^ (uint64_t)t->create_ms};
+    for (int k = 0; k < 2; k++) {
+        for (const char *c = p->name; *c; c++)
+            h[k] = (h[k] ^ (uint8_t)*c) * 1099511628211ULL;
+        for (const char *c = t->name; *c; c++)
+            h[k] = (h[k] ^ (uint8_t)*c) * 1099511628211ULL;
+    }
+    snprintf(out, 33, "%016llx%016llx", (unsigned long long)h[0], (unsigned long long)h[1]);
+}
+
+/* The elements a table shows in GetTable and ListTables (pyodps's Table
+ * model: Name, TableId, Owner, CreationTime, LastModifiedTime, Type). */
+static void table_elems(emu_call *call, emu_buf *b, const odps_ext_table *t)
+{
+    odps_req *r = req_of(call);
+    char id[33], when[30];
+    table_id(r->proj, t, id);
+    emu_time_http(t->create_ms, when);
+    xml_elem(b, "Name", t->name);
+    xml_elem(b, "TableId", id);
+    xml_elem(b, "Owner", odps__table_owner(r->owner, call->arena));
+    xml_elem(b, "CreationTime", when);
+    xml_elem(b, "LastModifiedTime", when);
+    xml_elem(b, "LastDDLTime", when);
+    xml_elem(b, "Type", "EXTERNAL_TABLE");
+}
+
+/* GetTable (GET /projects/p/tables/t, also ?extended): the table's
+ * elements and its schema JSON in <Schema format="json">; a missing table
+ * is NoSuchTable (404), which pyodps's exist_table takes as False. */
+static emu_rc get_table(emu_call *call)
+{
+    odps_req *r = req_of(call);
+    char *lower = emu_arena_strdup(call->arena, r->table);
+    for (char *c = lower; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c - 'A' + 'a');
+    const odps_ext_table *t = odps__table_find(r->proj, lower);
+    if (!t)
+        return fail(call, EMU_E_NOT_FOUND, "NoSuchTable",
+                    "ODPS-0130131:Table not found - table %s.%.128s cannot be resolved",
+                    r->proj->name, r->table);
+    cJSON *schema;
+    emu_err e = {0};
+    if (odps__table_meta(r->proj, r->owner, t, call->arena, &schema, &e) != EMU_OK)
+        return fail(call, EMU_E_INTERNAL, "InternalServerError",
+                    "ODPS-0010000:System internal error - %s", e.msg);
+    char *json = emu_json_print(schema);
+    cJSON_Delete(schema);
+    emu_buf b;
+    xml_start(&b);
+    emu_buf_puts(&b, "<Table>");
+    table_elems(call, &b, t);
+    emu_buf_puts(&b, "<Schema format=\"json\">");
+    odps_xml_cdata(&b, json, strlen(json));
+    emu_buf_puts(&b, "</Schema></Table>");
+    free(json);
+    xml_ok(call, 200, &b);
+    return EMU_OK;
+}
+
+static int table_name_cmp(const void *x, const void *y)
+{
+    const odps_ext_table *const *a = x, *const *b = y;
+    return strcmp((*a)->name, (*b)->name);
+}
+
+/* ListTables (GET /projects/p/tables): pyodps's Tables model reads Marker,
+ * MaxItems and Table elements, and asks again with ?marker= until it is
+ * empty. Tables come in name order; ?name is a prefix, ?owner and ?type
+ * filter; the marker is the name of the first table of the next page. */
+static emu_rc list_tables(emu_call *call)
+{
+    odps_req *r = req_of(call);
+    const char *max = param(call, "maxitems"), *marker = param(call, "marker");
+    const char *prefix = param(call, "name"), *owner = param(call, "owner");
+    const char *type = param(call, "type");
+    long long max_items = 1000;
+    char *end = NULL;
+    if (max && ((max_items = strtoll(max, &end, 10)) < 1 || max_items > 10000 || *end))
+        return fail(call, EMU_E_INVALID, "InvalidArgument",
+                    "ODPS-0420411:Invalid argument - maxitems '%.32s' is not a number from 1 to "
+                    "10000",
+                    max);
+    const char *me = odps__table_owner(r->owner, call->arena);
+    size_t n = r->proj->n_tables;
+    const odps_ext_table **sorted = emu_arena_alloc(call->arena, (n + 1) * sizeof *sorted);
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = &r->proj->tables[i];
+    qsort(sorted, n, sizeof *sorted, table_name_cmp);
+    emu_buf items;
+    emu_buf_init(&items, EMU_MAX_BODY_BYTES);
+    const char *next = NULL;
+    long long k = 0;
+    for (size_t i = 0; i < n && !next; i++) {
+        const odps_ext_table *t = sorted[i];
+        if ((marker && *marker && strcmp(t->name, marker) < 0) ||
+            (prefix && strncmp(t->name, prefix, strlen(prefix)) != 0) ||
+            (owner && *owner && strcmp(owner, me) != 0) ||
+            (type && *type && strcmp(type, "EXTERNAL_TABLE") != 0))
+            continue;
+        if (k == max_items) {
+            next = t->name;
+            break;
+        }
+        emu_buf_puts(&items, "<Table>");
+        table_elems(call, &items, t);
+        emu_buf_puts(&items, "</Table>");
+        k++;
+    }
+    emu_buf b;
+    xml_start(&b);
+    emu_buf_puts(&b, "<Tables>");
+    xml_elem(&b, "Marker", next ? next : "");
+    emu_buf_printf(&b, "<MaxItems>%lld</MaxItems>", max_items);
+    emu_buf_append(&b, items.p, items.len);
+    emu_buf_puts(&b, "</Tables>");
+    emu_buf_dispose(&items);
+    xml_ok(call, 200, &b);
+    return EMU_OK;
+}
+
 /* ---- instance lists, summaries, details ----------------------------------------------- */
 
 /* ListInstances (GET /projects/p/instances): pyodps's Instances model
@@ -1111,6 +1248,8 @@ static const emu_action odps_actions[] = {
     {"GetInstanceSource", get_instance_source, "odps:Read", EMU_ACT_READ},
     {"GetInstanceProgress", get_instance_progress, "odps:Read", EMU_ACT_READ},
     {"ListInstances", list_instances, "odps:List", EMU_ACT_READ},
+    {"ListTables", list_tables, "odps:List", EMU_ACT_READ},
+    {"GetTable", get_table, "odps:Describe", EMU_ACT_READ},
     {"GetTaskSummary", get_task_summary, "odps:Read", EMU_ACT_READ},
     {"GetTaskDetail", get_task_detail, "odps:Read", EMU_ACT_READ},
     {"UnsupportedSubresource", unsupported_subresource, "odps:Read", EMU_ACT_READ},

@@ -1,9 +1,10 @@
 'use strict';
-// MaxCompute projects and instance sub-resources (issue 16 item 3): the
-// calls and fields pyodps's get_project/exist_project, list_instances,
-// get_task_summary and get_task_detail2 read, made with the test signer;
-// and a 400 naming any sub-resource acsemu does not serve, never a 200
-// with another call's answer.
+// MaxCompute projects, tables and instance sub-resources (issue 16 items 2
+// and 3): the calls and fields pyodps's get_project/exist_project,
+// get_table/exist_table/list_tables, list_instances, get_task_summary and
+// get_task_detail2 read, made with the test signer; SHOW TABLES, DESC and
+// the REST metadata agree; and a 400 naming any sub-resource acsemu does
+// not serve, never a 200 with another call's answer.
 const test = require('node:test');
 const assert = require('node:assert');
 const { start } = require('../support/emu');
@@ -97,6 +98,81 @@ test('projects and instance sub-resources', async (t) => {
     }
     errorXml(await get(emu, inst, { instancesummary: '', taskname: 'Other' }), 404, 'NoSuchObject', /task 'Other' does not exist/);
     errorXml(await get(emu, inst, { detail: '' }), 404, 'NoSuchObject');
+  });
+
+  await t.test('tables: GetTable with the schema JSON, ListTables paging, missing tables', async () => {
+    // exist_table before CREATE: NoSuchTable (a NoSuchObject to pyodps).
+    assert.strictEqual((await b.sql('DROP TABLE IF EXISTS ads_log_ots_pt_external')).status, 'Success');
+    errorXml(await get(emu, `${base}/tables/ads_log_ots_pt_external`), 404, 'NoSuchTable',
+      /^ODPS-0130131:Table not found - table b_project\.ads_log_ots_pt_external cannot be resolved$/);
+    for (const name of ['ads_log_ots_pt_external', 'zz_speed', 'aa_speed'])
+      assert.strictEqual((await b.sql(name === 'ads_log_ots_pt_external' ? odps.SEED_DDL
+        : `CREATE EXTERNAL TABLE ${name} (vid bigint COMMENT 'vehicle', gt bigint, speed double) STORED BY 'com.aliyun.odps.TableStoreStorageHandler' WITH SERDEPROPERTIES ('tablestore.columns.mapping'=':vid, :gt, speed', 'tablestore.table.name'='vehicle_track') LOCATION 'tablestore://AK:SK@cap1.cn-hangzhou.ots-internal.aliyuncs.com' LIFECYCLE 7`)).status, 'Success');
+    const r = await get(emu, `${base}/tables/ADS_LOG_OTS_PT_EXTERNAL`);
+    assert.strictEqual(r.status, 200, r.body);
+    assert.strictEqual(odps.xmlText(r.body, 'Name'), 'ads_log_ots_pt_external');
+    assert.strictEqual(odps.xmlText(r.body, 'Owner'), 'ALIYUN$account-b');
+    assert.strictEqual(odps.xmlText(r.body, 'Type'), 'EXTERNAL_TABLE');
+    assert.match(odps.xmlText(r.body, 'TableId'), /^[0-9a-f]{32}$/);
+    assert.match(r.body, /<Schema format="json"><!\[CDATA\[\{/);
+    const created = odps.xmlText(r.body, 'CreationTime');
+    const schema = JSON.parse(odps.xmlText(r.body, 'Schema'));
+    assert.deepStrictEqual(schema.columns.map((c) => [c.name, c.type, c.isNullable]),
+      ['vid', 'gt', 'longitude', 'latitude', 'distance', 'speed', 'oil_consumption'].map((n) => [n, n === 'vid' || n === 'gt' ? 'bigint' : 'double', true]));
+    assert.deepStrictEqual(schema.partitionKeys, []);
+    assert.strictEqual(schema.owner, 'ALIYUN$account-b');
+    assert.strictEqual(schema.createTime, Date.parse(created) / 1000);
+    assert.strictEqual(schema.lastDDLTime, schema.createTime);
+    assert.strictEqual(schema.isExternal, true);
+    assert.strictEqual(schema.storageHandler, 'com.aliyun.odps.TableStoreStorageHandler');
+    assert.strictEqual(schema.location, 'tablestore://cap1.cn-hangzhou.ots-internal.aliyuncs.com');
+    assert.strictEqual(schema.resources, 'odps-udf-example.jar');
+    assert.deepStrictEqual(JSON.parse(schema.serDeProperties), {
+      'tablestore.columns.mapping': ':vid, :gt, longitude, latitude, distance, speed, oil_consumption',
+      'tablestore.table.name': 'vehicle_track',
+      'odps.properties.rolearn': 'acs:ram::12345:role/aliyunodpsroleforotheruser',
+    });
+    assert.strictEqual(schema.lifecycle, -1);
+    // ?extended (pyodps's reload_extend_info) answers the same document.
+    const ext = await get(emu, `${base}/tables/ads_log_ots_pt_external`, { extended: '' });
+    assert.strictEqual(ext.body, r.body);
+    // The AK:SK@ form's keys are never shown; comments and LIFECYCLE are.
+    const zz = JSON.parse(odps.xmlText((await get(emu, `${base}/tables/zz_speed`)).body, 'Schema'));
+    assert.strictEqual(zz.location, 'tablestore://***:***@cap1.cn-hangzhou.ots-internal.aliyuncs.com');
+    assert.strictEqual(zz.columns[0].comment, 'vehicle');
+    assert.strictEqual(zz.lifecycle, 7);
+
+    // SHOW TABLES and DESC say the same.
+    const show = await b.sql('SHOW TABLES');
+    assert.strictEqual(show.text, 'ALIYUN$account-b:ads_log_ots_pt_external\nALIYUN$account-b:zz_speed\nALIYUN$account-b:aa_speed\n');
+    const desc = (await b.sql('DESC ads_log_ots_pt_external')).text;
+    assert.match(desc, /\| Owner: +ALIYUN\$account-b +\|/);
+    const iso = new Date(schema.createTime * 1000).toISOString().slice(0, 19).replace('T', ' ');
+    assert.match(desc, new RegExp(`\\| CreateTime: +${iso} +\\|`));
+
+    // ListTables: name order, pages of maxitems, prefix/owner/type filters.
+    const list = async (params) => {
+      const l = await get(emu, `${base}/tables`, { expectmarker: 'true', ...params });
+      assert.strictEqual(l.status, 200, l.body);
+      return { marker: odps.xmlText(l.body, 'Marker'), names: all(l.body, 'Name'), body: l.body };
+    };
+    assert.deepStrictEqual((await list({})).names, ['aa_speed', 'ads_log_ots_pt_external', 'zz_speed']);
+    const p1 = await list({ maxitems: '2' });
+    assert.deepStrictEqual(p1.names, ['aa_speed', 'ads_log_ots_pt_external']);
+    assert.strictEqual(p1.marker, 'zz_speed');
+    const p2 = await list({ maxitems: '2', marker: p1.marker });
+    assert.deepStrictEqual(p2.names, ['zz_speed']);
+    assert.strictEqual(p2.marker, '');
+    assert.deepStrictEqual((await list({ name: 'a' })).names, ['aa_speed', 'ads_log_ots_pt_external']);
+    assert.deepStrictEqual((await list({ owner: 'ALIYUN$account-b' })).names.length, 3);
+    assert.deepStrictEqual((await list({ owner: 'ALIYUN$someone' })).names, []);
+    assert.deepStrictEqual((await list({ type: 'MANAGED_TABLE' })).names, []);
+    assert.match((await list({})).body, /<Table><Name>aa_speed<\/Name><TableId>[0-9a-f]{32}<\/TableId><Owner>ALIYUN\$account-b<\/Owner><CreationTime>/);
+    errorXml(await get(emu, `${base}/tables`, { maxitems: 'x' }), 400, 'InvalidArgument', /maxitems/);
+    // DROP: gone from every view.
+    assert.strictEqual((await b.sql('DROP TABLE zz_speed')).status, 'Success');
+    errorXml(await get(emu, `${base}/tables/zz_speed`), 404, 'NoSuchTable');
+    assert.deepStrictEqual((await list({})).names, ['aa_speed', 'ads_log_ots_pt_external']);
   });
 
   await t.test('a sub-resource acsemu does not serve is a 400 naming it, never a 200', async () => {
