@@ -522,6 +522,8 @@ const char *emu_decision_layer_name(policy_layer layer, bool assume)
         return "root-only-rule";
     case POLICY_LAYER_CONTROL:
         return "control-policy";
+    case POLICY_LAYER_MAXCOMPUTE_ACL:
+        return "maxcompute-acl";
     case POLICY_LAYER_NONE:
         break;
     }

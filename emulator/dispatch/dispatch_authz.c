@@ -569,3 +569,55 @@ emu_rc emu_authz_phase(emu_call *call)
         req.resource = call->svc->resource(call);
     return emu_authz_check(call, &req);
 }
+
+/* A decision of a service's own permission model, recorded like a policy
+ * decision (see emu/authz.h): MaxCompute's project ACL. No documents are
+ * evaluated; the trace carries the layer and the rule text. */
+emu_rc emu_authz_note_rule(emu_call *call, const char *action, const char *resource,
+                           const char *resource_account, bool allowed, policy_layer layer,
+                           const char *reason)
+{
+    const emu_principal *p = &call->principal;
+    if (call->server && call->server->authz == EMU_AUTHZ_OFF)
+        return EMU_OK;
+    policy_ctx ctx = {.action = action, .resource = resource, .resource_account = resource_account};
+    policy_authz in = {.caller_account = p->account_id ? p->account_id : "",
+                       .resource_account = resource_account,
+                       .ctx = &ctx};
+    in.caller = p->kind == EMU_PRINCIPAL_ROOT      ? POLICY_CALLER_ROOT
+                : p->kind == EMU_PRINCIPAL_USER    ? POLICY_CALLER_USER
+                : p->kind == EMU_PRINCIPAL_SESSION ? POLICY_CALLER_ROLE_SESSION
+                                                   : POLICY_CALLER_SERVICE;
+    if (!call->trace) {
+        call->trace = emu_arena_alloc(call->arena, sizeof *call->trace);
+        policy_trace_init(call->trace);
+    }
+    policy_trace *t = call->trace;
+    t->decision = allowed ? POLICY_ALLOW : POLICY_IMPLICIT_DENY;
+    t->layer = layer;
+    t->rule = reason;
+    t->caller = in.caller;
+    t->caller_account = in.caller_account;
+    t->resource_account = resource_account;
+    t->has_caller = true;
+    bool audit = call->server && call->server->authz == EMU_AUTHZ_AUDIT;
+    emu_authz_note note = {.in = &in,
+                           .res = {t->decision, layer, NULL, -1},
+                           .enforced = !allowed && !audit,
+                           .first_eval = t->n_evals,
+                           .reason = allowed ? NULL : reason};
+    if (allowed) {
+        if (!call->decision || strcmp(call->decision, "audit-deny") != 0)
+            call->decision = "allow";
+    } else if (audit) {
+        if (!call->decision || strcmp(call->decision, "audit-deny") != 0)
+            call->reason = reason;
+        call->decision = "audit-deny";
+    } else {
+        call->reason = reason;
+        call->decision = "deny";
+    }
+    if (call->server && call->server->decision_hooks)
+        call->server->decision_hooks->note(call, &note);
+    return allowed || audit ? EMU_OK : EMU_E_DENIED;
+}

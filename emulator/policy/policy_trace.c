@@ -36,6 +36,8 @@ const char *policy_layer_name(policy_layer l)
         return "root";
     case POLICY_LAYER_CONTROL:
         return "control";
+    case POLICY_LAYER_MAXCOMPUTE_ACL:
+        return "maxcompute-acl";
     case POLICY_LAYER_NONE:
         break;
     }

@@ -113,6 +113,17 @@ emu_rc emu_authz_phase(emu_call *call);
  * (rpc-api.md §7). */
 emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req);
 
+/* A decision made by a service's own permission model rather than by RAM
+ * policies (MaxCompute's project members and ACL grants: `layer`
+ * POLICY_LAYER_MAXCOMPUTE_ACL), recorded like emu_authz_check's (decision
+ * record, call->decision/reason; `reason` must live as long as the call).
+ * The --authz mode applies: `off` records nothing and allows, `audit`
+ * records a would-be denial and allows. Returns EMU_E_DENIED when the
+ * denial is enforced (the caller renders its service's error), else EMU_OK. */
+emu_rc emu_authz_note_rule(emu_call *call, const char *action, const char *resource,
+                           const char *resource_account, bool allowed, policy_layer layer,
+                           const char *reason);
+
 /* The constant strings emu_authz_check puts into every context: the global
  * key names and the Bool values. */
 typedef struct emu_authz_strings {
