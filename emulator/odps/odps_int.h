@@ -244,14 +244,85 @@ typedef struct odps_ext_table {
     char *name;
     char *ddl; /* the CREATE statement as submitted */
     int64_t create_ms;
+    char *owner; /* the member who created it ("Owner"); NULL = the project owner */
 } odps_ext_table;
+
+/* ---- MaxCompute's permission model (odps_acl.c) ---------------------------------- */
+
+enum {
+    ODPS_PRIV_READ = 1u << 0, /* project privileges */
+    ODPS_PRIV_WRITE = 1u << 1,
+    ODPS_PRIV_LIST = 1u << 2,
+    ODPS_PRIV_CREATETABLE = 1u << 3,
+    ODPS_PRIV_CREATEINSTANCE = 1u << 4,
+    ODPS_PRIV_CREATEFUNCTION = 1u << 5,
+    ODPS_PRIV_CREATERESOURCE = 1u << 6,
+    ODPS_PRIV_PROJECT_ALL = (1u << 7) - 1,
+    ODPS_PRIV_DESCRIBE = 1u << 8, /* table privileges */
+    ODPS_PRIV_SELECT = 1u << 9,
+    ODPS_PRIV_ALTER = 1u << 10,
+    ODPS_PRIV_UPDATE = 1u << 11,
+    ODPS_PRIV_DROP = 1u << 12,
+    ODPS_PRIV_TABLE_ALL = ((1u << 13) - 1) & ~((1u << 8) - 1),
+};
+
+typedef struct odps_grant {
+    char *grantee; /* a member name or a role name */
+    bool role;
+    char *table; /* NULL: the project */
+    uint32_t privs;
+} odps_grant;
+
+typedef struct odps_role {
+    char *name;
+    char **users;
+    size_t n_users;
+} odps_role;
+
+typedef struct odps_acl {
+    char **users; /* members besides the owner */
+    size_t n_users;
+    odps_role *roles;
+    size_t n_roles;
+    odps_grant *grants;
+    size_t n_grants;
+} odps_acl;
 
 typedef struct odps_project {
     char *name;
     int64_t create_ms; /* "CreateTime" of the world file, else when it was loaded */
     odps_ext_table *tables;
     size_t n_tables;
+    odps_acl acl;
 } odps_project;
+
+/* "Select", "CreateTable"... for one privilege bit. */
+const char *odps_priv_name(uint32_t bit);
+/* World state of a project's "Users", "Roles" and "Grants" (odps_acl.c
+ * says the shape); load reports the JSON path of a bad entry. */
+emu_rc odps__acl_load(odps_acl *acl, const cJSON *project, const char *jpath, emu_err *err);
+void odps__acl_save(const odps_acl *acl, cJSON *project);
+void odps__acl_clone(odps_acl *to, const odps_acl *from);
+void odps__acl_dispose(odps_acl *acl);
+/* Forgets the grants on a dropped table. */
+void odps__acl_table_dropped(odps_acl *acl, const char *table);
+/* A member (ADD USER) of the project; the owner is checked by the caller. */
+bool odps__acl_member(const odps_project *p, const char *who);
+/* `who` (a member) holds privilege `priv` on `table` (NULL: the project):
+ * granted to it or to one of its roles, or it created the table. */
+bool odps__acl_allowed(const odps_project *p, const char *who, const char *table, uint32_t priv);
+/* `who` is in the project's admin role (manages security like the owner). */
+bool odps__acl_admin(const odps_project *p, const char *who);
+/* The text starts a security statement (WHOAMI, ADD/REMOVE USER, LIST,
+ * GRANT, REVOKE, SHOW GRANTS, CREATE/DROP ROLE) rather than SQL. */
+bool odps_acl_is_statement(const char *text, size_t len);
+/* Runs one security statement for `who` (`manager`: the owner or an admin)
+ * against the project's state: its answer (JSON when `json`, as pyodps's
+ * run_security_query asks, else text) appended to `out`. Errors carry the
+ * ODPS text: EMU_E_DENIED (ODPS-0420095), EMU_E_NOT_FOUND, EMU_E_EXISTS,
+ * EMU_E_INVALID / EMU_E_UNSUPPORTED (ODPS-0130161). */
+emu_rc odps_acl_run(odps_project *p, const char *who, bool manager, const char *text, bool json,
+                    emu_arena *a, emu_buf *out, emu_err *err);
 
 /* The project of this name (case-insensitive) in one account's section
  * state, or NULL. Borrowed from the world. */
@@ -261,15 +332,16 @@ odps_project *odps__project_lookup(const world_t *w, const char *name, world_acc
 odps_ext_table *odps__table_find(odps_project *p, const char *name);
 /* Adds a table (copies name and ddl). EMU_E_LIMIT past ODPS_MAX_TABLES. */
 emu_rc odps__table_add(odps_project *p, const char *name, const char *ddl, int64_t create_ms,
-                       emu_err *err);
+                       const char *owner, emu_err *err);
 /* Removes a table; false when absent. */
 bool odps__table_drop(odps_project *p, const char *name);
 
 /* ---- table metadata (odps_meta.c) --------------------------------------------- */
 
-/* "ALIYUN$<alias or uid>": the owner SHOW TABLES, DESC and the REST table
- * metadata all show for a table of `owner`'s project. In `a`. */
-const char *odps__table_owner(const world_account *owner, emu_arena *a);
+/* The owner SHOW TABLES, DESC and the REST table metadata all show for
+ * table `t` of `owner`'s project: its creator, else "ALIYUN$<alias or
+ * uid>" of the project's account (t NULL: that). In `a` or borrowed. */
+const char *odps__table_owner(const world_account *owner, const odps_ext_table *t, emu_arena *a);
 
 /* The schema JSON of GET /projects/p/tables/t for table `t` (pyodps's
  * TableSchema fields), from its stored DDL. Caller deletes *out. Errors
@@ -407,6 +479,15 @@ typedef struct odps_exec_ctx {
     odps_project *project; /* borrowed from the world */
     const char *instance_id;
     emu_arena *arena; /* scratch for this task */
+    /* The caller as MaxCompute names it ("RAM$account-b:etl"), and whether
+     * it is the project owner (every privilege) or an admin (security). */
+    const char *who;
+    bool is_owner, is_admin;
+    /* Decides one privilege of the permission model (odps_acl.c) and
+     * records it (the service: a decision record); false = denied. NULL =
+     * no checks (tests). `table` NULL is the project. */
+    bool (*allow)(void *ud, const char *table, uint32_t priv);
+    void *allow_ud;
 } odps_exec_ctx;
 
 /* Runs one SQL task to completion and fills *out (heap strings: free with
@@ -432,6 +513,12 @@ typedef struct odps_job {
  * Property pairs read leniently. Strings in `a`. EMU_E_INVALID with a
  * short reason (libxml2's message, or the missing element). */
 emu_rc odps_xml_parse_job(const char *buf, size_t len, emu_arena *a, odps_job *out, emu_err *err);
+
+/* Parses a security query body (POST /projects/p/authorization, pyodps's
+ * run_security_query): root Authorization, Query (required) and
+ * ResponseInJsonFormat ("true" → *json). Same libxml2 contract as above. */
+emu_rc odps_xml_parse_auth_query(const char *buf, size_t len, emu_arena *a, const char **query,
+                                 bool *json, emu_err *err);
 
 /* Appends s as one or more CDATA sections (a "]]>" inside is split). */
 void odps_xml_cdata(emu_buf *b, const char *s, size_t len);

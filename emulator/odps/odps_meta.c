@@ -19,11 +19,12 @@
 
 #include "odps_int.h"
 
-/* The owner every metadata view shows: the project's account [I: the
- * service shows the creator; acsemu does not keep it, and SHOW TABLES /
- * DESC already name the account]. */
-const char *odps__table_owner(const world_account *owner, emu_arena *a)
+/* The owner every metadata view shows: the member who created the table,
+ * or for tables of a world file without "Owner" the project's account. */
+const char *odps__table_owner(const world_account *owner, const odps_ext_table *t, emu_arena *a)
 {
+    if (t && t->owner)
+        return t->owner;
     return emu_arena_sprintf(a, "ALIYUN$%s", owner->alias ? owner->alias : owner->id);
 }
 
@@ -70,7 +71,7 @@ emu_rc odps__table_meta(const odps_project *p, const world_account *owner, const
     cJSON_AddStringToObject(j, "tableName", t->name);
     cJSON_AddStringToObject(j, "projectName", p->name);
     cJSON_AddStringToObject(j, "comment", "");
-    cJSON_AddStringToObject(j, "owner", odps__table_owner(owner, a));
+    cJSON_AddStringToObject(j, "owner", odps__table_owner(owner, t, a));
     cJSON_AddNumberToObject(j, "createTime", secs);
     cJSON_AddNumberToObject(j, "lastModifiedTime", secs);
     cJSON_AddNumberToObject(j, "lastDDLTime", secs);

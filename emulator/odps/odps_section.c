@@ -28,9 +28,11 @@ static void project_dispose(odps_project *p)
     for (size_t i = 0; i < p->n_tables; i++) {
         free(p->tables[i].name);
         free(p->tables[i].ddl);
+        free(p->tables[i].owner);
     }
     free(p->tables);
     free(p->name);
+    odps__acl_dispose(&p->acl);
 }
 
 static void odps_free(void *state)
@@ -61,13 +63,14 @@ static bool project_name_ok(const char *n)
 }
 
 emu_rc odps__table_add(odps_project *p, const char *name, const char *ddl, int64_t create_ms,
-                       emu_err *err)
+                       const char *owner, emu_err *err)
 {
     if (p->n_tables >= ODPS_MAX_TABLES)
         return emu_err_set(err, EMU_E_LIMIT, NULL, "more than %d tables in project %s",
                            ODPS_MAX_TABLES, p->name);
     p->tables = emu_xrealloc(p->tables, (p->n_tables + 1) * sizeof *p->tables);
-    p->tables[p->n_tables++] = (odps_ext_table){emu_xstrdup(name), emu_xstrdup(ddl), create_ms};
+    p->tables[p->n_tables++] = (odps_ext_table){emu_xstrdup(name), emu_xstrdup(ddl), create_ms,
+                                                owner ? emu_xstrdup(owner) : NULL};
     return EMU_OK;
 }
 
@@ -78,6 +81,8 @@ bool odps__table_drop(odps_project *p, const char *name)
             continue;
         free(p->tables[i].name);
         free(p->tables[i].ddl);
+        free(p->tables[i].owner);
+        odps__acl_table_dropped(&p->acl, name);
         memmove(&p->tables[i], &p->tables[i + 1], (p->n_tables - i - 1) * sizeof *p->tables);
         p->n_tables--;
         return true;
@@ -104,17 +109,18 @@ static emu_rc load_tables(odps_project *p, const cJSON *tables, const char *jpat
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(t, "Name");
         const cJSON *ddl = cJSON_GetObjectItemCaseSensitive(t, "Ddl");
         const cJSON *ct = cJSON_GetObjectItemCaseSensitive(t, "CreateTime");
+        const cJSON *owner = cJSON_GetObjectItemCaseSensitive(t, "Owner");
         for (const cJSON *f = cJSON_IsObject(t) ? t->child : NULL; f; f = f->next)
             if (strcmp(f->string, "Name") && strcmp(f->string, "Ddl") &&
-                strcmp(f->string, "CreateTime")) {
+                strcmp(f->string, "CreateTime") && strcmp(f->string, "Owner")) {
                 rc = emu_err_set(err, EMU_E_INVALID, NULL,
                                  "%s.Tables[%zu]: unknown field \"%s\" (expected one of: Name, "
-                                 "Ddl, CreateTime)",
+                                 "Ddl, CreateTime, Owner)",
                                  jpath, i, f->string);
                 goto out;
             }
         if (!cJSON_IsObject(t) || !cJSON_IsString(name) || !cJSON_IsString(ddl) ||
-            (ct && !cJSON_IsString(ct))) {
+            (ct && !cJSON_IsString(ct)) || (owner && !cJSON_IsString(owner))) {
             rc = emu_err_set(err, EMU_E_INVALID, NULL,
                              "%s.Tables[%zu]: must be {\"Name\": ..., \"Ddl\": \"CREATE EXTERNAL "
                              "TABLE ...\"}",
@@ -145,7 +151,8 @@ static emu_rc load_tables(odps_project *p, const cJSON *tables, const char *jpat
                              "%s.Tables[%zu].CreateTime: not an ISO-8601 UTC time", jpath, i);
             goto out;
         }
-        if ((rc = odps__table_add(p, def.name, ddl->valuestring, ms, err)))
+        if ((rc = odps__table_add(p, def.name, ddl->valuestring, ms,
+                                  owner ? owner->valuestring : NULL, err)))
             goto out;
     }
 out:
@@ -190,11 +197,17 @@ static emu_rc odps_load(const char *account_id, const cJSON *j, const char *jpat
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(p, "Name");
         const cJSON *tables = cJSON_GetObjectItemCaseSensitive(p, "Tables");
         const cJSON *ct = cJSON_GetObjectItemCaseSensitive(p, "CreateTime");
-        if (!cJSON_IsObject(p) || cJSON_GetArraySize(p) != 1 + (tables != NULL) + (ct != NULL) ||
+        int extra = 0;
+        for (const char *const *k = (const char *const[]){"Users", "Roles", "Grants", NULL}; *k;
+             k++)
+            extra += cJSON_GetObjectItemCaseSensitive(p, *k) != NULL;
+        if (!cJSON_IsObject(p) ||
+            cJSON_GetArraySize(p) != 1 + (tables != NULL) + (ct != NULL) + extra ||
             !cJSON_IsString(name) || (ct && !cJSON_IsString(ct))) {
             rc = emu_err_set(err, EMU_E_INVALID, NULL,
                              "%s.Projects[%zu]: must be {\"Name\": \"project_name\"} with "
-                             "optional \"CreateTime\" (ISO-8601 UTC) and \"Tables\"",
+                             "optional \"CreateTime\" (ISO-8601 UTC), \"Tables\", \"Users\", "
+                             "\"Roles\" and \"Grants\"",
                              jpath, i);
             goto fail;
         }
@@ -219,12 +232,12 @@ static emu_rc odps_load(const char *account_id, const cJSON *j, const char *jpat
         odps_project *pr = &s->projects[s->n_projects++];
         pr->name = emu_xstrdup(name->valuestring);
         pr->create_ms = created;
-        if (tables) {
-            char sub[256];
-            snprintf(sub, sizeof sub, "%s.Projects[%zu]", jpath, i);
-            if ((rc = load_tables(pr, tables, sub, err)))
-                goto fail;
-        }
+        char sub[256];
+        snprintf(sub, sizeof sub, "%s.Projects[%zu]", jpath, i);
+        if (tables && (rc = load_tables(pr, tables, sub, err)))
+            goto fail;
+        if ((rc = odps__acl_load(&pr->acl, p, sub, err)))
+            goto fail;
     }
 done:
     *state = s;
@@ -285,10 +298,13 @@ static cJSON *odps_save(const void *state)
                 emu_time_iso(pr->tables[k].create_ms, when);
                 cJSON_AddStringToObject(t, "Name", pr->tables[k].name);
                 cJSON_AddStringToObject(t, "CreateTime", when);
+                if (pr->tables[k].owner)
+                    cJSON_AddStringToObject(t, "Owner", pr->tables[k].owner);
                 cJSON_AddStringToObject(t, "Ddl", pr->tables[k].ddl);
                 cJSON_AddItemToArray(tables, t);
             }
         }
+        odps__acl_save(&pr->acl, p);
         cJSON_AddItemToArray(arr, p);
     }
     return j;
@@ -306,7 +322,8 @@ static void *odps_clone(const void *state)
         to->create_ms = from->create_ms;
         for (size_t k = 0; k < from->n_tables; k++)
             odps__table_add(to, from->tables[k].name, from->tables[k].ddl,
-                            from->tables[k].create_ms, NULL);
+                            from->tables[k].create_ms, from->tables[k].owner, NULL);
+        odps__acl_clone(&to->acl, &from->acl);
     }
     c->n_projects = s->n_projects;
     return c;

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "emu/authz.h"
 #include "emu/clock.h"
 #include "emu/json.h"
 #include "emu/log.h"
@@ -294,7 +295,9 @@ static emu_rc odps_decode(emu_call *call)
         } else if (n == 3 && !strcmp(seg[2], "logs"))
             act = put ? "PutLogs" : NULL;
         else if (n == 3 && !strcmp(seg[2], "authorization"))
-            act = post ? "GetLogviewToken" : NULL;
+            act = !post                                  ? NULL
+                  : has_param(call, "sign_bearer_token") ? "GetLogviewToken"
+                                                         : "RunSecurityQuery";
         else if (n == 4 && !strcmp(seg[2], "instances")) {
             r->instance = seg[3];
             allowed = P_INSTANCE;
@@ -410,6 +413,75 @@ static emu_rc odps_unknown_action(emu_call *call)
 
 /* ---- authorize --------------------------------------------------------------------------- */
 
+/* The caller as MaxCompute names members (odps_acl.c): ALIYUN$<account>
+ * for a root, RAM$<account>:<user> for a RAM user, RAM$<account>:role/<role>
+ * for a role's sessions. */
+static const char *member_name(emu_call *call)
+{
+    const emu_principal *p = &call->principal;
+    world_account *a = p->account_id ? world_account_find(call->world, p->account_id) : NULL;
+    const char *alias = a && a->alias ? a->alias : p->account_id ? p->account_id : "";
+    if (p->kind == EMU_PRINCIPAL_USER && p->user)
+        return emu_arena_sprintf(call->arena, "RAM$%s:%s", alias, p->user->name);
+    if (p->kind == EMU_PRINCIPAL_SESSION && p->role)
+        return emu_arena_sprintf(call->arena, "RAM$%s:role/%s", alias, p->role->name);
+    if (p->kind == EMU_PRINCIPAL_ROOT)
+        return emu_arena_sprintf(call->arena, "ALIYUN$%s", alias);
+    return emu_arena_sprintf(call->arena, "%s", p->arn ? p->arn : "anonymous");
+}
+
+static bool is_project_owner(emu_call *call)
+{
+    const odps_req *r = req_of(call);
+    return call->principal.kind == EMU_PRINCIPAL_ROOT && call->principal.account_id &&
+           strcmp(call->principal.account_id, r->owner->id) == 0;
+}
+
+static const char *acl_resource(emu_call *call, const char *table)
+{
+    const odps_req *r = req_of(call);
+    return table ? emu_arena_sprintf(call->arena, "acs:odps:*:projects/%s/tables/%s", r->proj->name,
+                                     table)
+                 : emu_arena_sprintf(call->arena, "acs:odps:*:projects/%s", r->proj->name);
+}
+
+/* One privilege of the permission model, decided and recorded (layer
+ * maxcompute-acl). The owner holds all; members what odps_acl.c grants. */
+static bool acl_allow(emu_call *call, const char *table, uint32_t priv)
+{
+    odps_req *r = req_of(call);
+    const char *who = member_name(call);
+    bool ok = is_project_owner(call) || odps__acl_allowed(r->proj, who, table, priv);
+    const char *reason =
+        ok ? NULL
+           : emu_arena_sprintf(call->arena,
+                               "%s has no privilege %s on %s in MaxCompute project %s (neither "
+                               "granted to it nor to one of its roles)",
+                               who, odps_priv_name(priv), table ? table : "the project",
+                               r->proj->name);
+    return emu_authz_note_rule(call,
+                               emu_arena_sprintf(call->arena, "odps:%s", odps_priv_name(priv)),
+                               acl_resource(call, table), r->owner->id, ok,
+                               POLICY_LAYER_MAXCOMPUTE_ACL, reason) == EMU_OK;
+}
+
+static bool exec_allow(void *ud, const char *table, uint32_t priv)
+{
+    return acl_allow(ud, table, priv);
+}
+
+static emu_rc no_privilege(emu_call *call, const char *table, uint32_t priv)
+{
+    return fail(call, EMU_E_DENIED, "NoPermission",
+                "ODPS-0420095: Access Denied - Authorization Failed [4019], You have NO "
+                "privilege 'odps:%s' on {%s}. --->Tips: Principal:%s",
+                odps_priv_name(priv), acl_resource(call, table), member_name(call));
+}
+
+/* Membership, then the privilege each REST call needs (MaxCompute's ACL:
+ * Read for the project itself, List to list its objects, CreateInstance to
+ * run a task, Describe for a table's metadata); reading an instance and its
+ * results needs membership only. */
 static emu_rc odps_authorize(emu_call *call)
 {
     odps_req *r = req_of(call);
@@ -419,17 +491,32 @@ static emu_rc odps_authorize(emu_call *call)
     if (!r->proj)
         return fail(call, EMU_E_NOT_FOUND, "NoSuchProject",
                     "ODPS-0420111:Project not found - project '%.100s' does not exist", r->project);
-    if (!call->principal.account_id || strcmp(call->principal.account_id, r->owner->id) != 0) {
-        call->decision = "deny";
-        call->reason =
-            emu_arena_sprintf(call->arena, "%s is not a member of project %s (owner account %s)",
-                              call->principal.arn, r->proj->name, r->owner->id);
+    const char *who = member_name(call);
+    bool member = is_project_owner(call) || odps__acl_member(r->proj, who);
+    const char *reason =
+        member ? NULL
+               : emu_arena_sprintf(call->arena,
+                                   "%s (%s) is not a member of MaxCompute project %s (owner "
+                                   "account %s); the owner adds members with ADD USER",
+                                   who, call->principal.arn, r->proj->name, r->owner->id);
+    if (emu_authz_note_rule(call, "odps:Member", acl_resource(call, NULL), r->owner->id, member,
+                            POLICY_LAYER_MAXCOMPUTE_ACL, reason) != EMU_OK)
         return fail(call, EMU_E_DENIED, "NoPermission",
                     "ODPS-0420095: Access Denied - Authorization Failed [4002], You don't exist "
                     "in project %s.",
                     r->proj->name);
-    }
-    call->decision = "allow";
+    const char *act = call->action_name;
+    uint32_t priv = !strcmp(act, "GetProject")       ? ODPS_PRIV_READ
+                    : !strcmp(act, "ListTables")     ? ODPS_PRIV_LIST
+                    : !strcmp(act, "ListInstances")  ? ODPS_PRIV_LIST
+                    : !strcmp(act, "CreateInstance") ? ODPS_PRIV_CREATEINSTANCE
+                    : !strcmp(act, "GetTable")       ? ODPS_PRIV_DESCRIBE
+                                                     : 0;
+    const char *table = priv == ODPS_PRIV_DESCRIBE ? r->table : NULL;
+    if (table && !odps__table_find(r->proj, table))
+        priv = 0; /* GetTable answers NoSuchTable first */
+    if (priv && !acl_allow(call, table, priv))
+        return no_privilege(call, table, priv);
     return EMU_OK;
 }
 
@@ -741,11 +828,17 @@ static emu_rc create_instance(emu_call *call)
     in->job_xml = emu_xstrdup(job.job_xml ? job.job_xml : "<Job/>");
     in->start_ms = emu_clock_real_ms();
     emu_arena *scratch = emu_arena_new(256 * 1024);
+    const char *who = member_name(call);
     odps_exec_ctx ctx = {.server = call->server,
                          .owner = r->owner,
                          .project = r->proj,
                          .instance_id = in->id,
-                         .arena = scratch};
+                         .arena = scratch,
+                         .who = who,
+                         .is_owner = is_project_owner(call),
+                         .is_admin = odps__acl_admin(r->proj, who),
+                         .allow = exec_allow,
+                         .allow_ud = call};
     odps_exec_sql(&ctx, job.query, strlen(job.query), &in->result);
     emu_arena_free(scratch);
     in->end_ms = emu_clock_real_ms();
@@ -927,7 +1020,7 @@ static void table_elems(emu_call *call, emu_buf *b, const odps_ext_table *t)
     emu_time_http(t->create_ms, when);
     xml_elem(b, "Name", t->name);
     xml_elem(b, "TableId", id);
-    xml_elem(b, "Owner", odps__table_owner(r->owner, call->arena));
+    xml_elem(b, "Owner", odps__table_owner(r->owner, t, call->arena));
     xml_elem(b, "CreationTime", when);
     xml_elem(b, "LastModifiedTime", when);
     xml_elem(b, "LastDDLTime", when);
@@ -991,7 +1084,7 @@ static emu_rc list_tables(emu_call *call)
                     "ODPS-0420411:Invalid argument - maxitems '%.32s' is not a number from 1 to "
                     "10000",
                     max);
-    const char *me = odps__table_owner(r->owner, call->arena);
+    const char *me = NULL;
     size_t n = r->proj->n_tables;
     const odps_ext_table **sorted = emu_arena_alloc(call->arena, (n + 1) * sizeof *sorted);
     for (size_t i = 0; i < n; i++)
@@ -1005,7 +1098,8 @@ static emu_rc list_tables(emu_call *call)
         const odps_ext_table *t = sorted[i];
         if ((marker && *marker && strcmp(t->name, marker) < 0) ||
             (prefix && strncmp(t->name, prefix, strlen(prefix)) != 0) ||
-            (owner && *owner && strcmp(owner, me) != 0) ||
+            (owner && *owner &&
+             emu_strcasecmp(owner, (me = odps__table_owner(r->owner, t, call->arena))) != 0) ||
             (type && *type && strcmp(type, "EXTERNAL_TABLE") != 0))
             continue;
         if (k == max_items) {
@@ -1025,6 +1119,54 @@ static emu_rc list_tables(emu_call *call)
     emu_buf_append(&b, items.p, items.len);
     emu_buf_puts(&b, "</Tables>");
     emu_buf_dispose(&items);
+    xml_ok(call, 200, &b);
+    return EMU_OK;
+}
+
+/* ---- security queries --------------------------------------------------------------------- */
+
+/* RunSecurityQuery (POST /projects/p/authorization, pyodps's
+ * run_security_query): <Authorization><Query>statement</Query>
+ * <ResponseInJsonFormat>true</ResponseInJsonFormat></Authorization>; the
+ * answer is 200 <Authorization><Result>...</Result></Authorization>, JSON
+ * text when asked for. Statements run to completion (never the 202 of an
+ * asynchronous INSTALL PACKAGE). */
+static emu_rc run_security_query(emu_call *call)
+{
+    odps_req *r = req_of(call);
+    const char *query = NULL;
+    bool json = false;
+    emu_err e = {0};
+    if (odps_xml_parse_auth_query((const char *)call->req->body, call->req->body_len, call->arena,
+                                  &query, &json, &e) != EMU_OK)
+        return fail(call, EMU_E_INVALID, "InvalidArgument",
+                    "ODPS-0420411:Invalid argument - authorization body: %s", e.msg);
+    const char *who = member_name(call);
+    bool manager = is_project_owner(call) || odps__acl_admin(r->proj, who);
+    emu_buf out;
+    emu_buf_init(&out, EMU_MAX_BODY_BYTES);
+    emu_rc rc = odps_acl_run(r->proj, who, manager, query, json, call->arena, &out, &e);
+    if (rc == EMU_E_DENIED) {
+        emu_buf_dispose(&out);
+        emu_authz_note_rule(call, "odps:Grant", acl_resource(call, NULL), r->owner->id, false,
+                            POLICY_LAYER_MAXCOMPUTE_ACL,
+                            emu_arena_sprintf(call->arena,
+                                              "%s may not manage the security of "
+                                              "project %s (not its owner or an admin)",
+                                              who, r->proj->name));
+        return fail(call, EMU_E_DENIED, "NoPermission", "%s", e.msg);
+    }
+    if (rc) {
+        emu_buf_dispose(&out);
+        return fail(call, rc, rc == EMU_E_NOT_FOUND ? "NoSuchObject" : "InvalidArgument", "%s",
+                    e.msg);
+    }
+    emu_buf b;
+    xml_start(&b);
+    emu_buf_puts(&b, "<Authorization><Result>");
+    emu_buf_xml_escape(&b, out.p ? out.p : "", out.len);
+    emu_buf_puts(&b, "</Result></Authorization>");
+    emu_buf_dispose(&out);
     xml_ok(call, 200, &b);
     return EMU_OK;
 }
@@ -1234,6 +1376,7 @@ static const emu_action odps_actions[] = {
     {"GetWebconsoleHost", not_here, "odps:GetWebconsoleHost", EMU_ACT_READ},
     {"GetTenant", not_here, "odps:GetTenant", EMU_ACT_READ},
     {"GetLogviewToken", not_here, "odps:CreateAuthorization", EMU_ACT_WRITE},
+    {"RunSecurityQuery", run_security_query, "odps:Grant", EMU_ACT_WRITE},
     {"GetProject", get_project, "odps:Read", EMU_ACT_READ},
     {"PutLogs", put_logs, "odps:PutLogs", EMU_ACT_WRITE},
     {"GetTunnelService", get_tunnel_service, "odps:Read", EMU_ACT_READ},

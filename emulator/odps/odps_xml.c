@@ -155,6 +155,34 @@ out:
     return rc;
 }
 
+emu_rc odps_xml_parse_auth_query(const char *buf, size_t len, emu_arena *a, const char **query,
+                                 bool *json, emu_err *err)
+{
+    xmlParserCtxtPtr ctx = NULL;
+    xmlDocPtr doc = NULL;
+    emu_rc rc;
+    *query = NULL;
+    *json = false;
+    if ((rc = read_doc(buf, len, &ctx, &doc, err)))
+        goto out;
+    xmlNode *root = xmlDocGetRootElement(doc);
+    if (!root || strcmp((const char *)root->name, "Authorization") != 0) {
+        rc = emu_err_set(err, EMU_E_INVALID, NULL, "the root element must be Authorization");
+        goto out;
+    }
+    *query = text_of(child(root, "Query"), a);
+    if (!*query || !**query) {
+        rc = emu_err_set(err, EMU_E_INVALID, NULL, "Authorization/Query is missing");
+        goto out;
+    }
+    const char *j = text_of(child(root, "ResponseInJsonFormat"), a);
+    *json = j && strcmp(j, "true") == 0;
+    rc = EMU_OK;
+out:
+    close_doc(ctx, doc);
+    return rc;
+}
+
 emu_rc odps_xml_parse_result(const char *buf, size_t len, emu_arena *a, odps_xml_result *out,
                              emu_err *err)
 {

@@ -111,7 +111,7 @@ test('projects and instance sub-resources', async (t) => {
     const r = await get(emu, `${base}/tables/ADS_LOG_OTS_PT_EXTERNAL`);
     assert.strictEqual(r.status, 200, r.body);
     assert.strictEqual(odps.xmlText(r.body, 'Name'), 'ads_log_ots_pt_external');
-    assert.strictEqual(odps.xmlText(r.body, 'Owner'), 'ALIYUN$account-b');
+    assert.strictEqual(odps.xmlText(r.body, 'Owner'), 'RAM$account-b:etl'); // its creator
     assert.strictEqual(odps.xmlText(r.body, 'Type'), 'EXTERNAL_TABLE');
     assert.match(odps.xmlText(r.body, 'TableId'), /^[0-9a-f]{32}$/);
     assert.match(r.body, /<Schema format="json"><!\[CDATA\[\{/);
@@ -120,7 +120,7 @@ test('projects and instance sub-resources', async (t) => {
     assert.deepStrictEqual(schema.columns.map((c) => [c.name, c.type, c.isNullable]),
       ['vid', 'gt', 'longitude', 'latitude', 'distance', 'speed', 'oil_consumption'].map((n) => [n, n === 'vid' || n === 'gt' ? 'bigint' : 'double', true]));
     assert.deepStrictEqual(schema.partitionKeys, []);
-    assert.strictEqual(schema.owner, 'ALIYUN$account-b');
+    assert.strictEqual(schema.owner, 'RAM$account-b:etl');
     assert.strictEqual(schema.createTime, Date.parse(created) / 1000);
     assert.strictEqual(schema.lastDDLTime, schema.createTime);
     assert.strictEqual(schema.isExternal, true);
@@ -144,9 +144,9 @@ test('projects and instance sub-resources', async (t) => {
 
     // SHOW TABLES and DESC say the same.
     const show = await b.sql('SHOW TABLES');
-    assert.strictEqual(show.text, 'ALIYUN$account-b:ads_log_ots_pt_external\nALIYUN$account-b:zz_speed\nALIYUN$account-b:aa_speed\n');
+    assert.strictEqual(show.text, 'RAM$account-b:etl:ads_log_ots_pt_external\nRAM$account-b:etl:zz_speed\nRAM$account-b:etl:aa_speed\n');
     const desc = (await b.sql('DESC ads_log_ots_pt_external')).text;
-    assert.match(desc, /\| Owner: +ALIYUN\$account-b +\|/);
+    assert.match(desc, /\| Owner: +RAM\$account-b:etl +\|/);
     const iso = new Date(schema.createTime * 1000).toISOString().slice(0, 19).replace('T', ' ');
     assert.match(desc, new RegExp(`\\| CreateTime: +${iso} +\\|`));
 
@@ -164,10 +164,10 @@ test('projects and instance sub-resources', async (t) => {
     assert.deepStrictEqual(p2.names, ['zz_speed']);
     assert.strictEqual(p2.marker, '');
     assert.deepStrictEqual((await list({ name: 'a' })).names, ['aa_speed', 'ads_log_ots_pt_external']);
-    assert.deepStrictEqual((await list({ owner: 'ALIYUN$account-b' })).names.length, 3);
+    assert.deepStrictEqual((await list({ owner: 'RAM$account-b:etl' })).names.length, 3);
     assert.deepStrictEqual((await list({ owner: 'ALIYUN$someone' })).names, []);
     assert.deepStrictEqual((await list({ type: 'MANAGED_TABLE' })).names, []);
-    assert.match((await list({})).body, /<Table><Name>aa_speed<\/Name><TableId>[0-9a-f]{32}<\/TableId><Owner>ALIYUN\$account-b<\/Owner><CreationTime>/);
+    assert.match((await list({})).body, /<Table><Name>aa_speed<\/Name><TableId>[0-9a-f]{32}<\/TableId><Owner>RAM\$account-b:etl<\/Owner><CreationTime>/);
     errorXml(await get(emu, `${base}/tables`, { maxitems: 'x' }), 400, 'InvalidArgument', /maxitems/);
     // DROP: gone from every view.
     assert.strictEqual((await b.sql('DROP TABLE zz_speed')).status, 'Success');
