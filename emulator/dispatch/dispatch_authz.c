@@ -595,7 +595,10 @@ emu_rc emu_authz_note_rule(emu_call *call, const char *action, const char *resou
     policy_trace *t = call->trace;
     t->decision = allowed ? POLICY_ALLOW : POLICY_IMPLICIT_DENY;
     t->layer = layer;
-    t->rule = reason;
+    /* The trace's rule must be static (decision records keep the pointer);
+     * the call's own reason carries the details. */
+    t->rule = allowed ? "the service's own permission model allows it"
+                      : "the service's own permission model denies it (see the reason)";
     t->caller = in.caller;
     t->caller_account = in.caller_account;
     t->resource_account = resource_account;
