@@ -5,8 +5,8 @@
  * or /projects: signature v2/v4 and Date skew, projects from the world,
  * instances that run one SQL task (the subset of §5/§9.2) to completion,
  * results as typed CSV and through the instance tunnel's record stream.
- * Reading an external table is done the way the cloud does it: MaxCompute, working for the project's account, assumes
- * the table's role through STS and reads with the temporary credentials
+ * Reading an external table is done the way the cloud does it: MaxCompute, working for the
+ * project's account, assumes the table's role through STS and reads with the temporary credentials
  * through Tablestore; both are real signed requests run through the
  * server's own dispatcher (emulator/odps/odps_read.c says why). */
 #ifndef EMU_ODPS_H
