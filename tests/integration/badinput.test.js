@@ -20,8 +20,9 @@ const SECRETS = { [AK]: 'emu-secret-account-a' };
 
 let emu, call;
 test.before(async () => {
-  // Short header/body timeouts so a body that never comes is answered fast.
-  emu = await start({ args: ['--header-timeout', '500'] });
+  // Short header/body timeouts so a body that never comes is answered fast, yet
+  // long enough that a 9 MB body sent on a loaded machine is not cut first.
+  emu = await start({ args: ['--header-timeout', '2500'] });
   call = client(emu, SECRETS);
 });
 test.after(async () => { await emu.stop(); });
@@ -101,7 +102,7 @@ const cases = [
     'Version=2015-04-01 HTTP/1.1\r\nHost: sts.localhost\r\nContent-Length: 999999999\r\n\r\n', 413)],
   ['Content-Length that is not a number', () => framing(otsHead('PutRow') + 'Content-Length: 12abc\r\n\r\n', 400)],
   ['truncated body, never finished', () => framing(otsHead('PutRow') + 'Content-Length: 100\r\n\r\n' +
-    PUT.subarray(0, 20).toString('latin1'), 408, 4000, false, 'OTSParameterInvalid')],
+    PUT.subarray(0, 20).toString('latin1'), 408, 8000, false, 'OTSParameterInvalid')],
   ['truncated body, client hangs up', async () => {
     const r = await raw(emu.port, Buffer.concat([Buffer.from(otsHead('PutRow') + 'Content-Length: 100\r\n\r\n'),
       PUT.subarray(0, 20)]), 50);
