@@ -1,6 +1,12 @@
 /* stderr logger. Text lines look like
  *   2026-11-28T03:19:28.123Z INFO  message
- * JSON lines are one object each, for log shippers. */
+ * JSON lines are one object each, for log shippers.
+ *
+ * One event is one line in both formats: request data (an Action of
+ * "Foo%0A<fake line>", a path, a principal name) reaches the log, so every
+ * field is escaped. JSON uses its own string escapes; text writes \n, \r,
+ * \t, \\ and \xNN for the other control bytes (and DEL), so a reader can
+ * undo it and a forged line can never start. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,6 +72,36 @@ static void json_escape(FILE *f, const char *s)
     }
 }
 
+/* Writes s for a text line: control bytes and DEL as \n, \r, \t or \xNN,
+ * a backslash doubled (so "\n" in a line always means an escaped byte).
+ * With `word`, a space is \x20 too: the access line separates its fields
+ * with spaces, and an Action of "Foo principal=x" must stay one field.
+ * Bytes >= 0x80 pass through, as in json_escape. */
+static void text_escape_as(FILE *f, const char *s, bool word)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\\')
+            fputs("\\\\", f);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c == '\r')
+            fputs("\\r", f);
+        else if (c == '\t')
+            fputs("\\t", f);
+        else if (c < 0x20 || c == 0x7f || (word && c == ' '))
+            fprintf(f, "\\x%c%c", hex[c >> 4], hex[c & 15]);
+        else
+            fputc(c, f);
+    }
+}
+
+static void text_escape(FILE *f, const char *s)
+{
+    text_escape_as(f, s, false);
+}
+
 void emu_log(emu_log_level lvl, const char *fmt, ...)
 {
     char ts[25];
@@ -83,7 +119,9 @@ void emu_log(emu_log_level lvl, const char *fmt, ...)
         json_escape(stderr, msg);
         fputs("\"}\n", stderr);
     } else {
-        fprintf(stderr, "%s %-5s %s\n", ts, names[lvl], msg);
+        fprintf(stderr, "%s %-5s ", ts, names[lvl]);
+        text_escape(stderr, msg);
+        fputc('\n', stderr);
     }
 }
 
@@ -95,6 +133,17 @@ static void field(FILE *f, bool *first, const char *k, const char *v)
     json_escape(f, v);
     fputc('"', f);
     *first = false;
+}
+
+/* " key=value" of a text access line; a NULL value is "-". Only the last
+ * field (reason) is free text with spaces. */
+static void text_field(FILE *f, const char *key, const char *v)
+{
+    fprintf(f, " %s", key);
+    if (v)
+        text_escape_as(f, v, strcmp(key, "reason=") != 0);
+    else
+        fputc('-', f);
 }
 
 void emu_log_access(const emu_access_entry *e)
@@ -122,12 +171,21 @@ void emu_log_access(const emu_access_entry *e)
         fprintf(stderr, ",\"us\":%llu}\n", e->micros);
         return;
     }
-    /* Error code first, so logs can be counted by code (STYLE.md §7). */
-    fprintf(stderr, "%s %s%s%s %s %s %s %s principal=%s status=%d decision=%s%s%s us=%llu%s%s\n",
-            ts, e->error_code ? "ERR " : "", e->error_code ? e->error_code : "",
-            e->error_code ? "" : "OK", e->request_id ? e->request_id : "-",
-            e->service ? e->service : "-", e->action ? e->action : "-", e->method ? e->method : "-",
-            e->principal ? e->principal : "-", e->status, e->decision ? e->decision : "-",
-            e->decision_id ? " decision_id=" : "", e->decision_id ? e->decision_id : "", e->micros,
-            e->reason ? " reason=" : "", e->reason ? e->reason : "");
+    /* Error code first, so logs can be counted by code (STYLE.md §7).
+     * Every field that can carry request data goes through text_escape. */
+    fprintf(stderr, "%s %s", ts, e->error_code ? "ERR " : "OK");
+    text_escape_as(stderr, e->error_code, true);
+    text_field(stderr, "", e->request_id);
+    text_field(stderr, "", e->service);
+    text_field(stderr, "", e->action);
+    text_field(stderr, "", e->method);
+    text_field(stderr, "principal=", e->principal);
+    fprintf(stderr, " status=%d", e->status);
+    text_field(stderr, "decision=", e->decision);
+    if (e->decision_id)
+        text_field(stderr, "decision_id=", e->decision_id);
+    fprintf(stderr, " us=%llu", e->micros);
+    if (e->reason)
+        text_field(stderr, "reason=", e->reason);
+    fputc('\n', stderr);
 }
