@@ -13,6 +13,7 @@
 #include "emu/clock.h"
 #include "emu/decision.h"
 #include "emu/faults.h"
+#include "emu/fs.h"
 #include "emu/json.h"
 #include "emu/net.h"
 #include "emu/odps.h"
@@ -43,26 +44,6 @@ static void on_signal(uv_signal_t *h, int signum)
             signum == SIGINT ? "SIGINT" : "SIGTERM");
     emu_faults_flush(server.faults); /* delayed answers go out now */
     emu_net_shutdown(server.net, on_stopped, NULL);
-}
-
-/* Writes the ready line to `path` atomically: a reader that sees the file
- * sees all of it. */
-static int write_ready_file(const char *path, const char *line)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f || fputs(line, f) < 0 || fputc('\n', f) < 0 || fclose(f) != 0) {
-        if (f)
-            fclose(f);
-        unlink(tmp);
-        return -1;
-    }
-    if (rename(tmp, path) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
 }
 
 static void register_everything(void)
@@ -128,6 +109,8 @@ int main(int argc, char **argv)
                             "world.json) nor in ./data/: pass --world FILE\n");
         return 2;
     }
+    if (o.data_dir)
+        emu_fs_warn_unsafe_dir("--data-dir", o.data_dir);
     if (o.region)
         world_set_region(server.world, o.region);
     server.pristine = from_dir ? NULL : world_clone(server.world);
@@ -207,10 +190,17 @@ int main(int argc, char **argv)
     cJSON_Delete(ready);
     printf("%s\n", line);
     fflush(stdout);
-    if (o.ready_file && write_ready_file(o.ready_file, line) != 0) {
-        fprintf(stderr, "acsemu: cannot write --ready-file %s\n", o.ready_file);
-        free(line);
-        return 2;
+    if (o.ready_file) {
+        /* The ready line plus its newline, published atomically (emu/fs.h). */
+        size_t n = strlen(line);
+        line[n] = '\n';
+        emu_rc prc = emu_fs_publish(o.ready_file, line, n + 1, &err);
+        line[n] = '\0';
+        if (prc) {
+            fprintf(stderr, "acsemu: cannot write --ready-file %s\n", err.msg);
+            free(line);
+            return 2;
+        }
     }
     free(line);
     emu_log(EMU_LOG_INFO, "acsemu %s serving %s on %s:%d (authz %s)", ACSEMU_VERSION, o.world,

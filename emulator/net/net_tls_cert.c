@@ -28,6 +28,7 @@
 
 #include "emu/arena.h"
 #include "emu/buf.h"
+#include "emu/fs.h"
 #include "emu/log.h"
 #include "net_int.h"
 
@@ -391,6 +392,9 @@ emu_tls *emu_tls_new(const emu_tls_config *cfg, emu_err *err)
         goto fail;
     }
     t->dir = emu_xstrdup(dir);
+    /* It holds the CA's private key: a directory others can write lets
+     * them swap in a CA of their own. */
+    emu_fs_warn_unsafe_dir("--state-dir", dir);
     t->region = cfg->region ? emu_xstrdup(cfg->region) : NULL;
     size_t n = strlen(dir) + sizeof "/ca.pem";
     t->ca_file = emu_xmalloc(n);

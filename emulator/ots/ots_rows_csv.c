@@ -12,9 +12,11 @@
  *    BOOLEAN true/false (any case), STRING raw bytes, BINARY base64. An empty
  *    attribute cell is an absent attribute; a quoted empty STRING/BINARY cell
  *    ("") is an empty value. An empty PK cell is an error.
- *  - Errors name the file as written in the world file and the 1-based line
- *    where the record starts: `data/vehicle_track.csv:17: column "speed":
- *    "abc" is not a DOUBLE`.
+ *  - Errors name the file as written in the world file, the 1-based line
+ *    where the record starts, the 1-based field and what was expected:
+ *    `data/vehicle_track.csv:17: field 5 (column "speed"): expected a DOUBLE`.
+ *    They never quote the file: a RowsFile that names the wrong file (a
+ *    .env, a key) must not end up in a terminal or a CI log.
  * Speed: the file is read in one go and parsed in place; rows go straight
  * into the table's slab through ots__store_load_row with cells pre-sorted by
  * name, so a 1M-row load does no per-row malloc. */
@@ -240,6 +242,21 @@ static bool parse_bool(const char *s, size_t n, bool *out)
 
 /* Parses one cell of column type `type` (INTEGER..BINARY as ots_col_type)
  * into v. Returns the type name for the message on failure, NULL on success. */
+/* "a, b, c": the primary key and defined column names of the table, for an
+ * error that says what a header field should have been. Cut at n bytes. */
+static void column_names(const ots_table_schema *s, char *buf, size_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t j = 0; j < s->n_pk + s->n_defined && used < n; j++) {
+        const char *nm = j < s->n_pk ? s->pk[j].name : s->defined[j - s->n_pk].name;
+        int w = snprintf(buf + used, n - used, "%s%s", j ? ", " : "", nm);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+}
+
 static const char *parse_cell(ots_col_type type, const char *s, size_t n, emu_arena *scratch,
                               ots_value *v)
 {
@@ -264,7 +281,7 @@ static const char *parse_cell(ots_col_type type, const char *s, size_t n, emu_ar
         uint8_t *out = emu_arena_alloc(scratch, n / 4 * 3 + 3);
         size_t len;
         if (!emu_base64_decode(s, n, out, n / 4 * 3 + 3, &len))
-            return "BINARY base64";
+            return "BINARY (base64)";
         v->p = out;
         v->len = (uint32_t)len;
         return NULL;
@@ -334,10 +351,12 @@ emu_rc ots_rows_load_csv_text(ots_table_t *t, const char *text, size_t len, cons
             order[n_attr++] = i;
         }
         if (!c->name) {
+            char names[512];
+            column_names(s, names, sizeof names);
             rc = emu_err_set(err, EMU_E_INVALID, NULL,
-                             "%s:%zu: column \"%.*s\" is neither a primary key nor a defined "
-                             "column of table %s",
-                             shown, line, (int)(nl > 64 ? 64 : nl), nm, s->name);
+                             "%s:%zu: field %zu of the header is neither a primary key nor a "
+                             "defined column of table %s; expected one of: %s",
+                             shown, line, i + 1, s->name, names);
             goto out;
         }
         for (size_t j = 0; j < i; j++)
@@ -408,9 +427,9 @@ emu_rc ots_rows_load_csv_text(ots_table_t *t, const char *text, size_t len, cons
                 v->len > EMU_MAX_OTS_PK_VALUE_BYTES)
                 want = "a primary key value within 1 KB";
             if (want) {
-                rc = emu_err_set(
-                    err, EMU_E_INVALID, NULL, "%s:%zu: column \"%s\": \"%.*s%s\" is not %s", shown,
-                    line, c->name, (int)(fl > 64 ? 64 : fl), txt, fl > 64 ? "..." : "", want);
+                rc = emu_err_set(err, EMU_E_INVALID, NULL,
+                                 "%s:%zu: field %zu (column \"%s\"): expected %s", shown, line,
+                                 i + 1, c->name, want);
                 goto out;
             }
         }

@@ -53,7 +53,7 @@ test('checkpoint and reset keep the rows', async () => {
 const T = '$.Accounts[0].Tablestore.Instances[0].Tables[0]';
 const cases = [
   ['a rows-file cell of the wrong type', (w) => {}, CSV + '7,1793491308000,120.1,30.2,abc,1,2\n',
-    `${T}.RowsFile: vehicle_track.csv:7: column "distance": "abc" is not a DOUBLE`],
+    `${T}.RowsFile: vehicle_track.csv:7: field 5 (column "distance"): expected a DOUBLE`],
   ['a rows-file line with too few columns', (w) => {}, CSV + '7,1793491308000,120.1\n',
     `${T}.RowsFile: vehicle_track.csv:7: expected 7 columns, found 3`],
   ['a DOUBLE primary key', (w) => { w.Accounts[0].Tablestore.Instances[0].Tables[0].PrimaryKey[1].Type = 'DOUBLE'; }, CSV,

@@ -168,8 +168,8 @@ static void load_errors_have_json_paths(void **state)
                          "table: t.");
     expect_load_error(T0 "{\"TableName\":\"vehicle_track\"," PK2 "," DEFS
                          ",\"RowsFile\":\"bad_speed.csv\"}]}]}",
-                      JP ".Instances[0].Tables[0].RowsFile: bad_speed.csv:4: column \"speed\": "
-                         "\"abc\" is not a DOUBLE");
+                      JP ".Instances[0].Tables[0].RowsFile: bad_speed.csv:4: field 6 (column "
+                         "\"speed\"): expected a DOUBLE");
     expect_load_error(T0 "{\"TableName\":\"t\"," PK2 ",\"RowsFile\":\"missing.csv\"}]}]}",
                       JP ".Instances[0].Tables[0].RowsFile: missing.csv: cannot open: No such file "
                          "or directory");
@@ -220,22 +220,22 @@ static void csv_errors_have_lines(void **state)
     expect_csv_error("vid,name,speed,ok,raw\n1,a,1.5,true,AAE=\n2,b,2,true\n",
                      "data/t.csv:3: expected 5 columns, found 4");
     expect_csv_error("vid,name,speed,ok,raw,extra\n",
-                     "data/t.csv:1: column \"extra\" is neither a primary key nor a defined column "
-                     "of table t");
+                     "data/t.csv:1: field 6 of the header is neither a primary key nor a defined "
+                     "column of table t; expected one of: vid, name, speed, ok, raw");
     expect_csv_error("vid,name,speed,ok\n", "data/t.csv:1: column \"raw\" is missing");
     expect_csv_error("vid,name,speed,ok,vid\n", "data/t.csv:1: duplicate column \"vid\"");
     expect_csv_error("vid,name,speed,ok,raw\n\n,a,1,true,\n",
                      "data/t.csv:3: column \"vid\": empty primary key value");
     expect_csv_error("vid,name,speed,ok,raw\n12x,a,1,true,\n",
-                     "data/t.csv:2: column \"vid\": \"12x\" is not an INTEGER");
+                     "data/t.csv:2: field 1 (column \"vid\"): expected an INTEGER");
     expect_csv_error("vid,name,speed,ok,raw\n99999999999999999999,a,1,true,\n",
-                     "data/t.csv:2: column \"vid\": \"99999999999999999999\" is not an INTEGER");
+                     "data/t.csv:2: field 1 (column \"vid\"): expected an INTEGER");
     expect_csv_error("vid,name,speed,ok,raw\n1,a,1,yes,\n",
-                     "data/t.csv:2: column \"ok\": \"yes\" is not a BOOLEAN (true or false)");
+                     "data/t.csv:2: field 4 (column \"ok\"): expected a BOOLEAN (true or false)");
     expect_csv_error("vid,name,speed,ok,raw\n1,a,1,true,@@\n",
-                     "data/t.csv:2: column \"raw\": \"@@\" is not BINARY base64");
+                     "data/t.csv:2: field 5 (column \"raw\"): expected BINARY (base64)");
     expect_csv_error("vid,name,speed,ok,raw\n1,a,nan,true,\n",
-                     "data/t.csv:2: column \"speed\": \"nan\" is not a DOUBLE");
+                     "data/t.csv:2: field 3 (column \"speed\"): expected a DOUBLE");
     expect_csv_error("vid,name,speed,ok,raw\n1,a,1,true,\n1,a,2,true,\n",
                      "data/t.csv:3: duplicate primary key");
     expect_csv_error("vid,name,speed,ok,raw\n1,\"a,1,true,\n",
