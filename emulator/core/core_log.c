@@ -55,20 +55,76 @@ bool emu_log_parse_level(const char *s, emu_log_level *out)
     return false;
 }
 
+/* One log line, built in memory and written with one fwrite: stderr is
+ * unbuffered, and a line written piece by piece costs a system call per
+ * piece and can interleave with another writer's. Past the capacity the
+ * line is cut (and says so), never split. */
+typedef struct logline {
+    char b[16384];
+    size_t n;
+    bool cut;
+} logline;
+
+static void put(logline *l, const char *s, size_t n)
+{
+    if (l->cut || n > sizeof l->b - 8 - l->n) {
+        l->cut = true;
+        return;
+    }
+    memcpy(l->b + l->n, s, n);
+    l->n += n;
+}
+
+static void puts_(logline *l, const char *s)
+{
+    put(l, s, strlen(s));
+}
+
+static void putf(logline *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void putf(logline *l, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        put(l, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* Ends the line (newline included) and writes it. */
+static void flush_line(logline *l)
+{
+    if (l->cut) {
+        memcpy(l->b + l->n, "...", 3);
+        l->n += 3;
+    }
+    l->b[l->n++] = '\n';
+    fwrite(l->b, 1, l->n, stderr);
+}
+
+static const char hex[] = "0123456789abcdef";
+
 /* Writes s as a JSON string body (without quotes). Control bytes are
  * escaped; bytes >= 0x80 pass through (the text is ours or already UTF-8). */
-static void json_escape(FILE *f, const char *s)
+static void json_escape(logline *l, const char *s)
 {
     for (; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c == '\n')
-            fputs("\\n", f);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
+        char e[7] = {'\\', (char)c};
+        if (c == '"' || c == '\\') {
+            put(l, e, 2);
+        } else if (c == '\n') {
+            put(l, "\\n", 2);
+        } else if (c < 0x20) {
+            memcpy(e + 1, "u00", 3);
+            e[4] = hex[c >> 4];
+            e[5] = hex[c & 15];
+            put(l, e, 6);
+        } else {
+            put(l, (const char *)&c, 1);
+        }
     }
 }
 
@@ -77,35 +133,32 @@ static void json_escape(FILE *f, const char *s)
  * With `word`, a space is \x20 too: the access line separates its fields
  * with spaces, and an Action of "Foo principal=x" must stay one field.
  * Bytes >= 0x80 pass through, as in json_escape. */
-static void text_escape_as(FILE *f, const char *s, bool word)
+static void text_escape(logline *l, const char *s, bool word)
 {
-    static const char hex[] = "0123456789abcdef";
     for (; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '\\')
-            fputs("\\\\", f);
-        else if (c == '\n')
-            fputs("\\n", f);
-        else if (c == '\r')
-            fputs("\\r", f);
-        else if (c == '\t')
-            fputs("\\t", f);
-        else if (c < 0x20 || c == 0x7f || (word && c == ' '))
-            fprintf(f, "\\x%c%c", hex[c >> 4], hex[c & 15]);
-        else
-            fputc(c, f);
+        if (c == '\\') {
+            put(l, "\\\\", 2);
+        } else if (c == '\n') {
+            put(l, "\\n", 2);
+        } else if (c == '\r') {
+            put(l, "\\r", 2);
+        } else if (c == '\t') {
+            put(l, "\\t", 2);
+        } else if (c < 0x20 || c == 0x7f || (word && c == ' ')) {
+            char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+            put(l, e, 4);
+        } else {
+            put(l, (const char *)&c, 1);
+        }
     }
-}
-
-static void text_escape(FILE *f, const char *s)
-{
-    text_escape_as(f, s, false);
 }
 
 void emu_log(emu_log_level lvl, const char *fmt, ...)
 {
     char ts[25];
     char msg[2048];
+    logline l;
     va_list ap;
 
     if (!emu_log_enabled(lvl))
@@ -114,78 +167,84 @@ void emu_log(emu_log_level lvl, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     emu_time_iso_ms(emu_clock_real_ms(), ts);
+    l.n = 0;
+    l.cut = false;
     if (as_json) {
-        fprintf(stderr, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":\"", ts, names[lvl]);
-        json_escape(stderr, msg);
-        fputs("\"}\n", stderr);
+        putf(&l, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":\"", ts, names[lvl]);
+        json_escape(&l, msg);
+        puts_(&l, "\"}");
     } else {
-        fprintf(stderr, "%s %-5s ", ts, names[lvl]);
-        text_escape(stderr, msg);
-        fputc('\n', stderr);
+        putf(&l, "%s %-5s ", ts, names[lvl]);
+        text_escape(&l, msg, false);
     }
+    flush_line(&l);
 }
 
-static void field(FILE *f, bool *first, const char *k, const char *v)
+static void field(logline *l, bool *first, const char *k, const char *v)
 {
     if (!v)
         return;
-    fprintf(f, "%s\"%s\":\"", *first ? "" : ",", k);
-    json_escape(f, v);
-    fputc('"', f);
+    putf(l, "%s\"%s\":\"", *first ? "" : ",", k);
+    json_escape(l, v);
+    put(l, "\"", 1);
     *first = false;
 }
 
 /* " key=value" of a text access line; a NULL value is "-". Only the last
  * field (reason) is free text with spaces. */
-static void text_field(FILE *f, const char *key, const char *v)
+static void text_field(logline *l, const char *key, const char *v)
 {
-    fprintf(f, " %s", key);
+    putf(l, " %s", key);
     if (v)
-        text_escape_as(f, v, strcmp(key, "reason=") != 0);
+        text_escape(l, v, strcmp(key, "reason=") != 0);
     else
-        fputc('-', f);
+        put(l, "-", 1);
 }
 
 void emu_log_access(const emu_access_entry *e)
 {
     char ts[25];
+    logline l;
     if (!emu_log_enabled(EMU_LOG_INFO))
         return;
     emu_time_iso_ms(emu_clock_real_ms(), ts);
+    l.n = 0;
+    l.cut = false;
     if (as_json) {
         bool first = true;
-        fputc('{', stderr);
-        field(stderr, &first, "time", ts);
-        field(stderr, &first, "level", "info");
-        field(stderr, &first, "request_id", e->request_id);
-        field(stderr, &first, "method", e->method);
-        field(stderr, &first, "path", e->path);
-        field(stderr, &first, "service", e->service);
-        field(stderr, &first, "action", e->action);
-        field(stderr, &first, "principal", e->principal);
-        fprintf(stderr, ",\"status\":%d", e->status);
-        field(stderr, &first, "code", e->error_code);
-        field(stderr, &first, "decision", e->decision);
-        field(stderr, &first, "decision_id", e->decision_id);
-        field(stderr, &first, "reason", e->reason);
-        fprintf(stderr, ",\"us\":%llu}\n", e->micros);
+        put(&l, "{", 1);
+        field(&l, &first, "time", ts);
+        field(&l, &first, "level", "info");
+        field(&l, &first, "request_id", e->request_id);
+        field(&l, &first, "method", e->method);
+        field(&l, &first, "path", e->path);
+        field(&l, &first, "service", e->service);
+        field(&l, &first, "action", e->action);
+        field(&l, &first, "principal", e->principal);
+        putf(&l, ",\"status\":%d", e->status);
+        field(&l, &first, "code", e->error_code);
+        field(&l, &first, "decision", e->decision);
+        field(&l, &first, "decision_id", e->decision_id);
+        field(&l, &first, "reason", e->reason);
+        putf(&l, ",\"us\":%llu}", e->micros);
+        flush_line(&l);
         return;
     }
     /* Error code first, so logs can be counted by code (STYLE.md §7).
      * Every field that can carry request data goes through text_escape. */
-    fprintf(stderr, "%s %s", ts, e->error_code ? "ERR " : "OK");
-    text_escape_as(stderr, e->error_code, true);
-    text_field(stderr, "", e->request_id);
-    text_field(stderr, "", e->service);
-    text_field(stderr, "", e->action);
-    text_field(stderr, "", e->method);
-    text_field(stderr, "principal=", e->principal);
-    fprintf(stderr, " status=%d", e->status);
-    text_field(stderr, "decision=", e->decision);
+    putf(&l, "%s %s", ts, e->error_code ? "ERR " : "OK");
+    text_escape(&l, e->error_code, true);
+    text_field(&l, "", e->request_id);
+    text_field(&l, "", e->service);
+    text_field(&l, "", e->action);
+    text_field(&l, "", e->method);
+    text_field(&l, "principal=", e->principal);
+    putf(&l, " status=%d", e->status);
+    text_field(&l, "decision=", e->decision);
     if (e->decision_id)
-        text_field(stderr, "decision_id=", e->decision_id);
-    fprintf(stderr, " us=%llu", e->micros);
+        text_field(&l, "decision_id=", e->decision_id);
+    putf(&l, " us=%llu", e->micros);
     if (e->reason)
-        text_field(stderr, "reason=", e->reason);
-    fputc('\n', stderr);
+        text_field(&l, "reason=", e->reason);
+    flush_line(&l);
 }
