@@ -99,6 +99,11 @@ static emu_rc admin_decode(emu_call *call)
     bool post = emu_str_eq_c(m, "POST");
 
     call->svc_data = ar;
+    /* Before anything else, unknown paths included: a page that may not
+     * call the admin API learns nothing from it. */
+    emu_rc rc = emu_admin_guard_check(call->server->admin_guard, call);
+    if (rc)
+        return rc;
     if (emu_str_eq_c(path, "/_emu/health") && get)
         call->action_name = "health";
     else if (emu_str_eq_c(path, "/_emu/reset") && post)
@@ -394,6 +399,9 @@ static void admin_render_err(emu_call *call)
     cJSON_AddStringToObject(j, "request_id", call->request_id);
     call->resp->n_headers = 0;
     emu_admin_json(call, status, j);
+    if (status == 401)
+        emu_http_resp_header(call->resp, call->arena, "WWW-Authenticate",
+                             "Bearer realm=\"acsemu admin\"");
 }
 
 static const emu_action admin_actions[] = {

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "emu/admin.h"
 #include "emu/dispatch.h"
 #include "emu/log.h"
 
@@ -30,6 +31,12 @@ typedef struct cli_options {
     size_t nonce_cache;      /* --nonce-cache: replay cache capacity; 0 = default */
     size_t decisions;        /* --decisions: ring size (0 = keep none) */
     bool decisions_set;
+    /* --allow-host NAME (repeatable; ACSEMU_ALLOW_HOST takes NAME,NAME...)
+     * and --admin-token: the admin API's guard (emu/admin.h). */
+    char allow_hosts[EMU_ADMIN_MAX_ALLOW_HOSTS][256];
+    size_t n_allow_hosts;
+    bool allow_hosts_from_env; /* the command line replaces the env list */
+    const char *admin_token;
 } cli_options;
 
 /* Parses argv and ACSEMU_* environment variables (argv wins). Returns 0 to

@@ -29,8 +29,9 @@ void cli_usage(FILE *f)
         "       (simulate/replay: no server; print the decision as JSON; exit 0 allowed,\n"
         "        1 denied, 2 usage or input error; see acsemu simulate --help)\n"
         "\n"
-        "  --bind ADDR          address to listen on (default 127.0.0.1; use 0.0.0.0 only\n"
-        "                       on a trusted network: acsemu is for tests and sandboxes)\n"
+        "  --bind ADDR          address to listen on (default 127.0.0.1). Any address but\n"
+        "                       loopback needs --admin-token, and prints a warning:\n"
+        "                       acsemu is for tests and sandboxes, use a trusted network\n"
         "  --port N             port for HTTP and HTTPS alike (default 8780; 0 = any free port)\n"
         "  --world FILE         world file to load (default: the seed world, PREFIX/share/\n"
         "                       acsemu/world.json of an installed acsemu, else data/world.json)\n"
@@ -69,6 +70,13 @@ void cli_usage(FILE *f)
         "                       and byte), move it and all logged after it to\n"
         "                       DIR/damaged-<time>.log and start without those changes\n"
         "                       (command line only)\n"
+        "  --allow-host NAME    the admin API (/_emu/) also answers requests whose Host is\n"
+        "                       NAME (repeatable; ACSEMU_ALLOW_HOST=NAME,NAME). By default\n"
+        "                       only localhost, *.localhost, 127.x.x.x, [::1] and the --bind\n"
+        "                       address, so that no DNS-rebinding web page can reach it\n"
+        "  --admin-token TOKEN  admin calls need Authorization: Bearer TOKEN (required with\n"
+        "                       a non-loopback --bind; prefer ACSEMU_ADMIN_TOKEN, which\n"
+        "                       other local users cannot read in the process list)\n"
         "  --help               this text\n"
         "  --version            print the version\n"
         "\n"
@@ -80,7 +88,9 @@ void cli_usage(FILE *f)
         "Admin API: GET /_emu/health, POST /_emu/reset, POST /_emu/checkpoints/NAME[/restore],\n"
         "GET /_emu/world, GET|POST /_emu/clock, GET /_emu/decisions?denied=1&would_deny=1&\n"
         "principal=ARN&action=A&limit=N, GET /_emu/decisions/ID[/bundle], POST /_emu/simulate,\n"
-        "GET /_emu/coverage. SIGINT/SIGTERM stop it gracefully (exit 0).\n",
+        "GET /_emu/coverage. Calls that change state (POST, PUT, DELETE) need\n"
+        "Content-Type: application/json; a request with a foreign Host or Origin gets 403.\n"
+        "SIGINT/SIGTERM stop it gracefully (exit 0).\n",
         ACSEMU_VERSION);
 }
 
@@ -104,6 +114,8 @@ enum {
     OPT_SNAPSHOT_BYTES,
     OPT_DATA_DIR_REPAIR,
     OPT_NONCE_CACHE,
+    OPT_ALLOW_HOST,
+    OPT_ADMIN_TOKEN,
     OPT_HELP,
     OPT_VERSION
 };
@@ -128,6 +140,8 @@ static const struct option longopts[] = {
     {"snapshot-bytes", required_argument, NULL, OPT_SNAPSHOT_BYTES},
     {"data-dir-repair", no_argument, NULL, OPT_DATA_DIR_REPAIR},
     {"nonce-cache", required_argument, NULL, OPT_NONCE_CACHE},
+    {"allow-host", required_argument, NULL, OPT_ALLOW_HOST},
+    {"admin-token", required_argument, NULL, OPT_ADMIN_TOKEN},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -145,6 +159,33 @@ static int bad(const char *fmt, ...)
     fprintf(stderr, "\n\n");
     cli_usage(stderr);
     return 2;
+}
+
+/* One --allow-host NAME: a host name or an IP literal, no port, no scheme. */
+static int add_allow_host(cli_options *o, const char *name, const char *v, size_t n)
+{
+    if (n == 0)
+        return bad("%s: empty host name", name);
+    if (n >= sizeof o->allow_hosts[0])
+        return bad("%s: \"%.40s...\" is longer than %zu bytes", name, v,
+                   sizeof o->allow_hosts[0] - 1);
+    size_t colons = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = v[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == '_' || c == ':' || c == '[' || c == ']'))
+            return bad("%s: \"%.*s\" is not a host name or IP address (give the name alone, "
+                       "without scheme, port or path)",
+                       name, (int)n, v);
+        colons += c == ':';
+    }
+    if (colons == 1)
+        return bad("%s: \"%.*s\": give the host name without a port", name, (int)n, v);
+    if (o->n_allow_hosts >= EMU_ADMIN_MAX_ALLOW_HOSTS)
+        return bad("%s: at most %d names", name, EMU_ADMIN_MAX_ALLOW_HOSTS);
+    memcpy(o->allow_hosts[o->n_allow_hosts], v, n);
+    o->allow_hosts[o->n_allow_hosts++][n] = '\0';
+    return 0;
 }
 
 static int apply(cli_options *o, int id, const char *name, const char *v)
@@ -240,6 +281,38 @@ static int apply(cli_options *o, int id, const char *name, const char *v)
         o->nonce_cache = (size_t)n;
         break;
     }
+    case OPT_ALLOW_HOST: {
+        /* The environment holds a comma-separated list; the command line
+         * repeats the option, and its first use replaces the env list. */
+        bool from_env = strncmp(name, "--", 2) != 0;
+        if (!from_env && o->allow_hosts_from_env) {
+            o->n_allow_hosts = 0;
+            o->allow_hosts_from_env = false;
+        }
+        for (const char *p = v;;) {
+            const char *comma = from_env ? strchr(p, ',') : NULL;
+            size_t n = comma ? (size_t)(comma - p) : strlen(p);
+            int rc = add_allow_host(o, name, p, n);
+            if (rc)
+                return rc;
+            if (!comma)
+                break;
+            p = comma + 1;
+        }
+        o->allow_hosts_from_env = from_env;
+        break;
+    }
+    case OPT_ADMIN_TOKEN:
+        /* Never echoed: not in errors, not in the log. */
+        if (strlen(v) < 8)
+            return bad("%s: the token must be at least 8 characters", name);
+        for (const char *p = v; *p; p++)
+            if (*p < 0x21 || *p > 0x7e)
+                return bad("%s: the token must be printable ASCII without spaces (it travels "
+                           "in an Authorization header)",
+                           name);
+        o->admin_token = v;
+        break;
     case OPT_DECISIONS: {
         long n = strtol(v, &end, 10);
         if (!*v || *end || n < 0 || n > 1000000)

@@ -82,6 +82,25 @@ int main(int argc, char **argv)
 
     if (rc)
         return rc == 1 ? 0 : 2;
+    /* The admin API can wipe the world and read every secret in it: off
+     * loopback, it needs a token (emu/admin.h). */
+    bool open_bind = !emu_admin_bind_is_loopback(o.bind);
+    if (open_bind && !o.admin_token) {
+        fprintf(stderr,
+                "acsemu: --bind %s is not a loopback address, so other machines could reach the "
+                "admin API (/_emu/: reset, clock, every secret of the world). Give an admin "
+                "token: --admin-token TOKEN or ACSEMU_ADMIN_TOKEN=TOKEN; admin calls then send "
+                "Authorization: Bearer TOKEN.\n",
+                o.bind);
+        return 2;
+    }
+    static emu_admin_guard guard;
+    guard.bind = o.bind;
+    guard.token = o.admin_token;
+    for (size_t i = 0; i < o.n_allow_hosts; i++)
+        guard.allow_hosts[i] = o.allow_hosts[i];
+    guard.n_allow_hosts = o.n_allow_hosts;
+    server.admin_guard = &guard;
     signal(SIGPIPE, SIG_IGN);
     emu_log_set_level(o.log_level);
     emu_log_set_json(o.log_json);
@@ -203,6 +222,12 @@ int main(int argc, char **argv)
         }
     }
     free(line);
+    if (open_bind)
+        emu_log(EMU_LOG_WARN,
+                "listening on %s, which other machines can reach: the admin API needs the admin "
+                "token, but the cloud APIs take any AccessKey of the world; use a trusted "
+                "network",
+                o.bind);
     emu_log(EMU_LOG_INFO, "acsemu %s serving %s on %s:%d (authz %s)", ACSEMU_VERSION, o.world,
             o.bind, port,
             o.authz == EMU_AUTHZ_ENFORCE ? "enforce"

@@ -96,6 +96,8 @@ const char *emu_http_reason(int status)
         return "Payload Too Large";
     case 414:
         return "URI Too Long";
+    case 415:
+        return "Unsupported Media Type";
     case 429:
         return "Too Many Requests";
     case 431:

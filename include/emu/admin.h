@@ -1,12 +1,45 @@
 /* The admin API under /_emu/: health, reset, checkpoints, world export,
- * virtual clock. JSON in, JSON out. No authentication: acsemu binds to
- * 127.0.0.1 by default and the admin API is for the test harness. */
+ * virtual clock. JSON in, JSON out. Guarded against web pages and other
+ * hosts (emu_admin_guard below): loopback Host names only, no foreign
+ * Origin, JSON bodies for calls that change state, and a bearer token when
+ * acsemu was given one (required when it binds a non-loopback address). */
 #ifndef EMU_ADMIN_H
 #define EMU_ADMIN_H
 
 #include "emu/dispatch.h"
 
 extern const emu_service emu_admin_service;
+
+#define EMU_ADMIN_MAX_ALLOW_HOSTS 16
+
+/* Who may call /_emu/ (admin_guard.c has the reasoning). Borrowed strings
+ * that outlive the server; emu_server.admin_guard NULL = all defaults. */
+typedef struct emu_admin_guard {
+    /* --allow-host: more Host names (or IP literals, IPv6 with or without
+     * brackets) the admin API answers, compared case-insensitively and
+     * exactly, besides localhost, *.localhost, 127.0.0.0/8 and [::1]. */
+    const char *allow_hosts[EMU_ADMIN_MAX_ALLOW_HOSTS];
+    size_t n_allow_hosts;
+    const char *bind;  /* --bind; its address is an allowed Host unless a wildcard */
+    const char *token; /* --admin-token; NULL = none needed. Never logged. */
+} emu_admin_guard;
+
+/* Checks one /_emu/ request against g (NULL = defaults), in this order:
+ *  - 403 ForbiddenHost: a Host that is neither loopback, the bind address
+ *    nor an allowed name (a missing Host, HTTP/1.0, passes);
+ *  - 403 ForbiddenOrigin: an Origin other than http(s)://<Host>, or a
+ *    Sec-Fetch-Site of cross-site/same-site (except a GET navigation);
+ *  - 401 Unauthorized (with WWW-Authenticate): g->token set and no
+ *    "Authorization: Bearer TOKEN" (GET of the console's files and of
+ *    /_emu/health are exempt);
+ *  - 415 UnsupportedMediaType: a method other than GET/HEAD without
+ *    Content-Type: application/json.
+ * Returns EMU_OK or the error set through emu_admin_error. */
+emu_rc emu_admin_guard_check(const emu_admin_guard *g, emu_call *call);
+
+/* True for 127.0.0.0/8 literals, ::1 and localhost: binding there keeps
+ * the port on this machine; anything else needs an admin token. */
+bool emu_admin_bind_is_loopback(const char *bind);
 
 /* Admin routes added by later modules (decisions, simulate, faults...). A
  * route matches a method and a path prefix under /_emu/. */

@@ -162,6 +162,9 @@ typedef struct emu_server {
     const emu_service *ots;
     const emu_service *odps;
     const emu_service *admin;
+    /* Who may call the admin API (emu/admin.h); NULL = loopback only, no
+     * token. */
+    const struct emu_admin_guard *admin_guard;
     uint64_t requests;
     /* Decision records and statement coverage (NULL = not kept). */
     const emu_decision_hooks *decision_hooks;

@@ -18,7 +18,7 @@ async function slowClients(port, n) {
     const s = net.connect(port, '127.0.0.1');
     s.on('error', () => {});
     await new Promise((r) => s.once('connect', r));
-    if (i % 3 === 1) s.write('GET /_emu/health HTTP/1.1\r\nHost: x\r\nX-Drip: ');
+    if (i % 3 === 1) s.write('GET /_emu/health HTTP/1.1\r\nHost: localhost\r\nX-Drip: ');
     if (i % 3 === 2) s.write('POST /PutRow HTTP/1.1\r\nHost: x\r\nx-ots-date: x\r\nContent-Length: 1000\r\n\r\nabc');
     socks.push(s);
   }

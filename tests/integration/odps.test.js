@@ -238,7 +238,7 @@ test('seed scenario: B queries A\'s Tablestore through an external table', async
     failed(await b.sql('drop table bad_map'), /Table not found - table b_project\.bad_map cannot be resolved/);
     ok(await b.sql('drop table if exists bad_map'));
     assert.doesNotMatch(ok(await b.sql('show tables')).text, /bad_map/);
-    assert.strictEqual((await emu.request('POST', '/_emu/reset')).status, 200);
+    assert.strictEqual((await emu.json('POST', '/_emu/reset')).status, 200);
     assert.strictEqual(ok(await b.sql('show tables')).text, '');
   });
 });

@@ -32,9 +32,9 @@ test('server', async (t) => {
   });
 
   await t.test('pipelined requests are answered in order on one connection', async () => {
-    const req = (p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`;
+    const req = (p) => `GET ${p} HTTP/1.1\r\nHost: localhost\r\n\r\n`;
     const r = await raw(emu.port, req('/_emu/clock') + req('/_emu/nope') + req('/_emu/health') +
-      'GET /_emu/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      'GET /_emu/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
     const statuses = [...r.text.matchAll(/^HTTP\/1\.1 (\d+)/gm)].map((m) => m[1]);
     assert.deepStrictEqual(statuses, ['200', '404', '200', '200']);
     assert.ok(r.text.indexOf('"now"') < r.text.indexOf('NotFound'));
@@ -43,7 +43,7 @@ test('server', async (t) => {
 
   await t.test('chunked request bodies are accepted', async () => {
     const body = '{"advance_seconds":0}';
-    const r = await raw(emu.port, 'POST /_emu/clock HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n' +
+    const r = await raw(emu.port, 'POST /_emu/clock HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n' +
       'Connection: close\r\n\r\n' + body.length.toString(16) + '\r\n' + body + '\r\n0\r\n\r\n');
     assert.match(r.text, /^HTTP\/1\.1 200/);
     assert.match(r.text, /"offset_ms"/);
@@ -58,14 +58,14 @@ test('server', async (t) => {
   });
 
   await t.test('bad chunk size gets 400', async () => {
-    const r = await raw(emu.port, 'POST /_emu/clock HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n');
+    const r = await raw(emu.port, 'POST /_emu/clock HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n');
     assert.match(r.text, /^HTTP\/1\.1 400/);
     assert.ok(r.closed);
   });
 
   await t.test('oversized header block gets 431', async () => {
     const big = 'x'.repeat(70 * 1024);
-    const r = await raw(emu.port, `GET /_emu/health HTTP/1.1\r\nHost: x\r\nX-Big: ${big}\r\n\r\n`);
+    const r = await raw(emu.port, `GET /_emu/health HTTP/1.1\r\nHost: localhost\r\nX-Big: ${big}\r\n\r\n`);
     assert.match(r.text, /^HTTP\/1\.1 431/);
     assert.ok(r.closed);
   });
@@ -73,7 +73,7 @@ test('server', async (t) => {
   await t.test('too many headers gets 431', async () => {
     let h = '';
     for (let i = 0; i < 150; i++) h += `X-H${i}: v\r\n`;
-    const r = await raw(emu.port, `GET /_emu/health HTTP/1.1\r\nHost: x\r\n${h}\r\n`);
+    const r = await raw(emu.port, `GET /_emu/health HTTP/1.1\r\nHost: localhost\r\n${h}\r\n`);
     assert.match(r.text, /^HTTP\/1\.1 431/);
   });
 
@@ -84,7 +84,7 @@ test('server', async (t) => {
   });
 
   await t.test('declared body over the cap gets 413 before it is sent', async () => {
-    const r = await raw(emu.port, 'POST /_emu/clock HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n');
+    const r = await raw(emu.port, 'POST /_emu/clock HTTP/1.1\r\nHost: localhost\r\nContent-Length: 999999999\r\n\r\n');
     assert.match(r.text, /^HTTP\/1\.1 413/);
     assert.ok(r.closed);
   });

@@ -47,7 +47,7 @@ test('slow clients', async (t) => {
 
   await t.test('a body that never finishes gets 408', async () => {
     const s = await connect(emu.port);
-    s.write('POST /_emu/clock HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"advance');
+    s.write('POST /_emu/clock HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{"advance');
     await s.ended;
     assert.match(s.received, /^HTTP\/1\.1 408/);
     assert.match(s.received, /body not received in time/);
@@ -55,7 +55,7 @@ test('slow clients', async (t) => {
 
   await t.test('an idle keep-alive connection is closed quietly', async () => {
     const s = await connect(emu.port);
-    s.write('GET /_emu/health HTTP/1.1\r\nHost: x\r\n\r\n');
+    s.write('GET /_emu/health HTTP/1.1\r\nHost: localhost\r\n\r\n');
     const t0 = Date.now();
     await s.ended;
     const waited = Date.now() - t0;

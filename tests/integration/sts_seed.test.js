@@ -130,6 +130,6 @@ test('seed scenario: MaxCompute of B assumes the role in A', async (t) => {
     // Re-creating the role does not revive the old token.
     ok(await call(ROOT_A, 'CreateRole', { RoleName: ROLE, AssumeRolePolicyDocument: trust('56789@odps.aliyuncs.com') }));
     assert.strictEqual((await sts(c.AccessKeyId, 'GetCallerIdentity')).status, 400);
-    assert.strictEqual((await emu.request('POST', '/_emu/reset')).status, 200);
+    assert.strictEqual((await emu.json('POST', '/_emu/reset')).status, 200);
   });
 });

@@ -99,7 +99,7 @@ test('ots-smoke flow through the official Node SDK', async (t) => {
   });
 
   await t.test('with an STS session of a role in A (x-ots-ststoken)', async () => {
-    await emu.request('POST', '/_emu/reset');
+    await emu.json('POST', '/_emu/reset');
     await smoke(new TableStore.Client({ ...base, accessKeyId: 'STS.emuOtsAdminSession001',
       secretAccessKey: 'emu-sts-secret-admin', stsToken: 'CAIS-emu-ots-admin-token' }));
     assert.match(emu.stderr, /ots PutRow POST principal=acs:ram::12345:assumed-role\/OtsAdminForB\/b-admin status=200/i);

@@ -57,9 +57,11 @@ async function start(opts = {}) {
     // The same request over HTTPS, trusting the CA named by the ready line.
     https: (method, p, body, headers, tlsOpts = {}) => request(info.port, method, p, body, headers,
       { tls: true, ca: info.ca_file && fs.readFileSync(info.ca_file), ...tlsOpts }),
+    // Admin calls that change state need Content-Type: application/json,
+    // with or without a body; GET and HEAD send none.
     json: async (method, p, body) => {
       const r = await request(info.port, method, p, body === undefined ? undefined : JSON.stringify(body),
-        body === undefined ? {} : { 'content-type': 'application/json' });
+        method === 'GET' || method === 'HEAD' ? {} : { 'content-type': 'application/json' });
       return { status: r.status, headers: r.headers, body: r.body.length ? JSON.parse(r.body) : null };
     },
   };

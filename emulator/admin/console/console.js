@@ -11,6 +11,12 @@
 //   GET /_emu/decisions?limit=50  polled every second; 404 = no endpoint yet
 //   GET /_emu/decisions/ID        the full record of one decision
 //
+// When acsemu was started with --admin-token, the admin API answers 401
+// until the page sends Authorization: Bearer TOKEN. The page then asks the
+// user for the token (a password field, never a URL parameter a log or the
+// history would keep) and keeps it in sessionStorage, so it is gone when
+// the tab closes; it is sent only to this origin.
+//
 // Everything that comes from data is rendered as text nodes or attribute
 // values (h() below); nothing is ever assigned to innerHTML.
 //
@@ -95,10 +101,55 @@
     return o;
   }
 
+  // ---- admin token -------------------------------------------------------
+
+  const TOKEN_KEY = 'acsemu.adminToken';
+  let memoryToken = null; // when sessionStorage is unavailable
+
+  function adminToken() {
+    try { return sessionStorage.getItem(TOKEN_KEY) || memoryToken; } catch (_) { return memoryToken; }
+  }
+
+  function setAdminToken(t) {
+    memoryToken = t || null;
+    try {
+      if (t) sessionStorage.setItem(TOKEN_KEY, t);
+      else sessionStorage.removeItem(TOKEN_KEY);
+    } catch (_) { /* memory only */ }
+  }
+
+  // Shows the token form; `rejected` when the token we sent was refused.
+  function askToken(rejected) {
+    const box = $('token-box');
+    if (!box.hidden) return;
+    $('token-note').textContent = rejected
+      ? 'acsemu did not accept that token. Enter the admin token it was started with.'
+      : 'This acsemu needs its admin token (--admin-token or ACSEMU_ADMIN_TOKEN) to show the world.';
+    box.hidden = false;
+    $('token').focus();
+  }
+
+  function submitToken() {
+    const v = $('token').value.trim();
+    if (!v) return;
+    setAdminToken(v);
+    $('token').value = '';
+    $('token-box').hidden = true;
+    state.decisionsKey = '';
+    loadWorld();
+  }
+
   async function getJSON(path) {
-    const r = await fetch(path, { headers: { accept: 'application/json' }, cache: 'no-store' });
+    const headers = { accept: 'application/json' };
+    const t = adminToken();
+    if (t) headers.authorization = `Bearer ${t}`;
+    const r = await fetch(path, { headers, cache: 'no-store', credentials: 'omit' });
     let body = null;
     try { body = await r.json(); } catch (_) { body = null; }
+    if (r.status === 401) {
+      if (t) setAdminToken(null);
+      askToken(Boolean(t));
+    }
     return { status: r.status, ok: r.ok, body };
   }
 
@@ -794,6 +845,8 @@
 
   function init() {
     $('reload').addEventListener('click', loadWorld);
+    $('token-use').addEventListener('click', submitToken);
+    $('token').addEventListener('keydown', (ev) => { if (ev.key === 'Enter') submitToken(); });
     $('accounts').addEventListener('keydown', onTabKey);
     $('denied-only').addEventListener('change', (ev) => {
       state.deniedOnly = ev.target.checked;
