@@ -21,7 +21,10 @@ set_target_properties(emu_ots_pb PROPERTIES POSITION_INDEPENDENT_CODE ON)
 
 add_library(emu_ots STATIC
   emulator/ots/ots_pb.c emulator/ots/ots_plainbuffer.c
-  emulator/ots/ots_store.c emulator/ots/ots_rows_csv.c emulator/ots/ots_section.c
+  emulator/ots/ots_store.c emulator/ots/ots_store_key.c emulator/ots/ots_store_names.c
+  emulator/ots/ots_store_blob.c emulator/ots/ots_store_index.c emulator/ots/ots_store_versions.c
+  emulator/ots/ots_store_rows.c emulator/ots/ots_store_scan.c emulator/ots/ots_store_image.c
+  emulator/ots/ots_rows_csv.c emulator/ots/ots_section.c
   emulator/ots/ots_index.c
   $<TARGET_OBJECTS:emu_ots_pb>)
 target_include_directories(emu_ots PUBLIC include PRIVATE emulator/ots)

@@ -91,7 +91,8 @@ emu_rc ots_rows_load_json(ots_table_t *t, const cJSON *rows, int64_t ts, emu_err
  * timestamps. Caller owns the result. */
 cJSON *ots_rows_to_json(const ots_table_t *t);
 
-/* ---- Store hooks for the loaders (ots_store.c) -------------------------------- */
+/* ---- Store hooks for the loaders (ots_store*.c, see ots_store_int.h)
+ * -------------------------------- */
 
 /* One attribute version in store terms: interned name id + value + ts. */
 typedef struct ots__xcell {
@@ -131,9 +132,10 @@ int64_t ots__table_load_ts(const ots_table_t *t);
 const ots_def_col *ots__defined_col(const ots_table_t *t, const char *name, size_t len);
 
 /* Iterates all stored rows in key order with every stored cell (no TTL or
- * version filtering) for export; returns false at the end. *it starts NULL.
- * Row contents are in `a`. */
-bool ots__scan_all(const ots_table_t *t, void **it, int *idx, emu_arena *a, ots_row_t *out);
+ * version filtering) for export; returns false at the end. *started starts
+ * false. Row contents are in `a`. */
+bool ots__scan_all(const ots_table_t *t, ots_store_cursor *c, bool *started, emu_arena *a,
+                   ots_row_t *out);
 
 /* ---- Secondary indexes (ots_index.c) ------------------------------------------ */
 

@@ -776,12 +776,12 @@ cJSON *ots_rows_to_json(const ots_table_t *t)
 {
     cJSON *arr = cJSON_CreateArray();
     emu_arena *a = emu_arena_new(0);
-    void *it = NULL;
-    int idx = 0;
+    ots_store_cursor cur;
+    bool started = false;
     ots_row_t row;
     int64_t load_ts = ots__table_load_ts(t);
 
-    while (ots__scan_all(t, &it, &idx, a, &row)) {
+    while (ots__scan_all(t, &cur, &started, a, &row)) {
         cJSON *o = cJSON_CreateObject();
         for (size_t i = 0; i < row.n_pk; i++)
             cJSON_AddItemToObject(o, row.pk[i].name.p, json_value(&row.pk[i].value));

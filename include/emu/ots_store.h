@@ -155,8 +155,12 @@ typedef struct ots_table ots_table_t;
  * owns the result: ots_store_free. */
 ots_store_t *ots_store_new(const char *account_id);
 void ots_store_free(ots_store_t *s);
-/* Deep copy (checkpoints): instances, tables, rows, auto-increment counters,
- * load provenance. The copy shares nothing with s. */
+/* Copy for checkpoints: instances, tables, rows, auto-increment counters,
+ * load provenance. O(instances + tables), whatever the row count: the copy
+ * shares each table's rows with s copy-on-write (a write to either copies
+ * only the index path it changes), so memory grows only with what changes
+ * afterwards, and freeing either gives back what only it held. Write
+ * observers are not copied. */
 ots_store_t *ots_store_clone(const ots_store_t *s);
 const char *ots_store_account_id(const ots_store_t *s);
 
@@ -254,14 +258,45 @@ emu_rc ots_store_update(ots_table_t *t, const ots_row_t *row, emu_arena *a, ots_
 emu_rc ots_store_delete(ots_table_t *t, const ots_cell *pk, size_t n_pk, bool *existed,
                         emu_err *err);
 
+/* ---- Write observer --------------------------------------------------------- */
+
+/* Called after every change of a stored row of one table, with the whole
+ * stored row before and after (every version, expired ones included; PK
+ * cells, then attribute cells sorted by name, newest first): old_row NULL
+ * for a row that did not exist, new_row NULL for a removed row. Both live
+ * in a scratch arena freed when the call returns. It runs for PutRow,
+ * UpdateRow, DeleteRow (also through batches), a write whose every version
+ * had expired (the row goes), and applied row images (persistence replay);
+ * not for the rows a world file or rows file loads (build derived state
+ * from a scan after load). The callback must not write to t. This is the
+ * hook for state derived from rows (secondary indexes, streams, search):
+ * each lives in its own file and registers here. */
+typedef void (*ots_row_observer_fn)(void *ud, ots_table_t *t, const ots_row_t *old_row,
+                                    const ots_row_t *new_row);
+/* Sets (fn NULL: clears) t's single observer. ud is borrowed. Not copied by
+ * ots_store_clone: whoever registers it registers it again on a restored
+ * table. */
+void ots_table_set_observer(ots_table_t *t, ots_row_observer_fn fn, void *ud);
+
 /* ---- Range scans ------------------------------------------------------------ */
+
+/* Deepest index a table can have (the tree's height grows by one only when
+ * ~32 times the splits of the level below have happened: unreachable). */
+#define OTS_STORE_MAX_DEPTH 16
+
+/* A position in a table's index: the path from the root to a row. Opaque
+ * fields; embed it by value. depth 0 = past the end. */
+typedef struct ots_store_cursor {
+    void *node[OTS_STORE_MAX_DEPTH];
+    uint16_t pos[OTS_STORE_MAX_DEPTH];
+    uint8_t depth;
+} ots_store_cursor;
 
 /* Cursor over a table. Opaque fields; embed it by value. Any write to the
  * table invalidates an open iterator. */
 typedef struct ots_store_iter {
     const ots_table_t *t;
-    void *leaf;
-    int idx;
+    ots_store_cursor cur;
     bool backward;
     const uint8_t *end_key; /* in the arena given to ots_store_range_open */
     size_t end_len;
@@ -297,7 +332,7 @@ bool ots_store_range_peek_pk(const ots_store_iter *it, emu_arena *a, ots_row_t *
  * so that it can be applied to a table again (a write-ahead log, a
  * snapshot). Little-endian:
  *   u8 flags (1 = the row is deleted), u16 key_len, key (the store's
- *   memcmp-comparable PK encoding, see ots_store.c),
+ *   memcmp-comparable PK encoding, see ots_store_key.c),
  *   then unless deleted: u32 n_cells and per cell (sorted by name, newest
  *   version first): u16 name_len, name, u8 type (ots_vtype), i64 ts, and
  *   the value: 8 bytes INTEGER/DOUBLE, 1 byte BOOLEAN, u32 len + bytes

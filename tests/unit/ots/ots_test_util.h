@@ -22,6 +22,7 @@ const char *ots_test_vec(const char *group, const char *name);
 int ots_test_plainbuffer(void);
 int ots_test_pb(void);
 int ots_test_store(void);
+int ots_test_store_index(void);
 int ots_test_section(void);
 
 #endif

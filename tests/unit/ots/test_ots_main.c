@@ -105,6 +105,7 @@ int main(void)
     failed += ots_test_plainbuffer();
     failed += ots_test_pb();
     failed += ots_test_store();
+    failed += ots_test_store_index();
     failed += ots_test_section();
     cJSON_Delete(vectors);
     return failed ? 1 : 0;

@@ -3,6 +3,7 @@
 emu_unit_test(test_ots
   SOURCES tests/unit/ots/test_ots_main.c tests/unit/ots/test_ots_plainbuffer.c
           tests/unit/ots/test_ots_pb.c tests/unit/ots/test_ots_store.c
+          tests/unit/ots/test_ots_store_index.c
           tests/unit/ots/test_ots_section.c
   LIBS emu_ots)
 target_include_directories(test_ots PRIVATE emulator/ots tests/unit/ots)
