@@ -637,10 +637,105 @@ async function indexBench(seconds, rows) {
   rows.push(['  indexed / plain', `${p.ratio.toFixed(2)} x`, `target >= 0.6 x (pairs: ${p.ratios.map((r) => r.toFixed(2)).join(', ')})`]);
 }
 
+// ---- Checkpoints (issue 15 item 5): copy-on-write -------------------------------
+// A 1,000,000-row world (scripts/gen-rows 10000 100). Times are round trips
+// of one admin request (median of 21), beside the round trip of GET
+// /_emu/health for scale; RSS is read from /proc. BENCH_CHECKPOINTS (default
+// 60) is how many checkpoints the memory lines take; deep-copying builds need
+// it small (each copy of this world was ~200 MB).
+async function checkpointBench(rows) {
+  const { putRowBody } = require(path.join(ROOT, 'tests/support/ots.js'));
+  const AK = 'LTAIemuAccountA12345';
+  const SECRET = 'emu-secret-account-a';
+  const N = Number(process.env.BENCH_CHECKPOINTS || 60);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acsemu-bench-cp-'));
+  execFileSync('sh', ['-c', `"${path.join(ROOT, 'scripts/gen-rows')}" 10000 100 > "${path.join(dir, 'rows.csv')}"`]);
+  const world = JSON.parse(fs.readFileSync(path.join(ROOT, 'data/world.json'), 'utf8'));
+  world.Accounts[0].Tablestore.Instances[0].Tables[0].RowsFile = path.join(dir, 'rows.csv');
+  fs.writeFileSync(path.join(dir, 'world.json'), JSON.stringify(world));
+  // (--max-checkpoints only when needed, so that older builds run the small case.)
+  const e = await startEmu(['--world', path.join(dir, 'world.json'),
+    ...(2 * N + 1 > 64 ? ['--max-checkpoints', String(2 * N + 1)] : [])]);
+  // One keep-alive socket, TCP_NODELAY, each request in one write: what is
+  // timed is the server, not Nagle or a client library.
+  const sock = require('node:net').connect(e.info.port, '127.0.0.1');
+  sock.setNoDelay(true);
+  await new Promise((r) => sock.once('connect', r));
+  let inbox = Buffer.alloc(0);
+  let waiter = null;
+  sock.on('data', (d) => { inbox = Buffer.concat([inbox, d]); if (waiter) waiter(); });
+  const response = () => new Promise((resolve) => {
+    const check = () => {
+      const end = inbox.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const len = Number((/content-length:\s*(\d+)/i.exec(inbox.subarray(0, end).toString()) || [0, 0])[1]);
+      if (inbox.length < end + 4 + len) return;
+      const status = Number(inbox.subarray(9, 12).toString());
+      inbox = inbox.subarray(end + 4 + len);
+      waiter = null;
+      resolve(status);
+    };
+    waiter = check;
+    check();
+  });
+  const call = async (method, p) => {
+    const body = method === 'POST' ? '{}' : '';
+    const req = `${method} ${p} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`;
+    const t0 = process.hrtime.bigint();
+    sock.write(req);
+    const status = await response();
+    if (status !== 200) throw new Error(`${method} ${p}: ${status}`);
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  const times = async (n, fn) => { const t = []; for (let i = 0; i < n; i++) t.push(await fn(i)); return median(t); };
+  // Writes spread over the key space, so each touches its own leaf.
+  const writes = async (n, salt) => {
+    for (let i = 0; i < n; i++) {
+      const body = putRowBody(1 + ((i * 7919 + salt) % 10000), 1, [['speed', i + 0.5]]);
+      const r = await otsPost(e.info.port, 'PutRow', otsSigned('PutRow', body, AK, SECRET), body);
+      if (r.status !== 200) throw new Error('PutRow: ' + r.status);
+    }
+  };
+  const settle = () => new Promise((r) => setTimeout(r, 200));
+
+  const health = await times(21, () => call('GET', '/_emu/health'));
+  const take = await times(21, () => call('POST', '/_emu/checkpoints/t'));
+  await writes(200, 1);
+  const restore = await times(21, () => call('POST', '/_emu/checkpoints/t/restore'));
+  const reset = await times(11, () => call('POST', '/_emu/reset'));
+  await call('DELETE', '/_emu/checkpoints/t');
+  rows.push(['checkpoint, 1,000,000-row world (round trip)', `${take.toFixed(2)} ms`, `target <= 1 ms; health round trip ${health.toFixed(2)} ms`]);
+  rows.push(['restore, 1,000,000-row world (round trip)', `${restore.toFixed(2)} ms`, 'target <= 5 ms']);
+  rows.push(['reset, 1,000,000-row world (round trip)', `${reset.toFixed(2)} ms`, 'target <= 5 ms']);
+
+  await settle();
+  const rss0 = rssKb(e.child.pid);
+  for (let i = 0; i < N; i++) await call('POST', `/_emu/checkpoints/m${i}`);
+  await settle();
+  const rss1 = rssKb(e.child.pid);
+  for (let i = 0; i < N; i++) {
+    await call('POST', `/_emu/checkpoints/w${i}`);
+    await writes(100, i * 101);
+  }
+  await settle();
+  const rss2 = rssKb(e.child.pid);
+  for (let i = 0; i < N; i++) await call('DELETE', `/_emu/checkpoints/m${i}`);
+  for (let i = 0; i < N; i++) await call('DELETE', `/_emu/checkpoints/w${i}`);
+  await settle();
+  const rss3 = rssKb(e.child.pid);
+  sock.destroy();
+  await stop(e.child);
+  fs.rmSync(dir, { recursive: true, force: true });
+  rows.push([`RSS growth per checkpoint (${N}, no writes between)`, `${((rss1 - rss0) / N).toFixed(1)} KB`, `RSS ${(rss0 / 1024).toFixed(0)} -> ${(rss1 / 1024).toFixed(0)} MB`]);
+  rows.push([`RSS growth per checkpoint + 100 PutRows after it`, `${((rss2 - rss1) / N).toFixed(1)} KB`, `RSS -> ${(rss2 / 1024).toFixed(0)} MB`]);
+  rows.push([`RSS after DELETE of all ${2 * N}`, `${(rss3 / 1024).toFixed(0)} MB`, `${((rss3 - rss0) / 1024).toFixed(1)} MB above before the first`]);
+}
+
 (async () => {
   const rows = [];
   if (process.env.BENCH_ONLY === 'index') { await indexBench(SECONDS, rows); return printRows(rows); }
   if (process.env.BENCH_ONLY === 'persist') { await persistBench(SECONDS, rows); return printRows(rows); }
+  if (process.env.BENCH_ONLY === 'checkpoints') { await checkpointBench(rows); return printRows(rows); }
   if (process.env.BENCH_ONLY === 'odps') {
     await odpsBench(rows);
     await odpsTunnelBench(rows);
@@ -737,6 +832,7 @@ async function indexBench(seconds, rows) {
   await odpsBench(rows);
   await odpsTunnelBench(rows);
   await persistBench(SECONDS, rows);
+  await checkpointBench(rows);
 
   const w = Math.max(...rows.map((r) => r[0].length));
   console.log(`acsemu bench (${SECONDS} s per load, wrk -t1 -c32, ${os.cpus().length} cores)`);

@@ -1,5 +1,6 @@
 /* /_emu/ admin API. Handlers build their JSON answer directly (render_ok
  * just sends what the handler set); errors are {"error":{code,message}}. */
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,6 +292,15 @@ static emu_rc admin_clock_set(emu_call *call)
     return emu_admin_json(call, 200, clock_json());
 }
 
+/* Checkpoints are copy-on-write (ots_store_clone): taking one costs
+ * O(accounts + RAM entities + tables), never O(rows), and a checkpoint's
+ * memory is what changed after it. Their number is capped (--max-checkpoints)
+ * so that growth stays bounded. */
+static size_t checkpoint_cap(const emu_server *s)
+{
+    return s->max_checkpoints ? s->max_checkpoints : EMU_MAX_CHECKPOINTS;
+}
+
 static emu_checkpoint *checkpoint_find(emu_server *s, emu_str name)
 {
     for (size_t i = 0; i < s->n_checkpoints; i++)
@@ -318,10 +328,15 @@ static emu_rc admin_checkpoint_save(emu_call *call)
                                "checkpoint names are 1-64 letters, digits, '-', '_' or '.'");
     emu_checkpoint *c = checkpoint_find(s, ar->rest);
     if (!c) {
-        if (s->n_checkpoints >= EMU_MAX_CHECKPOINTS)
+        size_t cap = checkpoint_cap(s);
+        if (s->n_checkpoints >= cap)
             return emu_admin_error(call, 409, "TooManyCheckpoints",
-                                   "at most %d checkpoints; DELETE /_emu/checkpoints/NAME first",
-                                   EMU_MAX_CHECKPOINTS);
+                                   "all %zu checkpoints are in use (the cap, --max-checkpoints); "
+                                   "DELETE /_emu/checkpoints/NAME to drop one, or save over an "
+                                   "existing name",
+                                   cap);
+        if (!s->checkpoints)
+            s->checkpoints = emu_xcalloc(cap, sizeof *s->checkpoints);
         c = &s->checkpoints[s->n_checkpoints++];
         memset(c, 0, sizeof *c);
         memcpy(c->name, ar->rest.p, ar->rest.len);
@@ -360,6 +375,10 @@ static emu_rc admin_checkpoint_delete(emu_call *call)
     size_t i = (size_t)(c - s->checkpoints);
     memmove(c, c + 1, (s->n_checkpoints - i - 1) * sizeof *c);
     s->n_checkpoints--;
+    /* What only this checkpoint held is free now; glibc keeps freed pages
+     * in the middle of the heap unless asked, and the point of DELETE is to
+     * give the memory back. */
+    malloc_trim(0);
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "status", "deleted");
     return emu_admin_json(call, 200, j);
@@ -369,6 +388,7 @@ static emu_rc admin_checkpoint_list(emu_call *call)
 {
     emu_server *s = call->server;
     cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "max", (double)checkpoint_cap(s));
     cJSON *arr = cJSON_AddArrayToObject(j, "checkpoints");
     for (size_t i = 0; i < s->n_checkpoints; i++)
         cJSON_AddItemToArray(arr, checkpoint_json(&s->checkpoints[i]));

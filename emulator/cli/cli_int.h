@@ -30,6 +30,7 @@ typedef struct cli_options {
     bool data_dir_repair;    /* --data-dir-repair: set a damaged log tail aside */
     size_t nonce_cache;      /* --nonce-cache: replay cache capacity; 0 = default */
     size_t decisions;        /* --decisions: ring size (0 = keep none) */
+    size_t max_checkpoints;  /* --max-checkpoints; 0 = default */
     bool decisions_set;
     /* --allow-host NAME (repeatable; ACSEMU_ALLOW_HOST takes NAME,NAME...)
      * and --admin-token: the admin API's guard (emu/admin.h). */

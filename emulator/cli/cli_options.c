@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli_int.h"
+#include "emu/limits.h"
 
 #ifndef ACSEMU_VERSION
 #define ACSEMU_VERSION "0.0.0"
@@ -77,6 +78,8 @@ void cli_usage(FILE *f)
         "  --admin-token TOKEN  admin calls need Authorization: Bearer TOKEN (required with\n"
         "                       a non-loopback --bind; prefer ACSEMU_ADMIN_TOKEN, which\n"
         "                       other local users cannot read in the process list)\n"
+        "  --max-checkpoints N  keep at most N checkpoints at once (default 64, 1-4096);\n"
+        "                       a checkpoint costs what changes after it (copy-on-write)\n"
         "  --help               this text\n"
         "  --version            print the version\n"
         "\n"
@@ -116,6 +119,7 @@ enum {
     OPT_NONCE_CACHE,
     OPT_ALLOW_HOST,
     OPT_ADMIN_TOKEN,
+    OPT_MAX_CHECKPOINTS,
     OPT_HELP,
     OPT_VERSION
 };
@@ -142,6 +146,7 @@ static const struct option longopts[] = {
     {"nonce-cache", required_argument, NULL, OPT_NONCE_CACHE},
     {"allow-host", required_argument, NULL, OPT_ALLOW_HOST},
     {"admin-token", required_argument, NULL, OPT_ADMIN_TOKEN},
+    {"max-checkpoints", required_argument, NULL, OPT_MAX_CHECKPOINTS},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -319,6 +324,14 @@ static int apply(cli_options *o, int id, const char *name, const char *v)
             return bad("%s: \"%s\" is not a number of records (0-1000000)", name, v);
         o->decisions = (size_t)n;
         o->decisions_set = true;
+        break;
+    }
+    case OPT_MAX_CHECKPOINTS: {
+        long n = strtol(v, &end, 10);
+        if (!*v || *end || n < 1 || n > EMU_MAX_CHECKPOINTS_CAP)
+            return bad("%s: \"%s\" is not a number of checkpoints (1-%d)", name, v,
+                       EMU_MAX_CHECKPOINTS_CAP);
+        o->max_checkpoints = (size_t)n;
         break;
     }
     }

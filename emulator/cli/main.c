@@ -138,6 +138,7 @@ int main(int argc, char **argv)
     server.version = ACSEMU_VERSION;
     server.authz = o.authz;
     server.nonce_cache = o.nonce_cache;
+    server.max_checkpoints = o.max_checkpoints ? o.max_checkpoints : EMU_MAX_CHECKPOINTS;
     /* Decision records and coverage (emu/decision.h): kept unless authz is
      * off, since then nothing is decided. */
     server.decision_hooks = &emu_decision_hooks_default;
@@ -239,6 +240,7 @@ int main(int argc, char **argv)
     emu_net_free(server.net);
     for (size_t i = 0; i < server.n_checkpoints; i++)
         world_free(server.checkpoints[i].world);
+    free(server.checkpoints);
     world_free(server.world);
     world_free(server.pristine);
     emu_decisions_free(server.decisions);

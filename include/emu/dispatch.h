@@ -150,12 +150,13 @@ typedef struct emu_server {
     emu_authz_mode authz;
     uint64_t start_mono_ms;
     emu_net *net;
-    const char *tls_ca_file;  /* for /_emu/health and the ready line */
-    auth_nonce_cache *nonces; /* RPC replay cache; created on first use */
-    size_t nonce_cache;       /* --nonce-cache: its capacity; 0 = AUTH_NONCE_MAX_ENTRIES */
-    int64_t max_skew_ms;      /* request-date tolerance; 0 = 15 minutes */
-    emu_checkpoint checkpoints[EMU_MAX_CHECKPOINTS];
+    const char *tls_ca_file;     /* for /_emu/health and the ready line */
+    auth_nonce_cache *nonces;    /* RPC replay cache; created on first use */
+    size_t nonce_cache;          /* --nonce-cache: its capacity; 0 = AUTH_NONCE_MAX_ENTRIES */
+    int64_t max_skew_ms;         /* request-date tolerance; 0 = 15 minutes */
+    emu_checkpoint *checkpoints; /* max_checkpoints slots, the first n in use */
     size_t n_checkpoints;
+    size_t max_checkpoints;                   /* --max-checkpoints; 0 = EMU_MAX_CHECKPOINTS */
     const emu_service *rpc[EMU_MAX_SERVICES]; /* RPC products by version */
     const char *rpc_versions[EMU_MAX_SERVICES];
     size_t n_rpc;

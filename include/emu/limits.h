@@ -43,8 +43,11 @@
 #define EMU_MAX_RD_ACCOUNTS 1000
 #define EMU_MAX_RD_CONTROL_POLICIES 1500
 
-/* Checkpoints kept at once. */
+/* Checkpoints kept at once: the default of --max-checkpoints, and the most it
+ * accepts. A checkpoint shares rows with the live world (copy-on-write), so
+ * each costs what changes after it; the cap bounds that growth. */
 #define EMU_MAX_CHECKPOINTS 64
+#define EMU_MAX_CHECKPOINTS_CAP 4096
 
 /* Tablestore (tablestore-protocol.md §9.8 unless noted). */
 #define EMU_MAX_OTS_INSTANCES 64 /* per account; emulator choice */
