@@ -53,6 +53,7 @@ void emu_server_set_world(emu_server *s, world_t *w)
 {
     world_free(s->world);
     s->world = w;
+    s->world_gen++;
 }
 
 emu_rc emu_server_load_pristine(emu_server *s, emu_err *err)

@@ -141,6 +141,11 @@ emu_rc ots_batch_write_row(emu_call *call)
                         "size: %d, data size: %zu.",
                         OTS_BATCH_WRITE_MAX_BYTES, bytes);
 
+    /* A transaction is the request's: an unknown one fails it whole. */
+    ots_txn *x = NULL;
+    if (m->transaction_id && !(x = ots_txn_get(call, m->transaction_id, &call->err)))
+        return call->err.rc;
+
     /* An injected partial failure (emu/faults.h) picks rows by their index
      * over the whole request; those rows are not written. */
     const emu_fault_hooks *fh = call->fault ? call->server->fault_hooks : NULL;
@@ -168,9 +173,16 @@ emu_rc ots_batch_write_row(emu_call *call)
             bool injected = fh && fh->batch_row(call, row_index++, &e);
             if (!t)
                 e = terr;
-            if (t && !injected &&
-                ots_row_write(call, t, rq->type, rq->row_change, rq->condition, rq->return_content,
+            ots_table_t *wt = t; /* or the transaction's copy of the partition */
+            ots_txn_row written;
+            if (t && !injected && x &&
+                ots_txn_table(call, x, tq->table_name, rq->row_change, &wt, &written, &e))
+                wt = NULL;
+            if (wt && !injected &&
+                ots_row_write(call, wt, rq->type, rq->row_change, rq->condition, rq->return_content,
                               &res, &e) == EMU_OK) {
+                if (x)
+                    ots_txn_wrote(x, &written);
                 ra->is_ok = 1;
                 ra->consumed = ots_consumed(call->arena, res.read_cu, res.write_cu);
                 ra->has_row = res.has_row;

@@ -29,6 +29,13 @@ emu_rc ots_get_range(emu_call *call)
 
     if ((rc = ots_find_table(call, m->table_name, &t, &call->err)))
         return rc;
+    if (m->transaction_id) {
+        /* The copy holds the partition only, so the range reads no more. */
+        ots_txn *x = ots_txn_get(call, m->transaction_id, &call->err);
+        if (!x || (rc = ots_txn_table(call, x, m->table_name, m->inclusive_start_primary_key, &t,
+                                      NULL, &call->err)))
+            return call->err.rc;
+    }
     if (m->direction != OTS__DIRECTION__FORWARD && m->direction != OTS__DIRECTION__BACKWARD)
         return ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid", "Invalid direction: %d.",
                         (int)m->direction);

@@ -298,6 +298,11 @@ emu_rc ots_row_write(emu_call *call, ots_table_t *t, Ots__OperationType type,
                    ots_index_find(ots_req_of(call)->instance, ots_table_schema_of(t)->name)->base);
     if ((rc = ots_plainbuffer_decode_row(bytes.data, bytes.len, call->arena, &row, err)))
         return rc;
+    /* The live table (not a transaction's copy of a partition). */
+    ots_instance_t *in = ots_req_of(call)->instance;
+    bool live = ots_store_table_find(in, ots_table_schema_of(t)->name) == t;
+    if (live && (rc = ots_txn_check_lock(call, t, &row, err)))
+        return rc;
     if (expect < OTS__ROW_EXISTENCE_EXPECTATION__IGNORE ||
         expect > OTS__ROW_EXISTENCE_EXPECTATION__EXPECT_NOT_EXIST)
         return bad(err, "Invalid row-existence expectation: %d.", expect);
@@ -321,9 +326,8 @@ emu_rc ots_row_write(emu_call *call, ots_table_t *t, Ots__OperationType type,
 
     /* Secondary indexes: the row before and after the write (§ indexes in
      * ots_index.c). */
-    ots_instance_t *in = ots_req_of(call)->instance;
     const ots_index_def *idx[1];
-    bool indexed = ots_index_list(in, ots_table_schema_of(t)->name, idx, 1) > 0;
+    bool indexed = live && ots_index_list(in, ots_table_schema_of(t)->name, idx, 1) > 0;
     ots_row_t old_row;
     bool had_old = false;
     ots_read_opts newest = {.max_versions = 1};
@@ -384,6 +388,16 @@ emu_rc ots_row_write(emu_call *call, ots_table_t *t, Ots__OperationType type,
 
 /* ---- handlers ---------------------------------------------------------------------------- */
 
+/* With a transaction id: the transaction's copy of the partition instead of
+ * the table (*x, row: for ots_txn_wrote). */
+static emu_rc txn_table(emu_call *call, const char *id, const char *table,
+                        ProtobufCBinaryData bytes, ots_table_t **t, ots_txn **x, ots_txn_row *row)
+{
+    if (!(*x = ots_txn_get(call, id, &call->err)))
+        return call->err.rc;
+    return ots_txn_table(call, *x, table, bytes, t, row, &call->err);
+}
+
 emu_rc ots_get_row(emu_call *call)
 {
     ots_req *r = ots_req_of(call);
@@ -395,6 +409,10 @@ emu_rc ots_get_row(emu_call *call)
     emu_rc rc;
 
     if ((rc = ots_find_table(call, m->table_name, &t, &call->err)))
+        return rc;
+    ots_txn *x;
+    if (m->transaction_id &&
+        (rc = txn_table(call, m->transaction_id, m->table_name, m->primary_key, &t, &x, NULL)))
         return rc;
     if ((rc = ots_read_spec_init(call, m->columns_to_get, m->n_columns_to_get, m->time_range,
                                  m->has_max_versions, m->max_versions, m->start_column,
@@ -412,7 +430,7 @@ emu_rc ots_get_row(emu_call *call)
 /* PutRow, UpdateRow and DeleteRow share one response shape. */
 static emu_rc write_one(emu_call *call, const char *table, Ots__OperationType type,
                         ProtobufCBinaryData row, const Ots__Condition *cond,
-                        const Ots__ReturnContent *ret)
+                        const Ots__ReturnContent *ret, const char *txn)
 {
     ots_req *r = ots_req_of(call);
     Ots__PutRowResponse *resp = emu_arena_alloc(call->arena, sizeof *resp);
@@ -422,8 +440,14 @@ static emu_rc write_one(emu_call *call, const char *table, Ots__OperationType ty
 
     if ((rc = ots_find_table(call, table, &t, &call->err)))
         return rc;
+    ots_txn *x = NULL;
+    ots_txn_row written;
+    if (txn && (rc = txn_table(call, txn, table, row, &t, &x, &written)))
+        return rc;
     if ((rc = ots_row_write(call, t, type, row, cond, ret, &res, &call->err)))
         return rc;
+    if (x)
+        ots_txn_wrote(x, &written);
     /* PutRowResponse, UpdateRowResponse and DeleteRowResponse have the same
      * fields and numbers (§6.4); packing one serves all three. */
     ots__put_row_response__init(resp);
@@ -438,19 +462,19 @@ emu_rc ots_put_row(emu_call *call)
 {
     const Ots__PutRowRequest *m = ots_req_of(call)->msg;
     return write_one(call, m->table_name, OTS__OPERATION_TYPE__PUT, m->row, m->condition,
-                     m->return_content);
+                     m->return_content, m->transaction_id);
 }
 
 emu_rc ots_update_row(emu_call *call)
 {
     const Ots__UpdateRowRequest *m = ots_req_of(call)->msg;
     return write_one(call, m->table_name, OTS__OPERATION_TYPE__UPDATE, m->row_change, m->condition,
-                     m->return_content);
+                     m->return_content, m->transaction_id);
 }
 
 emu_rc ots_delete_row(emu_call *call)
 {
     const Ots__DeleteRowRequest *m = ots_req_of(call)->msg;
     return write_one(call, m->table_name, OTS__OPERATION_TYPE__DELETE, m->primary_key, m->condition,
-                     m->return_content);
+                     m->return_content, m->transaction_id);
 }

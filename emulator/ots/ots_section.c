@@ -13,7 +13,8 @@
  * DefinedColumns [{Name, Type}], TimeToLive (-1 or seconds, default -1),
  * MaxVersions (default 1), and two emulator extras that UpdateTable can
  * change and save must keep: DeviationCellVersionInSec (default 86400) and
- * AllowUpdate (default true). CreateDate (ISO 8601, default: when loaded) is
+ * AllowUpdate (default true); EnableLocalTxn (default false: CreateTable's
+ * enable_local_txn, which the Node SDK cannot send). CreateDate (ISO 8601, default: when loaded) is
  * saved so that a restarted --data-dir sandbox keeps it (DescribeTable's
  * last_increase_time). Rows come from RowsFile (CSV, path relative to the
  * world file) or inline Rows (see ots_rows_load_json), not both.
@@ -126,6 +127,7 @@ enum {
     T_FILE,
     T_ROWS,
     T_IDX,
+    T_TXN,
     T_COUNT
 };
 
@@ -135,7 +137,7 @@ static const field_spec table_spec[T_COUNT] = {
     {"MaxVersions", cJSON_Number, false},   {"DeviationCellVersionInSec", cJSON_Number, false},
     {"AllowUpdate", cJSON_True, false},     {"CreateDate", cJSON_String, false},
     {"RowsFile", cJSON_String, false},      {"Rows", cJSON_Array, false},
-    {"Indexes", cJSON_Array, false},
+    {"Indexes", cJSON_Array, false},        {"EnableLocalTxn", cJSON_True, false},
 };
 
 static emu_rc load_table(ots_instance_t *in, const cJSON *tj, const char *path,
@@ -231,6 +233,8 @@ static emu_rc load_table(ots_instance_t *in, const cJSON *tj, const char *path,
     }
     if (f[T_ALLOW])
         s.opts.allow_update = cJSON_IsTrue(f[T_ALLOW]);
+    if (f[T_TXN])
+        s.opts.local_txn = cJSON_IsTrue(f[T_TXN]);
     int64_t created = 0;
     if (f[T_CREATED] && !emu_time_parse_iso(f[T_CREATED]->valuestring,
                                             strlen(f[T_CREATED]->valuestring), true, &created))
@@ -431,6 +435,8 @@ void ots_section_schema_json(cJSON *o, const ots_table_t *t)
         cJSON_AddNumberToObject(o, "DeviationCellVersionInSec", (double)s->opts.deviation_s);
     if (s->opts.allow_update != def.allow_update)
         cJSON_AddBoolToObject(o, "AllowUpdate", s->opts.allow_update);
+    if (s->opts.local_txn)
+        cJSON_AddBoolToObject(o, "EnableLocalTxn", true);
     char date[21];
     emu_time_iso(ots_table_created_ms(t), date);
     cJSON_AddStringToObject(o, "CreateDate", date);

@@ -445,6 +445,16 @@ static emu_rc ots_authorize(emu_call *call)
         call->err.code = "OTSParameterInvalid";
         return EMU_E_INVALID;
     }
+    /* A transaction's table is its resource (the instance if the id is
+     * unknown: the handler then answers OTSSessionNotExist). */
+    if (call->action->handler == ots_commit_transaction)
+        return check(call,
+                     ots_txn_table_name(
+                         call, ((const Ots__CommitTransactionRequest *)r->msg)->transaction_id));
+    if (call->action->handler == ots_abort_transaction)
+        return check(call,
+                     ots_txn_table_name(
+                         call, ((const Ots__AbortTransactionRequest *)r->msg)->transaction_id));
     if (call->action->flags & OTS_INSTANCE_LEVEL)
         return check(call, NULL);
     if (call->action->handler == ots_batch_get_row) {

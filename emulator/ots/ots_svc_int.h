@@ -1,5 +1,5 @@
 /* Internals shared by the Tablestore service files (ots_service.c,
- * ots_table.c, ots_row.c, ots_range.c, ots_batch.c, ots_filter.c) and
+ * ots_table.c, ots_row.c, ots_range.c, ots_batch.c, ots_filter.c, ots_txn.c) and
  * their unit tests. Not a module boundary: other modules include emu/ots.h.
  *
  * Flow of one call: ots_service.c decodes and authenticates, parses the
@@ -145,6 +145,35 @@ emu_rc ots_row_write(emu_call *call, ots_table_t *t, Ots__OperationType type,
                      ProtobufCBinaryData row, const Ots__Condition *cond,
                      const Ots__ReturnContent *ret, ots_row_result *out, emu_err *err);
 
+/* ---- local transactions (ots_txn.c) --------------------------------------------- */
+
+typedef struct ots_txn ots_txn;
+
+/* The PK of a row written in a transaction (cells in the call arena). */
+typedef struct ots_txn_row {
+    const ots_cell *pk;
+    size_t n_pk;
+} ots_txn_row;
+
+/* The open transaction `id` of the call's instance, or NULL with err set:
+ * "TransactionID is invalid." (empty or malformed), OTSSessionNotExist
+ * (unknown, committed, aborted, timed out, or its table dropped). */
+ots_txn *ots_txn_get(emu_call *call, const char *id, emu_err *err);
+/* The table an open transaction locks (authorization), NULL if none. */
+const char *ots_txn_table_name(emu_call *call, const char *id);
+/* The private copy of the partition that x reads and writes, after
+ * checking that `table` is x's and that the row (PlainBuffer) is in x's
+ * partition. *row (NULL for reads) gets the row's PK for ots_txn_wrote. */
+emu_rc ots_txn_table(emu_call *call, ots_txn *x, const char *table, ProtobufCBinaryData bytes,
+                     ots_table_t **out, ots_txn_row *row, emu_err *err);
+/* Notes a successful write of the row in x: commit writes it back.
+ * ots_txn_table refused the write if x had no room for another row. */
+void ots_txn_wrote(ots_txn *x, const ots_txn_row *row);
+/* OTSRowOperationConflict when a write without a transaction (or a
+ * StartLocalTransaction) touches a partition key that an open transaction
+ * locks. */
+emu_rc ots_txn_check_lock(emu_call *call, const ots_table_t *t, const ots_row_t *row, emu_err *err);
+
 /* ---- handlers (one per operation, ots_actions.def) ---------------------------- */
 
 emu_rc ots_create_table(emu_call *call);
@@ -154,6 +183,9 @@ emu_rc ots_update_table(emu_call *call);
 emu_rc ots_delete_table(emu_call *call);
 emu_rc ots_create_index(emu_call *call);
 emu_rc ots_drop_index(emu_call *call);
+emu_rc ots_start_local_transaction(emu_call *call);
+emu_rc ots_commit_transaction(emu_call *call);
+emu_rc ots_abort_transaction(emu_call *call);
 emu_rc ots_compute_split_points_by_size(emu_call *call);
 emu_rc ots_get_row(emu_call *call);
 emu_rc ots_put_row(emu_call *call);

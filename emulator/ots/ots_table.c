@@ -138,6 +138,7 @@ emu_rc ots_create_table(emu_call *call)
         s.opts.deviation_s = o->deviation_cell_version_in_sec;
     if (o->has_allow_update)
         s.opts.allow_update = o->allow_update;
+    s.opts.local_txn = m->has_enable_local_txn && m->enable_local_txn;
     ots_table_t *t;
     if ((rc = ots_store_table_create(r->instance, &s, &t, &call->err)))
         return table_error(call, rc);

@@ -370,10 +370,14 @@ static void remove_before_sync(emu_persist *p, unsigned gen)
 
 /* ---- The dispatch hook -------------------------------------------------------------- */
 
+/* Tablestore writes whose changes are rows only (a local transaction's
+ * start and abort change none; its commit writes rows). */
 static bool is_row_write(const char *action)
 {
     return !strcmp(action, "PutRow") || !strcmp(action, "UpdateRow") ||
-           !strcmp(action, "DeleteRow") || !strcmp(action, "BatchWriteRow");
+           !strcmp(action, "DeleteRow") || !strcmp(action, "BatchWriteRow") ||
+           !strcmp(action, "StartLocalTransaction") || !strcmp(action, "CommitTransaction") ||
+           !strcmp(action, "AbortTransaction");
 }
 
 /* Appends what a successful call changed, apart from rows (the store's

@@ -144,6 +144,9 @@ typedef struct emu_checkpoint {
 typedef struct emu_server {
     world_t *world;
     world_t *pristine; /* the loaded world, for POST /_emu/reset; NULL = not yet loaded */
+    /* Counts emu_server_set_world calls: state kept outside the world (open
+     * Tablestore transactions) belongs to one generation. */
+    uint64_t world_gen;
     const char *world_path;
     const char *version;
     const char *region;

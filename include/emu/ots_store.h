@@ -119,6 +119,9 @@ typedef struct ots_table_options {
     int32_t max_versions; /* >= 1 */
     int64_t deviation_s;  /* deviation_cell_version_in_sec, default 86400 */
     bool allow_update;    /* default true */
+    /* Local transactions allowed (CreateTable's enable_local_txn, the world
+     * file's EnableLocalTxn); default false, as the service. */
+    bool local_txn;
 } ots_table_options;
 
 typedef struct ots_table_schema {

@@ -30,6 +30,9 @@ static const ProtobufCMessageDescriptor *const types[] = {
     &ots__filter__descriptor,
     &ots__create_index_request__descriptor,
     &ots__drop_index_request__descriptor,
+    &ots__start_local_transaction_request__descriptor,
+    &ots__commit_transaction_request__descriptor,
+    &ots__abort_transaction_request__descriptor,
 };
 #define N_TYPES (sizeof types / sizeof types[0])
 
@@ -166,6 +169,14 @@ static void run(ctx *c, int type, void *m)
             for (size_t j = 0; j < r->tables[i]->n_rows; j++)
                 write(c, r->tables[i]->table_name, (int)r->tables[i]->rows[j]->type,
                       r->tables[i]->rows[j]->row_change);
+        break;
+    }
+    case 16: { /* StartLocalTransaction: the key is a PK-only PlainBuffer */
+        Ots__StartLocalTransactionRequest *r = m;
+        ots_row_t row;
+        if (row_of(c, r->key, &row) && row.n_pk)
+            ots_store_exists(table(c, r->table_name) ? table(c, r->table_name) : table(c, "t"),
+                             row.pk, row.n_pk, &(bool){false}, &err);
         break;
     }
     case 13: {

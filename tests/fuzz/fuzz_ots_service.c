@@ -1,9 +1,12 @@
 /* Fuzz harness: the Tablestore service behind a valid signature. The first
  * byte picks the operation (same order as fuzz_ots_pb.c, so its corpus
- * seeds this one; 13 and 16 and above name an unsupported operation, 14
- * and 15 are CreateIndex and DropIndex), the rest is
- * the protobuf body. The harness signs the request with account A's root
- * key (MD5 and x-ots-signature computed here), so every input passes
+ * seeds this one; 13 and 19 and above name an unsupported operation, 14
+ * and 15 are CreateIndex and DropIndex, 16-18 the local transaction calls),
+ * the rest is the protobuf body. With the high bit set, the request runs
+ * with a local transaction open: the harness first starts one on t, id 1
+ * (random numbers reseeded, so its id is always the same and a seed can
+ * carry it in transaction_id; FUZZ_SHOW=1 prints the responses). The harness signs the request with
+ * account A's root key (MD5 and x-ots-signature computed here), so every input passes
  * authentication and authorization and reaches the handlers: hostile
  * bodies exercise the operation code, not just the signature check, which
  * the end-to-end fuzz_http harness mostly stops at.
@@ -11,7 +14,7 @@
  * World: account A (12345, root key only) with instance cap1 holding
  * vehicle_track(vid, gt INTEGER, defined name STRING, 3 rows, index
  * vt_by_name keyed by name, so that every write maintains an index) and
- * t(id INTEGER, 3 versions),
+ * t(id INTEGER, 3 versions, local transactions on),
  * restored before every input so an input's outcome never depends on the
  * ones before it. */
 #include <stdint.h>
@@ -50,6 +53,9 @@ static const char *const ops[] = {
     "SQLQuery",
     "CreateIndex",
     "DropIndex",
+    "StartLocalTransaction",
+    "CommitTransaction",
+    "AbortTransaction",
 };
 #define N_OPS (sizeof ops / sizeof ops[0])
 #define DATE "2025-01-01T00:00:00.000Z"
@@ -79,6 +85,7 @@ static void fixture(world_t *w)
 
     s_vt.opts = s_t.opts = ots_table_options_default();
     s_t.opts.max_versions = 3;
+    s_t.opts.local_txn = true;
     if (!a || idx < 0 || !a->sections[idx] ||
         ots_store_instance_create(a->sections[idx], "cap1", OTS_NET_ANY, &in, &err) ||
         ots_store_table_create(in, &s_vt, &vt, &err) ||
@@ -133,21 +140,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Feeds one signed request for `op` with `body` through the whole stack;
+ * the response is appended to `out`. */
+static void feed(const char *op, const uint8_t *body, size_t len, emu_buf *out)
 {
-    emu_arena *a;
-    emu_buf req, out;
+    emu_arena *a = emu_arena_new(0);
+    emu_buf req;
     emu_err err = {0};
     char md5[25], sig[SIG_B64_SHA1_LEN + 1];
     emu_str sts;
 
-    if (!size)
-        return 0;
-    const char *op = ops[data[0] < N_OPS ? data[0] : 13];
-    const uint8_t *body = data + 1;
-    size_t len = size - 1;
-
-    a = emu_arena_new(0);
     sig_ots_content_md5(body, len, md5);
     emu_http_header h[] = {
         {emu_str_c("x-ots-date"), emu_str_c(DATE)},
@@ -166,11 +168,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         emu_buf_printf(&req, "%s: %s\r\n", h[i].name.p, h[i].value.p);
     emu_buf_printf(&req, "x-ots-signature: %s\r\nContent-Length: %zu\r\n\r\n", sig, len);
     emu_buf_append(&req, body, len);
-    emu_buf_init(&out, 64 * 1024 * 1024);
-    emu_net_feed((const uint8_t *)req.p, req.len, emu_dispatch, &server, &out);
-    emu_buf_dispose(&out);
+    emu_net_feed((const uint8_t *)req.p, req.len, emu_dispatch, &server, out);
     emu_buf_dispose(&req);
     emu_arena_free(a);
+}
+
+/* StartLocalTransaction {table_name: "t", key: PlainBuffer (id = 1)}. */
+static const uint8_t start_txn[] = {0x0a, 0x01, 0x74, 0x12, 0x1f, 0x75, 0x00, 0x00, 0x00,
+                                    0x01, 0x03, 0x04, 0x02, 0x00, 0x00, 0x00, 0x69, 0x64,
+                                    0x05, 0x09, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+                                    0x00, 0x00, 0x00, 0x00, 0x00, 0x0a, 0x0a, 0x09, 0x82};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!size)
+        return 0;
+    uint8_t k = data[0] & 0x7f;
+    const char *op = ops[k < N_OPS ? k : 13];
+
+    emu_buf r;
+    emu_buf_init(&r, 64 * 1024 * 1024);
+    if (data[0] & 0x80) {
+        emu_rand_seed(1);
+        feed("StartLocalTransaction", start_txn, sizeof start_txn, &r);
+    }
+    feed(op, data + 1, size - 1, &r);
+    if (getenv("FUZZ_SHOW"))
+        fwrite(r.p, 1, r.len, stderr);
+    emu_buf_dispose(&r);
 
     emu_server_set_world(&server, world_clone(server.pristine));
     emu_clock_reset();

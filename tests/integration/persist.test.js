@@ -251,3 +251,38 @@ test('--help names --data-dir', async () => {
   const r = await run(['--help']);
   assert.match(r.stdout, /--data-dir DIR/);
 });
+
+test('a committed local transaction is journaled, an open one is not', async () => {
+  const dir = tmpdir();
+  const args = ['--data-dir', path.join(dir, 'data')];
+  let emu = await start({ args });
+  // CreateTable with enable_local_txn (field 8): the Java and Go SDKs' flag.
+  await otsOk(emu, 'CreateTable', Buffer.concat([createTableBody('txn', 1), ots.pbInt(8, 1)]));
+  const begin = async (id) => {
+    const r = await ots.send(emu, 'StartLocalTransaction', Buffer.concat([ots.pbString(1, 'txn'), ots.pbBytes(2, ots.plainRow([['id', BigInt(id)]]))]));
+    assert.strictEqual(r.status, 200, ots.errorOf(r.raw).message);
+    return ots.pbDecode(r.raw)[1][0].toString();
+  };
+  const putIn = (txn, id, name) => otsOk(emu, 'PutRow', Buffer.concat([ots.pbString(1, 'txn'),
+    ots.pbBytes(2, ots.plainRow([['id', BigInt(id)]], [['name', name]])), ots.IGNORE, ots.pbString(5, txn)]));
+  const t1 = await begin(1);
+  await putIn(t1, 1, 'committed');
+  await otsOk(emu, 'CommitTransaction', ots.pbString(1, t1));
+  const t2 = await begin(2);
+  await putIn(t2, 2, 'open');
+  const rows = (w) => w.Accounts[0].Tablestore.Instances[0].Tables.find((t) => t.TableName === 'txn');
+  const before = await world(emu);
+  assert.deepStrictEqual(rows(before).Rows.map((r) => r.id), [1]);
+  assert.strictEqual(rows(before).EnableLocalTxn, true);
+  await kill(emu);
+
+  emu = await start({ args });
+  assert.deepStrictEqual(await world(emu), before);
+  // The open transaction died with the process: its lock is gone.
+  const r = await ots.send(emu, 'CommitTransaction', ots.pbString(1, t2));
+  assert.strictEqual(r.status, 404);
+  assert.strictEqual(ots.errorOf(r.raw).code, 'OTSSessionNotExist');
+  await putIn(await begin(2), 2, 'again');
+  await emu.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
