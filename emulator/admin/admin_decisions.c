@@ -524,6 +524,8 @@ const char *emu_decision_layer_name(policy_layer layer, bool assume)
         return "control-policy";
     case POLICY_LAYER_MAXCOMPUTE_ACL:
         return "maxcompute-acl";
+    case POLICY_LAYER_FEDERATED_TOKEN:
+        return "federated-token";
     case POLICY_LAYER_NONE:
         break;
     }

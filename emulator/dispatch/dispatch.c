@@ -239,7 +239,7 @@ void emu_dispatch(void *ud, emu_exchange *x)
         else /* the same text, static: a decision record need not copy it */
             call.action_name = call.action->name;
     }
-    if (rc == EMU_OK && call.svc->authenticate)
+    if (rc == EMU_OK && call.svc->authenticate && !(call.action->flags & EMU_ACT_ANONYMOUS))
         rc = emu_dispatch_authenticate(&call);
     /* Injected faults (emu/faults.h) come after authentication, where the
      * cloud throttles (rpc-api.md §5), and before authorization. */

@@ -441,7 +441,7 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
                       .keys = keys,
                       .n_keys = n_keys};
     if (req->trust)
-        ctx.principal = emu_authz_presented(p);
+        ctx.principal = req->presented ? *req->presented : emu_authz_presented(p);
 
     in.caller_account = caller_account;
     in.resource_account = resource_account;
@@ -573,12 +573,12 @@ emu_rc emu_authz_phase(emu_call *call)
 /* A decision of a service's own permission model, recorded like a policy
  * decision (see emu/authz.h): MaxCompute's project ACL. No documents are
  * evaluated; the trace carries the layer and the rule text. */
-emu_rc emu_authz_note_rule(emu_call *call, const char *action, const char *resource,
-                           const char *resource_account, bool allowed, policy_layer layer,
-                           const char *reason)
+static emu_rc note_rule(emu_call *call, const char *action, const char *resource,
+                        const char *resource_account, bool allowed, policy_layer layer,
+                        const char *reason, bool forced)
 {
     const emu_principal *p = &call->principal;
-    if (call->server && call->server->authz == EMU_AUTHZ_OFF)
+    if (!forced && call->server && call->server->authz == EMU_AUTHZ_OFF)
         return EMU_OK;
     policy_ctx ctx = {.action = action, .resource = resource, .resource_account = resource_account};
     policy_authz in = {.caller_account = p->account_id ? p->account_id : "",
@@ -597,13 +597,14 @@ emu_rc emu_authz_note_rule(emu_call *call, const char *action, const char *resou
     t->layer = layer;
     /* The trace's rule must be static (decision records keep the pointer);
      * the call's own reason carries the details. */
-    t->rule = allowed ? "the service's own permission model allows it"
-                      : "the service's own permission model denies it (see the reason)";
+    t->rule = forced    ? "the federated token failed a check (see the reason)"
+              : allowed ? "the service's own permission model allows it"
+                        : "the service's own permission model denies it (see the reason)";
     t->caller = in.caller;
     t->caller_account = in.caller_account;
     t->resource_account = resource_account;
     t->has_caller = true;
-    bool audit = call->server && call->server->authz == EMU_AUTHZ_AUDIT;
+    bool audit = !forced && call->server && call->server->authz == EMU_AUTHZ_AUDIT;
     emu_authz_note note = {.in = &in,
                            .res = {t->decision, layer, NULL, -1},
                            .enforced = !allowed && !audit,
@@ -623,4 +624,17 @@ emu_rc emu_authz_note_rule(emu_call *call, const char *action, const char *resou
     if (call->server && call->server->decision_hooks)
         call->server->decision_hooks->note(call, &note);
     return allowed || audit ? EMU_OK : EMU_E_DENIED;
+}
+
+emu_rc emu_authz_note_rule(emu_call *call, const char *action, const char *resource,
+                           const char *resource_account, bool allowed, policy_layer layer,
+                           const char *reason)
+{
+    return note_rule(call, action, resource, resource_account, allowed, layer, reason, false);
+}
+
+void emu_authz_note_refusal(emu_call *call, const char *action, const char *resource,
+                            const char *resource_account, policy_layer layer, const char *reason)
+{
+    note_rule(call, action, resource, resource_account, false, layer, reason, true);
 }

@@ -38,6 +38,8 @@ const char *policy_layer_name(policy_layer l)
         return "control";
     case POLICY_LAYER_MAXCOMPUTE_ACL:
         return "maxcompute-acl";
+    case POLICY_LAYER_FEDERATED_TOKEN:
+        return "federated-token";
     case POLICY_LAYER_NONE:
         break;
     }

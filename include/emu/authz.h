@@ -62,6 +62,12 @@ typedef struct emu_authz_req {
      * permission AND the trust policy, with the caller presented as
      * emu_authz_presented says) instead of policy_authorize. */
     const policy_doc_t *trust;
+    /* With `trust`: the caller as the trust policy sees it, instead of
+     * emu_authz_presented(call->principal) — a Federated principal
+     * ("acs:ram::<uid>:oidc-provider/<name>") for AssumeRoleWithOIDC, whose
+     * caller has no RAM identity, so only the trust policy decides.
+     * NULL = the authenticated caller. */
+    const policy_principal *presented;
     /* Simulation only (POST /_emu/simulate, acsemu simulate): a document
      * evaluated as one more identity policy of the caller, and a session
      * policy used instead of the session's own. NULL = none. */
@@ -123,6 +129,14 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req);
 emu_rc emu_authz_note_rule(emu_call *call, const char *action, const char *resource,
                            const char *resource_account, bool allowed, policy_layer layer,
                            const char *reason);
+
+/* Records a refusal that no --authz mode lifts (a federated token that
+ * failed a check is an authentication failure, not a policy decision): a
+ * decision record in `layer` with `reason` (must live as long as the call),
+ * call->decision "deny" and call->reason set, even with --authz off. The
+ * caller renders its service's error. */
+void emu_authz_note_refusal(emu_call *call, const char *action, const char *resource,
+                            const char *resource_account, policy_layer layer, const char *reason);
 
 /* The constant strings emu_authz_check puts into every context: the global
  * key names and the Bool values. */

@@ -40,6 +40,9 @@ enum {
     EMU_ACT_READ = 1u << 0,
     EMU_ACT_WRITE = 1u << 1,
     EMU_ACT_NO_AUTHZ = 1u << 2, /* authenticated but no policy check (GetCallerIdentity) */
+    /* No authentication phase: the call carries no AccessKey signature
+     * (AssumeRoleWithOIDC, rpc-api.md §8.3); the handler proves who calls. */
+    EMU_ACT_ANONYMOUS = 1u << 3,
 };
 
 typedef struct emu_action {

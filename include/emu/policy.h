@@ -182,13 +182,14 @@ typedef enum policy_decision {
 /* The layer that decided (§5). */
 typedef enum policy_layer {
     POLICY_LAYER_NONE = 0,
-    POLICY_LAYER_IDENTITY,       /* policies attached to the user, its groups, or the role */
-    POLICY_LAYER_SESSION,        /* session policy of a role session */
-    POLICY_LAYER_TRUST,          /* trust policy of the role being assumed */
-    POLICY_LAYER_CROSS_ACCOUNT,  /* identity policies never reach another account's resources */
-    POLICY_LAYER_ROOT_RULE,      /* root: all on own account, nothing else, no AssumeRole */
-    POLICY_LAYER_CONTROL,        /* Resource Directory control policies of the caller's account */
-    POLICY_LAYER_MAXCOMPUTE_ACL, /* MaxCompute's project members, roles and ACL grants */
+    POLICY_LAYER_IDENTITY,        /* policies attached to the user, its groups, or the role */
+    POLICY_LAYER_SESSION,         /* session policy of a role session */
+    POLICY_LAYER_TRUST,           /* trust policy of the role being assumed */
+    POLICY_LAYER_CROSS_ACCOUNT,   /* identity policies never reach another account's resources */
+    POLICY_LAYER_ROOT_RULE,       /* root: all on own account, nothing else, no AssumeRole */
+    POLICY_LAYER_CONTROL,         /* Resource Directory control policies of the caller's account */
+    POLICY_LAYER_MAXCOMPUTE_ACL,  /* MaxCompute's project members, roles and ACL grants */
+    POLICY_LAYER_FEDERATED_TOKEN, /* the OIDC token (or SAML assertion) of a federated caller */
 } policy_layer;
 
 typedef enum policy_caller {
