@@ -157,26 +157,46 @@ cJSON *emu_decision_simulate(world_t *world, const emu_sim_req *req, bool *allow
     cJSON *out = NULL;
 
     admin__scratch_init(&s, world, arena);
-    if (admin__resolve_principal(world, req->principal, arena, &s.call.principal, err) != EMU_OK)
+    /* AssumeRoleWithOIDC: the caller is the Federated principal of an OIDC
+     * provider (no RAM identity); the trust policy alone decides, with the
+     * token's claims as the context keys oidc:iss, oidc:aud, oidc:sub. */
+    bool federated = emu_strcasecmp(req->action, "sts:AssumeRoleWithOIDC") == 0;
+    policy_principal fedp = {POLICY_PRINCIPAL_FEDERATED, req->principal};
+    if (federated) {
+        if (!req->principal || !strstr(req->principal, ":oidc-provider/")) {
+            emu_err_set(err, EMU_E_INVALID, NULL,
+                        "sts:AssumeRoleWithOIDC is simulated for an OIDC provider principal "
+                        "(acs:ram::<uid>:oidc-provider/<name>), not \"%.100s\"",
+                        req->principal ? req->principal : "");
+            goto done;
+        }
+    } else if (admin__resolve_principal(world, req->principal, arena, &s.call.principal, err) !=
+               EMU_OK) {
         goto done;
+    }
     emu_authz_req q = {.action = req->action,
                        .resource = req->resource ? req->resource : "*",
                        .keys = req->keys,
                        .n_keys = req->n_keys,
                        .extra_identity = req->policy,
                        .session_override = req->session_policy};
-    if (emu_strcasecmp(req->action, "sts:AssumeRole") == 0) {
+    if (emu_strcasecmp(req->action, "sts:AssumeRole") == 0 || federated) {
         /* As STS does (sts_assume.c): the role must exist, and its trust
          * policy decides with the caller's own permission. */
         world_role *r = role_of(world, req->resource, arena);
         if (!r) {
             emu_err_set(err, EMU_E_NOT_FOUND, NULL,
-                        "sts:AssumeRole needs an existing role ARN as the resource, not "
+                        "%s needs an existing role ARN as the resource, not "
                         "\"%.100s\"",
-                        req->resource ? req->resource : "*");
+                        req->action, req->resource ? req->resource : "*");
             goto done;
         }
         q.trust = r->trust;
+        if (federated) {
+            /* As STS does (sts_oidc.c): trust statements say sts:AssumeRole. */
+            q.action = "sts:AssumeRole";
+            q.presented = &fedp;
+        }
         q.resource_account =
             emu_arena_strndup(arena, req->resource + 9, strcspn(req->resource + 9, ":"));
     }

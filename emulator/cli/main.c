@@ -13,6 +13,8 @@
 #include "emu/clock.h"
 #include "emu/decision.h"
 #include "emu/faults.h"
+#include "emu/fed.h"
+#include "emu/ims.h"
 #include "emu/fs.h"
 #include "emu/json.h"
 #include "emu/net.h"
@@ -51,15 +53,18 @@ static void register_everything(void)
     world_register_section(&ots_world_section);
     world_register_section(&odps_world_section);
     emu_rm_register();
+    fed_register();
     emu_dispatch_add_rpc(&server, &emu_sts_service, EMU_STS_VERSION);
     emu_dispatch_add_rpc(&server, &emu_ram_service, EMU_RAM_VERSION);
     emu_dispatch_add_rpc(&server, &emu_rm_service, EMU_RM_VERSION);
+    emu_dispatch_add_rpc(&server, &emu_ims_service, EMU_IMS_VERSION);
     server.ots = &emu_ots_service;
     server.odps = &emu_odps_service;
     server.admin = &emu_admin_service;
     emu_decision_register_routes();
     emu_admin_rows_register();
     emu_faults_register_routes();
+    emu_admin_oidc_register();
     /* Keep last: the console's /_emu/ route catches every GET that no
      * earlier admin route took. */
     emu_admin_console_register();
@@ -244,6 +249,7 @@ int main(int argc, char **argv)
     world_free(server.world);
     world_free(server.pristine);
     emu_decisions_free(server.decisions);
+    fed_issuers_free();
     emu_coverage_free(server.coverage);
     emu_faults_free(server.faults);
     emu_persist_free(server.persist);

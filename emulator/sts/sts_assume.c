@@ -44,8 +44,7 @@ emu_rc sts__fail(emu_call *call, sts_err id)
     return sts_errors[id].rc;
 }
 
-/* Role names appear lower-cased in ARNs (rpc-api.md §9.2). */
-static char *lower_dup(emu_arena *a, const char *s)
+char *sts__lower_dup(emu_arena *a, const char *s)
 {
     char *d = emu_arena_strdup(a, s);
     for (char *p = d; *p; p++)
@@ -62,7 +61,7 @@ emu_rc sts__assume_authorize(emu_call *call, const world_account *a, const world
     emu_authz_req req = {
         .action = "sts:AssumeRole",
         .resource = emu_arena_concat(call->arena, "acs:ram::", a->id, ":role/",
-                                     lower_dup(call->arena, role->name), NULL),
+                                     sts__lower_dup(call->arena, role->name), NULL),
         .resource_account = a->id,
         .keys = external_id ? &ext_key : NULL,
         .n_keys = external_id ? 1 : 0,
@@ -93,7 +92,7 @@ emu_rc sts__assume_authorize(emu_call *call, const world_account *a, const world
 /* Validates Policy (a session policy): size first, then grammar. The text
  * is compiled only to check it; authorization compiles it again, once,
  * into its session-policy cache. */
-static emu_rc check_session_policy(emu_call *call, const char *text)
+emu_rc sts__check_session_policy(emu_call *call, const char *text)
 {
     policy_doc_t *doc = NULL;
     emu_err perr = {0};
@@ -108,7 +107,7 @@ static emu_rc check_session_policy(emu_call *call, const char *text)
 
 /* An optional parameter; an empty value counts as absent (SDKs that model
  * optional fields never send them, form encoders may send "X="). */
-static const char *optional(const emu_call *call, const char *name)
+const char *sts__optional(const emu_call *call, const char *name)
 {
     const char *v = emu_rpc_param(call, name);
     return v && *v ? v : NULL;
@@ -124,10 +123,10 @@ emu_rc sts_assume_role(emu_call *call)
     if ((rc = emu_rpc_require(call, "RoleArn", &arn_text)) ||
         (rc = emu_rpc_require(call, "RoleSessionName", &session_name)))
         return rc;
-    const char *duration_text = optional(call, "DurationSeconds");
-    const char *policy = optional(call, "Policy");
-    const char *external_id = optional(call, "ExternalId");
-    const char *source_identity = optional(call, "SourceIdentity");
+    const char *duration_text = sts__optional(call, "DurationSeconds");
+    const char *policy = sts__optional(call, "Policy");
+    const char *external_id = sts__optional(call, "ExternalId");
+    const char *source_identity = sts__optional(call, "SourceIdentity");
 
     if (!sts__parse_role_arn(arn_text, &arn))
         return sts__fail(call, STS_ERR_ROLE_ARN);
@@ -137,7 +136,7 @@ emu_rc sts_assume_role(emu_call *call)
         return sts__fail(call, STS_ERR_DURATION);
     if (external_id && !sts__valid_external_id(external_id))
         return sts__fail(call, STS_ERR_EXTERNAL_ID);
-    if (policy && (rc = check_session_policy(call, policy)))
+    if (policy && (rc = sts__check_session_policy(call, policy)))
         return rc;
 
     world_account *a = world_account_find(call->world, arn.account);
@@ -168,20 +167,28 @@ emu_rc sts_assume_role(emu_call *call)
         return sts__fail(call, STS_ERR_INTERNAL);
     }
 
-    char expiration[21];
-    emu_time_iso(s->expire_ms, expiration);
     cJSON *r = cJSON_CreateObject();
     /* SourceIdentity: in the newest SDK model, echoed back; its semantics
      * are not documented (rpc-api.md §8.1). */
     if (source_identity)
         emu_json_add_str_ref(r, "SourceIdentity", source_identity);
+    sts__add_session(call, r, a, role, session_name, s);
+    call->result = r;
+    return EMU_OK;
+}
+
+void sts__add_session(emu_call *call, cJSON *r, const world_account *a, const world_role *role,
+                      const char *session_name, const world_session *s)
+{
+    char expiration[21];
+    emu_time_iso(s->expire_ms, expiration);
     cJSON *u = cJSON_AddObjectToObject(r, "AssumedRoleUser");
     /* AssumeRole shows "role/<name>/<session>"; GetCallerIdentity shows the
      * same session as "assumed-role/..." (rpc-api.md §8.1). */
     emu_json_add_str_ref(u, "Arn",
                          emu_arena_concat(call->arena, "acs:ram::", a->id, ":role/",
-                                          lower_dup(call->arena, role->name), "/", session_name,
-                                          NULL));
+                                          sts__lower_dup(call->arena, role->name), "/",
+                                          session_name, NULL));
     emu_json_add_str_ref(u, "AssumedRoleId",
                          emu_arena_concat(call->arena, role->id, ":", session_name, NULL));
     cJSON *c = cJSON_AddObjectToObject(r, "Credentials");
@@ -189,6 +196,4 @@ emu_rc sts_assume_role(emu_call *call)
     emu_json_add_str_ref(c, "AccessKeySecret", s->secret);
     emu_json_add_str_ref(c, "SecurityToken", s->token);
     emu_json_add_str_ref(c, "Expiration", emu_arena_strdup(call->arena, expiration));
-    call->result = r;
-    return EMU_OK;
 }

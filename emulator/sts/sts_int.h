@@ -64,9 +64,24 @@ bool sts__parse_duration(const char *s, long *out);
 emu_rc sts__assume_authorize(emu_call *call, const world_account *a, const world_role *role,
                              const char *external_id);
 
+/* --- shared by AssumeRole and AssumeRoleWithOIDC ---------------------------- */
+
+/* Role names appear lower-cased in ARNs (rpc-api.md §9.2): a lower-case
+ * copy in the arena. */
+char *sts__lower_dup(emu_arena *a, const char *s);
+/* An optional parameter; an empty value counts as absent. */
+const char *sts__optional(const emu_call *call, const char *name);
+/* Validates a session Policy: size first, then grammar
+ * (InvalidParameter.PolicySize / .PolicyGrammar). */
+emu_rc sts__check_session_policy(emu_call *call, const char *text);
+/* Adds AssumedRoleUser and Credentials of session s to the result r. */
+void sts__add_session(emu_call *call, cJSON *r, const world_account *a, const world_role *role,
+                      const char *session_name, const world_session *s);
+
 /* --- handlers -------------------------------------------------------------- */
 
 emu_rc sts_assume_role(emu_call *call);
+emu_rc sts_assume_role_with_oidc(emu_call *call);
 emu_rc sts_get_caller_identity(emu_call *call);
 
 #endif

@@ -64,6 +64,11 @@ cJSON *emu_admin_body(emu_call *call);
  * 404), so call this after every other emu_admin_add_route. */
 void emu_admin_console_register(void);
 
+/* acsemu as an OIDC test issuer (admin_oidc.c): POST /_emu/oidc/token
+ * mints a signed token, GET /_emu/oidc[/NAME]/.well-known/openid-
+ * configuration and /jwks serve the discovery document and the keys. */
+void emu_admin_oidc_register(void);
+
 /* Tablestore rows for the console, read straight from the store
  * (admin_rows.c): GET /_emu/tables (instances and table schemas of every
  * account, with row counts) and GET /_emu/tables/ACCOUNT/INSTANCE/TABLE/rows
