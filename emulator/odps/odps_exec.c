@@ -496,8 +496,10 @@ static void sort_index(size_t *idx, size_t n, const odps_value *rows, size_t wid
         qsort(idx, n, sizeof *idx, cmp_idx);
 }
 
-static void run_select(odps_exec_ctx *ctx, const odps_script *script, odps_select *s,
-                       odps_task_result *out)
+/* Runs a SELECT to its whole, ordered, limited result (heap; the caller
+ * frees it), or NULL with the task's error text in `out`. */
+static odps_resultset *select_rows(odps_exec_ctx *ctx, const odps_script *script, odps_select *s,
+                                   odps_task_result *out)
 {
     emu_arena *a = ctx->arena;
     emu_err err = {0};
@@ -510,14 +512,14 @@ static void run_select(odps_exec_ctx *ctx, const odps_script *script, odps_selec
         table_not_found(&err, s->table_line, s->table_col,
                         s->project ? s->project : ctx->project->name, s->table);
         set_text(out, false, err.msg);
-        return;
+        return NULL;
     }
     if (!privileged(ctx, et->name, ODPS_PRIV_SELECT, out))
-        return;
+        return NULL;
     if (odps_table_from_ddl(et->ddl, a, &def, &err) != EMU_OK ||
         analyze(script, s, &def, a, &p, &err) != EMU_OK) {
         set_text(out, false, err.msg);
-        return;
+        return NULL;
     }
     char input[512];
     snprintf(input, sizeof input, "%s.%s", ctx->project->name, def.name);
@@ -526,7 +528,7 @@ static void run_select(odps_exec_ctx *ctx, const odps_script *script, odps_selec
     if (odps_read_table(ctx->server, ctx->owner, &def, ctx->instance_id, a, &rs, &out->timings,
                         &err) != EMU_OK) {
         set_text(out, false, err.msg);
-        return;
+        return NULL;
     }
 
     uint64_t t0 = emu_clock_mono_us();
@@ -610,6 +612,18 @@ static void run_select(odps_exec_ctx *ctx, const odps_script *script, odps_selec
         types[c] = p.out[c]->type;
     odps_resultset *all =
         odps_resultset_copy(p.n_out, (const char *const *)p.names, types, o, w, ord, keep);
+    out->timings.eval_us += emu_clock_mono_us() - t0;
+    return all;
+}
+
+static void run_select(odps_exec_ctx *ctx, const odps_script *script, odps_select *s,
+                       odps_task_result *out)
+{
+    odps_resultset *all = select_rows(ctx, script, s, out);
+    if (!all)
+        return;
+    uint64_t t0 = emu_clock_mono_us();
+    size_t keep = all->n_rows, nc = all->n_cols;
     bool truncated = keep > ODPS_CSV_MAX_RECORDS;
     if (truncated)
         keep = ODPS_CSV_MAX_RECORDS;
@@ -617,9 +631,9 @@ static void run_select(odps_exec_ctx *ctx, const odps_script *script, odps_selec
     /* Render. */
     emu_buf b;
     emu_buf_init(&b, EMU_MAX_BODY_BYTES);
-    for (size_t c = 0; c < p.n_out; c++) {
+    for (size_t c = 0; c < nc; c++) {
         odps_value nm = {
-            .type = ODPS_T_STRING, .s = p.names[c], .len = (uint32_t)strlen(p.names[c])};
+            .type = ODPS_T_STRING, .s = all->names[c], .len = (uint32_t)strlen(all->names[c])};
         if (c)
             emu_buf_putc(&b, ',');
         odps_csv_value(&b, &nm);
@@ -627,21 +641,20 @@ static void run_select(odps_exec_ctx *ctx, const odps_script *script, odps_selec
     emu_buf_putc(&b, '\n');
     bool overflow = false;
     for (size_t r = 0; r < keep && !overflow; r++) {
-        for (size_t c = 0; c < p.n_out; c++) {
+        for (size_t c = 0; c < nc; c++) {
             if (c)
                 emu_buf_putc(&b, ',');
-            odps_csv_value(&b, &o[ord[r] * w + c]);
+            odps_csv_value(&b, &all->v[r * nc + c]);
         }
         overflow = !emu_buf_putc(&b, '\n');
     }
     cJSON *d = cJSON_CreateObject();
     cJSON_AddBoolToObject(d, "IsSelect", true);
     cJSON *cols = cJSON_AddArrayToObject(cJSON_AddObjectToObject(d, "Schema"), "Columns");
-    for (size_t c = 0; c < p.n_out; c++) {
+    for (size_t c = 0; c < nc; c++) {
         cJSON *col = cJSON_CreateObject();
-        cJSON_AddStringToObject(col, "Name", p.names[c]);
-        odps_type t = p.out[c]->type == ODPS_T_NULL ? ODPS_T_STRING : p.out[c]->type;
-        cJSON_AddStringToObject(col, "Type", odps_type_name(t));
+        cJSON_AddStringToObject(col, "Name", all->names[c]);
+        cJSON_AddStringToObject(col, "Type", odps_type_name(all->types[c]));
         cJSON_AddItemToArray(cols, col);
     }
     if (truncated || overflow)
@@ -666,6 +679,137 @@ static void run_select(odps_exec_ctx *ctx, const odps_script *script, odps_selec
     out->descriptor = emu_json_print(d);
     out->rows = all;
     cJSON_Delete(d);
+}
+
+static bool wrong_project(odps_exec_ctx *ctx, const char *project)
+{
+    return project && emu_strcasecmp(project, ctx->project->name) != 0;
+}
+
+/* ---- INSERT (§5.5) ---------------------------------------------------------------------- */
+
+/* A source value into a column of type `to`: the same type, NULL, or
+ * BIGINT widened to DOUBLE (the implicit conversion MaxCompute's odps2
+ * type system makes on INSERT); anything else is a semantic error [I]. */
+static bool insert_cast(odps_value *v, odps_type to)
+{
+    if (v->type == to || v->type == ODPS_T_NULL)
+        return true;
+    if (v->type == ODPS_T_BIGINT && to == ODPS_T_DOUBLE) {
+        double d = (double)v->i;
+        v->type = ODPS_T_DOUBLE;
+        v->d = d;
+        return true;
+    }
+    return false;
+}
+
+static void run_insert(odps_exec_ctx *ctx, const odps_script *script, odps_insert *in,
+                       odps_task_result *out)
+{
+    emu_arena *a = ctx->arena;
+    emu_err err = {0};
+    odps_table_def def;
+    odps_ext_table *et =
+        wrong_project(ctx, in->project) ? NULL : odps__table_find(ctx->project, in->table);
+    if (!et) {
+        table_not_found(&err, in->table_line, in->table_col,
+                        in->project ? in->project : ctx->project->name, in->table);
+        set_text(out, false, err.msg);
+        return;
+    }
+    if (!privileged(ctx, et->name, ODPS_PRIV_UPDATE, out))
+        return;
+    if (odps_table_from_ddl(et->ddl, a, &def, &err) != EMU_OK) {
+        set_text(out, false, err.msg);
+        return;
+    }
+
+    /* Target columns: the list, else every column in order. */
+    size_t nt = in->n_cols ? in->n_cols : def.n_cols;
+    size_t *target = emu_arena_alloc(a, (nt + 1) * sizeof *target);
+    bool *given = emu_arena_zalloc(a, def.n_cols + 1);
+    for (size_t i = 0; i < nt; i++) {
+        size_t j = i;
+        if (in->n_cols) {
+            for (j = 0; j < def.n_cols && strcmp(def.cols[j].name, in->cols[i]) != 0; j++)
+                ;
+            if (j == def.n_cols || given[j]) {
+                odps__semantic_error(&err, in->col_line[i], in->col_col[i],
+                                     j == def.n_cols ? "column %s cannot be resolved in table %s"
+                                                     : "column %s is given twice for table %s",
+                                     in->cols[i], def.name);
+                set_text(out, false, err.msg);
+                return;
+            }
+        }
+        target[i] = j;
+        given[j] = true;
+    }
+    for (size_t j = 0; j < def.n_cols; j++)
+        if (def.ots_pk[j] && !given[j]) {
+            /* [I] MaxCompute would write NULL, which no Tablestore row key can hold. */
+            odps__semantic_error(&err, in->table_line, in->table_col,
+                                 "column %s maps Tablestore primary-key column '%s' of %s and "
+                                 "must be given a value",
+                                 def.cols[j].name, def.ots_cols[j], def.name);
+            set_text(out, false, err.msg);
+            return;
+        }
+
+    /* Source rows: VALUES literals or a SELECT's whole result. */
+    odps_resultset *src = NULL;
+    size_t n_rows, n_src;
+    int line = in->values_line, col = in->values_col;
+    if (in->has_query) {
+        if (!(src = select_rows(ctx, script, &in->query, out)))
+            return;
+        n_rows = src->n_rows;
+        n_src = src->n_cols;
+        line = in->query.table_line;
+        col = in->query.table_col;
+    } else {
+        n_rows = in->n_rows;
+        n_src = in->n_vals;
+    }
+    if (n_src != nt) {
+        odps__semantic_error(&err, line, col,
+                             "the query gives %zu columns but INSERT into %s expects %zu", n_src,
+                             def.name, nt);
+        goto fail;
+    }
+    odps_value *rows = emu_arena_zalloc(a, (n_rows * def.n_cols + 1) * sizeof *rows);
+    for (size_t r = 0; r < n_rows; r++)
+        for (size_t c = 0; c < nt; c++) {
+            odps_value v = src ? src->v[r * n_src + c] : in->values[r * n_src + c]->lit;
+            const odps_coldef *cd = &def.cols[target[c]];
+            if (src && v.type != ODPS_T_NULL && src->types[c] != v.type)
+                v.type = src->types[c];
+            if (!insert_cast(&v, cd->type)) {
+                odps__semantic_error(&err, line, col,
+                                     "cannot insert a %s value into column %s of type %s",
+                                     odps_type_name(v.type), cd->name, odps_type_name(cd->type));
+                goto fail;
+            }
+            if (v.type == ODPS_T_NULL && def.ots_pk[target[c]]) {
+                snprintf(err.msg, sizeof err.msg,
+                         "ODPS-0010000:System internal error - Output to TableStore failed with "
+                         "exception:row %zu has NULL for primary-key column '%s'",
+                         r + 1, def.ots_cols[target[c]]);
+                goto fail;
+            }
+            rows[r * def.n_cols + target[c]] = v;
+        }
+    out->timings.rows_read = 0;
+    if (odps_write_table(ctx->server, ctx->owner, &def, ctx->instance_id, a, rows, n_rows,
+                         &out->timings, &err) != EMU_OK)
+        goto fail;
+    odps_resultset_free(src);
+    set_text(out, true, "");
+    return;
+fail:
+    odps_resultset_free(src);
+    set_text(out, false, err.msg);
 }
 
 /* ---- DDL and metadata ------------------------------------------------------------------------ */
@@ -700,11 +844,6 @@ static void run_create(odps_exec_ctx *ctx, const odps_stmt *st, odps_task_result
         return;
     }
     set_text(out, true, "OK");
-}
-
-static bool wrong_project(odps_exec_ctx *ctx, const char *project)
-{
-    return project && emu_strcasecmp(project, ctx->project->name) != 0;
 }
 
 static void run_drop(odps_exec_ctx *ctx, const odps_stmt *st, odps_task_result *out)
@@ -866,6 +1005,9 @@ void odps_exec_sql(odps_exec_ctx *ctx, const char *sql, size_t len, odps_task_re
         break;
     case ODPS_STMT_SELECT:
         run_select(ctx, &script, &script.stmt.select, out);
+        break;
+    case ODPS_STMT_INSERT:
+        run_insert(ctx, &script, &script.stmt.insert, out);
         break;
     }
 done:

@@ -39,6 +39,8 @@
 #define ODPS_MAX_TABLES 256             /* external tables per project */
 #define ODPS_CSV_MAX_RECORDS 10000      /* the CSV result channel's cap (§8.7) */
 #define ODPS_MAX_READ_ROWS 2000000      /* rows one query may read from Tablestore */
+#define ODPS_WRITE_BATCH_ROWS 200       /* one BatchWriteRow of an INSERT: the service's */
+#define ODPS_WRITE_BATCH_BYTES (4 * 1024 * 1024 - 64 * 1024) /* row cap, and under its 4 MB */
 /* Instance results held for the tunnel, all instances together: past it
  * the oldest results are dropped (their download sessions expire). */
 #define ODPS_MAX_HELD_RESULT_BYTES (512ULL * 1024 * 1024)
@@ -158,6 +160,20 @@ typedef struct odps_create {
     int64_t lifecycle;
 } odps_create;
 
+typedef struct odps_insert {
+    bool overwrite; /* INSERT OVERWRITE (no truncation on Tablestore: §5.5) */
+    const char *project, *table;
+    int table_line, table_col;
+    const char **cols; /* the (column, ...) list, lower-cased; NULL = all */
+    int *col_line, *col_col;
+    size_t n_cols;
+    bool has_query; /* SELECT ... as the source, else VALUES */
+    odps_select query;
+    odps_expr **values; /* VALUES: n_rows * n_vals literal expressions */
+    size_t n_rows, n_vals;
+    int values_line, values_col;
+} odps_insert;
+
 typedef enum odps_stmt_kind {
     ODPS_STMT_NONE, /* only SET statements */
     ODPS_STMT_CREATE,
@@ -165,6 +181,7 @@ typedef enum odps_stmt_kind {
     ODPS_STMT_SHOW_TABLES,
     ODPS_STMT_DESC,
     ODPS_STMT_SELECT,
+    ODPS_STMT_INSERT,
 } odps_stmt_kind;
 
 typedef struct odps_stmt {
@@ -173,6 +190,7 @@ typedef struct odps_stmt {
     const char *text; /* the statement without its ';' (arena copy) */
     odps_create create;
     odps_select select;
+    odps_insert insert;
     const char *name;    /* DROP / DESC: lower-cased table name */
     const char *project; /* DROP / DESC: "p" of p.t, or NULL */
     bool if_exists;      /* DROP */
@@ -351,9 +369,12 @@ emu_rc odps__table_meta(const odps_project *p, const world_account *owner, const
 
 /* ---- client-side PlainBuffer (odps_pbuf.c) ------------------------------------ */
 
+enum { ODPS_PCELL_PUT = 0, ODPS_PCELL_DELETE_ALL = 1 /* the TAG_CELL_TYPE byte */ };
+
 typedef struct odps_pcell {
     const char *name;
     size_t name_len;
+    uint8_t op;    /* encoding an update: ODPS_PCELL_PUT (value) or _DELETE_ALL (none) */
     uint8_t vtype; /* PlainBuffer variant type byte (0 INTEGER, 1 DOUBLE, 2 BOOLEAN,
                       3 STRING, 7 BINARY, 9 INF_MIN, 10 INF_MAX) */
     int64_t i;
@@ -372,6 +393,10 @@ typedef struct odps_prow {
 
 /* Encodes one row of primary-key cells (a range bound), in `a`. */
 uint8_t *odps_pbuf_encode_pk(const odps_pcell *pk, size_t n, emu_arena *a, size_t *len);
+/* Encodes an UpdateRow change: the primary key, then attribute cells that
+ * each put a value or (op ODPS_PCELL_DELETE_ALL) delete every version. */
+uint8_t *odps_pbuf_encode_row(const odps_pcell *pk, size_t n_pk, const odps_pcell *attrs,
+                              size_t n_attrs, emu_arena *a, size_t *len);
 /* Decodes every row of a GetRange/split-point buffer into `a`, checking
  * both CRCs. Empty input = zero rows. EMU_E_INVALID names the offset. */
 emu_rc odps_pbuf_decode_rows(const uint8_t *buf, size_t len, emu_arena *a, odps_prow **rows,
@@ -407,6 +432,18 @@ typedef struct odps_rowset {
 emu_rc odps_read_table(emu_server *s, const world_account *owner, const odps_table_def *t,
                        const char *session_tag, emu_arena *a, odps_rowset *out, odps_timings *tm,
                        emu_err *err);
+
+/* Writes rows (n_rows * t->n_cols values, row-major, each already of its
+ * column's type or NULL) into the external table's Tablestore table, the
+ * way an INSERT does (§5.5): the same credentials and DescribeTable as the
+ * read path, then BatchWriteRow of UPDATE changes (condition IGNORE) in
+ * batches of ODPS_WRITE_BATCH_ROWS rows / ODPS_WRITE_BATCH_BYTES: every
+ * mapped attribute is put, a NULL deletes it [I], unmapped columns stay,
+ * rows not in the output are untouched (OVERWRITE does not truncate). A
+ * Tablestore error fails the task with "Output to TableStore failed ..." */
+emu_rc odps_write_table(emu_server *s, const world_account *owner, const odps_table_def *t,
+                        const char *session_tag, emu_arena *a, const odps_value *rows,
+                        size_t n_rows, odps_timings *tm, emu_err *err);
 
 /* ---- the instance tunnel (odps_tunnel.c) ----------------------------------------- */
 

@@ -1,5 +1,6 @@
 /* Client-side PlainBuffer (tablestore-protocol.md §7) for the external-table
- * read path: encode range bounds, decode the rows GetRange returns.
+ * read and write paths: encode range bounds and UpdateRow changes, decode
+ * the rows GetRange returns.
  *
  * This is deliberately a second, independent implementation (the server's
  * codec is private to the ots module, ots_int.h): the read path behaves as
@@ -58,39 +59,74 @@ static size_t value_len(const odps_pcell *c)
     }
 }
 
-uint8_t *odps_pbuf_encode_pk(const odps_pcell *pk, size_t n, emu_arena *a, size_t *len)
+/* One cell: name, [value], [op], checksum; returns its CRC. */
+static uint8_t put_cell(uint8_t **wp, const odps_pcell *c)
 {
-    size_t size = 4 + 1 + 2;
-    for (size_t i = 0; i < n; i++)
-        size += 1 + 5 + pk[i].name_len + 5 + value_len(&pk[i]) + 2;
-    uint8_t *buf = emu_arena_alloc(a, size), *w = buf;
-    uint8_t row_crc = 0;
-    put_u32(&w, HEADER);
-    *w++ = TAG_ROW_PK;
-    for (size_t i = 0; i < n; i++) {
-        const odps_pcell *c = &pk[i];
-        uint8_t crc = 0;
-        *w++ = TAG_CELL;
-        *w++ = TAG_CELL_NAME;
-        put_u32(&w, (uint32_t)c->name_len);
-        memcpy(w, c->name, c->name_len);
-        w += c->name_len;
-        crc = emu_crc8(crc, c->name, c->name_len);
+    uint8_t *w = *wp, crc = 0;
+    *w++ = TAG_CELL;
+    *w++ = TAG_CELL_NAME;
+    put_u32(&w, (uint32_t)c->name_len);
+    memcpy(w, c->name, c->name_len);
+    w += c->name_len;
+    crc = emu_crc8(crc, c->name, c->name_len);
+    if (c->op != ODPS_PCELL_DELETE_ALL) {
         *w++ = TAG_CELL_VALUE;
         put_u32(&w, (uint32_t)value_len(c));
         uint8_t *from = w;
         *w++ = c->vtype;
         if (c->vtype == 0)
             put_u64(&w, (uint64_t)c->i);
+        else if (c->vtype == 1) {
+            uint64_t bits;
+            memcpy(&bits, &c->d, sizeof bits);
+            put_u64(&w, bits);
+        } else if (c->vtype == 2)
+            *w++ = c->b ? 1 : 0;
         else if (c->vtype == 3 || c->vtype == 7) {
             put_u32(&w, c->len);
             memcpy(w, c->s, c->len);
             w += c->len;
         }
         crc = emu_crc8(crc, from, (size_t)(w - from));
-        *w++ = TAG_CELL_CHECKSUM;
-        *w++ = crc;
+    } else {
+        uint8_t op = ODPS_PCELL_DELETE_ALL;
+        *w++ = TAG_CELL_TYPE;
+        *w++ = op;
+        crc = emu_crc8(crc, &op, 1);
+    }
+    *w++ = TAG_CELL_CHECKSUM;
+    *w++ = crc;
+    *wp = w;
+    return crc;
+}
+
+static size_t cell_size(const odps_pcell *c)
+{
+    return 1 + 5 + c->name_len + 5 + value_len(c) + 2 + 2;
+}
+
+uint8_t *odps_pbuf_encode_row(const odps_pcell *pk, size_t n_pk, const odps_pcell *attrs,
+                              size_t n_attrs, emu_arena *a, size_t *len)
+{
+    size_t size = 4 + 1 + 1 + 2;
+    for (size_t i = 0; i < n_pk; i++)
+        size += cell_size(&pk[i]);
+    for (size_t i = 0; i < n_attrs; i++)
+        size += cell_size(&attrs[i]);
+    uint8_t *buf = emu_arena_alloc(a, size), *w = buf;
+    uint8_t row_crc = 0, crc;
+    put_u32(&w, HEADER);
+    *w++ = TAG_ROW_PK;
+    for (size_t i = 0; i < n_pk; i++) {
+        crc = put_cell(&w, &pk[i]);
         row_crc = emu_crc8(row_crc, &crc, 1);
+    }
+    if (n_attrs) {
+        *w++ = TAG_ROW_DATA;
+        for (size_t i = 0; i < n_attrs; i++) {
+            crc = put_cell(&w, &attrs[i]);
+            row_crc = emu_crc8(row_crc, &crc, 1);
+        }
     }
     uint8_t zero = 0;
     row_crc = emu_crc8(row_crc, &zero, 1); /* no delete marker */
@@ -98,6 +134,11 @@ uint8_t *odps_pbuf_encode_pk(const odps_pcell *pk, size_t n, emu_arena *a, size_
     *w++ = row_crc;
     *len = (size_t)(w - buf);
     return buf;
+}
+
+uint8_t *odps_pbuf_encode_pk(const odps_pcell *pk, size_t n, emu_arena *a, size_t *len)
+{
+    return odps_pbuf_encode_row(pk, n, NULL, 0, a, len);
 }
 
 typedef struct rd {

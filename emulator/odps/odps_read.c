@@ -194,6 +194,7 @@ typedef struct rctx {
     const odps_table_def *t;
     creds cr;
     ProtobufCAllocator alloc;
+    bool writing; /* errors of BatchWriteRow read as the §7.3 write failure */
 } rctx;
 
 static void *pb_alloc(void *ud, size_t n)
@@ -214,6 +215,17 @@ static void wire_date(char out[32])
     emu_time_iso(us / 1000, iso);
     /* "2026-11-28T03:19:28Z" → "2026-11-28T03:19:28.123Z" */
     snprintf(out, 32, "%.19s.%03dZ", iso, (int)((us / 1000) % 1000));
+}
+
+/* The text a failed write ends the task with (§7.3, the documented one). */
+static emu_rc write_failed(emu_err *err, emu_rc rc, const char *rid, const char *code,
+                           const char *msg)
+{
+    return emu_err_set(err, rc, NULL,
+                       "ODPS-0010000:System internal error - Output to TableStore failed with "
+                       "exception:TableStore BatchWrite request id %s failed with error code %s "
+                       "and message:%s",
+                       rid ? rid : "?", code ? code : "?", msg ? msg : "");
 }
 
 /* One Tablestore operation. On success *resp is the unpacked answer (in
@@ -264,6 +276,8 @@ static emu_rc ots_call(rctx *c, const char *op, const ProtobufCMessage *req,
                 : strcmp(code, "OTSObjectNotExist") == 0   ? EMU_E_NOT_FOUND
                 : r.status == 403                          ? EMU_E_AUTH
                                                            : EMU_E_INVALID;
+    if (c->writing)
+        return write_failed(err, rc, r.request_id, code, oe ? oe->message : NULL);
     return emu_err_set(err, rc, NULL,
                        "ODPS-0010000:System internal error - TableStore %s on %s of instance %s "
                        "failed: ErrorCode: %s, Message: %s, RequestId: %s",
@@ -506,15 +520,16 @@ static emu_rc read_range(rctx *c, ProtobufCBinaryData start, ProtobufCBinaryData
     }
 }
 
-emu_rc odps_read_table(emu_server *s, const world_account *owner, const odps_table_def *t,
-                       const char *session_tag, emu_arena *a, odps_rowset *out, odps_timings *tm,
-                       emu_err *err)
+/* Credentials for the table (LOCATION AK:SK@, else AssumeRole of its role
+ * or the owner's default role), then DescribeTable and the mapping check:
+ * the first steps of both paths. */
+static emu_rc open_table(rctx *c, const world_account *owner, const char *session_tag,
+                         const Ots__TableMeta **meta_out, odps_timings *tm, emu_err *err)
 {
-    rctx c = {.s = s, .a = a, .t = t, .alloc = {pb_alloc, pb_free, a}};
+    emu_server *s = c->s;
+    emu_arena *a = c->a;
+    const odps_table_def *t = c->t;
     emu_rc rc;
-    memset(out, 0, sizeof *out);
-    out->n_cols = t->n_cols;
-
     if (strcmp(t->region, world_region(s->world)) != 0)
         /* Not a host of this (single-region) emulator: what an unreachable
          * endpoint looks like (§7.3). */
@@ -525,12 +540,12 @@ emu_rc odps_read_table(emu_server *s, const world_account *owner, const odps_tab
                            t->host, t->region, world_region(s->world));
     uint64_t t0 = emu_clock_mono_us();
     if (t->ak_id) {
-        c.cr = (creds){t->ak_id, t->ak_secret, NULL};
+        c->cr = (creds){t->ak_id, t->ak_secret, NULL};
     } else {
         const char *arn =
             t->role_arn ? t->role_arn
                         : emu_arena_sprintf(a, "acs:ram::%s:role/aliyunodpsdefaultrole", owner->id);
-        rc = assume_role(s, owner, arn, session_tag, a, &c.cr, err);
+        rc = assume_role(s, owner, arn, session_tag, a, &c->cr, err);
         tm->assume_us += emu_clock_mono_us() - t0;
         if (rc)
             return rc;
@@ -541,7 +556,7 @@ emu_rc odps_read_table(emu_server *s, const world_account *owner, const odps_tab
     ots__describe_table_request__init(&dq);
     dq.table_name = (char *)(uintptr_t)t->ots_table;
     Ots__DescribeTableResponse *dr = NULL;
-    if ((rc = ots_call(&c, "DescribeTable", &dq.base, &ots__describe_table_response__descriptor,
+    if ((rc = ots_call(c, "DescribeTable", &dq.base, &ots__describe_table_response__descriptor,
                        (void **)&dr, err)))
         return rc;
     const Ots__TableMeta *meta = dr->table_meta;
@@ -550,6 +565,24 @@ emu_rc odps_read_table(emu_server *s, const world_account *owner, const odps_tab
                            "ODPS-0010000:System internal error - DescribeTable gave no schema");
     if ((rc = check_mapping(t, meta, err)))
         return rc;
+    *meta_out = meta;
+    tm->meta_us += emu_clock_mono_us() - t0;
+    return EMU_OK;
+}
+
+emu_rc odps_read_table(emu_server *s, const world_account *owner, const odps_table_def *t,
+                       const char *session_tag, emu_arena *a, odps_rowset *out, odps_timings *tm,
+                       emu_err *err)
+{
+    rctx c = {.s = s, .a = a, .t = t, .alloc = {pb_alloc, pb_free, a}};
+    emu_rc rc;
+    memset(out, 0, sizeof *out);
+    out->n_cols = t->n_cols;
+
+    const Ots__TableMeta *meta;
+    if ((rc = open_table(&c, owner, session_tag, &meta, tm, err)))
+        return rc;
+    uint64_t t0 = emu_clock_mono_us();
     Ots__ComputeSplitPointsBySizeRequest sq;
     ots__compute_split_points_by_size_request__init(&sq);
     sq.table_name = (char *)(uintptr_t)t->ots_table;
@@ -586,5 +619,127 @@ emu_rc odps_read_table(emu_server *s, const world_account *owner, const odps_tab
     out->v = rb.v;
     out->n_rows = rb.n;
     tm->rows_read = rb.n;
+    return EMU_OK;
+}
+
+/* ---- the write path (§5.5) ------------------------------------------------------------ */
+
+static odps_pcell value_cell(const char *name, const odps_value *v)
+{
+    odps_pcell c = {.name = name, .name_len = strlen(name)};
+    switch (v->type) {
+    case ODPS_T_NULL:
+        c.op = ODPS_PCELL_DELETE_ALL; /* [I] as the Hive sibling does (§5.5) */
+        break;
+    case ODPS_T_BIGINT:
+        c.vtype = 0;
+        c.i = v->i;
+        break;
+    case ODPS_T_DOUBLE:
+        c.vtype = 1;
+        c.d = v->d;
+        break;
+    case ODPS_T_BOOLEAN:
+        c.vtype = 2;
+        c.b = v->b;
+        break;
+    case ODPS_T_STRING:
+    case ODPS_T_BINARY:
+        c.vtype = v->type == ODPS_T_STRING ? 3 : 7;
+        c.s = v->s;
+        c.len = v->len;
+        break;
+    }
+    return c;
+}
+
+/* Sends one BatchWriteRow of UpdateRow changes; a row that fails fails
+ * the task with its error. */
+static emu_rc write_batch(rctx *c, Ots__RowInBatchWriteRowRequest **rows, size_t n,
+                          odps_timings *tm, emu_err *err)
+{
+    Ots__TableInBatchWriteRowRequest tq;
+    ots__table_in_batch_write_row_request__init(&tq);
+    tq.table_name = (char *)(uintptr_t)c->t->ots_table;
+    tq.rows = rows;
+    tq.n_rows = n;
+    Ots__TableInBatchWriteRowRequest *tables[1] = {&tq};
+    Ots__BatchWriteRowRequest q;
+    ots__batch_write_row_request__init(&q);
+    q.tables = tables;
+    q.n_tables = 1;
+    Ots__BatchWriteRowResponse *r = NULL;
+    uint64_t t0 = emu_clock_mono_us();
+    emu_rc rc = ots_call(c, "BatchWriteRow", &q.base, &ots__batch_write_row_response__descriptor,
+                         (void **)&r, err);
+    tm->range_us += emu_clock_mono_us() - t0;
+    tm->range_calls++;
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < r->n_tables; i++)
+        for (size_t j = 0; j < r->tables[i]->n_rows; j++) {
+            const Ots__RowInBatchWriteRowResponse *row = r->tables[i]->rows[j];
+            if (row->is_ok)
+                continue;
+            const Ots__Error *e = row->error;
+            return write_failed(err, EMU_E_INVALID, "(row of a BatchWriteRow)",
+                                e && e->code ? e->code : "?", e ? e->message : NULL);
+        }
+    return EMU_OK;
+}
+
+emu_rc odps_write_table(emu_server *s, const world_account *owner, const odps_table_def *t,
+                        const char *session_tag, emu_arena *a, const odps_value *rows,
+                        size_t n_rows, odps_timings *tm, emu_err *err)
+{
+    rctx c = {.s = s, .a = a, .t = t, .alloc = {pb_alloc, pb_free, a}};
+    emu_rc rc;
+    const Ots__TableMeta *meta;
+    if ((rc = open_table(&c, owner, session_tag, &meta, tm, err)))
+        return rc;
+    c.writing = true;
+
+    /* The table's primary key in its own order, as columns of `rows`. */
+    size_t n_pk = meta->n_primary_key;
+    size_t *pk_col = emu_arena_alloc(a, n_pk * sizeof *pk_col);
+    for (size_t i = 0; i < n_pk; i++)
+        for (size_t j = 0; j < t->n_cols; j++)
+            if (t->ots_pk[j] && strcmp(t->ots_cols[j], meta->primary_key[i]->name) == 0)
+                pk_col[i] = j; /* check_mapping made sure there is one */
+    size_t n_attr = t->n_cols - n_pk;
+
+    Ots__Condition ignore;
+    ots__condition__init(&ignore);
+    ignore.row_existence = OTS__ROW_EXISTENCE_EXPECTATION__IGNORE;
+    Ots__RowInBatchWriteRowRequest **batch =
+        emu_arena_alloc(a, ODPS_WRITE_BATCH_ROWS * sizeof *batch);
+    size_t n = 0, bytes = 0;
+    odps_pcell *pk = emu_arena_alloc(a, (n_pk + 1) * sizeof *pk);
+    odps_pcell *attrs = emu_arena_alloc(a, (n_attr + 1) * sizeof *attrs);
+    for (size_t r = 0; r < n_rows; r++) {
+        const odps_value *row = &rows[r * t->n_cols];
+        for (size_t i = 0; i < n_pk; i++)
+            pk[i] = value_cell(t->ots_cols[pk_col[i]], &row[pk_col[i]]);
+        size_t k = 0;
+        for (size_t j = 0; j < t->n_cols; j++)
+            if (!t->ots_pk[j])
+                attrs[k++] = value_cell(t->ots_cols[j], &row[j]);
+        Ots__RowInBatchWriteRowRequest *rq = emu_arena_alloc(a, sizeof *rq);
+        ots__row_in_batch_write_row_request__init(rq);
+        rq->type = OTS__OPERATION_TYPE__UPDATE;
+        rq->condition = &ignore;
+        rq->row_change.data = odps_pbuf_encode_row(pk, n_pk, attrs, k, a, &rq->row_change.len);
+        if (n &&
+            (n == ODPS_WRITE_BATCH_ROWS || bytes + rq->row_change.len > ODPS_WRITE_BATCH_BYTES)) {
+            if ((rc = write_batch(&c, batch, n, tm, err)))
+                return rc;
+            n = bytes = 0;
+        }
+        batch[n++] = rq;
+        bytes += rq->row_change.len;
+    }
+    if (n && (rc = write_batch(&c, batch, n, tm, err)))
+        return rc;
+    tm->rows_read = n_rows;
     return EMU_OK;
 }

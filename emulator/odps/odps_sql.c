@@ -13,6 +13,8 @@
  *     | DESC | DESCRIBE [EXTENDED] [project '.'] name
  *     | SELECT ('*' | item {',' item}) FROM [project '.'] name [WHERE cond]
  *         [GROUP BY column {',' column}] [ORDER BY expr [ASC|DESC] {...}] [LIMIT n]
+ *     | INSERT (INTO | OVERWRITE) [TABLE] [project '.'] name ['(' column {',' column} ')']
+ *         (select | VALUES '(' literal {',' literal} ')' {',' '(' ... ')'})
  *   item    := expr [[AS] alias]
  *   cond    := cond OR cond | cond AND cond | NOT cond | '(' cond ')'
  *            | operand cmp operand | operand IS [NOT] NULL
@@ -25,7 +27,8 @@
  * pass. `--` comments run to the end of the line; block comments are
  * accepted too. The first construct outside the subset stops the parse
  * with a message naming it (JOIN, UNION, DISTINCT, HAVING, INSERT, a
- * function other than the five aggregates, arithmetic, ...).
+ * function other than the five aggregates, arithmetic, ...). INSERT's
+ * VALUES take literals only (a signed number, a string, TRUE/FALSE, NULL).
  *
  * Positions are 1-based [line,col] of the offending token, the way
  * MaxCompute prints them. Note the deliberate strictness of §5.1: a
@@ -60,8 +63,9 @@ typedef struct parser {
 } parser;
 
 static const char SUBSET[] =
-    "supported: SET, CREATE EXTERNAL TABLE, DROP TABLE, SHOW TABLES, DESC, and SELECT "
-    "columns/count/sum/avg/min/max FROM one table [WHERE] [GROUP BY] [ORDER BY] [LIMIT]";
+    "supported: SET, CREATE EXTERNAL TABLE, DROP TABLE, SHOW TABLES, DESC, SELECT "
+    "columns/count/sum/avg/min/max FROM one table [WHERE] [GROUP BY] [ORDER BY] [LIMIT], and "
+    "INSERT INTO/OVERWRITE a table with such a SELECT or VALUES";
 
 static void line_col(const char *src, size_t off, int *line, int *col)
 {
@@ -982,6 +986,85 @@ static emu_rc parse_create(parser *p, odps_create *c)
     return EMU_OK;
 }
 
+/* INSERT (INTO | OVERWRITE) [TABLE] t [(cols)] (SELECT ... | VALUES (...), ...) */
+static emu_rc parse_insert(parser *p, odps_insert *in)
+{
+    emu_rc rc;
+    if (accept_kw(p, "overwrite"))
+        in->overwrite = true;
+    else if ((rc = expect_kw(p, "into")))
+        return rc;
+    accept_kw(p, "table");
+    tok *at;
+    if ((rc = table_name(p, &in->project, &in->table, &at)))
+        return rc;
+    in->table_line = at->line;
+    in->table_col = at->col;
+    if (is_kw(peek(p), "partition"))
+        return unsupported(p, peek(p), "PARTITION (Tablestore external tables have none)");
+    if (accept_punct(p, "(")) {
+        do {
+            if ((rc = check_count(p, in->n_cols, ODPS_MAX_COLUMNS, "insert columns")))
+                return rc;
+            const char *c;
+            if ((rc = name(p, &c, &at)))
+                return rc;
+            in->cols = push(p->a, in->cols, in->n_cols, sizeof *in->cols);
+            in->col_line = push(p->a, in->col_line, in->n_cols, sizeof *in->col_line);
+            in->col_col = push(p->a, in->col_col, in->n_cols, sizeof *in->col_col);
+            in->cols[in->n_cols] = c;
+            in->col_line[in->n_cols] = at->line;
+            in->col_col[in->n_cols++] = at->col;
+        } while (accept_punct(p, ","));
+        if ((rc = expect_punct(p, ")")))
+            return rc;
+    }
+    tok *t = peek(p);
+    if (accept_kw(p, "select")) {
+        in->has_query = true;
+        return parse_select(p, &in->query);
+    }
+    if (!accept_kw(p, "values"))
+        return expected(p, "SELECT or VALUES");
+    in->values_line = t->line;
+    in->values_col = t->col;
+    size_t cap = 0;
+    do {
+        if ((rc = expect_punct(p, "(")))
+            return rc;
+        size_t n = 0;
+        do {
+            if ((rc = check_count(p, n, ODPS_MAX_COLUMNS, "values in a row")))
+                return rc;
+            odps_expr *e;
+            tok *vt = peek(p);
+            if ((rc = parse_operand(p, &e)))
+                return rc;
+            if (e->kind != ODPS_X_LITERAL)
+                return unsupported(p, vt, "an expression other than a literal in VALUES");
+            size_t at_v = in->n_rows * in->n_vals + n;
+            if (at_v == cap) { /* doubling: VALUES lists can be long */
+                cap = cap ? cap * 2 : 16;
+                odps_expr **grown = emu_arena_alloc(p->a, cap * sizeof *grown);
+                if (at_v)
+                    memcpy(grown, in->values, at_v * sizeof *grown);
+                in->values = grown;
+            }
+            in->values[at_v] = e;
+            n++;
+        } while (accept_punct(p, ","));
+        if ((rc = expect_punct(p, ")")))
+            return rc;
+        if (in->n_rows && n != in->n_vals)
+            return fail_at(p, t->line, t->col, SEMANTIC_EX,
+                           "Semantic analysis exception - VALUES rows have %zu and %zu values", n,
+                           in->n_vals);
+        in->n_vals = n;
+        in->n_rows++;
+    } while (accept_punct(p, ","));
+    return EMU_OK;
+}
+
 static emu_rc parse_statement(parser *p, odps_stmt *s)
 {
     tok *t = peek(p);
@@ -994,6 +1077,10 @@ static emu_rc parse_statement(parser *p, odps_stmt *s)
     if (strcmp(t->str, "select") == 0) {
         s->kind = ODPS_STMT_SELECT;
         return parse_select(p, &s->select);
+    }
+    if (strcmp(t->str, "insert") == 0) {
+        s->kind = ODPS_STMT_INSERT;
+        return parse_insert(p, &s->insert);
     }
     if (strcmp(t->str, "create") == 0) {
         s->kind = ODPS_STMT_CREATE;

@@ -239,6 +239,48 @@ static void select_forms(void **state)
     assert_int_equal(parse(state, "  /* c */ ", &s, &err), EMU_OK);
 }
 
+static void insert_forms(void **state)
+{
+    odps_script s;
+    emu_err err;
+    assert_int_equal(
+        parse(state, "INSERT OVERWRITE TABLE p.T SELECT a, b FROM u WHERE a > 1", &s, &err),
+        EMU_OK);
+    const odps_insert *in = &s.stmt.insert;
+    assert_int_equal(s.stmt.kind, ODPS_STMT_INSERT);
+    assert_true(in->overwrite);
+    assert_string_equal(in->project, "p");
+    assert_string_equal(in->table, "t");
+    assert_int_equal(in->n_cols, 0);
+    assert_true(in->has_query);
+    assert_string_equal(in->query.table, "u");
+    assert_int_equal(in->query.n_items, 2);
+
+    assert_int_equal(parse(state, "insert into t (B, a) values (1, 'x'), (-2.5, null);", &s, &err),
+                     EMU_OK);
+    in = &s.stmt.insert;
+    assert_false(in->overwrite);
+    assert_null(in->project);
+    assert_int_equal(in->n_cols, 2);
+    assert_string_equal(in->cols[0], "b");
+    assert_int_equal(in->col_col[1], 19);
+    assert_false(in->has_query);
+    assert_int_equal(in->n_rows, 2);
+    assert_int_equal(in->n_vals, 2);
+    assert_int_equal(in->values[1]->lit.type, ODPS_T_STRING);
+    assert_true(in->values[2]->lit.d == -2.5);
+    assert_int_equal(in->values[3]->lit.type, ODPS_T_NULL);
+
+    /* A long VALUES list (the arena grows by doubling, not per value). */
+    char q[64 * 1024];
+    size_t n = (size_t)snprintf(q, sizeof q, "insert into t values (0, 0)");
+    for (int i = 1; i < 3000; i++)
+        n += (size_t)snprintf(q + n, sizeof q - n, ", (%d, %d)", i, -i);
+    assert_int_equal(parse(state, q, &s, &err), EMU_OK);
+    assert_int_equal(s.stmt.insert.n_rows, 3000);
+    assert_int_equal(s.stmt.insert.values[2 * 2999 + 1]->lit.i, -2999);
+}
+
 static void unsupported(void **state)
 {
     parse_fails(state, "select a from t join u", "[1,17] Parse exception - JOIN is not supported");
@@ -253,8 +295,11 @@ static void unsupported(void **state)
     parse_fails(state, "select a * 2 from t", "arithmetic operator '*'");
     parse_fails(state, "select case when a then 1 end from t", "CASE is not supported");
     parse_fails(state, "select concat(a) from t", "function concat() is not supported");
-    parse_fails(state, "insert overwrite table t select 1",
-                "the insert statement is not supported");
+    parse_fails(state, "insert into t values (a)",
+                "an expression other than a literal in VALUES is not supported");
+    parse_fails(state, "insert into t partition (ds='1') select a from u", "PARTITION");
+    parse_fails(state, "insert t values (1)", "[1,8] Parse exception");
+    parse_fails(state, "update t set a = 1", "the update statement is not supported");
     parse_fails(state, "create table t (a bigint)", "CREATE TABLE (only CREATE EXTERNAL TABLE");
     parse_fails(state, "create view v as select 1", "CREATE view is not supported");
     parse_fails(state, "drop view v", "DROP view is not supported");
@@ -345,6 +390,27 @@ static void pbuf_roundtrip(void **state)
     }
     assert_int_equal(odps_pbuf_decode_rows(b, 0, *state, &rows, &n, &err), EMU_OK);
     assert_int_equal(n, 0);
+
+    /* An UpdateRow change (the INSERT path): a delete-all cell is the
+     * Tablestore protocol's worked bytes; put cells decode back. */
+    odps_pcell attrs[3] = {
+        {.name = "d2", .name_len = 2, .op = ODPS_PCELL_DELETE_ALL},
+        {.name = "x", .name_len = 1, .vtype = 1, .d = 30.25},
+        {.name = "ok", .name_len = 2, .vtype = 2, .b = true},
+    };
+    b = odps_pbuf_encode_row(pk, 1, attrs, 3, *state, &len);
+    static const uint8_t del[] = {0x03, 0x04, 0x02, 0x00, 0x00, 0x00,
+                                  0x64, 0x32, 0x06, 0x01, 0x0a, 0xba};
+    bool found = false;
+    for (size_t i = 0; i + sizeof del <= len && !found; i++)
+        found = memcmp(b + i, del, sizeof del) == 0;
+    assert_true(found);
+    assert_int_equal(odps_pbuf_decode_rows(b, len, *state, &rows, &n, &err), EMU_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(rows[0].n_attrs, 3);
+    assert_true(rows[0].attrs[1].d == 30.25);
+    assert_int_equal(rows[0].attrs[2].vtype, 2);
+    assert_true(rows[0].attrs[2].b);
 }
 
 static void xml_bodies(void **state)
@@ -434,6 +500,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(seed_ddl, setup, teardown),
         cmocka_unit_test_setup_teardown(locations, setup, teardown),
         cmocka_unit_test_setup_teardown(mapping_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(insert_forms, setup, teardown),
         cmocka_unit_test_setup_teardown(select_forms, setup, teardown),
         cmocka_unit_test_setup_teardown(unsupported, setup, teardown),
         cmocka_unit_test_setup_teardown(syntax_errors, setup, teardown),
