@@ -4,6 +4,7 @@
 # (emu_odps_svc: dispatch, auth signatures, libxml2, and the Tablestore
 # protobuf messages from emu_ots, used as a client would use them).
 add_library(emu_odps STATIC emulator/odps/odps_section.c emulator/odps/odps_sql.c
+                            emulator/odps/odps_query.c
                             emulator/odps/odps_table.c emulator/odps/odps_pbuf.c
                             emulator/odps/odps_xml.c emulator/odps/odps_tunnel.c
                             emulator/odps/odps_meta.c emulator/odps/odps_acl.c)

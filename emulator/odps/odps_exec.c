@@ -1,25 +1,14 @@
 /* Runs one SQL task (maxcompute-external-table.md §5, §8.7, §9.2):
  * leading SETs become session flags, then DDL against the project's
- * metadata, SHOW TABLES / DESC as text, and SELECT as: semantic analysis
- * against the external table's columns, the read path (odps_read.c), then
- * filter → group/aggregate → project → order → limit → CSV, in memory.
+ * metadata, SHOW TABLES / DESC as text, security statements (odps_acl.c),
+ * SELECT through the query engine (odps_query.c, which reads each table
+ * with odps_read.c) rendered as CSV and kept whole for the tunnel, and
+ * INSERT through the write path (odps_read.c).
  *
- * Semantics chosen for the subset (MaxCompute's documented behaviour
- * where it is known, else noted):
- *   - three-valued logic: a comparison with NULL is NULL, WHERE keeps only
- *     TRUE rows;
- *   - BIGINT and DOUBLE compare numerically; STRING/BINARY by bytes;
- *     comparing other mixed types is a semantic error (odps2 type system);
- *   - NULLs sort first ascending, last descending (MaxCompute: NULL is the
- *     smallest value);
- *   - ORDER BY needs LIMIT unless `set odps.sql.validate.orderby.limit=
- *     false` (MaxCompute's default check);
- *   - an aggregate query without GROUP BY gives one row even over no rows
- *     (count 0, other aggregates NULL); groups come out in key order [I:
- *     unspecified in MaxCompute];
- *   - unnamed result columns are _c<position>, 0-based [I];
- *   - the CSV channel keeps ODPS_CSV_MAX_RECORDS records and then says
- *     SelectResultStatus TRUNCATED (§8.7). */
+ * Task-level choices: ORDER BY needs LIMIT unless `set
+ * odps.sql.validate.orderby.limit=false` (MaxCompute's default check);
+ * the CSV channel keeps ODPS_CSV_MAX_RECORDS records and then says
+ * SelectResultStatus TRUNCATED (§8.7), while the tunnel serves every row. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -83,417 +72,45 @@ static bool privileged(odps_exec_ctx *ctx, const char *table, uint32_t priv, odp
     return false;
 }
 
-/* ---- values ------------------------------------------------------------------------ */
+/* ---- SELECT ----------------------------------------------------------------------------- */
 
-static bool numeric(odps_type t)
+typedef struct reader {
+    odps_exec_ctx *ctx;
+    odps_task_result *out;
+} reader;
+
+/* odps_query_env.read_table: a table of this project, for a member with
+ * Select on it, read through the table's role (odps_read.c). */
+static emu_rc read_table(void *ud, const odps_source *src, odps_table_def *def, odps_rowset *rows,
+                         emu_err *err)
 {
-    return t == ODPS_T_BIGINT || t == ODPS_T_DOUBLE;
-}
-
-/* Total order on two non-NULL values of comparable types. */
-static int cmp_values(const odps_value *a, const odps_value *b)
-{
-    if (a->type == ODPS_T_BIGINT && b->type == ODPS_T_BIGINT)
-        return (a->i > b->i) - (a->i < b->i);
-    if (numeric(a->type) && numeric(b->type)) {
-        double x = a->type == ODPS_T_BIGINT ? (double)a->i : a->d;
-        double y = b->type == ODPS_T_BIGINT ? (double)b->i : b->d;
-        return (x > y) - (x < y);
-    }
-    if (a->type == ODPS_T_BOOLEAN)
-        return (int)a->b - (int)b->b;
-    size_t n = a->len < b->len ? a->len : b->len;
-    int c = n ? memcmp(a->s, b->s, n) : 0;
-    if (c)
-        return c;
-    return (a->len > b->len) - (a->len < b->len);
-}
-
-/* NULL-aware order: NULL first. */
-static int cmp_nullable(const odps_value *a, const odps_value *b)
-{
-    if (a->type == ODPS_T_NULL || b->type == ODPS_T_NULL)
-        return (a->type != ODPS_T_NULL) - (b->type != ODPS_T_NULL);
-    return cmp_values(a, b);
-}
-
-/* ---- semantic analysis ------------------------------------------------------------------- */
-
-static const char *const cmp_text[] = {"=", "!=", "<", "<=", ">", ">="};
-static const char *const agg_text[] = {"count", "sum", "avg", "min", "max"};
-
-typedef struct plan {
-    const odps_table_def *t;
-    odps_expr **aggs; /* slots */
-    size_t n_aggs;
-    bool aggregate;
-    /* Output columns: n_out visible, then hidden ORDER BY keys. */
-    odps_expr **out;
-    const char **names;
-    size_t n_out, n_all;
-    int *order_col; /* per ORDER BY item: index into the extended output */
-} plan;
-
-static emu_rc resolve(plan *p, odps_expr *e, bool allow_agg, emu_arena *a, emu_err *err)
-{
+    reader *r = ud;
+    odps_exec_ctx *ctx = r->ctx;
+    odps_ext_table *et = odps__table_find(ctx->project, src->table);
+    if (src->project && emu_strcasecmp(src->project, ctx->project->name) != 0)
+        et = NULL;
+    if (!et)
+        return table_not_found(err, src->line, src->col,
+                               src->project ? src->project : ctx->project->name, src->table);
+    if (!privileged(ctx, et->name, ODPS_PRIV_SELECT, r->out))
+        return emu_err_set(err, EMU_E_DENIED, NULL, "%s", r->out->text);
     emu_rc rc;
-    switch (e->kind) {
-    case ODPS_X_COLUMN:
-        for (size_t i = 0; i < p->t->n_cols; i++)
-            if (strcmp(p->t->cols[i].name, e->name) == 0) {
-                e->index = (int)i;
-                e->type = p->t->cols[i].type;
-                return EMU_OK;
-            }
-        return odps__semantic_error(err, e->line, e->col, "column %s cannot be resolved", e->name);
-    case ODPS_X_LITERAL:
-        e->type = e->lit.type;
-        return EMU_OK;
-    case ODPS_X_CMP:
-        if ((rc = resolve(p, e->l, false, a, err)) || (rc = resolve(p, e->r, false, a, err)))
-            return rc;
-        if (e->l->type != ODPS_T_NULL && e->r->type != ODPS_T_NULL &&
-            !(numeric(e->l->type) && numeric(e->r->type)) && e->l->type != e->r->type)
-            return odps__semantic_error(
-                err, e->line, e->col, "invalid operand types %s and %s for '%s'",
-                odps_type_name(e->l->type), odps_type_name(e->r->type), cmp_text[e->cmp]);
-        e->type = ODPS_T_BOOLEAN;
-        return EMU_OK;
-    case ODPS_X_AND:
-    case ODPS_X_OR:
-    case ODPS_X_NOT:
-        if ((rc = resolve(p, e->l, false, a, err)) ||
-            (e->r && (rc = resolve(p, e->r, false, a, err))))
-            return rc;
-        if ((e->l->type != ODPS_T_BOOLEAN && e->l->type != ODPS_T_NULL) ||
-            (e->r && e->r->type != ODPS_T_BOOLEAN && e->r->type != ODPS_T_NULL))
-            return odps__semantic_error(err, e->line, e->col, "%s needs BOOLEAN operands",
-                                        e->kind == ODPS_X_AND  ? "AND"
-                                        : e->kind == ODPS_X_OR ? "OR"
-                                                               : "NOT");
-        e->type = ODPS_T_BOOLEAN;
-        return EMU_OK;
-    case ODPS_X_ISNULL:
-        if ((rc = resolve(p, e->l, false, a, err)))
-            return rc;
-        e->type = ODPS_T_BOOLEAN;
-        return EMU_OK;
-    case ODPS_X_AGG:
-        if (!allow_agg)
-            return odps__semantic_error(
-                err, e->line, e->col,
-                "aggregate function %s is not allowed here (only as a whole select item)",
-                agg_text[e->agg]);
-        if (e->l && (rc = resolve(p, e->l, false, a, err)))
-            return rc;
-        if ((e->agg == ODPS_SUM || e->agg == ODPS_AVG) && !numeric(e->l->type))
-            return odps__semantic_error(err, e->line, e->col,
-                                        "function %s cannot take a %s argument", agg_text[e->agg],
-                                        odps_type_name(e->l->type));
-        e->type = e->agg == ODPS_COUNT ? ODPS_T_BIGINT
-                  : e->agg == ODPS_AVG ? ODPS_T_DOUBLE
-                                       : e->l->type;
-        if (e->type == ODPS_T_NULL)
-            e->type = ODPS_T_DOUBLE;
-        odps_expr **g = emu_arena_alloc(a, (p->n_aggs + 1) * sizeof *g);
-        if (p->n_aggs)
-            memcpy(g, p->aggs, p->n_aggs * sizeof *g);
-        g[p->n_aggs] = e;
-        e->index = (int)p->n_aggs++;
-        p->aggs = g;
-        return EMU_OK;
-    }
-    return EMU_OK;
-}
-
-static odps_expr *column_expr(emu_arena *a, const odps_table_def *t, size_t i, int line, int col)
-{
-    odps_expr *e = emu_arena_zalloc(a, sizeof *e);
-    e->kind = ODPS_X_COLUMN;
-    e->name = t->cols[i].name;
-    e->index = (int)i;
-    e->type = t->cols[i].type;
-    e->line = line;
-    e->col = col;
-    return e;
-}
-
-static bool setting_false(const odps_script *s, const char *key)
-{
-    bool v = false;
-    for (size_t i = 0; i < s->n_sets; i++)
-        if (strcmp(s->sets[i].key, key) == 0)
-            v = emu_strcasecmp(s->sets[i].value, "false") == 0;
-    return v;
-}
-
-static emu_rc analyze(const odps_script *script, odps_select *s, const odps_table_def *t,
-                      emu_arena *a, plan *p, emu_err *err)
-{
-    emu_rc rc;
-    memset(p, 0, sizeof *p);
-    p->t = t;
-    bool star = s->n_items == 1 && !s->items[0].e;
-    size_t n = star ? t->n_cols : s->n_items;
-    size_t extra = s->n_order;
-    p->out = emu_arena_zalloc(a, (n + extra + 1) * sizeof *p->out);
-    p->names = emu_arena_zalloc(a, (n + extra + 1) * sizeof *p->names);
-    for (size_t i = 0; i < n; i++) {
-        if (star) {
-            p->out[i] = column_expr(a, t, i, s->table_line, s->table_col);
-            p->names[i] = t->cols[i].name;
-            continue;
-        }
-        odps_expr *e = s->items[i].e;
-        if ((rc = resolve(p, e, true, a, err)))
-            return rc;
-        p->out[i] = e;
-        p->names[i] = s->items[i].alias          ? s->items[i].alias
-                      : e->kind == ODPS_X_COLUMN ? e->name
-                                                 : emu_arena_sprintf(a, "_c%zu", i);
-    }
-    p->n_out = p->n_all = n;
-    if (s->where && (rc = resolve(p, s->where, false, a, err)))
+    if ((rc = odps_table_from_ddl(et->ddl, ctx->arena, def, err)))
         return rc;
-    if (s->where && s->where->type != ODPS_T_BOOLEAN && s->where->type != ODPS_T_NULL)
-        return odps__semantic_error(err, s->where->line, s->where->col,
-                                    "WHERE needs a BOOLEAN condition, not %s",
-                                    odps_type_name(s->where->type));
-    for (size_t i = 0; i < s->n_group; i++)
-        if ((rc = resolve(p, s->group[i], false, a, err)))
-            return rc;
-    p->aggregate = p->n_aggs > 0 || s->n_group > 0;
-    if (p->aggregate) {
-        if (star)
-            return odps__semantic_error(err, s->table_line, s->table_col,
-                                        "SELECT * cannot be used with GROUP BY or aggregates");
-        for (size_t i = 0; i < n; i++) {
-            odps_expr *e = p->out[i];
-            if (e->kind == ODPS_X_AGG || e->kind == ODPS_X_LITERAL)
-                continue;
-            bool keyed = false;
-            for (size_t k = 0; k < s->n_group && !keyed; k++)
-                keyed = e->kind == ODPS_X_COLUMN && s->group[k]->index == e->index;
-            if (!keyed)
-                return odps__semantic_error(
-                    err, e->line, e->col,
-                    "expression not in aggregate function or GROUP BY key : %s",
-                    e->kind == ODPS_X_COLUMN ? e->name : p->names[i]);
-        }
+    if (!r->out->input) {
+        char input[512];
+        snprintf(input, sizeof input, "%s.%s", ctx->project->name, def->name);
+        r->out->input = emu_xstrdup(input);
     }
-    if (s->n_order && !s->has_limit && !setting_false(script, "odps.sql.validate.orderby.limit"))
-        return odps__semantic_error(err, s->order_line, s->order_col,
-                                    "ORDER BY must be used with a LIMIT clause, please set "
-                                    "odps.sql.validate.orderby.limit=false to use it");
-    p->order_col = emu_arena_zalloc(a, (s->n_order + 1) * sizeof *p->order_col);
-    for (size_t k = 0; k < s->n_order; k++) {
-        odps_expr *e = s->order[k].e;
-        int found = -1;
-        if (e->kind == ODPS_X_COLUMN)
-            for (size_t i = 0; i < n && found < 0; i++)
-                if (strcmp(p->names[i], e->name) == 0)
-                    found = (int)i;
-        if (found < 0 && p->aggregate)
-            return odps__semantic_error(
-                err, e->line, e->col,
-                "ORDER BY key must be a column of the select list in an aggregate query");
-        if (found < 0) {
-            if ((rc = resolve(p, e, false, a, err)))
-                return rc;
-            p->out[p->n_all] = e;
-            p->names[p->n_all] = "";
-            found = (int)p->n_all++;
-        }
-        p->order_col[k] = found;
-    }
-    return EMU_OK;
-}
-
-/* ---- evaluation -------------------------------------------------------------------------- */
-
-enum { TV_FALSE, TV_TRUE, TV_NULL };
-
-static int eval_bool(const odps_expr *e, const odps_value *row);
-
-static odps_value eval_value(const odps_expr *e, const odps_value *row)
-{
-    odps_value v = {0};
-    switch (e->kind) {
-    case ODPS_X_COLUMN:
-        return row[e->index];
-    case ODPS_X_LITERAL:
-        return e->lit;
-    default: {
-        int b = eval_bool(e, row);
-        if (b != TV_NULL) {
-            v.type = ODPS_T_BOOLEAN;
-            v.b = b == TV_TRUE;
-        }
-        return v;
-    }
-    }
-}
-
-static int eval_bool(const odps_expr *e, const odps_value *row)
-{
-    switch (e->kind) {
-    case ODPS_X_CMP: {
-        odps_value l = eval_value(e->l, row), r = eval_value(e->r, row);
-        if (l.type == ODPS_T_NULL || r.type == ODPS_T_NULL)
-            return TV_NULL;
-        int c = cmp_values(&l, &r);
-        bool res = false;
-        switch (e->cmp) {
-        case ODPS_EQ:
-            res = c == 0;
-            break;
-        case ODPS_NE:
-            res = c != 0;
-            break;
-        case ODPS_LT:
-            res = c < 0;
-            break;
-        case ODPS_LE:
-            res = c <= 0;
-            break;
-        case ODPS_GT:
-            res = c > 0;
-            break;
-        case ODPS_GE:
-            res = c >= 0;
-            break;
-        }
-        return res ? TV_TRUE : TV_FALSE;
-    }
-    case ODPS_X_AND: {
-        int l = eval_bool(e->l, row);
-        if (l == TV_FALSE)
-            return TV_FALSE;
-        int r = eval_bool(e->r, row);
-        if (r == TV_FALSE)
-            return TV_FALSE;
-        return l == TV_NULL || r == TV_NULL ? TV_NULL : TV_TRUE;
-    }
-    case ODPS_X_OR: {
-        int l = eval_bool(e->l, row);
-        if (l == TV_TRUE)
-            return TV_TRUE;
-        int r = eval_bool(e->r, row);
-        if (r == TV_TRUE)
-            return TV_TRUE;
-        return l == TV_NULL || r == TV_NULL ? TV_NULL : TV_FALSE;
-    }
-    case ODPS_X_NOT: {
-        int l = eval_bool(e->l, row);
-        return l == TV_NULL ? TV_NULL : l == TV_TRUE ? TV_FALSE : TV_TRUE;
-    }
-    case ODPS_X_ISNULL: {
-        bool isnull = eval_value(e->l, row).type == ODPS_T_NULL;
-        return isnull != e->negated ? TV_TRUE : TV_FALSE;
-    }
-    default: {
-        odps_value v = eval_value(e, row);
-        if (v.type == ODPS_T_NULL)
-            return TV_NULL;
-        return v.b ? TV_TRUE : TV_FALSE;
-    }
-    }
-}
-
-typedef struct acc {
-    int64_t count;
-    int64_t isum;
-    double dsum;
-    odps_value best;
-} acc;
-
-static void acc_add(const odps_expr *agg, acc *c, const odps_value *row)
-{
-    if (!agg->l) { /* count(*) */
-        c->count++;
-        return;
-    }
-    odps_value v = eval_value(agg->l, row);
-    if (v.type == ODPS_T_NULL)
-        return;
-    c->count++;
-    switch (agg->agg) {
-    case ODPS_SUM:
-    case ODPS_AVG:
-        if (v.type == ODPS_T_BIGINT) {
-            c->isum = (int64_t)((uint64_t)c->isum + (uint64_t)v.i); /* wraps, no UB */
-            c->dsum += (double)v.i;
-        } else {
-            c->dsum += v.d;
-        }
-        break;
-    case ODPS_MIN:
-    case ODPS_MAX:
-        if (c->count == 1 ||
-            (agg->agg == ODPS_MIN ? cmp_values(&v, &c->best) < 0 : cmp_values(&v, &c->best) > 0))
-            c->best = v;
-        break;
-    default:
-        break;
-    }
-}
-
-static odps_value acc_result(const odps_expr *agg, const acc *c)
-{
-    odps_value v = {0};
-    if (agg->agg == ODPS_COUNT) {
-        v.type = ODPS_T_BIGINT;
-        v.i = c->count;
-        return v;
-    }
-    if (!c->count)
-        return v;
-    switch (agg->agg) {
-    case ODPS_SUM:
-        v.type = agg->type;
-        if (agg->type == ODPS_T_BIGINT)
-            v.i = c->isum;
-        else
-            v.d = c->dsum;
-        return v;
-    case ODPS_AVG:
-        v.type = ODPS_T_DOUBLE;
-        v.d = c->dsum / (double)c->count;
-        return v;
-    default:
-        return c->best;
-    }
-}
-
-/* qsort context (single-threaded loop: a file-static is enough). */
-static const odps_value *sort_rows;
-static size_t sort_width;
-static const int *sort_cols;
-static const bool *sort_desc;
-static size_t sort_n;
-
-static int cmp_idx(const void *x, const void *y)
-{
-    size_t a = *(const size_t *)x, b = *(const size_t *)y;
-    for (size_t k = 0; k < sort_n; k++) {
-        int c = cmp_nullable(&sort_rows[a * sort_width + (size_t)sort_cols[k]],
-                             &sort_rows[b * sort_width + (size_t)sort_cols[k]]);
-        if (c)
-            return sort_desc && sort_desc[k] ? -c : c;
-    }
-    return (a > b) - (a < b); /* stable */
-}
-
-static void sort_index(size_t *idx, size_t n, const odps_value *rows, size_t width, const int *cols,
-                       const bool *desc, size_t n_cols)
-{
-    sort_rows = rows;
-    sort_width = width;
-    sort_cols = cols;
-    sort_desc = desc;
-    sort_n = n_cols;
-    if (n > 1)
-        qsort(idx, n, sizeof *idx, cmp_idx);
+    odps_timings tm = {0};
+    rc =
+        odps_read_table(ctx->server, ctx->owner, def, ctx->instance_id, ctx->arena, rows, &tm, err);
+    r->out->timings.assume_us += tm.assume_us;
+    r->out->timings.meta_us += tm.meta_us;
+    r->out->timings.range_us += tm.range_us;
+    r->out->timings.range_calls += tm.range_calls;
+    r->out->timings.rows_read += tm.rows_read;
+    return rc;
 }
 
 /* Runs a SELECT to its whole, ordered, limited result (heap; the caller
@@ -501,118 +118,20 @@ static void sort_index(size_t *idx, size_t n, const odps_value *rows, size_t wid
 static odps_resultset *select_rows(odps_exec_ctx *ctx, const odps_script *script, odps_select *s,
                                    odps_task_result *out)
 {
-    emu_arena *a = ctx->arena;
+    reader r = {ctx, out};
+    odps_query_env env = {.script = script,
+                          .a = ctx->arena,
+                          .now_ms = emu_clock_now_ms(),
+                          .read_table = read_table,
+                          .ud = &r};
     emu_err err = {0};
-    odps_table_def def;
-    plan p;
-    odps_ext_table *et = odps__table_find(ctx->project, s->table);
-    if (s->project && emu_strcasecmp(s->project, ctx->project->name) != 0)
-        et = NULL;
-    if (!et) {
-        table_not_found(&err, s->table_line, s->table_col,
-                        s->project ? s->project : ctx->project->name, s->table);
-        set_text(out, false, err.msg);
-        return NULL;
-    }
-    if (!privileged(ctx, et->name, ODPS_PRIV_SELECT, out))
-        return NULL;
-    if (odps_table_from_ddl(et->ddl, a, &def, &err) != EMU_OK ||
-        analyze(script, s, &def, a, &p, &err) != EMU_OK) {
-        set_text(out, false, err.msg);
-        return NULL;
-    }
-    char input[512];
-    snprintf(input, sizeof input, "%s.%s", ctx->project->name, def.name);
-    out->input = emu_xstrdup(input);
-    odps_rowset rs;
-    if (odps_read_table(ctx->server, ctx->owner, &def, ctx->instance_id, a, &rs, &out->timings,
-                        &err) != EMU_OK) {
-        set_text(out, false, err.msg);
-        return NULL;
-    }
-
     uint64_t t0 = emu_clock_mono_us();
-    /* Filter. */
-    size_t *idx = emu_arena_alloc(a, (rs.n_rows + 1) * sizeof *idx);
-    size_t n = 0;
-    for (size_t r = 0; r < rs.n_rows; r++)
-        if (!s->where || eval_bool(s->where, &rs.v[r * rs.n_cols]) == TV_TRUE)
-            idx[n++] = r;
-
-    /* Project (and aggregate) into the extended output rows. */
-    size_t w = p.n_all;
-    odps_value *o;
-    size_t n_out_rows = 0;
-    if (p.aggregate) {
-        int *gcols = emu_arena_alloc(a, (s->n_group + 1) * sizeof *gcols);
-        for (size_t k = 0; k < s->n_group; k++)
-            gcols[k] = s->group[k]->index;
-        sort_index(idx, n, rs.v, rs.n_cols, gcols, NULL, s->n_group);
-        o = emu_arena_alloc(a, (n + 1) * w * sizeof *o);
-        acc *accs = emu_arena_alloc(a, (p.n_aggs + 1) * sizeof *accs);
-        size_t i = 0;
-        do {
-            size_t j = i;
-            memset(accs, 0, (p.n_aggs + 1) * sizeof *accs);
-            while (j < n) {
-                if (j > i) {
-                    size_t pair[2] = {idx[i], idx[j]};
-                    bool same = true;
-                    for (size_t k = 0; k < s->n_group && same; k++)
-                        same = cmp_nullable(&rs.v[pair[0] * rs.n_cols + (size_t)gcols[k]],
-                                            &rs.v[pair[1] * rs.n_cols + (size_t)gcols[k]]) == 0;
-                    if (!same)
-                        break;
-                }
-                for (size_t g = 0; g < p.n_aggs; g++)
-                    acc_add(p.aggs[g], &accs[g], &rs.v[idx[j] * rs.n_cols]);
-                j++;
-            }
-            if (j == i && s->n_group) /* no rows and GROUP BY: no groups */
-                break;
-            odps_value *row = &o[n_out_rows * w];
-            const odps_value *first = j > i ? &rs.v[idx[i] * rs.n_cols] : NULL;
-            for (size_t c = 0; c < w; c++) {
-                const odps_expr *e = p.out[c];
-                if (e->kind == ODPS_X_AGG)
-                    row[c] = acc_result(e, &accs[e->index]);
-                else if (e->kind == ODPS_X_LITERAL)
-                    row[c] = e->lit;
-                else
-                    row[c] = first ? eval_value(e, first) : (odps_value){0};
-            }
-            n_out_rows++;
-            i = j;
-        } while (i < n);
-    } else {
-        o = emu_arena_alloc(a, (n + 1) * w * sizeof *o);
-        for (size_t r = 0; r < n; r++)
-            for (size_t c = 0; c < w; c++)
-                o[r * w + c] = eval_value(p.out[c], &rs.v[idx[r] * rs.n_cols]);
-        n_out_rows = n;
-    }
-
-    /* Order and limit. */
-    size_t *ord = emu_arena_alloc(a, (n_out_rows + 1) * sizeof *ord);
-    for (size_t r = 0; r < n_out_rows; r++)
-        ord[r] = r;
-    if (s->n_order) {
-        bool *desc = emu_arena_alloc(a, s->n_order * sizeof *desc);
-        for (size_t k = 0; k < s->n_order; k++)
-            desc[k] = s->order[k].desc;
-        sort_index(ord, n_out_rows, o, w, p.order_col, desc, s->n_order);
-    }
-    size_t keep = n_out_rows;
-    if (s->has_limit && (uint64_t)s->limit < keep)
-        keep = (size_t)s->limit;
-    /* The whole result for the instance tunnel (§8.6), the capped CSV for
-     * ?result (§8.7). */
-    odps_type *types = emu_arena_alloc(a, (p.n_out + 1) * sizeof *types);
-    for (size_t c = 0; c < p.n_out; c++)
-        types[c] = p.out[c]->type;
-    odps_resultset *all =
-        odps_resultset_copy(p.n_out, (const char *const *)p.names, types, o, w, ord, keep);
-    out->timings.eval_us += emu_clock_mono_us() - t0;
+    odps_resultset *all = odps_query_run(&env, s, &err);
+    uint64_t spent = emu_clock_mono_us() - t0;
+    uint64_t io = out->timings.assume_us + out->timings.meta_us + out->timings.range_us;
+    out->timings.eval_us += spent > io ? spent - io : 0;
+    if (!all)
+        set_text(out, false, err.msg);
     return all;
 }
 

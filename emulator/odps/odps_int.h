@@ -7,7 +7,9 @@
  *   odps_read.c     the read path: AssumeRole, then DescribeTable /
  *                   ComputeSplitPointsBySize / GetRange, in-process
  *   odps_pbuf.c     client-side PlainBuffer codec for that read path
- *   odps_exec.c     runs a script (DDL, SHOW, DESC, SELECT evaluation)
+ *   odps_query.c    the SELECT engine: joins, subqueries, grouping,
+ *                   expressions and functions, UNION ALL (pure)
+ *   odps_exec.c     runs a script (DDL, SHOW, DESC, SELECT, INSERT)
  *   odps_xml.c      libxml2 parsing of request bodies; XML/CSV writers
  *   odps_tunnel.c   the instance tunnel's record stream: held results,
  *                   encoder and decoder (pure)
@@ -35,7 +37,9 @@
 #define ODPS_MAX_SQL_BYTES (256 * 1024) /* one task's query text */
 #define ODPS_MAX_COLUMNS 256            /* columns of a table, items of a SELECT */
 #define ODPS_MAX_SETS 64                /* leading SET statements */
-#define ODPS_MAX_EXPR_DEPTH 64          /* nesting of WHERE expressions */
+#define ODPS_MAX_EXPR_DEPTH 64          /* nesting of expressions and subqueries */
+#define ODPS_MAX_JOIN_SOURCES 16        /* tables of one FROM, branches of a UNION ALL */
+#define ODPS_MAX_JOIN_PAIRS 20000000    /* row pairs of a join without an equality */
 #define ODPS_MAX_TABLES 256             /* external tables per project */
 #define ODPS_CSV_MAX_RECORDS 10000      /* the CSV result channel's cap (§8.7) */
 #define ODPS_MAX_READ_ROWS 2000000      /* rows one query may read from Tablestore */
@@ -56,6 +60,7 @@ typedef enum odps_type {
     ODPS_T_STRING,
     ODPS_T_BOOLEAN,
     ODPS_T_BINARY,
+    ODPS_T_DATETIME, /* milliseconds since the epoch (query results only) */
 } odps_type;
 
 /* "bigint", "double", ... (lower case, as result descriptors spell them). */
@@ -65,7 +70,7 @@ typedef struct odps_value {
     odps_type type; /* ODPS_T_NULL = SQL NULL */
     uint32_t len;   /* STRING/BINARY byte count */
     union {
-        int64_t i;
+        int64_t i; /* BIGINT; DATETIME: ms since the epoch */
         double d;
         bool b;
         const char *s; /* STRING/BINARY bytes (not NUL-terminated in general) */
@@ -77,12 +82,20 @@ typedef struct odps_value {
 typedef enum odps_expr_kind {
     ODPS_X_COLUMN,
     ODPS_X_LITERAL,
-    ODPS_X_CMP,    /* l op r */
-    ODPS_X_AND,    /* l AND r */
-    ODPS_X_OR,     /* l OR r */
-    ODPS_X_NOT,    /* NOT l */
-    ODPS_X_ISNULL, /* l IS [NOT] NULL */
-    ODPS_X_AGG,    /* count/sum/avg/min/max(l), count(*) with l NULL */
+    ODPS_X_CMP,     /* l op r */
+    ODPS_X_AND,     /* l AND r */
+    ODPS_X_OR,      /* l OR r */
+    ODPS_X_NOT,     /* NOT l */
+    ODPS_X_ISNULL,  /* l IS [NOT] NULL */
+    ODPS_X_AGG,     /* count/sum/avg/min/max([DISTINCT] l), count(*) with l NULL */
+    ODPS_X_ARITH,   /* l arith r: + - * / % */
+    ODPS_X_NEG,     /* -l */
+    ODPS_X_FUNC,    /* name(args) */
+    ODPS_X_CASE,    /* CASE [l] WHEN args[2k] THEN args[2k+1] ... [ELSE r] END */
+    ODPS_X_CAST,    /* CAST(l AS cast_to) */
+    ODPS_X_IN,      /* l [NOT] IN (args) */
+    ODPS_X_BETWEEN, /* l [NOT] BETWEEN args[0] AND args[1] */
+    ODPS_X_LIKE,    /* l [NOT] LIKE r */
 } odps_expr_kind;
 
 typedef enum odps_cmp { ODPS_EQ, ODPS_NE, ODPS_LT, ODPS_LE, ODPS_GT, ODPS_GE } odps_cmp;
@@ -91,15 +104,21 @@ typedef enum odps_agg { ODPS_COUNT, ODPS_SUM, ODPS_AVG, ODPS_MIN, ODPS_MAX } odp
 typedef struct odps_expr odps_expr;
 struct odps_expr {
     odps_expr_kind kind;
-    int line, col;    /* 1-based position of the expression's first token */
-    const char *name; /* COLUMN: lower-cased name */
-    odps_value lit;   /* LITERAL */
-    odps_cmp cmp;     /* CMP */
-    odps_agg agg;     /* AGG */
-    bool negated;     /* ISNULL: IS NOT NULL */
+    int line, col;     /* 1-based position of the expression's first token */
+    const char *name;  /* COLUMN, FUNC: lower-cased name */
+    const char *qual;  /* COLUMN: the table or alias of qual.name, or NULL */
+    odps_value lit;    /* LITERAL */
+    odps_cmp cmp;      /* CMP */
+    odps_agg agg;      /* AGG */
+    bool distinct;     /* AGG: count(DISTINCT l) ... */
+    bool negated;      /* ISNULL: IS NOT NULL; IN, BETWEEN, LIKE: NOT */
+    char arith;        /* ARITH: '+', '-', '*', '/', '%' */
+    odps_type cast_to; /* CAST */
     odps_expr *l, *r;
-    /* Filled by semantic analysis (odps_exec.c). */
-    int index;      /* COLUMN: input column; AGG: accumulator slot */
+    odps_expr **args; /* FUNC, CASE, IN, BETWEEN */
+    size_t n_args;
+    /* Filled by semantic analysis (odps_query.c). */
+    int index;      /* COLUMN: input column; AGG: accumulator slot; FUNC: function */
     odps_type type; /* result type */
 };
 
@@ -113,21 +132,41 @@ typedef struct odps_order_item {
     bool desc;
 } odps_order_item;
 
-typedef struct odps_select {
+typedef struct odps_select odps_select;
+
+typedef enum odps_join { ODPS_JOIN_NONE, ODPS_JOIN_INNER, ODPS_JOIN_LEFT } odps_join;
+
+/* One item of FROM: a table or a subquery, joined to the ones before it. */
+typedef struct odps_source {
+    const char *project, *table; /* a table (lower-cased), else NULL */
+    odps_select *sub;            /* a subquery, else NULL */
+    const char *alias;
+    int line, col;
+    odps_join join; /* NONE for the first source */
+    odps_expr *on;
+} odps_source;
+
+struct odps_select {
+    bool distinct;
     odps_select_item *items;
     size_t n_items;
-    const char *project; /* "p" of FROM p.t, or NULL */
-    const char *table;   /* lower-cased */
+    odps_source *from; /* n_from >= 1 */
+    size_t n_from;
+    const char *project; /* the first source's "p" of FROM p.t, or NULL */
+    const char *table;   /* the first source's table (NULL for a subquery) */
     int table_line, table_col;
     odps_expr *where;
     odps_expr **group;
     size_t n_group;
+    odps_expr *having;
     odps_order_item *order;
     size_t n_order;
     int order_line, order_col;
     bool has_limit;
     int64_t limit;
-} odps_select;
+    odps_select *union_all; /* the next SELECT of a UNION ALL chain */
+    int union_line, union_col;
+};
 
 typedef struct odps_kv {
     const char *key;
@@ -496,6 +535,28 @@ emu_rc odps_tunnel_decode(const uint8_t *buf, size_t len, const odps_type *types
 /* Parses a rowrange parameter "(start,count)" (decimal, optional blanks).
  * False when malformed or a number is over 2^53. */
 bool odps_tunnel_parse_range(const char *s, uint64_t *start, uint64_t *count);
+
+/* ---- the SELECT engine (odps_query.c) ------------------------------------------- */
+
+typedef struct odps_query_env {
+    const odps_script *script; /* its SETs */
+    emu_arena *a;              /* everything of the query lives here */
+    int64_t now_ms;            /* getdate(): the virtual clock */
+    /* Reads one table source of the project for the query: the caller's
+     * privilege, the definition and every row; on failure the task's text
+     * in err->msg. */
+    emu_rc (*read_table)(void *ud, const odps_source *src, odps_table_def *def, odps_rowset *rows,
+                         emu_err *err);
+    void *ud;
+} odps_query_env;
+
+/* Runs a SELECT (with its joins, subqueries and UNION ALL branches) to its
+ * whole result (heap: free with odps_resultset_free); NULL with the task's
+ * error text in err. */
+odps_resultset *odps_query_run(const odps_query_env *env, odps_select *s, emu_err *err);
+
+/* "yyyy-mm-dd hh:mi:ss" of a DATETIME in the project's time zone. */
+void odps_datetime_text(int64_t ms, char out[32]);
 
 /* ---- running a task (odps_exec.c) ------------------------------------------------ */
 

@@ -632,6 +632,7 @@ static odps_pcell value_cell(const char *name, const odps_value *v)
         c.op = ODPS_PCELL_DELETE_ALL; /* [I] as the Hive sibling does (§5.5) */
         break;
     case ODPS_T_BIGINT:
+    case ODPS_T_DATETIME: /* not a column type: INSERT's checks keep it out */
         c.vtype = 0;
         c.i = v->i;
         break;

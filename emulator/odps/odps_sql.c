@@ -475,6 +475,24 @@ static odps_expr *new_expr(parser *p, odps_expr_kind k, const tok *at)
 
 static emu_rc parse_or(parser *p, odps_expr **out);
 
+/* Grows an arena array by one element (small lists: copying is fine). */
+static void *push(emu_arena *a, void *arr, size_t n, size_t size)
+{
+    void *grown = emu_arena_alloc(a, (n + 1) * size);
+    if (n)
+        memcpy(grown, arr, n * size);
+    return grown;
+}
+
+static emu_rc check_count(parser *p, size_t n, size_t cap, const char *what)
+{
+    if (n < cap)
+        return EMU_OK;
+    tok *t = peek(p);
+    return emu_err_set(p->err, EMU_E_LIMIT, NULL, "%s:[%d,%d] Parse exception - more than %zu %s",
+                       PARSE_EX, t->line, t->col, cap, what);
+}
+
 static emu_rc parse_number(parser *p, const tok *t, bool neg, odps_expr *e)
 {
     char buf[64];
@@ -514,7 +532,84 @@ static bool agg_name(const char *w, odps_agg *out)
     return false;
 }
 
-static emu_rc parse_operand(parser *p, odps_expr **out)
+/* A type name of CAST (the column types, and DATETIME). */
+static bool type_name(const char *w, odps_type *out)
+{
+    static const struct {
+        const char *name;
+        odps_type t;
+    } types[] = {{"bigint", ODPS_T_BIGINT}, {"double", ODPS_T_DOUBLE},
+                 {"string", ODPS_T_STRING}, {"boolean", ODPS_T_BOOLEAN},
+                 {"binary", ODPS_T_BINARY}, {"datetime", ODPS_T_DATETIME},
+                 {"int", ODPS_T_BIGINT},    {"float", ODPS_T_DOUBLE}};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(w, types[i].name) == 0) {
+            *out = types[i].t;
+            return true;
+        }
+    return false;
+}
+
+/* Appends to a growing expression list (doubling). */
+static void args_push(parser *p, odps_expr ***v, size_t *n, size_t *cap, odps_expr *e)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 4;
+        odps_expr **grown = emu_arena_alloc(p->a, *cap * sizeof *grown);
+        if (*n)
+            memcpy(grown, *v, *n * sizeof *grown);
+        *v = grown;
+    }
+    (*v)[(*n)++] = e;
+}
+
+/* '(' expr {',' expr} ')' after the '(' was taken; empty lists allowed
+ * when `empty`. */
+static emu_rc expr_list(parser *p, odps_expr ***v, size_t *n, bool empty)
+{
+    size_t cap = 0;
+    emu_rc rc;
+    *v = NULL;
+    *n = 0;
+    if (empty && accept_punct(p, ")"))
+        return EMU_OK;
+    do {
+        if ((rc = check_count(p, *n, ODPS_MAX_COLUMNS, "arguments")))
+            return rc;
+        odps_expr *e;
+        if ((rc = parse_or(p, &e)))
+            return rc;
+        args_push(p, v, n, &cap, e);
+    } while (accept_punct(p, ","));
+    return expect_punct(p, ")");
+}
+
+static emu_rc parse_case(parser *p, tok *t, odps_expr **out)
+{
+    emu_rc rc;
+    size_t cap = 0;
+    odps_expr *e = new_expr(p, ODPS_X_CASE, t);
+    if (!is_kw(peek(p), "when") && (rc = parse_or(p, &e->l)))
+        return rc;
+    if (!is_kw(peek(p), "when"))
+        return expected(p, "WHEN");
+    while (accept_kw(p, "when")) {
+        odps_expr *w, *th;
+        if ((rc = check_count(p, e->n_args, 2 * ODPS_MAX_COLUMNS, "WHEN branches")) ||
+            (rc = parse_or(p, &w)) || (rc = expect_kw(p, "then")) || (rc = parse_or(p, &th)))
+            return rc;
+        args_push(p, &e->args, &e->n_args, &cap, w);
+        args_push(p, &e->args, &e->n_args, &cap, th);
+    }
+    if (accept_kw(p, "else") && (rc = parse_or(p, &e->r)))
+        return rc;
+    if ((rc = expect_kw(p, "end")))
+        return rc;
+    *out = e;
+    return EMU_OK;
+}
+
+static emu_rc parse_primary(parser *p, odps_expr **out)
 {
     tok *t = peek(p);
     emu_rc rc;
@@ -522,18 +617,10 @@ static emu_rc parse_operand(parser *p, odps_expr **out)
 
     if (accept_punct(p, "(")) {
         if (is_kw(peek(p), "select"))
-            return unsupported(p, peek(p), "a subquery");
+            return unsupported(p, peek(p), "a subquery in an expression");
         if ((rc = parse_or(p, out)))
             return rc;
         return expect_punct(p, ")");
-    }
-    if (is_punct(t, "-") && peek2(p)->kind == T_NUMBER) {
-        next(p);
-        odps_expr *e = new_expr(p, ODPS_X_LITERAL, t);
-        if ((rc = parse_number(p, next(p), true, e)))
-            return rc;
-        *out = e;
-        return EMU_OK;
     }
     if (t->kind == T_NUMBER) {
         odps_expr *e = new_expr(p, ODPS_X_LITERAL, t);
@@ -566,40 +653,130 @@ static emu_rc parse_operand(parser *p, odps_expr **out)
         *out = e;
         return EMU_OK;
     }
-    if (is_kw(t, "case"))
-        return unsupported(p, t, "CASE");
-    if (t->kind == T_IDENT && is_punct(peek2(p), "(")) {
-        if (!agg_name(t->str, &agg))
-            return unsupported(p, t, emu_arena_sprintf(p->a, "function %s()", t->str));
+    if (is_kw(t, "case")) {
+        next(p);
+        return parse_case(p, t, out);
+    }
+    if (is_kw(t, "cast") && is_punct(peek2(p), "(")) {
         next(p);
         next(p);
-        odps_expr *e = new_expr(p, ODPS_X_AGG, t);
-        e->agg = agg;
-        if (is_kw(peek(p), "distinct"))
-            return unsupported(p, peek(p), "DISTINCT inside an aggregate");
-        if (accept_punct(p, "*")) {
-            if (agg != ODPS_COUNT)
-                return fail_at(p, t->line, t->col, PARSE_EX,
-                               "Parse exception - '*' is only allowed in count(*)");
-        } else {
-            if ((rc = parse_or(p, &e->l)))
-                return rc;
-        }
+        odps_expr *e = new_expr(p, ODPS_X_CAST, t);
+        if ((rc = parse_or(p, &e->l)) || (rc = expect_kw(p, "as")))
+            return rc;
+        tok *tt = peek(p);
+        if (tt->kind != T_IDENT || !type_name(tt->str, &e->cast_to))
+            return unsupported(
+                p, tt,
+                emu_arena_sprintf(p->a, "CAST to %.*s", (int)(tt->len > 40 ? 40 : tt->len), tt->p));
+        next(p);
         if ((rc = expect_punct(p, ")")))
             return rc;
         *out = e;
         return EMU_OK;
     }
+    if (t->kind == T_IDENT && is_punct(peek2(p), "(")) {
+        next(p);
+        next(p);
+        if (agg_name(t->str, &agg)) {
+            odps_expr *e = new_expr(p, ODPS_X_AGG, t);
+            e->agg = agg;
+            if (accept_kw(p, "distinct"))
+                e->distinct = true;
+            else
+                accept_kw(p, "all");
+            if (!e->distinct && accept_punct(p, "*")) {
+                if (agg != ODPS_COUNT)
+                    return fail_at(p, t->line, t->col, PARSE_EX,
+                                   "Parse exception - '*' is only allowed in count(*)");
+            } else if ((rc = parse_or(p, &e->l))) {
+                return rc;
+            }
+            if ((rc = expect_punct(p, ")")))
+                return rc;
+            if (is_kw(peek(p), "over"))
+                return unsupported(p, peek(p), "a window function (OVER)");
+            *out = e;
+            return EMU_OK;
+        }
+        odps_expr *e = new_expr(p, ODPS_X_FUNC, t);
+        e->name = t->str;
+        if ((rc = expr_list(p, &e->args, &e->n_args, true)))
+            return rc;
+        if (is_kw(peek(p), "over"))
+            return unsupported(p, peek(p), "a window function (OVER)");
+        *out = e;
+        return EMU_OK;
+    }
     if (t->kind == T_QIDENT || (t->kind == T_IDENT && !is_reserved(t->str))) {
         next(p);
-        if (is_punct(peek(p), "."))
-            return unsupported(p, peek(p), "a qualified column name");
         odps_expr *e = new_expr(p, ODPS_X_COLUMN, t);
         e->name = t->str;
+        if (accept_punct(p, ".")) {
+            tok *c = peek(p);
+            if (c->kind != T_QIDENT && c->kind != T_IDENT)
+                return expected(p, "a column name after '.'");
+            next(p);
+            e->qual = t->str;
+            e->name = c->str;
+        }
         *out = e;
         return EMU_OK;
     }
     return expected(p, "an expression");
+}
+
+static emu_rc parse_unary(parser *p, odps_expr **out)
+{
+    tok *t = peek(p);
+    emu_rc rc;
+    if (is_punct(t, "-") || is_punct(t, "+")) {
+        next(p);
+        if (peek(p)->kind == T_NUMBER && is_punct(t, "-")) {
+            odps_expr *e = new_expr(p, ODPS_X_LITERAL, t);
+            if ((rc = parse_number(p, next(p), true, e)))
+                return rc;
+            *out = e;
+            return EMU_OK;
+        }
+        if (++p->depth > ODPS_MAX_EXPR_DEPTH)
+            return fail_at(p, t->line, t->col, PARSE_EX, "Parse exception - expression too deep");
+        odps_expr *e = new_expr(p, ODPS_X_NEG, t);
+        rc = parse_unary(p, &e->l);
+        p->depth--;
+        *out = is_punct(t, "-") ? e : e->l;
+        return rc;
+    }
+    return parse_primary(p, out);
+}
+
+static emu_rc parse_binary(parser *p, odps_expr **out, const char *ops,
+                           emu_rc (*sub)(parser *, odps_expr **))
+{
+    emu_rc rc = sub(p, out);
+    while (rc == EMU_OK) {
+        tok *t = peek(p);
+        if (t->kind != T_PUNCT || t->len != 1 || !strchr(ops, t->p[0]))
+            break;
+        next(p);
+        odps_expr *e = new_expr(p, ODPS_X_ARITH, t);
+        e->line = (*out)->line;
+        e->col = (*out)->col;
+        e->arith = t->p[0];
+        e->l = *out;
+        rc = sub(p, &e->r);
+        *out = e;
+    }
+    return rc;
+}
+
+static emu_rc parse_mul(parser *p, odps_expr **out)
+{
+    return parse_binary(p, out, "*/%", parse_unary);
+}
+
+static emu_rc parse_add(parser *p, odps_expr **out)
+{
+    return parse_binary(p, out, "+-", parse_mul);
 }
 
 static bool cmp_op(const tok *t, odps_cmp *out)
@@ -622,19 +799,22 @@ static emu_rc parse_predicate(parser *p, odps_expr **out)
     emu_rc rc;
     odps_expr *l;
     tok *start = peek(p);
-    if ((rc = parse_operand(p, &l)))
+    if ((rc = parse_add(p, &l)))
         return rc;
     tok *t = peek(p);
     odps_cmp op;
+    bool neg = false;
     if (cmp_op(t, &op)) {
         next(p);
         odps_expr *e = new_expr(p, ODPS_X_CMP, start);
         e->cmp = op;
         e->l = l;
-        if ((rc = parse_operand(p, &e->r)))
+        if ((rc = parse_add(p, &e->r)))
             return rc;
         *out = e;
-    } else if (is_kw(t, "is")) {
+        return EMU_OK;
+    }
+    if (is_kw(t, "is")) {
         next(p);
         odps_expr *e = new_expr(p, ODPS_X_ISNULL, start);
         e->negated = accept_kw(p, "not");
@@ -642,24 +822,51 @@ static emu_rc parse_predicate(parser *p, odps_expr **out)
             return rc;
         e->l = l;
         *out = e;
-    } else {
-        *out = l;
+        return EMU_OK;
     }
-    t = peek(p);
-    if (is_punct(t, "+") || is_punct(t, "-") || is_punct(t, "*") || is_punct(t, "/") ||
-        is_punct(t, "%"))
-        return unsupported(
-            p, t, emu_arena_sprintf(p->a, "arithmetic operator '%.*s'", (int)t->len, t->p));
-    static const char *const words[] = {"between", "in", "like", "rlike", NULL};
-    for (const char *const *w = words; *w; w++)
-        if (is_kw(t, *w) || (is_kw(t, "not") && is_kw(peek2(p), *w))) {
-            char up[16];
-            size_t i = 0;
-            for (; (*w)[i]; i++)
-                up[i] = (char)((*w)[i] - 32);
-            up[i] = '\0';
-            return unsupported(p, t, emu_arena_sprintf(p->a, "the %s predicate", up));
-        }
+    if (is_kw(t, "not") && (is_kw(peek2(p), "in") || is_kw(peek2(p), "like") ||
+                            is_kw(peek2(p), "between") || is_kw(peek2(p), "rlike"))) {
+        next(p);
+        neg = true;
+        t = peek(p);
+    }
+    if (accept_kw(p, "in")) {
+        odps_expr *e = new_expr(p, ODPS_X_IN, start);
+        e->negated = neg;
+        e->l = l;
+        if ((rc = expect_punct(p, "(")))
+            return rc;
+        if (is_kw(peek(p), "select"))
+            return unsupported(p, peek(p), "IN with a subquery");
+        if ((rc = expr_list(p, &e->args, &e->n_args, false)))
+            return rc;
+        *out = e;
+        return EMU_OK;
+    }
+    if (accept_kw(p, "between")) {
+        odps_expr *e = new_expr(p, ODPS_X_BETWEEN, start);
+        e->negated = neg;
+        e->l = l;
+        e->args = emu_arena_zalloc(p->a, 2 * sizeof *e->args);
+        e->n_args = 2;
+        if ((rc = parse_add(p, &e->args[0])) || (rc = expect_kw(p, "and")) ||
+            (rc = parse_add(p, &e->args[1])))
+            return rc;
+        *out = e;
+        return EMU_OK;
+    }
+    if (accept_kw(p, "like")) {
+        odps_expr *e = new_expr(p, ODPS_X_LIKE, start);
+        e->negated = neg;
+        e->l = l;
+        if ((rc = parse_add(p, &e->r)))
+            return rc;
+        *out = e;
+        return EMU_OK;
+    }
+    if (is_kw(t, "rlike") || is_kw(t, "regexp"))
+        return unsupported(p, t, "the RLIKE predicate");
+    *out = l;
     return EMU_OK;
 }
 
@@ -715,30 +922,98 @@ static emu_rc parse_or(parser *p, odps_expr **out)
 
 /* ---- statements ------------------------------------------------------------------------ */
 
-/* Grows an arena array by one element (small lists: copying is fine). */
-static void *push(emu_arena *a, void *arr, size_t n, size_t size)
-{
-    void *grown = emu_arena_alloc(a, (n + 1) * size);
-    if (n)
-        memcpy(grown, arr, n * size);
-    return grown;
-}
+static emu_rc parse_select(parser *p, odps_select *s);
 
-static emu_rc check_count(parser *p, size_t n, size_t cap, const char *what)
-{
-    if (n < cap)
-        return EMU_OK;
-    tok *t = peek(p);
-    return emu_err_set(p->err, EMU_E_LIMIT, NULL, "%s:[%d,%d] Parse exception - more than %zu %s",
-                       PARSE_EX, t->line, t->col, cap, what);
-}
-
-static emu_rc parse_select(parser *p, odps_select *s)
+/* [project '.'] table [[AS] alias] | '(' select ')' [AS] alias */
+static emu_rc parse_source(parser *p, odps_source *src)
 {
     emu_rc rc;
     tok *t = peek(p);
-    if (is_kw(t, "distinct") || is_kw(t, "all"))
-        return unsupported(p, t, is_kw(t, "distinct") ? "SELECT DISTINCT" : "SELECT ALL");
+    src->line = t->line;
+    src->col = t->col;
+    if (accept_punct(p, "(")) {
+        if ((rc = expect_kw(p, "select")))
+            return rc;
+        if (++p->depth > ODPS_MAX_EXPR_DEPTH)
+            return fail_at(p, t->line, t->col, PARSE_EX, "Parse exception - query too deep");
+        src->sub = emu_arena_zalloc(p->a, sizeof *src->sub);
+        rc = parse_select(p, src->sub);
+        p->depth--;
+        if (rc || (rc = expect_punct(p, ")")))
+            return rc;
+    } else if ((rc = table_name(p, &src->project, &src->table, NULL))) {
+        return rc;
+    }
+    t = peek(p);
+    if (accept_kw(p, "as")) {
+        if ((rc = name(p, &src->alias, NULL)))
+            return rc;
+    } else if (t->kind == T_QIDENT || (t->kind == T_IDENT && !is_reserved(t->str))) {
+        src->alias = next(p)->str;
+    }
+    if (src->sub && !src->alias)
+        return fail_at(p, t->line, t->col, PARSE_EX,
+                       "Parse exception - a subquery in FROM needs an alias");
+    return EMU_OK;
+}
+
+static emu_rc parse_from(parser *p, odps_select *s)
+{
+    emu_rc rc;
+    odps_source src = {0};
+    if ((rc = parse_source(p, &src)))
+        return rc;
+    s->from = push(p->a, s->from, s->n_from, sizeof *s->from);
+    s->from[s->n_from++] = src;
+    s->project = src.project;
+    s->table = src.table;
+    s->table_line = src.line;
+    s->table_col = src.col;
+    for (;;) {
+        tok *t = peek(p);
+        odps_join kind;
+        if (is_punct(t, ","))
+            return unsupported(p, t, "selecting from several tables with ',' (use JOIN ... ON)");
+        if (is_kw(t, "right") || is_kw(t, "full") || is_kw(t, "cross") || is_kw(t, "natural"))
+            return unsupported(p, t, emu_arena_sprintf(p->a, "%s JOIN", t->str));
+        if (is_kw(t, "lateral"))
+            return unsupported(p, t, "LATERAL VIEW");
+        if (accept_kw(p, "left")) {
+            accept_kw(p, "outer");
+            if (is_kw(peek(p), "semi") || is_kw(peek(p), "anti"))
+                return unsupported(p, peek(p),
+                                   emu_arena_sprintf(p->a, "LEFT %s JOIN", peek(p)->str));
+            kind = ODPS_JOIN_LEFT;
+        } else if (accept_kw(p, "inner") || is_kw(t, "join")) {
+            kind = ODPS_JOIN_INNER;
+        } else {
+            return EMU_OK;
+        }
+        if ((rc = expect_kw(p, "join")) ||
+            (rc = check_count(p, s->n_from, ODPS_MAX_JOIN_SOURCES, "joined tables")))
+            return rc;
+        odps_source j = {.join = kind};
+        if ((rc = parse_source(p, &j)))
+            return rc;
+        if (!is_kw(peek(p), "on"))
+            return expected(p, "ON (acsemu runs joins with a condition)");
+        next(p);
+        if ((rc = parse_or(p, &j.on)))
+            return rc;
+        s->from = push(p->a, s->from, s->n_from, sizeof *s->from);
+        s->from[s->n_from++] = j;
+    }
+}
+
+/* One SELECT after its keyword, without UNION. */
+static emu_rc parse_select_body(parser *p, odps_select *s)
+{
+    emu_rc rc;
+    tok *t = peek(p);
+    if (accept_kw(p, "distinct"))
+        s->distinct = true;
+    else
+        accept_kw(p, "all");
     if (accept_punct(p, "*")) {
         s->items = emu_arena_zalloc(p->a, sizeof *s->items);
         s->n_items = 1;
@@ -749,6 +1024,9 @@ static emu_rc parse_select(parser *p, odps_select *s)
             odps_select_item it = {0};
             if (is_punct(peek(p), "*"))
                 return unsupported(p, peek(p), "'*' together with other select items");
+            if ((peek(p)->kind == T_IDENT || peek(p)->kind == T_QIDENT) &&
+                is_punct(peek2(p), ".") && p->pos + 2 < p->n && is_punct(&p->toks[p->pos + 2], "*"))
+                return unsupported(p, peek(p), "alias.* in the select list");
             if ((rc = parse_or(p, &it.e)))
                 return rc;
             if (accept_kw(p, "as")) {
@@ -762,25 +1040,8 @@ static emu_rc parse_select(parser *p, odps_select *s)
             s->items[s->n_items++] = it;
         } while (accept_punct(p, ","));
     }
-    if ((rc = expect_kw(p, "from")))
+    if ((rc = expect_kw(p, "from")) || (rc = parse_from(p, s)))
         return rc;
-    if (is_punct(peek(p), "("))
-        return unsupported(p, peek(p), "a subquery in FROM");
-    tok *at = NULL;
-    if ((rc = table_name(p, &s->project, &s->table, &at)))
-        return rc;
-    s->table_line = at->line;
-    s->table_col = at->col;
-    t = peek(p);
-    if (is_punct(t, ","))
-        return unsupported(p, t, "selecting from several tables");
-    if (is_kw(t, "join") || is_kw(t, "inner") || is_kw(t, "left") || is_kw(t, "right") ||
-        is_kw(t, "full") || is_kw(t, "cross"))
-        return unsupported(p, t, "JOIN");
-    if (is_kw(t, "lateral"))
-        return unsupported(p, t, "LATERAL VIEW");
-    if (is_kw(t, "as") || t->kind == T_QIDENT || (t->kind == T_IDENT && !is_reserved(t->str)))
-        return unsupported(p, t, "a table alias");
     if (accept_kw(p, "where")) {
         if ((rc = parse_or(p, &s->where)))
             return rc;
@@ -792,20 +1053,21 @@ static emu_rc parse_select(parser *p, odps_select *s)
             if ((rc = check_count(p, s->n_group, ODPS_MAX_COLUMNS, "GROUP BY keys")))
                 return rc;
             odps_expr *e;
-            tok *kt = peek(p);
-            if ((rc = parse_operand(p, &e)))
+            if ((rc = parse_or(p, &e)))
                 return rc;
-            if (e->kind != ODPS_X_COLUMN)
-                return unsupported(p, kt, "a GROUP BY key that is not a column");
             s->group = push(p->a, s->group, s->n_group, sizeof *s->group);
             s->group[s->n_group++] = e;
         } while (accept_punct(p, ","));
     }
+    if (accept_kw(p, "having")) {
+        if ((rc = parse_or(p, &s->having)))
+            return rc;
+    }
     t = peek(p);
-    if (is_kw(t, "having"))
-        return unsupported(p, t, "HAVING");
     if (is_kw(t, "distribute") || is_kw(t, "sort") || is_kw(t, "cluster"))
         return unsupported(p, t, emu_arena_sprintf(p->a, "%.*s BY", (int)t->len, t->p));
+    if (is_kw(t, "window"))
+        return unsupported(p, t, "WINDOW");
     if (is_kw(t, "order")) {
         s->order_line = t->line;
         s->order_col = t->col;
@@ -836,10 +1098,30 @@ static emu_rc parse_select(parser *p, odps_select *s)
         if (accept_punct(p, ","))
             return unsupported(p, lt, "LIMIT with an offset");
     }
-    t = peek(p);
-    if (is_kw(t, "union"))
-        return unsupported(p, t, "UNION");
     return EMU_OK;
+}
+
+/* select_body { UNION ALL SELECT select_body } */
+static emu_rc parse_select(parser *p, odps_select *s)
+{
+    emu_rc rc = parse_select_body(p, s);
+    size_t n = 1;
+    while (rc == EMU_OK && is_kw(peek(p), "union")) {
+        tok *t = next(p);
+        if (!accept_kw(p, "all"))
+            return unsupported(p, peek(p)->kind == T_EOF ? t : peek(p),
+                               "UNION without ALL (UNION [DISTINCT])");
+        if ((rc = expect_kw(p, "select")) ||
+            (rc = check_count(p, n++, ODPS_MAX_JOIN_SOURCES, "UNION ALL branches")))
+            return rc;
+        s->union_all = emu_arena_zalloc(p->a, sizeof *s->union_all);
+        s->union_line = t->line;
+        s->union_col = t->col;
+        s = s->union_all;
+        rc = parse_select_body(p, s);
+    }
+
+    return rc;
 }
 
 static emu_rc parse_kvs(parser *p, odps_kv **out, size_t *n)
@@ -1038,7 +1320,7 @@ static emu_rc parse_insert(parser *p, odps_insert *in)
                 return rc;
             odps_expr *e;
             tok *vt = peek(p);
-            if ((rc = parse_operand(p, &e)))
+            if ((rc = parse_unary(p, &e)))
                 return rc;
             if (e->kind != ODPS_X_LITERAL)
                 return unsupported(p, vt, "an expression other than a literal in VALUES");
@@ -1241,6 +1523,8 @@ const char *odps_type_name(odps_type t)
         return "boolean";
     case ODPS_T_BINARY:
         return "binary";
+    case ODPS_T_DATETIME:
+        return "datetime";
     default:
         return "void";
     }

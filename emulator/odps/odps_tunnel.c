@@ -126,6 +126,7 @@ static size_t encode_field(uint8_t *tmp, uint32_t field, const odps_value *v, od
     *crc = crc_u32(*crc, field);
     switch (t) {
     case ODPS_T_BIGINT:
+    case ODPS_T_DATETIME: /* milliseconds, as pyodps's read_sint64 */
         n += put_varint(tmp, (uint64_t)field << 3 | WT_VARINT);
         n += put_varint(tmp + n, zigzag(v->i));
         *crc = crc_u64(*crc, (uint64_t)v->i);
@@ -245,9 +246,9 @@ static emu_rc get_tag(rd *r, uint32_t *field, unsigned *wt)
 
 static unsigned wire_type_of(odps_type t)
 {
-    return t == ODPS_T_DOUBLE                          ? WT_FIXED64
-           : t == ODPS_T_BIGINT || t == ODPS_T_BOOLEAN ? WT_VARINT
-                                                       : WT_BYTES;
+    return t == ODPS_T_DOUBLE                                                  ? WT_FIXED64
+           : t == ODPS_T_BIGINT || t == ODPS_T_BOOLEAN || t == ODPS_T_DATETIME ? WT_VARINT
+                                                                               : WT_BYTES;
 }
 
 static emu_rc get_value(rd *r, odps_type t, odps_value *v, uint32_t *crc)
@@ -256,6 +257,7 @@ static emu_rc get_value(rd *r, odps_type t, odps_value *v, uint32_t *crc)
     emu_rc rc;
     switch (t) {
     case ODPS_T_BIGINT:
+    case ODPS_T_DATETIME:
         if ((rc = get_varint(r, &u)))
             return rc;
         v->i = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);

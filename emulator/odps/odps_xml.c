@@ -338,6 +338,10 @@ void odps_csv_value(emu_buf *b, const odps_value *v)
     case ODPS_T_BOOLEAN:
         emu_buf_puts(b, v->b ? "true" : "false");
         return;
+    case ODPS_T_DATETIME:
+        odps_datetime_text(v->i, num);
+        emu_buf_puts(b, num);
+        return;
     default:
         break;
     }

@@ -1,4 +1,5 @@
-# MaxCompute fuzz harnesses: the SQL subset parser (+ DDL validation) and
+# MaxCompute fuzz harnesses: the SQL subset parser (+ DDL validation and the
+# SELECT engine over an in-memory table) and
 # the XML readers (+ the client PlainBuffer decoder), the tunnel record
 # stream decoder (+ re-encoding) and rowrange parser, the security
 # statements (+ the world JSON of members, roles and grants). ctest replays the

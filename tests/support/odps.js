@@ -215,7 +215,7 @@ function decodeRecords(buf, types) {
     if (field < 1 || field > types.length) throw new Error(`field ${field} outside the schema`);
     crc = CRC32C(crc, le32(field));
     const t = types[field - 1];
-    if (t === 'bigint') {
+    if (t === 'bigint' || t === 'datetime') { // datetime: sint64 milliseconds
       if (wt !== 0) throw new Error('bigint wire type');
       const v = BigInt.asIntN(64, unzig(varint()));
       const b = Buffer.alloc(8); b.writeBigInt64LE(v); crc = CRC32C(crc, b);

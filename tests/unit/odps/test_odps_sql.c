@@ -283,18 +283,23 @@ static void insert_forms(void **state)
 
 static void unsupported(void **state)
 {
-    parse_fails(state, "select a from t join u", "[1,17] Parse exception - JOIN is not supported");
-    parse_fails(state, "select a from t\nunion all select b from u",
-                "[2,1] Parse exception - UNION");
-    parse_fails(state, "select distinct a from t", "SELECT DISTINCT is not supported");
-    parse_fails(state, "select a from t group by a having count(*) > 1", "HAVING is not supported");
-    parse_fails(state, "select a from (select 1)", "a subquery in FROM");
-    parse_fails(state, "select a from t where a in (1, 2)", "the IN predicate");
-    parse_fails(state, "select a from t where a not like 'x'", "the LIKE predicate");
-    parse_fails(state, "select a from t where a between 1 and 2", "the BETWEEN predicate");
-    parse_fails(state, "select a * 2 from t", "arithmetic operator '*'");
-    parse_fails(state, "select case when a then 1 end from t", "CASE is not supported");
-    parse_fails(state, "select concat(a) from t", "function concat() is not supported");
+    parse_fails(state, "select a from t join u",
+                "[1,23] Parse exception - mismatched input <EOF> expecting ON");
+    parse_fails(state, "select a from t right join u on t.a = u.a",
+                "[1,17] Parse exception - right JOIN is not supported");
+    parse_fails(state, "select a from t full outer join u on a = b", "full JOIN is not supported");
+    parse_fails(state, "select a from t left semi join u on a = b",
+                "LEFT semi JOIN is not supported");
+    parse_fails(state, "select a from t, u", "selecting from several tables with ','");
+    parse_fails(state, "select a from t\nunion select b from u",
+                "[2,7] Parse exception - UNION without ALL");
+    parse_fails(state, "select a from (select 1 from t)", "a subquery in FROM needs an alias");
+    parse_fails(state, "select a from t where a in (select b from u)", "IN with a subquery");
+    parse_fails(state, "select (select 1 from t) from t", "a subquery in an expression");
+    parse_fails(state, "select a from t where a rlike 'x'", "the RLIKE predicate");
+    parse_fails(state, "select row_number() over (order by a) from t", "a window function (OVER)");
+    parse_fails(state, "select cast(a as decimal) from t", "CAST to decimal");
+    parse_fails(state, "select t.* from t", "alias.* in the select list");
     parse_fails(state, "insert into t values (a)",
                 "an expression other than a literal in VALUES is not supported");
     parse_fails(state, "insert into t partition (ds='1') select a from u", "PARTITION");
@@ -305,8 +310,6 @@ static void unsupported(void **state)
     parse_fails(state, "drop view v", "DROP view is not supported");
     parse_fails(state, "show partitions t", "SHOW partitions is not supported");
     parse_fails(state, "select a from t limit 1, 2", "LIMIT with an offset");
-    parse_fails(state, "select a from t t2", "a table alias");
-    parse_fails(state, "select t.a from t", "a qualified column name");
     parse_fails(state, "select a from t sort by a", "sort BY is not supported");
     parse_fails(state, "create external table t (a decimal) stored by 'x' location 'y'",
                 "ODPS-0130071:[1,28] Semantic analysis exception - column type decimal");
