@@ -363,6 +363,9 @@ emu_rc ots_index_create(ots_instance_t *in, const ots_table_t *base, const ots_i
                            .n_defined = d->n_attrs,
                            .opts = s->opts};
     is.opts.allow_update = true;
+    is.opts.stream_expiration_h = 0; /* an index has no stream, nor transactions */
+    is.opts.stream_enabled_ms = 0;
+    is.opts.local_txn = false;
     ots_table_t *t;
     if ((rc = ots_store_table_create(in, &is, &t, err)))
         return rc;

@@ -281,6 +281,29 @@ static emu_rc after_modify(emu_call *call, const ots_table_t *t, const ots_row_t
     return rc;
 }
 
+/* The stream record of a write that succeeded (ots_stream.c); a
+ * transaction's write waits for its commit. */
+static emu_rc stream_note(emu_call *call, ots_table_t *t, Ots__OperationType type,
+                          const ots_row_t *row, const ots_row_t *pk, emu_err *err)
+{
+    ots_read_opts newest = {.max_versions = 1};
+    ots_row_t after;
+    bool has = false, inc = false;
+    emu_rc rc;
+    for (size_t i = 0; i < row->n_attrs; i++)
+        inc |= row->attrs[i].has_op && row->attrs[i].op == OTS_OP_INCREMENT;
+    if (inc && (rc = ots_store_get(t, pk->pk, pk->n_pk, &newest, call->arena, &after, &has, err)))
+        return rc;
+    size_t len;
+    uint8_t *b = ots_stream_encode(call, type, row, pk, has ? &after : NULL, &len);
+    int action = type == OTS__OPERATION_TYPE__PUT      ? OTS__ACTION_TYPE__PUT_ROW
+                 : type == OTS__OPERATION_TYPE__UPDATE ? OTS__ACTION_TYPE__UPDATE_ROW
+                                                       : OTS__ACTION_TYPE__DELETE_ROW;
+    if (ots_txn_stream_note(t, action, b, len))
+        return EMU_OK;
+    return ots_stream_append(call, t, action, b, len, err);
+}
+
 emu_rc ots_row_write(emu_call *call, ots_table_t *t, Ots__OperationType type,
                      ProtobufCBinaryData bytes, const Ots__Condition *cond,
                      const Ots__ReturnContent *ret, ots_row_result *out, emu_err *err)
@@ -339,6 +362,15 @@ emu_rc ots_row_write(emu_call *call, ots_table_t *t, Ots__OperationType type,
             return rc;
     }
 
+    /* A stream records each put with the timestamp it got: stamp them now. */
+    bool streamed = ots_stream_enabled(t);
+    int64_t stamp = emu_clock_now_ms();
+    for (size_t i = 0; streamed && type != OTS__OPERATION_TYPE__DELETE && i < row.n_attrs; i++)
+        if (!row.attrs[i].has_op && !row.attrs[i].has_ts) {
+            row.attrs[i].has_ts = true;
+            row.attrs[i].ts = stamp;
+        }
+
     ots_row_t pk_only = {row.pk, row.n_pk, NULL, 0, false};
     int32_t wcu;
     switch (type) {
@@ -369,6 +401,8 @@ emu_rc ots_row_write(emu_call *call, ots_table_t *t, Ots__OperationType type,
                                   call->arena, err)))
             return rc;
     }
+    if (streamed && (rc = stream_note(call, t, type, &row, &pk_out, err)))
+        return rc;
     out->write_cu = wcu ? wcu : 1;
 
     int rt = ret && ret->has_return_type ? (int)ret->return_type : OTS__RETURN_TYPE__RT_NONE;

@@ -14,7 +14,9 @@
  * MaxVersions (default 1), and two emulator extras that UpdateTable can
  * change and save must keep: DeviationCellVersionInSec (default 86400) and
  * AllowUpdate (default true); EnableLocalTxn (default false: CreateTable's
- * enable_local_txn, which the Node SDK cannot send). CreateDate (ISO 8601, default: when loaded) is
+ * enable_local_txn, which the Node SDK cannot send); StreamExpirationTime
+ * (hours, 1-168; absent = no stream) and StreamEnableTime (ISO 8601 with
+ * milliseconds, default: when loaded). CreateDate (ISO 8601, default: when loaded) is
  * saved so that a restarted --data-dir sandbox keeps it (DescribeTable's
  * last_increase_time). Rows come from RowsFile (CSV, path relative to the
  * world file) or inline Rows (see ots_rows_load_json), not both.
@@ -128,16 +130,26 @@ enum {
     T_ROWS,
     T_IDX,
     T_TXN,
+    T_STREAM_H,
+    T_STREAM_AT,
     T_COUNT
 };
 
 static const field_spec table_spec[T_COUNT] = {
-    {"TableName", cJSON_String, true},      {"PrimaryKey", cJSON_Array, true},
-    {"DefinedColumns", cJSON_Array, false}, {"TimeToLive", cJSON_Number, false},
-    {"MaxVersions", cJSON_Number, false},   {"DeviationCellVersionInSec", cJSON_Number, false},
-    {"AllowUpdate", cJSON_True, false},     {"CreateDate", cJSON_String, false},
-    {"RowsFile", cJSON_String, false},      {"Rows", cJSON_Array, false},
-    {"Indexes", cJSON_Array, false},        {"EnableLocalTxn", cJSON_True, false},
+    {"TableName", cJSON_String, true},
+    {"PrimaryKey", cJSON_Array, true},
+    {"DefinedColumns", cJSON_Array, false},
+    {"TimeToLive", cJSON_Number, false},
+    {"MaxVersions", cJSON_Number, false},
+    {"DeviationCellVersionInSec", cJSON_Number, false},
+    {"AllowUpdate", cJSON_True, false},
+    {"CreateDate", cJSON_String, false},
+    {"RowsFile", cJSON_String, false},
+    {"Rows", cJSON_Array, false},
+    {"Indexes", cJSON_Array, false},
+    {"EnableLocalTxn", cJSON_True, false},
+    {"StreamExpirationTime", cJSON_Number, false},
+    {"StreamEnableTime", cJSON_String, false},
 };
 
 static emu_rc load_table(ots_instance_t *in, const cJSON *tj, const char *path,
@@ -235,6 +247,19 @@ static emu_rc load_table(ots_instance_t *in, const cJSON *tj, const char *path,
         s.opts.allow_update = cJSON_IsTrue(f[T_ALLOW]);
     if (f[T_TXN])
         s.opts.local_txn = cJSON_IsTrue(f[T_TXN]);
+    if (f[T_STREAM_H]) {
+        if ((rc = get_int(f[T_STREAM_H], path, "StreamExpirationTime", 1, 168, &v, err)))
+            return rc;
+        s.opts.stream_expiration_h = (int32_t)v;
+        s.opts.stream_enabled_ms = emu_clock_now_ms();
+    }
+    if (f[T_STREAM_AT] &&
+        !emu_time_parse_iso(f[T_STREAM_AT]->valuestring, strlen(f[T_STREAM_AT]->valuestring), true,
+                            &s.opts.stream_enabled_ms))
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "%s.StreamEnableTime: \"%.64s\" is not an ISO-8601 UTC time like "
+                           "2026-01-01T00:00:00.000Z",
+                           path, f[T_STREAM_AT]->valuestring);
     int64_t created = 0;
     if (f[T_CREATED] && !emu_time_parse_iso(f[T_CREATED]->valuestring,
                                             strlen(f[T_CREATED]->valuestring), true, &created))
@@ -437,6 +462,12 @@ void ots_section_schema_json(cJSON *o, const ots_table_t *t)
         cJSON_AddBoolToObject(o, "AllowUpdate", s->opts.allow_update);
     if (s->opts.local_txn)
         cJSON_AddBoolToObject(o, "EnableLocalTxn", true);
+    if (s->opts.stream_expiration_h) {
+        char at[25];
+        emu_time_iso_ms(s->opts.stream_enabled_ms, at);
+        cJSON_AddNumberToObject(o, "StreamExpirationTime", s->opts.stream_expiration_h);
+        cJSON_AddStringToObject(o, "StreamEnableTime", at);
+    }
     char date[21];
     emu_time_iso(ots_table_created_ms(t), date);
     cJSON_AddStringToObject(o, "CreateDate", date);

@@ -455,6 +455,22 @@ static emu_rc ots_authorize(emu_call *call)
         return check(call,
                      ots_txn_table_name(
                          call, ((const Ots__AbortTransactionRequest *)r->msg)->transaction_id));
+    /* A stream's table is its resource (the instance when the stream is
+     * unknown: the handler then answers with the error). */
+    if (call->action->handler == ots_describe_stream)
+        return check(call,
+                     ots_stream_table_name(
+                         call, ((const Ots__DescribeStreamRequest *)r->msg)->stream_id, NULL));
+    if (call->action->handler == ots_get_shard_iterator)
+        return check(call,
+                     ots_stream_table_name(
+                         call, ((const Ots__GetShardIteratorRequest *)r->msg)->stream_id, NULL));
+    if (call->action->handler == ots_get_stream_record)
+        return check(
+            call, ots_stream_table_name(
+                      call, NULL, ((const Ots__GetStreamRecordRequest *)r->msg)->shard_iterator));
+    if (call->action->handler == ots_list_stream)
+        return check(call, ((const Ots__ListStreamRequest *)r->msg)->table_name);
     if (call->action->flags & OTS_INSTANCE_LEVEL)
         return check(call, NULL);
     if (call->action->handler == ots_batch_get_row) {

@@ -1,5 +1,6 @@
 /* Internals shared by the Tablestore service files (ots_service.c,
- * ots_table.c, ots_row.c, ots_range.c, ots_batch.c, ots_filter.c, ots_txn.c) and
+ * ots_table.c, ots_row.c, ots_range.c, ots_batch.c, ots_filter.c, ots_txn.c,
+ * ots_stream.c) and
  * their unit tests. Not a module boundary: other modules include emu/ots.h.
  *
  * Flow of one call: ots_service.c decodes and authenticates, parses the
@@ -174,6 +175,38 @@ void ots_txn_wrote(ots_txn *x, const ots_txn_row *row);
  * locks. */
 emu_rc ots_txn_check_lock(emu_call *call, const ots_table_t *t, const ots_row_t *row, emu_err *err);
 
+/* Streams of a transaction: the record of a write to x's copy waits for
+ * the commit. False when t is no transaction's copy. */
+bool ots_txn_stream_note(const ots_table_t *t, int action, const uint8_t *row, size_t len);
+
+/* ---- streams (ots_stream.c) ------------------------------------------------------- */
+
+/* Whether writes to t (a table, or a transaction's copy of one) are
+ * recorded. */
+bool ots_stream_enabled(const ots_table_t *t);
+/* "<table>_<enable time ms>", in `a`. */
+const char *ots_stream_id(emu_arena *a, const ots_table_t *t);
+/* The record of a successful write, without its sequence info: the PK
+ * (pk: the final one), the request's cells with their timestamps
+ * (stamped: see ots_row_write), an increment as the put of the value in
+ * `after` (the row after the write, newest versions; NULL if none), or the
+ * delete marker. In the call arena. */
+uint8_t *ots_stream_encode(emu_call *call, Ots__OperationType type, const ots_row_t *req,
+                           const ots_row_t *pk, const ots_row_t *after, size_t *len);
+/* Appends a record (from ots_stream_encode) to t's stream with the next
+ * sequence info. */
+emu_rc ots_stream_append(emu_call *call, const ots_table_t *t, int action, const uint8_t *row,
+                         size_t len, emu_err *err);
+/* Applies a StreamSpecification (NULL: nothing) to *out; cur: the table's
+ * options now (NULL for CreateTable). */
+emu_rc ots_stream_spec(const Ots__StreamSpecification *spec, const ots_table_options *cur,
+                       ots_table_options *out, emu_err *err);
+/* DescribeTable's / UpdateTable's stream details of t. */
+Ots__StreamDetails *ots_stream_details(emu_call *call, const ots_table_t *t);
+/* The table a stream id or a shard iterator (when not NULL) names, for
+ * authorization; NULL if none. */
+const char *ots_stream_table_name(emu_call *call, const char *stream_id, const char *iterator);
+
 /* ---- handlers (one per operation, ots_actions.def) ---------------------------- */
 
 emu_rc ots_create_table(emu_call *call);
@@ -185,6 +218,10 @@ emu_rc ots_create_index(emu_call *call);
 emu_rc ots_drop_index(emu_call *call);
 emu_rc ots_start_local_transaction(emu_call *call);
 emu_rc ots_commit_transaction(emu_call *call);
+emu_rc ots_list_stream(emu_call *call);
+emu_rc ots_describe_stream(emu_call *call);
+emu_rc ots_get_shard_iterator(emu_call *call);
+emu_rc ots_get_stream_record(emu_call *call);
 emu_rc ots_abort_transaction(emu_call *call);
 emu_rc ots_compute_split_points_by_size(emu_call *call);
 emu_rc ots_get_row(emu_call *call);

@@ -6,7 +6,7 @@
  * Departures, all because a single-process emulator has no use for them:
  * tables are ACTIVE at once (no OTSTableNotReady); reserved throughput is
  * accepted but not kept (DescribeTable reports 0/0, last_increase_time =
- * creation); streams are refused as unsupported; a table is one shard, so
+ * creation); a table is one shard (also its stream's, ots_stream.c), so
  * DescribeTable sends no shard_splits. Secondary indexes (CreateIndex,
  * DropIndex, index metas of CreateTable and DescribeTable) are hidden
  * tables kept by ots_index.c: ListTable leaves them out. */
@@ -26,12 +26,6 @@ static const char *pk_type_text(int t)
     default:
         return NULL;
     }
-}
-
-static emu_rc unsupported(emu_call *call, const char *what)
-{
-    return ots_fail(&call->err, EMU_E_UNSUPPORTED, "OTSParameterInvalid",
-                    "Unsupported operation: %s.", what);
 }
 
 /* Maps store errors of table operations to Tablestore codes. */
@@ -102,8 +96,6 @@ emu_rc ots_create_table(emu_call *call)
     ots_table_schema s = {0};
     emu_rc rc;
 
-    if (m->stream_spec && m->stream_spec->enable_stream)
-        return unsupported(call, "Stream");
     if (!o || !o->has_time_to_live)
         return ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid",
                         "Time-to-live is missing while creating table.");
@@ -139,6 +131,8 @@ emu_rc ots_create_table(emu_call *call)
     if (o->has_allow_update)
         s.opts.allow_update = o->allow_update;
     s.opts.local_txn = m->has_enable_local_txn && m->enable_local_txn;
+    if ((rc = ots_stream_spec(m->stream_spec, NULL, &s.opts, &call->err)))
+        return rc;
     ots_table_t *t;
     if ((rc = ots_store_table_create(r->instance, &s, &t, &call->err)))
         return table_error(call, rc);
@@ -208,14 +202,6 @@ static Ots__ReservedThroughputDetails *throughput_msg(emu_call *call, const ots_
     return d;
 }
 
-static Ots__StreamDetails *stream_msg(emu_call *call)
-{
-    Ots__StreamDetails *s = emu_arena_alloc(call->arena, sizeof *s);
-    ots__stream_details__init(s);
-    s->enable_stream = 0; /* Go needs the message present (§6.1) */
-    return s;
-}
-
 emu_rc ots_describe_table(emu_call *call)
 {
     ots_req *r = ots_req_of(call);
@@ -258,7 +244,7 @@ emu_rc ots_describe_table(emu_call *call)
     resp->reserved_throughput_details = throughput_msg(call, t);
     resp->table_options = options_msg(call, t);
     resp->table_status = OTS__TABLE_STATUS__ACTIVE; /* Node requires it (§6.3) */
-    resp->stream_details = stream_msg(call);
+    resp->stream_details = ots_stream_details(call, t);
     const ots_index_def *defs[OTS_MAX_INDEXES_PER_TABLE];
     size_t n = ots_index_list(r->instance, s->name, defs, OTS_MAX_INDEXES_PER_TABLE);
     resp->index_metas = emu_arena_alloc(call->arena, (n + 1) * sizeof *resp->index_metas);
@@ -279,11 +265,21 @@ emu_rc ots_update_table(emu_call *call)
 
     if ((rc = ots_find_table(call, m->table_name, &t, &call->err)))
         return rc;
-    if (m->stream_spec && m->stream_spec->enable_stream)
-        return unsupported(call, "Stream");
+    if (ots_index_find(r->instance, m->table_name)) /* [inferred] texts */
+        return ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid",
+                        "%s is an index: update its table instead.", m->table_name);
+    if (m->stream_spec) {
+        ots_table_options n = ots_table_schema_of(t)->opts;
+        if ((rc = ots_stream_spec(m->stream_spec, &ots_table_schema_of(t)->opts, &n, &call->err)) ||
+            (rc = ots_table_set_options(t, &n, &call->err)))
+            return table_error(call, rc);
+    }
+    bool empty = o && !o->has_time_to_live && !o->has_max_versions &&
+                 !o->has_deviation_cell_version_in_sec && !o->has_allow_update;
+    if (empty && m->stream_spec)
+        o = NULL; /* the Node SDK sends empty options with a stream change */
     if (o) {
-        if (!o->has_time_to_live && !o->has_max_versions && !o->has_deviation_cell_version_in_sec &&
-            !o->has_allow_update)
+        if (empty)
             return ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid",
                             "No parameter is specified in table options.");
         ots_table_options n = ots_table_schema_of(t)->opts;
@@ -297,9 +293,6 @@ emu_rc ots_update_table(emu_call *call)
             n.allow_update = o->allow_update;
         const ots_index_def *idx[OTS_MAX_INDEXES_PER_TABLE];
         size_t n_idx = ots_index_list(r->instance, m->table_name, idx, OTS_MAX_INDEXES_PER_TABLE);
-        if (ots_index_find(r->instance, m->table_name)) /* [inferred] texts */
-            return ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid",
-                            "%s is an index: update its table instead.", m->table_name);
         if (n_idx && (n.max_versions != 1 || (n.ttl_s != -1 && n.allow_update)))
             return ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid",
                             "Table %s has indexes: its max versions must stay 1, and a TimeToLive "
@@ -311,6 +304,8 @@ emu_rc ots_update_table(emu_call *call)
             ots_table_t *it = ots_store_table_find(r->instance, idx[i]->name);
             ots_table_options io = n;
             io.allow_update = true;
+            io.stream_expiration_h = 0; /* an index has no stream */
+            io.stream_enabled_ms = 0;
             if (it && (rc = ots_table_set_options(it, &io, &call->err)))
                 return table_error(call, rc);
         }
@@ -321,7 +316,7 @@ emu_rc ots_update_table(emu_call *call)
     ots__update_table_response__init(resp);
     resp->reserved_throughput_details = throughput_msg(call, t);
     resp->table_options = options_msg(call, t);
-    resp->stream_details = stream_msg(call);
+    resp->stream_details = ots_stream_details(call, t);
     r->resp = &resp->base;
     return EMU_OK;
 }

@@ -23,7 +23,8 @@
  * primary key.", "Try to call method using explicit transaction on
  * explicit-transaction-disabled table.", "Data is being modified by the
  * other request." (OTSRowOperationConflict): the Java SDK's LocalTxnTest.
- * Others are marked [inferred]. */
+ * Others are marked [inferred]. A stream (ots_stream.c) gets the records of
+ * the transaction's writes, in order, when it commits. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,13 @@ struct ots_txn {
     emu_arena *arena; /* pk0 and the dirty keys */
     txn_key *dirty;   /* sorted by key; malloc'd */
     size_t n_dirty, cap_dirty;
+    /* Stream records of its writes, appended at commit (malloc'd). */
+    struct {
+        int action;
+        uint8_t *row;
+        size_t len;
+    } * pending;
+    size_t n_pending, cap_pending;
 };
 
 static ots_txn *g_txn[EMU_MAX_OTS_TXNS];
@@ -73,6 +81,9 @@ static void txn_free(size_t i)
     ots_store_free(x->store);
     emu_arena_free(x->arena);
     free(x->dirty);
+    for (size_t k = 0; k < x->n_pending; k++)
+        free(x->pending[k].row);
+    free(x->pending);
     free(x->account);
     free(x->instance);
     free(x->table);
@@ -308,6 +319,26 @@ static emu_rc write_back(ots_instance_t *in, ots_table_t *live, const ots_txn *x
     return rc;
 }
 
+bool ots_txn_stream_note(const ots_table_t *t, int action, const uint8_t *row, size_t len)
+{
+    for (size_t i = 0; i < g_n; i++) {
+        ots_txn *x = g_txn[i];
+        if (x->copy != t)
+            continue;
+        if (x->n_pending == x->cap_pending) {
+            x->cap_pending = x->cap_pending ? x->cap_pending * 2 : 16;
+            x->pending = emu_xrealloc(x->pending, x->cap_pending * sizeof *x->pending);
+        }
+        uint8_t *b = emu_xmalloc(len);
+        memcpy(b, row, len);
+        x->pending[x->n_pending].action = action;
+        x->pending[x->n_pending].row = b;
+        x->pending[x->n_pending++].len = len;
+        return true;
+    }
+    return false;
+}
+
 /* ---- handlers ---------------------------------------------------------------- */
 
 emu_rc ots_start_local_transaction(emu_call *call)
@@ -406,8 +437,12 @@ static emu_rc finish(emu_call *call, const char *id, bool commit)
     emu_rc rc = EMU_OK;
     if (!x)
         return call->err.rc;
-    if (commit) /* ots_txn_get checked that the live table is x->live */
-        rc = write_back(r->instance, ots_store_table_find(r->instance, x->table), x, &call->err);
+    ots_table_t *live = ots_store_table_find(r->instance, x->table); /* x->live: ots_txn_get */
+    if (commit)
+        rc = write_back(r->instance, live, x, &call->err);
+    for (size_t i = 0; commit && !rc && ots_stream_enabled(live) && i < x->n_pending; i++)
+        rc = ots_stream_append(call, live, x->pending[i].action, x->pending[i].row,
+                               x->pending[i].len, &call->err);
     for (size_t i = 0; i < g_n; i++)
         if (g_txn[i] == x) {
             txn_free(i);

@@ -57,10 +57,12 @@
 #define EMU_MAX_OTS_NAME_BYTES 255
 #define EMU_MAX_OTS_PK_VALUE_BYTES 1024
 #define EMU_MAX_OTS_VALUE_BYTES (2 * 1024 * 1024)
-#define EMU_MAX_OTS_CELLS_PER_ROW 100000 /* decoder and store guard; emulator choice */
-#define EMU_MAX_OTS_JSON_ROWS 1000000    /* inline "Rows" of a world file */
-#define EMU_MAX_OTS_TXNS 1024            /* open local transactions, process-wide */
-#define EMU_MAX_OTS_TXN_ROWS 20000       /* distinct rows one local transaction writes */
+#define EMU_MAX_OTS_CELLS_PER_ROW 100000  /* decoder and store guard; emulator choice */
+#define EMU_MAX_OTS_JSON_ROWS 1000000     /* inline "Rows" of a world file */
+#define EMU_MAX_OTS_TXNS 1024             /* open local transactions, process-wide */
+#define EMU_MAX_OTS_TXN_ROWS 20000        /* distinct rows one local transaction writes */
+#define EMU_MAX_OTS_STREAMS 4096          /* streams with records, process-wide */
+#define EMU_MAX_OTS_STREAM_RECORDS 200000 /* records kept per stream; the oldest go first */
 
 /* Persistence (--data-dir, emu/persist.h). A snapshot starts once the log
  * has grown by EMU_PERSIST_SNAPSHOT_BYTES since the last one; a snapshot

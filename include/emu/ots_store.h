@@ -122,6 +122,11 @@ typedef struct ots_table_options {
     /* Local transactions allowed (CreateTable's enable_local_txn, the world
      * file's EnableLocalTxn); default false, as the service. */
     bool local_txn;
+    /* Stream: retention hours (1-168); 0 = no stream. stream_enabled_ms is
+     * when it was turned on (virtual clock): the stream id and
+     * DescribeTable's last_enable_time come from it. */
+    int32_t stream_expiration_h;
+    int64_t stream_enabled_ms;
 } ots_table_options;
 
 typedef struct ots_table_schema {

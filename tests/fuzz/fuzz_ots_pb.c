@@ -33,6 +33,10 @@ static const ProtobufCMessageDescriptor *const types[] = {
     &ots__start_local_transaction_request__descriptor,
     &ots__commit_transaction_request__descriptor,
     &ots__abort_transaction_request__descriptor,
+    &ots__list_stream_request__descriptor,
+    &ots__describe_stream_request__descriptor,
+    &ots__get_shard_iterator_request__descriptor,
+    &ots__get_stream_record_request__descriptor,
 };
 #define N_TYPES (sizeof types / sizeof types[0])
 

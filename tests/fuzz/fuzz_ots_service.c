@@ -1,7 +1,8 @@
 /* Fuzz harness: the Tablestore service behind a valid signature. The first
  * byte picks the operation (same order as fuzz_ots_pb.c, so its corpus
- * seeds this one; 13 and 19 and above name an unsupported operation, 14
- * and 15 are CreateIndex and DropIndex, 16-18 the local transaction calls),
+ * seeds this one; 13 and 23 and above name an unsupported operation, 14
+ * and 15 are CreateIndex and DropIndex, 16-18 the local transaction calls,
+ * 19-22 the stream calls),
  * the rest is the protobuf body. With the high bit set, the request runs
  * with a local transaction open: the harness first starts one on t, id 1
  * (random numbers reseeded, so its id is always the same and a seed can
@@ -14,7 +15,8 @@
  * World: account A (12345, root key only) with instance cap1 holding
  * vehicle_track(vid, gt INTEGER, defined name STRING, 3 rows, index
  * vt_by_name keyed by name, so that every write maintains an index) and
- * t(id INTEGER, 3 versions, local transactions on),
+ * t(id INTEGER, 3 versions, local transactions on, a stream: id
+ * t_1700000000000),
  * restored before every input so an input's outcome never depends on the
  * ones before it. */
 #include <stdint.h>
@@ -56,6 +58,10 @@ static const char *const ops[] = {
     "StartLocalTransaction",
     "CommitTransaction",
     "AbortTransaction",
+    "ListStream",
+    "DescribeStream",
+    "GetShardIterator",
+    "GetStreamRecord",
 };
 #define N_OPS (sizeof ops / sizeof ops[0])
 #define DATE "2025-01-01T00:00:00.000Z"
@@ -86,6 +92,8 @@ static void fixture(world_t *w)
     s_vt.opts = s_t.opts = ots_table_options_default();
     s_t.opts.max_versions = 3;
     s_t.opts.local_txn = true;
+    s_t.opts.stream_expiration_h = 24;
+    s_t.opts.stream_enabled_ms = 1700000000000;
     if (!a || idx < 0 || !a->sections[idx] ||
         ots_store_instance_create(a->sections[idx], "cap1", OTS_NET_ANY, &in, &err) ||
         ots_store_table_create(in, &s_vt, &vt, &err) ||

@@ -252,12 +252,15 @@ test('--help names --data-dir', async () => {
   assert.match(r.stdout, /--data-dir DIR/);
 });
 
-test('a committed local transaction is journaled, an open one is not', async () => {
+test('a committed local transaction is journaled, an open one is not; a stream stays on', async () => {
   const dir = tmpdir();
   const args = ['--data-dir', path.join(dir, 'data')];
   let emu = await start({ args });
   // CreateTable with enable_local_txn (field 8): the Java and Go SDKs' flag.
   await otsOk(emu, 'CreateTable', Buffer.concat([createTableBody('txn', 1), ots.pbInt(8, 1)]));
+  // A stream specification (StreamSpecification {enable, 24 hours}) is world state.
+  await otsOk(emu, 'CreateTable', Buffer.concat([createTableBody('streamed', 1),
+    ots.pbBytes(5, Buffer.concat([ots.pbInt(1, 1), ots.pbInt(2, 24)]))]));
   const begin = async (id) => {
     const r = await ots.send(emu, 'StartLocalTransaction', Buffer.concat([ots.pbString(1, 'txn'), ots.pbBytes(2, ots.plainRow([['id', BigInt(id)]]))]));
     assert.strictEqual(r.status, 200, ots.errorOf(r.raw).message);
@@ -274,6 +277,9 @@ test('a committed local transaction is journaled, an open one is not', async () 
   const before = await world(emu);
   assert.deepStrictEqual(rows(before).Rows.map((r) => r.id), [1]);
   assert.strictEqual(rows(before).EnableLocalTxn, true);
+  const streamed = before.Accounts[0].Tablestore.Instances[0].Tables.find((t) => t.TableName === 'streamed');
+  assert.strictEqual(streamed.StreamExpirationTime, 24);
+  assert.match(streamed.StreamEnableTime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   await kill(emu);
 
   emu = await start({ args });
