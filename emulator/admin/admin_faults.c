@@ -81,6 +81,7 @@ struct emu_fault_rule {
     int64_t remaining; /* -1 = not limited */
     double fraction;   /* of matching calls; 1 = all */
     unsigned delay_ms;
+    unsigned index_lag_ms;              /* Tablestore global indexes follow late */
     bool batch;                         /* rows or row_fraction given */
     uint64_t rows[MAX_BATCH_ROWS / 64]; /* chosen row indexes */
     double row_fraction;                /* < 0 = rows[] decides */
@@ -228,6 +229,7 @@ static emu_rc fault_check(emu_call *call, unsigned *delay_ms)
         if (!rule_fires(f, r))
             continue;
         delay += r->delay_ms;
+        call->index_lag_ms += r->index_lag_ms;
         if (decides)
             decided = r;
     }
@@ -343,9 +345,9 @@ const emu_fault_hooks emu_fault_hooks_default = {
  * Strict: an unknown key, a wrong type or an out-of-range value is a 400
  * naming the rule and the key, so "probabilty" never silently means "always". */
 
-static const char *const rule_keys[] = {"service",  "action",  "principal",   "error",
-                                        "status",   "message", "count",       "fraction",
-                                        "delay_ms", "rows",    "row_fraction"};
+static const char *const rule_keys[] = {"service",  "action",  "principal",    "error",
+                                        "status",   "message", "count",        "fraction",
+                                        "delay_ms", "rows",    "row_fraction", "index_lag_ms"};
 
 static bool known_key(const char *k)
 {
@@ -445,7 +447,7 @@ static const char *service_names(unsigned bits, char *buf, size_t n)
 static emu_rc parse_rule(const cJSON *o, const char *where, fault_rule *r, emu_err *err)
 {
     char *svc_name = NULL;
-    double status = 0, count = -1, fraction = 1, delay = 0, row_fraction = -1;
+    double status = 0, count = -1, fraction = 1, delay = 0, row_fraction = -1, lag = 0;
     const cJSON *it;
 
     memset(r, 0, sizeof *r);
@@ -458,7 +460,7 @@ static emu_rc parse_rule(const cJSON *o, const char *where, fault_rule *r, emu_e
             return emu_err_set(err, EMU_E_INVALID, NULL,
                                "%s: unknown key \"%.64s\"; a rule takes service, action, "
                                "principal, error, status, message, count, fraction, delay_ms, "
-                               "rows, row_fraction",
+                               "rows, row_fraction, index_lag_ms",
                                where, it->string);
     }
     if (!opt_string(o, "service", where, &svc_name, err) ||
@@ -468,7 +470,8 @@ static emu_rc parse_rule(const cJSON *o, const char *where, fault_rule *r, emu_e
         !opt_number(o, "count", where, 1, 1e12, true, &count, err) ||
         !opt_number(o, "fraction", where, 0, 1, false, &fraction, err) ||
         !opt_number(o, "delay_ms", where, 0, EMU_MAX_FAULT_DELAY_MS, true, &delay, err) ||
-        !opt_number(o, "row_fraction", where, 0, 1, false, &row_fraction, err))
+        !opt_number(o, "row_fraction", where, 0, 1, false, &row_fraction, err) ||
+        !opt_number(o, "index_lag_ms", where, 0, EMU_MAX_FAULT_INDEX_LAG_MS, true, &lag, err))
         goto fail;
 
     r->services = SVC_ALL;
@@ -574,12 +577,20 @@ static emu_rc parse_rule(const cJSON *o, const char *where, fault_rule *r, emu_e
             }
         }
     }
-    if (!r->code && !delay) {
+    if (lag && (r->services & ~(unsigned)SVC_OTS)) {
         emu_err_set(err, EMU_E_INVALID, NULL,
-                    "%s: a rule must do something: give error, delay_ms, or rows with error",
+                    "%s: index_lag_ms delays Tablestore global indexes: give \"service\": \"ots\"",
                     where);
         goto fail;
     }
+    if (!r->code && !delay && !lag) {
+        emu_err_set(err, EMU_E_INVALID, NULL,
+                    "%s: a rule must do something: give error, delay_ms, index_lag_ms, or rows "
+                    "with error",
+                    where);
+        goto fail;
+    }
+    r->index_lag_ms = (unsigned)lag;
     r->count = (int64_t)count;
     r->remaining = r->count;
     r->fraction = fraction;
@@ -620,6 +631,8 @@ static cJSON *rule_json(const fault_rule *r)
     }
     cJSON_AddNumberToObject(o, "fraction", r->fraction);
     cJSON_AddNumberToObject(o, "delay_ms", r->delay_ms);
+    if (r->index_lag_ms)
+        cJSON_AddNumberToObject(o, "index_lag_ms", r->index_lag_ms);
     if (r->batch && r->row_fraction >= 0) {
         cJSON_AddNumberToObject(o, "row_fraction", r->row_fraction);
     } else if (r->batch) {

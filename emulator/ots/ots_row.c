@@ -397,8 +397,9 @@ emu_rc ots_row_write(emu_call *call, ots_table_t *t, Ots__OperationType type,
             (rc = ots_store_get(t, pk_out.pk, pk_out.n_pk, &newest, call->arena, &now, &has_now,
                                 err)))
             return rc;
-        if ((rc = ots_index_apply(in, t, had_old ? &old_row : NULL, has_now ? &now : NULL,
-                                  call->arena, err)))
+        if ((rc = ots_index_apply_lagged(call, in, t, had_old ? &old_row : NULL,
+                                         has_now ? &now : NULL, call->index_lag_ms, call->arena,
+                                         err)))
             return rc;
     }
     if (streamed && (rc = stream_note(call, t, type, &row, &pk_out, err)))

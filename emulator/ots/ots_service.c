@@ -91,6 +91,7 @@ const char *ots_default_code(emu_rc rc)
 emu_rc ots_find_table(const emu_call *call, const char *name, ots_table_t **out, emu_err *err)
 {
     const ots_req *r = ots_req_of(call);
+    ots_index_lag_flush(call); /* delayed global-index changes now due */
     *out = name ? ots_store_table_find(r->instance, name) : NULL;
     if (!*out)
         return ots_fail(err, EMU_E_NOT_FOUND, "OTSObjectNotExist", OTS_ERR_TABLE_MISSING);

@@ -179,6 +179,17 @@ emu_rc ots_txn_check_lock(emu_call *call, const ots_table_t *t, const ots_row_t 
  * the commit. False when t is no transaction's copy. */
 bool ots_txn_stream_note(const ots_table_t *t, int action, const uint8_t *row, size_t len);
 
+/* ---- delayed global indexes (ots_index_lag.c) ------------------------------------- */
+
+/* ots_index_apply for a write whose global-index changes wait lag_ms of
+ * virtual time (a fault rule's index_lag_ms; 0 = at once unless earlier
+ * changes of that index still wait). */
+emu_rc ots_index_apply_lagged(const emu_call *call, ots_instance_t *in, const ots_table_t *base,
+                              const ots_row_t *old, const ots_row_t *now, unsigned lag_ms,
+                              emu_arena *a, emu_err *err);
+/* Applies the delayed changes that are due (every table lookup does). */
+void ots_index_lag_flush(const emu_call *call);
+
 /* ---- streams (ots_stream.c) ------------------------------------------------------- */
 
 /* Whether writes to t (a table, or a transaction's copy of one) are

@@ -293,7 +293,8 @@ static emu_rc copy_partition(const ots_table_t *src, ots_txn *x, emu_err *err)
 
 /* Writes the rows the transaction wrote back to the live table: the copy's
  * row replaces the live one, or the live one goes when the copy has none. */
-static emu_rc write_back(ots_instance_t *in, ots_table_t *live, const ots_txn *x, emu_err *err)
+static emu_rc write_back(const emu_call *call, ots_instance_t *in, ots_table_t *live,
+                         const ots_txn *x, emu_err *err)
 {
     emu_arena *a = emu_arena_new(1 << 14);
     ots_read_opts newest = {.max_versions = 1};
@@ -312,7 +313,8 @@ static emu_rc write_back(ots_instance_t *in, ots_table_t *live, const ots_txn *x
         if (!rc && has)
             rc = ots_store_get(live, d->pk, d->n_pk, &newest, a, &now, &is, err);
         if (!rc && (had || is))
-            rc = ots_index_apply(in, live, had ? &old : NULL, is ? &now : NULL, a, err);
+            rc = ots_index_apply_lagged(call, in, live, had ? &old : NULL, is ? &now : NULL,
+                                        call->index_lag_ms, a, err);
         emu_arena_reset(a);
     }
     emu_arena_free(a);
@@ -439,7 +441,7 @@ static emu_rc finish(emu_call *call, const char *id, bool commit)
         return call->err.rc;
     ots_table_t *live = ots_store_table_find(r->instance, x->table); /* x->live: ots_txn_get */
     if (commit)
-        rc = write_back(r->instance, live, x, &call->err);
+        rc = write_back(call, r->instance, live, x, &call->err);
     for (size_t i = 0; commit && !rc && ots_stream_enabled(live) && i < x->n_pending; i++)
         rc = ots_stream_append(call, live, x->pending[i].action, x->pending[i].row,
                                x->pending[i].len, &call->err);

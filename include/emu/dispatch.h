@@ -113,6 +113,9 @@ struct emu_call {
     /* The batch fault rule that fired for this call (emu/faults.h), NULL =
      * none. */
     const struct emu_fault_rule *fault;
+    /* Milliseconds of virtual time this call's changes take to reach
+     * Tablestore global indexes (fault rules' index_lag_ms); 0 = at once. */
+    unsigned index_lag_ms;
 };
 
 /* The decision recorder (emu/decision.h registers it): `note` runs after

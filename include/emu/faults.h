@@ -28,9 +28,13 @@
  *                                 probability (seeded, deterministic)
  *    "delay_ms": 200,             answer this much later (0..60000)
  *    "rows": [0, 2],              BatchWriteRow: these rows (0-based over the
- *    "row_fraction": 0.5}         request, table after table) or this share
+ *    "row_fraction": 0.5,         request, table after table) or this share
  *                                 of rows fail with `error`, the others are
  *                                 written and the request answers 200
+ *    "index_lag_ms": 2000}        Tablestore (service "ots"): the call's
+ *                                 changes reach the tables' global indexes
+ *                                 this much virtual time later (eventual
+ *                                 consistency; ots_index_lag.c)
  *
  * Rules are tried in the order they were added. The first one that fires
  * with an error (or a batch failure) decides; the delays of every rule that
@@ -50,6 +54,7 @@
 
 #define EMU_MAX_FAULT_RULES 64
 #define EMU_MAX_FAULT_DELAY_MS 60000
+#define EMU_MAX_FAULT_INDEX_LAG_MS 86400000 /* a day of virtual time */
 
 typedef struct emu_faults emu_faults;
 

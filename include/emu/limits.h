@@ -61,6 +61,7 @@
 #define EMU_MAX_OTS_JSON_ROWS 1000000     /* inline "Rows" of a world file */
 #define EMU_MAX_OTS_TXNS 1024             /* open local transactions, process-wide */
 #define EMU_MAX_OTS_TXN_ROWS 20000        /* distinct rows one local transaction writes */
+#define EMU_MAX_OTS_INDEX_LAG_QUEUE 20000 /* delayed global-index changes (then: at once) */
 #define EMU_MAX_OTS_STREAMS 4096          /* streams with records, process-wide */
 #define EMU_MAX_OTS_STREAM_RECORDS 200000 /* records kept per stream; the oldest go first */
 
