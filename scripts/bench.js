@@ -378,6 +378,63 @@ async function decisionsBench(seconds, rows) {
   rows.push(['  RSS with a full ring / without', `${(rss[0] / 1024).toFixed(1)} / ${(rss[1] / 1024).toFixed(1)} MB`, '']);
 }
 
+// ---- Back-pressure (issue 15): a client pipelines 4,000 requests for the
+// console script (~37 KB each, ~150 MB of answers) in batches and never
+// reads. Measured: the server's RSS growth (peak VmRSS during the attack
+// minus before) and the latency of a second client's GET /_emu/health,
+// one request at a time on a keep-alive connection while the attack runs.
+// BENCH_ONLY=backpressure.
+async function backpressureBench(rows) {
+  const net = require('node:net');
+  const e = await startEmu();
+  const port = e.info.port;
+  const health = net.connect(port, '127.0.0.1');
+  await new Promise((r) => health.once('connect', r));
+  let got = '';
+  let wake = null;
+  health.on('data', (d) => { got += d; if (wake) wake(); });
+  const once = async () => {
+    const t0 = process.hrtime.bigint();
+    got = '';
+    health.write('GET /_emu/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    while (!/\r\n\r\n[\s\S]*\}/.test(got)) await new Promise((r) => { wake = r; });
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  for (let i = 0; i < 200; i++) await once(); // warm up
+  const before = rssKb(e.child.pid);
+  let peak = before;
+
+  const attacker = net.connect(port, '127.0.0.1');
+  attacker.on('error', () => {});
+  attacker.pause();
+  await new Promise((r) => attacker.once('connect', r));
+  const one = 'GET /_emu/console/console.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
+  const batch = one.repeat(200);
+  let sent = 0;
+  const feeder = setInterval(() => {
+    if (sent >= 4000) return clearInterval(feeder);
+    attacker.write(batch);
+    sent += 200;
+  }, 5);
+  const lat = [];
+  const t0 = Date.now();
+  while (Date.now() - t0 < 3000) {
+    lat.push(await once());
+    if (lat.length % 50 === 0) peak = Math.max(peak, rssKb(e.child.pid));
+  }
+  clearInterval(feeder);
+  peak = Math.max(peak, rssKb(e.child.pid));
+  attacker.destroy();
+  health.destroy();
+  await stop(e.child);
+  lat.sort((a, b) => a - b);
+  const p = (q) => lat[Math.min(lat.length - 1, Math.floor(q * lat.length))];
+  rows.push(['pipelining attack (4,000 x 37 KB, never read): RSS growth', `${((peak - before) / 1024).toFixed(1)} MB`,
+    'target < 20 MB']);
+  rows.push(['  second client GET /_emu/health p99 meanwhile', `${p(0.99).toFixed(2)} ms`,
+    `target < 50 ms (p50 ${p(0.5).toFixed(2)} ms, max ${lat[lat.length - 1].toFixed(1)} ms, ${lat.length} requests in 3 s)`]);
+}
+
 // ---- MaxCompute (issue 7): a full-table SELECT over the external table -----
 // End to end through the ODPS REST API as pyodps calls it (create instance,
 // status, result), signed as B's etl user: MaxCompute assumes A's role
@@ -736,6 +793,7 @@ async function checkpointBench(rows) {
   if (process.env.BENCH_ONLY === 'index') { await indexBench(SECONDS, rows); return printRows(rows); }
   if (process.env.BENCH_ONLY === 'persist') { await persistBench(SECONDS, rows); return printRows(rows); }
   if (process.env.BENCH_ONLY === 'checkpoints') { await checkpointBench(rows); return printRows(rows); }
+  if (process.env.BENCH_ONLY === 'backpressure') { await backpressureBench(rows); return printRows(rows); }
   if (process.env.BENCH_ONLY === 'odps') {
     await odpsBench(rows);
     await odpsTunnelBench(rows);
@@ -833,6 +891,7 @@ async function checkpointBench(rows) {
   await odpsTunnelBench(rows);
   await persistBench(SECONDS, rows);
   await checkpointBench(rows);
+  await backpressureBench(rows);
 
   const w = Math.max(...rows.map((r) => r[0].length));
   console.log(`acsemu bench (${SECONDS} s per load, wrk -t1 -c32, ${os.cpus().length} cores)`);

@@ -16,7 +16,16 @@
  * tls_pump (only while pending has room, so a fast sender is throttled by
  * TCP as with plain HTTP), and every write is encrypted before uv_write.
  * The handshake runs under the header timeout; a failed handshake closes
- * only that connection. */
+ * only that connection.
+ *
+ * Back-pressure: answers that do not fit in the socket buffer wait in
+ * libuv's write queue (`unsent` bytes, `writes` answers). Above the caps of
+ * limits.h the connection is *held*: it stops reading and drain() parses
+ * nothing more (pipelined requests wait unparsed in `pending`, TLS records
+ * undecrypted in the read BIO), so a client that pipelines thousands of
+ * requests and never reads costs a bounded amount of memory and no loop
+ * time. Completed writes release the hold at half the caps. A held
+ * connection whose client reads nothing for EMU_SEND_TIMEOUT_MS is closed. */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +44,7 @@ struct emu_net {
     emu_net_config cfg;
     int port;
     net_conn *conns; /* doubly linked list of open connections */
+    size_t unsent;   /* bytes queued in uv_write on all connections */
     bool shutting_down;
     int handles_open; /* server + grace timer */
     void (*done)(void *ud);
@@ -42,7 +52,7 @@ struct emu_net {
     emu_net_stats stats;
 };
 
-typedef enum conn_phase { PH_IDLE, PH_HEADERS, PH_BODY, PH_BUSY } conn_phase;
+typedef enum conn_phase { PH_IDLE, PH_HEADERS, PH_BODY, PH_BUSY, PH_SEND } conn_phase;
 
 struct net_conn {
     uv_tcp_t tcp;
@@ -59,7 +69,9 @@ struct net_conn {
     bool close_after_write;
     bool dead;         /* handles closed while a request was with the handler */
     int handles;       /* tcp + timer still open */
-    int writes;        /* writes in flight */
+    int writes;        /* writes in flight (one per answer) */
+    size_t unsent;     /* bytes of those writes */
+    bool held;         /* reading and parsing stopped on unsent answers */
     bool sniffed;      /* first byte seen: TLS or not decided */
     net_tls_conn *tls; /* NULL for plain HTTP */
     char peer[64];
@@ -70,6 +82,7 @@ typedef struct net_write {
     uv_write_t req;
     net_conn *conn;
     char *data;
+    size_t len;
 } net_write;
 
 static void conn_close(net_conn *c);
@@ -98,6 +111,8 @@ static uint64_t phase_ms(const net_conn *c, conn_phase ph)
         return cfg->header_timeout_ms ? cfg->header_timeout_ms : EMU_HEADER_TIMEOUT_MS;
     case PH_BODY:
         return cfg->body_timeout_ms ? cfg->body_timeout_ms : EMU_BODY_TIMEOUT_MS;
+    case PH_SEND:
+        return EMU_SEND_TIMEOUT_MS;
     case PH_BUSY:
         break;
     }
@@ -133,16 +148,44 @@ static void timer_arm(net_conn *c, conn_phase ph)
         timer_schedule(c, now);
 }
 
+/* Too much unsent to take another request: over a per-connection cap, or
+ * holding something while all connections together are over theirs. */
+static bool out_full(const net_conn *c)
+{
+    return c->unsent > EMU_MAX_UNSENT_BYTES || c->writes >= EMU_MAX_UNSENT_ANSWERS ||
+           (c->writes && c->net->unsent > EMU_MAX_UNSENT_TOTAL_BYTES);
+}
+
+/* Drained enough to resume a held connection (hysteresis: half the caps,
+ * so a held pipeline resumes in batches, not one answer at a time). */
+static bool out_low(const net_conn *c)
+{
+    return c->unsent <= EMU_MAX_UNSENT_BYTES / 2 && c->writes <= EMU_MAX_UNSENT_ANSWERS / 2 &&
+           (!c->writes || c->net->unsent <= EMU_MAX_UNSENT_TOTAL_BYTES);
+}
+
 static void on_write_done(uv_write_t *req, int status)
 {
     net_write *w = (net_write *)req;
     net_conn *c = w->conn;
     (void)status;
+    c->unsent -= w->len;
+    c->net->unsent -= w->len;
     free(w->data);
     free(w);
     c->writes--;
-    if (c->close_after_write && c->writes == 0)
+    if (c->close_after_write && c->writes == 0) {
         conn_close(c);
+    } else if (c->held && !c->closing && !c->close_after_write) {
+        if (out_low(c)) {
+            c->held = false;
+            timer_arm(c, PH_IDLE); /* the parser moves it on from here */
+            if (!c->draining)
+                drain(c);
+        } else {
+            timer_arm(c, PH_SEND); /* the client reads: give it more time */
+        }
+    }
 }
 
 /* Sends `data` (malloc'd; ownership passes) as is. When nothing is queued
@@ -174,14 +217,17 @@ static void conn_write_raw(net_conn *c, char *data, size_t len)
     net_write *w = emu_xmalloc(sizeof *w);
     w->conn = c;
     w->data = data;
+    w->len = len;
     uv_buf_t ub = uv_buf_init(w->data, (unsigned)len);
-    c->writes++;
     if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &ub, 1, on_write_done) != 0) {
         free(w->data);
         free(w);
-        c->writes--;
         conn_close(c);
+        return;
     }
+    c->writes++;
+    c->unsent += len;
+    c->net->unsent += len;
 }
 
 /* Sends whatever ciphertext OpenSSL produced (handshake, records, alerts). */
@@ -376,11 +422,19 @@ static bool tls_pump(net_conn *c)
 }
 
 /* Parses what is pending, one request at a time, while no request is with
- * the handler. */
+ * the handler and the client keeps up with the answers. Holding happens
+ * between requests only: a request begun is finished (one more answer at
+ * most), so the slow-client timeouts never run while acsemu stopped
+ * reading. */
 static void drain(net_conn *c)
 {
     c->draining = true;
     while (!c->closing && !c->busy && !c->parser.failed) {
+        if (!c->parser.in_message && !c->close_after_write && out_full(c)) {
+            c->held = true;
+            timer_arm(c, PH_SEND);
+            break;
+        }
         if (c->tls && !c->close_after_write && !tls_pump(c))
             break;
         if (!c->pending.len)
@@ -393,7 +447,9 @@ static void drain(net_conn *c)
             break;
     }
     c->draining = false;
-    if (!c->closing && !c->busy && !c->parser.failed && !c->close_after_write) {
+    if (c->held) {
+        uv_read_stop((uv_stream_t *)&c->tcp);
+    } else if (!c->closing && !c->busy && !c->parser.failed && !c->close_after_write) {
         /* Room for more input again (reading may have stopped on a backlog;
          * starting an active stream again costs nothing in libuv). */
         uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
@@ -512,7 +568,8 @@ static void on_timer(uv_timer_t *t)
         timer_schedule(c, now);
         return;
     }
-    if (c->phase == PH_IDLE || c->busy || (c->tls && !net__tls_handshake_done(c->tls))) {
+    if (c->phase == PH_IDLE || c->phase == PH_SEND || c->busy ||
+        (c->tls && !net__tls_handshake_done(c->tls))) {
         conn_close(c);
         return;
     }

@@ -14,10 +14,21 @@
 #define EMU_MAX_CONNECTIONS 4096
 #define EMU_MAX_PIPELINED_BYTES (EMU_MAX_BODY_BYTES + EMU_MAX_HEADER_BYTES)
 
+/* Back-pressure on answers the client has not read yet (written to libuv
+ * but not to the socket). A connection above either per-connection cap, or
+ * holding any unsent answer while all connections together are above the
+ * global cap, stops reading and parsing (pipelined requests wait unparsed)
+ * until its backlog is down to half the per-connection caps. One answer
+ * may overshoot a cap (it is never split): the bound is cap + one answer. */
+#define EMU_MAX_UNSENT_BYTES (1024 * 1024)
+#define EMU_MAX_UNSENT_ANSWERS 64
+#define EMU_MAX_UNSENT_TOTAL_BYTES (64 * 1024 * 1024)
+
 /* Timeouts (milliseconds) against slow or idle clients. */
 #define EMU_HEADER_TIMEOUT_MS 10000
 #define EMU_BODY_TIMEOUT_MS 30000
 #define EMU_IDLE_TIMEOUT_MS 60000
+#define EMU_SEND_TIMEOUT_MS 60000 /* held on unsent answers, no write progress */
 #define EMU_SHUTDOWN_GRACE_MS 5000
 
 /* JSON: world files, admin bodies, policy documents. */
