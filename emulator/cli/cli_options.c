@@ -55,6 +55,8 @@ void cli_usage(FILE *f)
         "                       forgotten, and requests signed at or before the newest\n"
         "                       forgotten one get InvalidTimeStamp.Expired (a warning says\n"
         "                       so): the accepted window shrinks, no replay gets in\n"
+        "  --max-connections N  open connections at most (default 4096); at the cap a new\n"
+        "                       client closes the longest-idle keep-alive connection\n"
         "  --state-dir DIR      where the local CA and HTTPS certificate are kept (default\n"
         "                       $XDG_CACHE_HOME/acsemu or ~/.cache/acsemu); the ready line\n"
         "                       names the CA file as \"ca_file\" (NODE_EXTRA_CA_CERTS)\n"
@@ -120,6 +122,7 @@ enum {
     OPT_ALLOW_HOST,
     OPT_ADMIN_TOKEN,
     OPT_MAX_CHECKPOINTS,
+    OPT_MAX_CONNECTIONS,
     OPT_HELP,
     OPT_VERSION
 };
@@ -147,6 +150,7 @@ static const struct option longopts[] = {
     {"allow-host", required_argument, NULL, OPT_ALLOW_HOST},
     {"admin-token", required_argument, NULL, OPT_ADMIN_TOKEN},
     {"max-checkpoints", required_argument, NULL, OPT_MAX_CHECKPOINTS},
+    {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -318,6 +322,13 @@ static int apply(cli_options *o, int id, const char *name, const char *v)
                            name);
         o->admin_token = v;
         break;
+    case OPT_MAX_CONNECTIONS: {
+        long n = strtol(v, &end, 10);
+        if (!*v || *end || n < 1 || n > 1000000)
+            return bad("%s: \"%s\" is not a number of connections (1-1000000)", name, v);
+        o->max_connections = (unsigned)n;
+        break;
+    }
     case OPT_DECISIONS: {
         long n = strtol(v, &end, 10);
         if (!*v || *end || n < 0 || n > 1000000)

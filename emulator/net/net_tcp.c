@@ -25,10 +25,18 @@
  * undecrypted in the read BIO), so a client that pipelines thousands of
  * requests and never reads costs a bounded amount of memory and no loop
  * time. Completed writes release the hold at half the caps. A held
- * connection whose client reads nothing for EMU_SEND_TIMEOUT_MS is closed. */
+ * connection whose client reads nothing for EMU_SEND_TIMEOUT_MS is closed.
+ *
+ * Connection cap (--max-connections): connections with no request in
+ * progress and nothing left to send sit on an LRU list in the order they
+ * became idle (intrusive, O(1) per change). At the cap a new connection
+ * closes the longest-idle one and takes its place, so idle keep-alive
+ * connections can never lock out a new client; slow header senders are
+ * not idle and are cut by the header timeout instead. */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "emu/clock.h"
 #include "emu/limits.h"
@@ -43,8 +51,10 @@ struct emu_net {
     uv_timer_t grace;
     emu_net_config cfg;
     int port;
-    net_conn *conns; /* doubly linked list of open connections */
-    size_t unsent;   /* bytes queued in uv_write on all connections */
+    net_conn *conns;                 /* doubly linked list of open connections */
+    net_conn *idle_head, *idle_tail; /* idle connections, longest idle first */
+    unsigned max_conns;
+    size_t unsent; /* bytes queued in uv_write on all connections */
     bool shutting_down;
     int handles_open; /* server + grace timer */
     void (*done)(void *ud);
@@ -76,6 +86,8 @@ struct net_conn {
     net_tls_conn *tls; /* NULL for plain HTTP */
     char peer[64];
     net_conn *prev, *next;
+    bool idle; /* on the idle list */
+    net_conn *idle_prev, *idle_next;
 };
 
 typedef struct net_write {
@@ -135,10 +147,44 @@ static void timer_schedule(net_conn *c, uint64_t now)
     uv_timer_start(&c->timer, on_timer, wait, 0);
 }
 
+/* Keeps the idle list in step with the connection: on it exactly while
+ * it waits for a new request with nothing to send. Appending at the tail
+ * keeps the list ordered by the time each connection became idle. */
+static void idle_update(net_conn *c)
+{
+    emu_net *n = c->net;
+    bool idle = c->phase == PH_IDLE && !c->writes && !c->closing && !c->close_after_write &&
+                !c->parser.in_message;
+    if (idle == c->idle)
+        return;
+    c->idle = idle;
+    if (idle) {
+        c->idle_prev = n->idle_tail;
+        c->idle_next = NULL;
+        if (n->idle_tail)
+            n->idle_tail->idle_next = c;
+        else
+            n->idle_head = c;
+        n->idle_tail = c;
+        return;
+    }
+    if (c->idle_prev)
+        c->idle_prev->idle_next = c->idle_next;
+    else
+        n->idle_head = c->idle_next;
+    if (c->idle_next)
+        c->idle_next->idle_prev = c->idle_prev;
+    else
+        n->idle_tail = c->idle_prev;
+    c->idle_prev = c->idle_next = NULL;
+}
+
 static void timer_arm(net_conn *c, conn_phase ph)
 {
     uint64_t now = uv_now(c->net->loop);
     c->phase = ph;
+    if (c->idle || ph == PH_IDLE)
+        idle_update(c);
     if (ph == PH_BUSY) {
         c->deadline = 0; /* a firing timer finds nothing to do */
         return;
@@ -176,6 +222,8 @@ static void on_write_done(uv_write_t *req, int status)
     c->writes--;
     if (c->close_after_write && c->writes == 0) {
         conn_close(c);
+    } else if (c->writes == 0 && c->phase == PH_IDLE) {
+        idle_update(c); /* the last answer went out: now idle */
     } else if (c->held && !c->closing && !c->close_after_write) {
         if (out_low(c)) {
             c->held = false;
@@ -228,6 +276,8 @@ static void conn_write_raw(net_conn *c, char *data, size_t len)
     c->writes++;
     c->unsent += len;
     c->net->unsent += len;
+    if (c->idle)
+        idle_update(c); /* a TLS record while idle: not idle until sent */
 }
 
 /* Sends whatever ciphertext OpenSSL produced (handshake, records, alerts). */
@@ -294,6 +344,7 @@ static void conn_close(net_conn *c)
         return;
     c->closing = true;
     emu_net *n = c->net;
+    idle_update(c);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -591,11 +642,23 @@ static void on_connection(uv_stream_t *server, int status)
     uv_tcp_init(n->loop, &c->tcp);
     c->tcp.data = c;
     c->handles = 1;
-    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 ||
-        n->stats.connections_open >= EMU_MAX_CONNECTIONS || n->shutting_down) {
+    if (uv_accept(server, (uv_stream_t *)&c->tcp) != 0 || n->shutting_down) {
         c->closing = true;
         uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
         return;
+    }
+    if (n->stats.connections_open >= n->max_conns) {
+        if (!n->idle_head) {
+            /* Every connection has a request in progress: refuse. */
+            n->stats.connections_refused++;
+            c->closing = true;
+            uv_close((uv_handle_t *)&c->tcp, on_handle_closed);
+            return;
+        }
+        emu_log(EMU_LOG_DEBUG, "connection cap %u reached: closed the longest-idle one (from %s)",
+                n->max_conns, n->idle_head->peer);
+        n->stats.connections_evicted++;
+        conn_close(n->idle_head);
     }
     uv_timer_init(n->loop, &c->timer);
     c->timer.data = c;
@@ -623,6 +686,30 @@ static void on_connection(uv_stream_t *server, int status)
     uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
 }
 
+/* File descriptors beside the connections: listener, loop, signals, logs,
+ * data dir, certificates. */
+#define FD_RESERVE 64
+
+/* The connection cap only works below the open-file limit: past it,
+ * accept() fails and libuv resets new clients whatever is idle. Raises the
+ * soft limit towards the hard one when needed, else says what to do. */
+static void fit_fd_limit(unsigned max_conns)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)max_conns + FD_RESERVE;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+        return;
+    rlim_t old = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        rl.rlim_cur = old;
+    if (rl.rlim_cur < want)
+        emu_log(EMU_LOG_WARN,
+                "the open-file limit (%llu) is below --max-connections %u + %d: new clients "
+                "are refused before the cap; raise it (ulimit -n) or lower --max-connections",
+                (unsigned long long)rl.rlim_cur, max_conns, FD_RESERVE);
+}
+
 emu_net *emu_net_start(uv_loop_t *loop, const emu_net_config *cfg, emu_err *err)
 {
     struct sockaddr_storage addr;
@@ -631,6 +718,8 @@ emu_net *emu_net_start(uv_loop_t *loop, const emu_net_config *cfg, emu_err *err)
 
     n->loop = loop;
     n->cfg = *cfg;
+    n->max_conns = cfg->max_connections ? cfg->max_connections : EMU_MAX_CONNECTIONS;
+    fit_fd_limit(n->max_conns);
     if (strchr(cfg->bind, ':'))
         rc = uv_ip6_addr(cfg->bind, cfg->port, (struct sockaddr_in6 *)&addr);
     else

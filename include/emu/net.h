@@ -76,6 +76,10 @@ typedef struct emu_net_config {
     unsigned header_timeout_ms; /* first byte to end of headers */
     unsigned body_timeout_ms;   /* end of headers to end of body */
     unsigned idle_timeout_ms;   /* between requests */
+    /* Open connections at most; 0 = EMU_MAX_CONNECTIONS. At the cap a new
+     * connection closes the longest-idle one (no request in progress,
+     * nothing left to send); when none is idle, it is refused. */
+    unsigned max_connections;
 } emu_net_config;
 
 /* Binds and listens. On failure returns NULL with err filled ("bind
@@ -94,6 +98,8 @@ typedef struct emu_net_stats {
     uint64_t connections_total;
     uint64_t requests_total;
     uint64_t bad_requests;
+    uint64_t connections_evicted; /* idle ones closed at the cap for a new one */
+    uint64_t connections_refused; /* at the cap with none idle */
 } emu_net_stats;
 void emu_net_get_stats(const emu_net *n, emu_net_stats *out);
 
