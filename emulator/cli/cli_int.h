@@ -22,9 +22,10 @@ typedef struct cli_options {
     bool seed_set;
     unsigned header_timeout_ms; /* 0 = default */
     unsigned idle_timeout_ms;
-    unsigned max_connections; /* --max-connections; 0 = EMU_MAX_CONNECTIONS */
-    const char *state_dir;    /* generated CA and certificate; NULL = default */
-    const char *tls_cert;     /* --tls-cert/--tls-key instead of generating */
+    unsigned max_connections;    /* --max-connections; 0 = EMU_MAX_CONNECTIONS */
+    uint64_t max_buffered_bytes; /* --max-buffered-bytes; 0 = EMU_MAX_BUFFERED_BYTES */
+    const char *state_dir;       /* generated CA and certificate; NULL = default */
+    const char *tls_cert;        /* --tls-cert/--tls-key instead of generating */
     const char *tls_key;
     const char *data_dir;    /* --data-dir: durable world (emu/persist.h); NULL = memory only */
     uint64_t snapshot_bytes; /* --snapshot-bytes; 0 = default */

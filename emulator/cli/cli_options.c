@@ -57,6 +57,11 @@ void cli_usage(FILE *f)
         "                       so): the accepted window shrinks, no replay gets in\n"
         "  --max-connections N  open connections at most (default 4096); at the cap a new\n"
         "                       client closes the longest-idle keep-alive connection\n"
+        "  --max-buffered-bytes N  request body bytes held at once, all connections\n"
+        "                       together (default 268435456 = 256 MB); past it a new body\n"
+        "                       is read and dropped, and its request gets its service's own\n"
+        "                       503 busy error (Tablestore OTSServerBusy, RPC and\n"
+        "                       MaxCompute ServiceUnavailable), which SDKs retry\n"
         "  --state-dir DIR      where the local CA and HTTPS certificate are kept (default\n"
         "                       $XDG_CACHE_HOME/acsemu or ~/.cache/acsemu); the ready line\n"
         "                       names the CA file as \"ca_file\" (NODE_EXTRA_CA_CERTS)\n"
@@ -123,6 +128,7 @@ enum {
     OPT_ADMIN_TOKEN,
     OPT_MAX_CHECKPOINTS,
     OPT_MAX_CONNECTIONS,
+    OPT_MAX_BUFFERED_BYTES,
     OPT_HELP,
     OPT_VERSION
 };
@@ -151,6 +157,7 @@ static const struct option longopts[] = {
     {"admin-token", required_argument, NULL, OPT_ADMIN_TOKEN},
     {"max-checkpoints", required_argument, NULL, OPT_MAX_CHECKPOINTS},
     {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+    {"max-buffered-bytes", required_argument, NULL, OPT_MAX_BUFFERED_BYTES},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -327,6 +334,13 @@ static int apply(cli_options *o, int id, const char *name, const char *v)
         if (!*v || *end || n < 1 || n > 1000000)
             return bad("%s: \"%s\" is not a number of connections (1-1000000)", name, v);
         o->max_connections = (unsigned)n;
+        break;
+    }
+    case OPT_MAX_BUFFERED_BYTES: {
+        unsigned long long n = strtoull(v, &end, 10);
+        if (!*v || *end || n < 1 || n > (1ULL << 40))
+            return bad("%s: \"%s\" is not a number of bytes (1-2^40)", name, v);
+        o->max_buffered_bytes = n;
         break;
     }
     case OPT_DECISIONS: {

@@ -180,7 +180,8 @@ int main(int argc, char **argv)
                          .header_timeout_ms = o.header_timeout_ms,
                          .body_timeout_ms = o.header_timeout_ms,
                          .idle_timeout_ms = o.idle_timeout_ms,
-                         .max_connections = o.max_connections};
+                         .max_connections = o.max_connections,
+                         .max_buffered_bytes = o.max_buffered_bytes};
     server.net = emu_net_start(loop, &nc, &err);
     if (!server.net) {
         fprintf(stderr, "acsemu: %s\n", err.msg);

@@ -140,6 +140,34 @@ static void not_routed(emu_call *call)
                       strlen(text));
 }
 
+/* The HTTP layer dropped this request's body: request bodies held at once
+ * were over --max-buffered-bytes. Nothing runs; the service answers its
+ * own "busy" error (Tablestore OTSServerBusy, RPC ServiceUnavailable,
+ * MaxCompute ServiceUnavailable, all 503), which the SDKs retry. */
+static void over_budget(emu_call *call)
+{
+    emu_server *s = call->server;
+    /* Without its body an RPC call whose parameters were in a form body
+     * does not look like one: its content type still says what it was. */
+    if (!call->svc && s->n_rpc &&
+        emu_str_istarts(emu_http_req_header(call->req, "content-type"),
+                        "application/x-www-form-urlencoded"))
+        call->svc = s->rpc[0];
+    if (!call->svc) {
+        emu_http_resp_set(call->resp, call->arena, 503, "text/plain; charset=utf-8",
+                          "503 Service Unavailable: the server is busy, try again\n", 55);
+        return;
+    }
+    if (call->svc->busy) {
+        call->svc->busy(call);
+    } else { /* the admin API: its JSON error */
+        emu_err_set(&call->err, EMU_E_INTERNAL, "ServiceUnavailable",
+                    "request bodies held at once are over --max-buffered-bytes; try again");
+        call->err.status = 503;
+    }
+    call->svc->render_err(call);
+}
+
 static void finish(emu_call *call, emu_exchange *x)
 {
     if (call->record && call->server->decision_hooks)
@@ -226,6 +254,11 @@ void emu_dispatch(void *ud, emu_exchange *x)
     call_init(&call, s, x);
 
     call.svc = route(s, &x->req);
+    if (x->req.over_budget) {
+        over_budget(&call);
+        rc = EMU_E_INTERNAL;
+        goto out;
+    }
     if (!call.svc) {
         not_routed(&call);
         goto out;

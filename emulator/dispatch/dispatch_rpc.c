@@ -106,6 +106,17 @@ emu_rc emu_rpc_decode(emu_call *call)
     return EMU_OK;
 }
 
+void emu_rpc_busy(emu_call *call)
+{
+    /* Decoded for the answer's shape only (Format, Version from the query);
+     * whatever it says about the missing body is replaced below. */
+    (void)emu_rpc_decode(call);
+    memset(&call->err, 0, sizeof call->err);
+    emu_err_set(&call->err, EMU_E_INTERNAL, "ServiceUnavailable",
+                "The request has failed due to a temporary failure of the server.");
+    call->err.status = 503;
+}
+
 const char *emu_rpc_param(const emu_call *call, const char *name)
 {
     const rpc_request *r = call->svc_data;

@@ -22,6 +22,12 @@ typedef struct net_parser_ops {
     void (*on_error)(net_parser *p, int status, const char *why); /* answer status, then close */
     void (*on_first_byte)(net_parser *p);                         /* a new request started */
     void (*on_headers_done)(net_parser *p);
+    /* Optional: n more body bytes are about to be buffered. Returns false
+     * when the global budget refuses them; the parser then drops this
+     * request's body (what it held is given back through release) and
+     * marks the request over_budget. NULL = no budget. */
+    bool (*charge)(net_parser *p, size_t n);
+    void (*release)(net_parser *p); /* gives back what this request charged */
 } net_parser_ops;
 
 struct net_parser {
@@ -42,6 +48,9 @@ struct net_parser {
     bool keep_alive;
     bool in_message;
     bool have_headers; /* the header block of the current request is complete */
+    bool reserved;     /* the body's Content-Length was charged at once */
+    bool over_budget;  /* the body is being dropped (see charge) */
+    size_t dropped;    /* body bytes dropped, for the body cap */
 
     emu_exchange x;
     emu_http_header views[EMU_MAX_HEADERS];

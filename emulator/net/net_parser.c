@@ -6,7 +6,13 @@
  * is refused before it is buffered: the URL (414), the header block (431),
  * the header count (431), the body from Content-Length or while chunks
  * arrive (413). Malformed syntax gives 400. In each case the owner is told
- * the status to answer before it closes the connection. */
+ * the status to answer before it closes the connection.
+ *
+ * Buffered bodies are charged to the owner's budget (ops->charge): the
+ * whole Content-Length when the headers end, or each chunk as it arrives.
+ * A refused body is read and dropped, not buffered, and the request goes
+ * to the handler marked over_budget, to be answered "busy" by its service
+ * on a connection that stays usable. */
 #include <stdio.h>
 #include <string.h>
 
@@ -95,14 +101,36 @@ static int on_headers_complete(llhttp_t *h)
     if (h->content_length > EMU_MAX_BODY_BYTES && !(h->flags & F_CHUNKED))
         return fail(p, 413, "request body too large");
     p->in_value = false;
+    if (p->ops->charge && !(h->flags & F_CHUNKED) && h->content_length > 0) {
+        p->reserved = true;
+        if (!p->ops->charge(p, (size_t)h->content_length))
+            p->over_budget = true;
+    }
     if (p->ops->on_headers_done)
         p->ops->on_headers_done(p);
     return 0;
 }
 
+/* Stops buffering this request's body and gives back what it held. */
+static void drop_body(net_parser *p)
+{
+    p->over_budget = true;
+    p->dropped += p->body.len;
+    emu_buf_reset(&p->body);
+    p->ops->release(p);
+}
+
 static int on_body(llhttp_t *h, const char *at, size_t len)
 {
     net_parser *p = P(h);
+    if (!p->over_budget && !p->reserved && p->ops->charge && !p->ops->charge(p, len))
+        drop_body(p);
+    if (p->over_budget) {
+        if (p->dropped + len > EMU_MAX_BODY_BYTES)
+            return fail(p, 413, "request body too large");
+        p->dropped += len;
+        return 0;
+    }
     if (!emu_buf_append(&p->body, at, len))
         return fail(p, 413, "request body too large");
     return 0;
@@ -132,6 +160,7 @@ static void build_view(net_parser *p)
     r->n_headers = p->n_hdrs;
     r->body = (const uint8_t *)(p->body.p ? p->body.p : "");
     r->body_len = p->body.len;
+    r->over_budget = p->over_budget;
 }
 
 bool net__parser_header_view(net_parser *p)
@@ -202,6 +231,8 @@ void net__parser_next(net_parser *p)
     p->n_hdrs = 0;
     p->url_off = p->url_len = 0;
     p->in_value = false;
+    p->reserved = p->over_budget = false;
+    p->dropped = 0;
     p->x.resp.status = 0;
     p->x.resp.n_headers = 0;
     p->x.resp.close = false;

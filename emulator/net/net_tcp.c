@@ -32,7 +32,13 @@
  * became idle (intrusive, O(1) per change). At the cap a new connection
  * closes the longest-idle one and takes its place, so idle keep-alive
  * connections can never lock out a new client; slow header senders are
- * not idle and are cut by the header timeout instead. */
+ * not idle and are cut by the header timeout instead.
+ *
+ * Body budget (--max-buffered-bytes): `buffered` counts request body bytes
+ * held on all connections (a Content-Length reserved whole when the
+ * headers end). Past the budget the parser drops the body and the request
+ * reaches the handler marked over_budget. A connection gives its share
+ * back when its answer is written or when it is freed. */
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +60,8 @@ struct emu_net {
     net_conn *conns;                 /* doubly linked list of open connections */
     net_conn *idle_head, *idle_tail; /* idle connections, longest idle first */
     unsigned max_conns;
-    size_t unsent; /* bytes queued in uv_write on all connections */
+    size_t unsent;                   /* bytes queued in uv_write on all connections */
+    uint64_t buffered, max_buffered; /* request body bytes held, and the budget */
     bool shutting_down;
     int handles_open; /* server + grace timer */
     void (*done)(void *ud);
@@ -86,7 +93,8 @@ struct net_conn {
     net_tls_conn *tls; /* NULL for plain HTTP */
     char peer[64];
     net_conn *prev, *next;
-    bool idle; /* on the idle list */
+    uint64_t charged; /* body bytes of the current request in n->buffered */
+    bool idle;        /* on the idle list */
     net_conn *idle_prev, *idle_next;
 };
 
@@ -105,8 +113,15 @@ static void close_after_writes(net_conn *c);
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
 
+static void conn_release(net_conn *c)
+{
+    c->net->buffered -= c->charged;
+    c->charged = 0;
+}
+
 static void conn_free(net_conn *c)
 {
+    conn_release(c);
     net__parser_dispose(&c->parser);
     emu_buf_dispose(&c->pending);
     net__tls_free(c->tls);
@@ -371,6 +386,24 @@ static void on_headers_done(net_parser *p)
     timer_arm(p->owner, PH_BODY);
 }
 
+static bool on_charge(net_parser *p, size_t len)
+{
+    net_conn *c = p->owner;
+    emu_net *n = c->net;
+    if (n->buffered + len > n->max_buffered) {
+        n->stats.bodies_over_budget++;
+        return false;
+    }
+    n->buffered += len;
+    c->charged += len;
+    return true;
+}
+
+static void on_release(net_parser *p)
+{
+    conn_release(p->owner);
+}
+
 static void on_request(net_parser *p)
 {
     net_conn *c = p->owner;
@@ -431,6 +464,8 @@ static const net_parser_ops conn_ops = {
     .on_error = on_parse_error,
     .on_first_byte = on_first_byte,
     .on_headers_done = on_headers_done,
+    .charge = on_charge,
+    .release = on_release,
 };
 
 /* --- request flow ------------------------------------------------------- */
@@ -528,6 +563,7 @@ void emu_net_respond(emu_exchange *x)
     net__serialize(&x->resp, keep, &out);
     conn_write(c, &out);
     emu_buf_dispose(&out);
+    conn_release(c);
     net__parser_next(&c->parser);
     c->busy = false;
     if (!keep) {
@@ -720,6 +756,7 @@ emu_net *emu_net_start(uv_loop_t *loop, const emu_net_config *cfg, emu_err *err)
     n->cfg = *cfg;
     n->max_conns = cfg->max_connections ? cfg->max_connections : EMU_MAX_CONNECTIONS;
     fit_fd_limit(n->max_conns);
+    n->max_buffered = cfg->max_buffered_bytes ? cfg->max_buffered_bytes : EMU_MAX_BUFFERED_BYTES;
     if (strchr(cfg->bind, ':'))
         rc = uv_ip6_addr(cfg->bind, cfg->port, (struct sockaddr_in6 *)&addr);
     else

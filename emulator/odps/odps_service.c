@@ -1444,6 +1444,16 @@ static void odps_render_err(emu_call *call)
     common_headers(call);
 }
 
+/* Request bodies over --max-buffered-bytes: MaxCompute's common
+ * ServiceUnavailable (503, its documented message); pyodps retries 503 on
+ * GET/PUT/DELETE (maxcompute-external-table.md). */
+static void odps_busy(emu_call *call)
+{
+    emu_err_set(&call->err, EMU_E_INTERNAL, "ServiceUnavailable",
+                "Service is temporarily unavailable, Please try again later.");
+    call->err.status = 503;
+}
+
 const emu_service emu_odps_service = {
     .name = "odps",
     .decode = odps_decode,
@@ -1455,4 +1465,5 @@ const emu_service emu_odps_service = {
     .unknown_action = odps_unknown_action,
     .render_ok = odps_render_ok,
     .render_err = odps_render_err,
+    .busy = odps_busy,
 };

@@ -553,6 +553,14 @@ static void ots_framing_error(emu_call *call, int status, const char *why)
     call->err.status = status;
 }
 
+/* Request bodies over --max-buffered-bytes: the code the SDKs retry
+ * (protocol §5.2, §5.3), with the cloud's message. */
+static void ots_busy(emu_call *call)
+{
+    ots_fail(&call->err, EMU_E_INTERNAL, "OTSServerBusy", "Server is busy.");
+    call->err.status = 503;
+}
+
 static void ots_render_err(emu_call *call)
 {
     emu_err *e = &call->err;
@@ -597,4 +605,5 @@ const emu_service emu_ots_service = {
     .render_ok = ots_render_ok,
     .render_err = ots_render_err,
     .framing_error = ots_framing_error,
+    .busy = ots_busy,
 };

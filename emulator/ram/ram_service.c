@@ -118,4 +118,5 @@ const emu_service emu_ram_service = {
     .unknown_action = emu_rpc_unknown_action,
     .render_ok = emu_rpc_render_ok,
     .render_err = emu_rpc_render_err,
+    .busy = emu_rpc_busy,
 };

@@ -71,4 +71,5 @@ const emu_service emu_sts_service = {
     .unknown_action = emu_rpc_unknown_action,
     .render_ok = emu_rpc_render_ok,
     .render_err = emu_rpc_render_err,
+    .busy = emu_rpc_busy,
 };

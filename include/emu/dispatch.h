@@ -82,6 +82,12 @@ struct emu_service {
      * service's format; nothing was decoded (svc_data is NULL). NULL = the
      * HTTP layer answers plain text. */
     void (*framing_error)(emu_call *call, int status, const char *why);
+    /* Optional: fills call->err with the service's own "server busy" error
+     * (HTTP 503) for a request whose body the HTTP layer did not keep
+     * (req->over_budget: request bodies over --max-buffered-bytes). It may
+     * decode what the error's shape needs (the query), nothing more; the
+     * request is not executed. NULL = a generic ServiceUnavailable. */
+    void (*busy)(emu_call *call);
     void *data; /* service-global state */
 };
 

@@ -31,7 +31,11 @@ typedef struct emu_http_req {
     bool tls;            /* arrived over TLS (acs:SecureTransport) */
     const char *peer_ip; /* textual peer address (acs:SourceIp) */
     uint64_t conn_id;    /* connection serial, for logs */
-    emu_arena *arena;    /* per-request arena, reset after the response */
+    /* The body was not kept (buffered request bodies were over
+     * --max-buffered-bytes): body_len is 0 and dispatch answers the
+     * service's own "server busy" error. */
+    bool over_budget;
+    emu_arena *arena; /* per-request arena, reset after the response */
 } emu_http_req;
 
 /* First header with this name (ASCII case-insensitive), or {NULL,0}. */

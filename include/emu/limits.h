@@ -13,6 +13,13 @@
 #define EMU_MAX_BODY_BYTES (8 * 1024 * 1024) /* above OTS's 5 MB request limit */
 #define EMU_MAX_CONNECTIONS 4096
 #define EMU_MAX_PIPELINED_BYTES (EMU_MAX_BODY_BYTES + EMU_MAX_HEADER_BYTES)
+/* Request bodies buffered at once on all connections (--max-buffered-bytes;
+ * per connection, EMU_MAX_BODY_BYTES). A body declared with Content-Length
+ * reserves its length when its headers arrive; a chunked one is counted as
+ * it arrives. Past the budget the body is read and dropped, and the
+ * service answers its own "busy" error. Released when the answer is
+ * written or the connection closes. */
+#define EMU_MAX_BUFFERED_BYTES (256LL * 1024 * 1024)
 
 /* Back-pressure on answers the client has not read yet (written to libuv
  * but not to the socket). A connection above either per-connection cap, or

@@ -80,6 +80,10 @@ typedef struct emu_net_config {
      * connection closes the longest-idle one (no request in progress,
      * nothing left to send); when none is idle, it is refused. */
     unsigned max_connections;
+    /* Request body bytes buffered at once on all connections; 0 =
+     * EMU_MAX_BUFFERED_BYTES. A body past it is read and dropped, and the
+     * handler gets the request with req.over_budget set. */
+    uint64_t max_buffered_bytes;
 } emu_net_config;
 
 /* Binds and listens. On failure returns NULL with err filled ("bind
@@ -100,6 +104,7 @@ typedef struct emu_net_stats {
     uint64_t bad_requests;
     uint64_t connections_evicted; /* idle ones closed at the cap for a new one */
     uint64_t connections_refused; /* at the cap with none idle */
+    uint64_t bodies_over_budget;  /* bodies dropped on --max-buffered-bytes */
 } emu_net_stats;
 void emu_net_get_stats(const emu_net *n, emu_net_stats *out);
 

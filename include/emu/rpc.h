@@ -59,6 +59,9 @@ emu_rc emu_rpc_auth_error(emu_err *err, auth_failure why);
 void emu_rpc_render_ok(emu_call *call);
 /* Renders call->err as the RPC error body with the status for its code. */
 void emu_rpc_render_err(emu_call *call);
+/* ServiceUnavailable 503 (rpc-api.md §7) for a request whose body was not
+ * kept (emu_service.busy); JSON or XML as the query's Format asks. */
+void emu_rpc_busy(emu_call *call);
 /* InvalidAction.NotFound for an action the product does not implement. */
 emu_rc emu_rpc_unknown_action(emu_call *call);
 
