@@ -253,6 +253,18 @@ static emu_rc admin_clock_get(emu_call *call)
     return emu_admin_json(call, 200, clock_json());
 }
 
+/* Dates outside years 1970..9999 cannot be written as ISO-8601 that the
+ * world loader (and the SDKs) read back, so the clock never goes there. */
+static emu_rc clock_in_range(emu_call *call, int64_t ms)
+{
+    if (ms >= EMU_TIME_MIN_MS && ms <= EMU_TIME_MAX_MS)
+        return EMU_OK;
+    return emu_admin_error(call, 400, "InvalidClockRequest",
+                           "the virtual clock must stay between 1970-01-01T00:00:00Z and "
+                           "9999-12-31T23:59:59Z; this move would take it %s",
+                           ms < 0 ? "before 1970" : "past the year 9999");
+}
+
 static emu_rc admin_clock_set(emu_call *call)
 {
     cJSON *b = emu_admin_body(call);
@@ -271,7 +283,8 @@ static emu_rc admin_clock_set(emu_call *call)
         if (!cJSON_IsNumber(adv) || adv->valuedouble < -1e10 || adv->valuedouble > 1e10)
             rc = emu_admin_error(call, 400, "InvalidClockRequest",
                                  "advance_seconds must be a number of seconds (may be negative)");
-        else
+        else if (!(rc = clock_in_range(call,
+                                       emu_clock_now_ms() + (int64_t)(adv->valuedouble * 1000))))
             emu_clock_advance_ms((int64_t)(adv->valuedouble * 1000));
     } else if (set) {
         int64_t ms;
@@ -279,7 +292,7 @@ static emu_rc admin_clock_set(emu_call *call)
             !emu_time_parse_iso(set->valuestring, strlen(set->valuestring), true, &ms))
             rc = emu_admin_error(call, 400, "InvalidClockRequest",
                                  "set must be an ISO-8601 time like 2026-01-01T00:00:00Z");
-        else
+        else if (!(rc = clock_in_range(call, ms)))
             emu_clock_set_ms(ms);
     } else if (!cJSON_IsTrue(reset)) {
         rc = emu_admin_error(call, 400, "InvalidClockRequest", "reset must be true");

@@ -50,7 +50,11 @@ static emu_rc resolve_session(const world_t *w, emu_str ak, emu_str token, int64
     const world_session *s = world_session_find_token(w, token.p, token.len);
     const world_session *mine = world_session_find(w, ak.p, ak.len);
     if (!s) {
-        /* A token of this key with a byte changed, or pure invention. */
+        /* A session collected after its expiry (its token says when), a
+         * token of this key with a byte changed, or pure invention. */
+        int64_t expiry = auth_token_expiry(token);
+        if (expiry >= 0 && now_ms >= expiry)
+            return fail(AUTH_TOKEN_EXPIRED, why, err, "security token expired");
         return fail(AUTH_TOKEN_MALFORMED, why, err, "unknown security token");
     }
     /* The hash lookup found s by its text; compare again in constant time

@@ -55,7 +55,10 @@ uint64_t emu_clock_mono_us(void)
 
 int64_t emu_clock_now_ms(void)
 {
-    return emu_clock_real_ms() + virt_offset_ms;
+    /* Kept inside the dates acsemu can write (POST /_emu/clock refuses to
+     * leave them; the real clock could still carry it over the end). */
+    int64_t now = emu_clock_real_ms() + virt_offset_ms;
+    return now < EMU_TIME_MIN_MS ? EMU_TIME_MIN_MS : now > EMU_TIME_MAX_MS ? EMU_TIME_MAX_MS : now;
 }
 
 void emu_clock_advance_ms(int64_t delta)

@@ -1,3 +1,5 @@
+#include <unistr.h>
+
 #include "emu/str.h"
 
 static inline unsigned char lower(unsigned char c)
@@ -95,4 +97,12 @@ size_t emu_u64_dec(uint64_t v, char out[20])
     size_t n = (size_t)(tmp + sizeof tmp - p);
     memcpy(out, p, n);
     return n;
+}
+
+size_t emu_utf8_bad_at(const void *p, size_t n)
+{
+    if (!n)
+        return 0;
+    const uint8_t *bad = u8_check(p, n);
+    return bad ? (size_t)(bad - (const uint8_t *)p) : n;
 }

@@ -4,4 +4,6 @@ add_library(emu_core STATIC
   emulator/core/core_fs.c
   emulator/core/core_json.c emulator/core/core_log.c emulator/core/core_str.c)
 target_include_directories(emu_core PUBLIC include)
-target_link_libraries(emu_core PUBLIC PkgConfig::CJSON OpenSSL::Crypto PRIVATE emu_warnings)
+target_link_libraries(emu_core PUBLIC PkgConfig::CJSON OpenSSL::Crypto ${UNISTRING_LIBRARY}
+                               PRIVATE emu_warnings)
+target_include_directories(emu_core SYSTEM PRIVATE ${UNISTRING_INCLUDE_DIR})

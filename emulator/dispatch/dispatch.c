@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "emu/auth.h"
 #include "emu/clock.h"
 #include "emu/faults.h"
 #include "emu/json.h"
@@ -252,6 +253,10 @@ void emu_dispatch(void *ud, emu_exchange *x)
 
     emu_clock_hold();
     call_init(&call, s, x);
+    /* STS sessions past their expiry and grace are collected here, lazily
+     * on the virtual clock (O(1) unless one is due; emu/auth.h). */
+    if (s->world)
+        world_session_expire(s->world, emu_clock_now_ms() - AUTH_EXPIRED_SESSION_KEEP_MS);
 
     call.svc = route(s, &x->req);
     if (x->req.over_budget) {

@@ -11,6 +11,7 @@
 #include "emu/limits.h"
 #include "emu/log.h"
 #include "emu/rpc.h"
+#include "emu/str.h"
 
 static const struct {
     const char *code;
@@ -29,6 +30,49 @@ int emu_rpc_status(const char *code)
         if (strcmp(rpc_errors[i].code, code) == 0)
             return rpc_errors[i].status;
     return 0;
+}
+
+/* Whether s holds text a C string and a JSON export can keep. */
+static bool text_ok(emu_str s)
+{
+    return !memchr(s.p, 0, s.len) && emu_utf8_bad_at(s.p, s.len) == s.len;
+}
+
+/* A parameter name for a message: bytes outside printable ASCII as \xNN. */
+static const char *printable(emu_arena *a, emu_str s)
+{
+    char *out = emu_arena_alloc(a, s.len * 4 + 1), *o = out;
+    for (size_t i = 0; i < s.len; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\')
+            *o++ = (char)c;
+        else
+            o += sprintf(o, "\\x%02X", c);
+    }
+    *o = '\0';
+    return out;
+}
+
+/* The gateway reads parameters as text (see emu_rpc_decode in emu/rpc.h). */
+static emu_rc check_text(emu_call *call, const rpc_request *r, const emu_rpc_param_rule *rules)
+{
+    for (size_t i = 0; i < r->params.n; i++) {
+        const sig_param *p = &r->params.v[i];
+        bool name_ok = text_ok(p->name);
+        if (name_ok && text_ok(p->value))
+            continue;
+        for (const emu_rpc_param_rule *k = rules; name_ok && k && k->param; k++) {
+            if (emu_str_eq_c(p->name, k->param)) {
+                emu_err_set(&call->err, EMU_E_INVALID, k->code, "%s", k->message);
+                call->err.status = 400;
+                return EMU_E_INVALID;
+            }
+        }
+        return emu_err_set(&call->err, EMU_E_INVALID, "InvalidParameter",
+                           "The specified parameter \"%s\" is not valid.",
+                           printable(call->arena, p->name));
+    }
+    return EMU_OK;
 }
 
 emu_rc emu_rpc_decode(emu_call *call)
@@ -99,6 +143,8 @@ emu_rc emu_rpc_decode(emu_call *call)
                            "Specified parameter Version is not valid.");
     }
     call->svc = svc;
+    if ((rc = check_text(call, r, svc->param_rules)))
+        return rc;
     if (!r->action)
         return emu_err_set(&call->err, EMU_E_INVALID, "MissingParameter",
                            "The input parameter \"Action\" that is mandatory for processing "

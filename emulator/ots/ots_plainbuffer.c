@@ -14,8 +14,11 @@
  * the ts although it precedes it on the wire, §7.2); the row CRC chains the
  * cell CRCs in wire order plus one delete-marker byte. Both are verified.
  *
- * Structural checks only: whether a PK may hold INF_MIN, whether an op type
- * is allowed, or whether names are valid is the store's and the handlers'
+ * Structural checks, plus one about text: cell names and STRING values must
+ * be well-formed UTF-8 (they are text on the wire, §7.3, and go back out in
+ * protobuf strings and JSON exports), else OTSParameterInvalid naming the
+ * offset. Whether a PK may hold INF_MIN, whether an op type is allowed, or
+ * whether names follow the naming rules is the store's and the handlers'
  * business. A section tag must be followed by at least one cell (the
  * grammar's cell+; no SDK writes an empty section). The stream extension
  * (0x0B, §7.7) is skipped with bounds checks; it is not covered by the row
@@ -31,6 +34,7 @@
 
 #include "emu/crc8.h"
 #include "emu/limits.h"
+#include "emu/str.h"
 #include "ots_int.h"
 
 enum {
@@ -83,6 +87,19 @@ static uint64_t rd_u64(const uint8_t *p)
 static bool peek(const reader *r, uint8_t tag)
 {
     return r->pos < r->len && r->b[r->pos] == tag;
+}
+
+/* Whether p[0..n), a name or STRING value at offset `at`, is UTF-8; fills
+ * r->err when not. */
+static bool utf8_ok(reader *r, const uint8_t *p, size_t n, size_t at, const char *what)
+{
+    size_t bad = emu_utf8_bad_at(p, n);
+    if (bad == n)
+        return true;
+    char m[128];
+    snprintf(m, sizeof m, "%s is not valid UTF-8 (byte 0x%02x)", what, p[bad]);
+    fail(r, at + bad, m);
+    return false;
 }
 
 /* Parses the value payload b[0..vlen) (type byte first) into *v and feeds
@@ -149,6 +166,8 @@ static emu_rc parse_value(reader *r, const uint8_t *b, uint32_t vlen, size_t at,
     case OTS_VT_STRING:
     case OTS_VT_BINARY:
         v->len = vlen - 5;
+        if (v->type == OTS_VT_STRING && !utf8_ok(r, b + 5, v->len, at + 5, "STRING value"))
+            return EMU_E_INVALID;
         /* Copied (NUL-terminated) so the row outlives the request bytes. */
         v->p = (const uint8_t *)emu_arena_strndup(r->a, (const char *)b + 5, v->len);
         *crc = emu_crc8(*crc, b + 1, vlen - 1);
@@ -178,6 +197,8 @@ static emu_rc parse_cell(reader *r, ots_cell *c, uint8_t *cell_crc)
     r->pos += 5;
     if ((rc = need(r, nlen, "cell name")))
         return rc;
+    if (!utf8_ok(r, r->b + r->pos, nlen, r->pos, "cell name"))
+        return EMU_E_INVALID;
     c->name.p = emu_arena_strndup(r->a, (const char *)r->b + r->pos, nlen);
     c->name.len = nlen;
     crc = emu_crc8(crc, r->b + r->pos, nlen);
@@ -626,6 +647,10 @@ emu_rc ots_plainbuffer_decode_variant(const uint8_t *buf, size_t len, ots_value 
     case OTS_VT_BINARY:
         out->len = (uint32_t)(len - 5);
         out->p = buf + 5;
+        if (out->type == OTS_VT_STRING && emu_utf8_bad_at(out->p, out->len) != out->len)
+            return emu_err_set(err, EMU_E_INVALID, NULL,
+                               "variant offset %zu: STRING value is not valid UTF-8",
+                               5 + emu_utf8_bad_at(out->p, out->len));
         break;
     default:
         break;

@@ -104,9 +104,25 @@ static const char *ram_resource(emu_call *call)
     return NULL;
 }
 
+/* NUL bytes or invalid UTF-8 in a name break its rule (rpc-api.md §9.2): the
+ * same answer as any other forbidden character (ram_errors.def). */
+#define RAM_CHARS(param, what)                                                                     \
+    {                                                                                              \
+        param, "InvalidParameter." what ".InvalidChars",                                           \
+            "The parameter - \"" what "\" contains invalid chars."                                 \
+    }
+static const emu_rpc_param_rule ram_param_rules[] = {
+    RAM_CHARS("UserName", "UserName"),     RAM_CHARS("NewUserName", "UserName"),
+    RAM_CHARS("GroupName", "GroupName"),   RAM_CHARS("NewGroupName", "GroupName"),
+    RAM_CHARS("RoleName", "RoleName"),     RAM_CHARS("NewRoleName", "RoleName"),
+    RAM_CHARS("PolicyName", "PolicyName"), {NULL, NULL, NULL},
+};
+#undef RAM_CHARS
+
 const emu_service emu_ram_service = {
     .name = "ram",
     .decode = emu_rpc_decode,
+    .param_rules = ram_param_rules,
     .actions = ram_actions,
     .n_actions = sizeof ram_actions / sizeof ram_actions[0],
     .authenticate = emu_rpc_authenticate,

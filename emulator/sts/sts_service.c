@@ -59,9 +59,22 @@ static const emu_action sts_actions[] = {
 #undef STS_ACTION
 };
 
+/* NUL bytes or invalid UTF-8 break these parameters' forms (rpc-api.md
+ * §8.1): the same answers as any other malformed value (sts_errors.def). */
+static const emu_rpc_param_rule sts_param_rules[] = {
+    {"RoleArn", "InvalidParameter.RoleArn", "The parameter RoleArn is wrongly formed."},
+    {"RoleSessionName", "InvalidParameter.RoleSessionName",
+     "The parameter RoleSessionName is wrongly formed."},
+    {"ExternalId", "InvalidParameter.ExternalId", "The parameter ExternalId is wrongly formed."},
+    {"Policy", "InvalidParameter.PolicyGrammar",
+     "The parameter Policy has not passed grammar check."},
+    {NULL, NULL, NULL},
+};
+
 const emu_service emu_sts_service = {
     .name = "sts",
     .decode = emu_rpc_decode,
+    .param_rules = sts_param_rules,
     .actions = sts_actions,
     .n_actions = sizeof sts_actions / sizeof sts_actions[0],
     .authenticate = emu_rpc_authenticate,

@@ -105,9 +105,13 @@ emu_rc auth_resolve(const world_t *w, emu_str access_key_id, emu_str token, int6
  * STS sessions (the token store lives in the world: world_session_*)
  * ------------------------------------------------------------------------- */
 
-/* Sessions that expired more than this long ago are dropped when a new one
- * is issued; until then their token answers "expired", not "malformed". */
-#define AUTH_EXPIRED_SESSION_KEEP_MS (24LL * 3600 * 1000)
+/* Sessions that expired more than this long ago (virtual clock) are
+ * collected: before every request (emu_dispatch) and when a new one is
+ * issued, so the world never grows with dead sessions. The grace lets a
+ * test move the clock past an expiry and back. A collected session's
+ * token still answers "expired", not "malformed": minted tokens carry
+ * their expiry (auth_session_issue, auth_token_expiry). */
+#define AUTH_EXPIRED_SESSION_KEEP_MS (15LL * 60 * 1000)
 
 typedef struct auth_session_request {
     const world_account *account; /* the role's account */
@@ -121,7 +125,9 @@ typedef struct auth_session_request {
 
 /* Mints credentials for a new assumed-role session and adds it to the world:
  * AccessKeyId "STS." + 24 base62, a 40-char base62 secret, a token "CAIS"
- * + Base64 of 48 random bytes (rpc-api.md §8.1), all from the seeded
+ * + Base64 of 48 bytes (rpc-api.md §8.1: opaque to clients): the expiry
+ * (u64 ms, little-endian), 32 random bytes and an 8-byte SHA-256 check of
+ * the 40 before; all from the seeded
  * generator (so --seed makes them repeatable). Expiration is now + duration
  * truncated to whole seconds, so the Expiration the client sees is exactly
  * the stored one. Purges sessions expired more than
@@ -130,6 +136,12 @@ typedef struct auth_session_request {
  * returns. */
 emu_rc auth_session_issue(world_t *w, const auth_session_request *req, const world_session **out,
                           emu_err *err);
+
+/* The expiry (epoch ms) a token minted by auth_session_issue carries, or -1
+ * when `token` is not of that form (a world file's own tokens). Says
+ * nothing about authenticity: only for telling "expired" from "malformed"
+ * once the session is gone. */
+int64_t auth_token_expiry(emu_str token);
 
 /* ---------------------------------------------------------------------------
  * Replay cache

@@ -41,6 +41,12 @@ void emu_clock_set_offset_ms(int64_t off);
 
 /* Formats epoch milliseconds as ISO-8601 UTC: "2026-11-28T03:19:28Z". out
  * needs 21 bytes. */
+/* The instants a date written by acsemu can be read back as: from
+ * 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z. The virtual clock stays
+ * inside (POST /_emu/clock refuses to leave), so every export loads. */
+#define EMU_TIME_MIN_MS 0LL
+#define EMU_TIME_MAX_MS 253402300799999LL
+
 void emu_time_iso(int64_t epoch_ms, char out[21]);
 /* "2026-11-28T03:19:28.123Z". out needs 25 bytes. */
 void emu_time_iso_ms(int64_t epoch_ms, char out[25]);

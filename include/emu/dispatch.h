@@ -89,6 +89,9 @@ struct emu_service {
      * request is not executed. NULL = a generic ServiceUnavailable. */
     void (*busy)(emu_call *call);
     void *data; /* service-global state */
+    /* RPC products (emu/rpc.h): parameters whose bad bytes (NUL, invalid
+     * UTF-8) the product reports under its own code; NULL = none. */
+    const struct emu_rpc_param_rule *param_rules;
 };
 
 struct emu_call {

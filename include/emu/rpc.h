@@ -21,8 +21,21 @@ typedef struct rpc_request {
     const char *product; /* "Sts", "Ram" (for Recommend links) */
 } rpc_request;
 
+/* A parameter whose bad bytes a product reports under its own code (a
+ * name rule's InvalidChars) instead of the gateway's InvalidParameter.
+ * Arrays end with a NULL param. */
+typedef struct emu_rpc_param_rule {
+    const char *param;   /* "UserName" */
+    const char *code;    /* "InvalidParameter.UserName.InvalidChars" */
+    const char *message; /* "The parameter - \"UserName\" contains invalid chars." */
+} emu_rpc_param_rule;
+
 /* Decodes parameters and the action; sets call->svc_data to an rpc_request
- * and call->action_name. */
+ * and call->action_name. Every parameter name and value must be UTF-8
+ * without NUL bytes (values are read as C strings: "nul%00user" would be
+ * "nul"): else 400 with the product's rule for that parameter
+ * (svc->param_rules) or the gateway's InvalidParameter, "The specified
+ * parameter "X" is not valid." (rpc-api.md §7). */
 emu_rc emu_rpc_decode(emu_call *call);
 /* Value of a parameter (exact, case-sensitive name) or NULL. */
 const char *emu_rpc_param(const emu_call *call, const char *name);

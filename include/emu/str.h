@@ -53,6 +53,13 @@ bool emu_str_starts(emu_str a, const char *prefix);
 emu_str emu_str_trim(emu_str s);
 /* ASCII case-insensitive C-string compare (locale independent). */
 int emu_strcasecmp(const char *a, const char *b);
+/* Offset of the first byte of p[0..n) that does not begin a well-formed
+ * UTF-8 sequence (RFC 3629: no overlong forms, no surrogates, nothing past
+ * U+10FFFF; a sequence cut short by n counts as bad), or n when all of it
+ * is well-formed. NUL is well-formed UTF-8: callers that keep C strings
+ * check for it themselves. libunistring's u8_check underneath. */
+size_t emu_utf8_bad_at(const void *p, size_t n);
+
 /* The decimal digits of v into out (no NUL, no sign), two per division;
  * returns how many (1 to 20). */
 size_t emu_u64_dec(uint64_t v, char out[20]);

@@ -180,6 +180,37 @@ static void resolves_sessions_and_checks_tokens(void **state)
     assert_int_equal(why, AUTH_TOKEN_MALFORMED);
 }
 
+/* issue 15: expired sessions are collected; their tokens still say
+ * "expired" (the expiry is sealed in the token), a changed byte does not. */
+static void collected_session_token_still_expired(void **state)
+{
+    fixture *f = *state;
+    const world_session *s = issue(f, "gone", 0, 900 * 1000);
+    char ak[64], tok[128];
+    emu_principal p = {0};
+    auth_failure why;
+    emu_err err = {0};
+    snprintf(ak, sizeof ak, "%s", s->access_key_id);
+    snprintf(tok, sizeof tok, "%s", s->token);
+    assert_int_equal(auth_token_expiry(emu_str_c(tok)), 900 * 1000);
+    assert_true(world_session_expire(f->w, 900 * 1000 + 1) >= 1);
+    assert_null(world_session_find(f->w, ak, strlen(ak)));
+    assert_int_equal(
+        auth_resolve(f->w, emu_str_c(ak), emu_str_c(tok), 901 * 1000, f->arena, &p, &why, &err),
+        EMU_E_AUTH);
+    assert_int_equal(why, AUTH_TOKEN_EXPIRED);
+    for (size_t i = 4; i < strlen(tok) - 2; i += 7) {
+        char t[128];
+        snprintf(t, sizeof t, "%s", tok);
+        t[i] = t[i] == 'A' ? 'B' : 'A';
+        assert_int_equal(auth_token_expiry(emu_str_c(t)), -1);
+        assert_int_equal(
+            auth_resolve(f->w, emu_str_c(ak), emu_str_c(t), 901 * 1000, f->arena, &p, &why, &err),
+            EMU_E_AUTH);
+        assert_int_equal(why, AUTH_TOKEN_MALFORMED);
+    }
+}
+
 static void deleted_role_invalidates_sessions(void **state)
 {
     fixture *f = *state;
@@ -386,6 +417,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(resolves_long_term_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(resolves_sessions_and_checks_tokens, setup, teardown),
         cmocka_unit_test_setup_teardown(deleted_role_invalidates_sessions, setup, teardown),
+        cmocka_unit_test_setup_teardown(collected_session_token_still_expired, setup, teardown),
         cmocka_unit_test_setup_teardown(store_adds_finds_expires_and_round_trips, setup, teardown),
         cmocka_unit_test(load_rejects_bad_sessions),
         cmocka_unit_test(nonce_replay_window),
