@@ -12,14 +12,11 @@
 const { test } = require('node:test');
 const assert = require('node:assert');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
-const { createRequire } = require('node:module');
 const { start, SRC } = require('../support/emu');
+const { CHROMIUM, launch } = require('../support/chromium');
 const { client } = require('../support/rpc');
 
-const CHROMIUM = process.env.EMU_CHROMIUM || '/usr/bin/chromium';
-const requireSdk = createRequire(path.join(SRC, 'tests/sdk/package.json'));
 const SHOTS = process.env.EMU_SCREENSHOT_DIR;
 
 // The seed's rows in primary-key order (vid, gt), as the store keeps them.
@@ -31,24 +28,6 @@ function seedRows() {
   return { head, rows };
 }
 
-async function launch() {
-  const { chromium } = requireSdk('playwright-core');
-  const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'acsemu-chromium-'));
-  const context = await chromium.launchPersistentContext(userData, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  return {
-    context,
-    async close() {
-      await context.close();
-      fs.rmSync(userData, { recursive: true, force: true });
-    },
-  };
-}
 
 async function shot(page, name) {
   if (!SHOTS) return;
@@ -65,7 +44,7 @@ function gridText(page) {
 test('console page in headless Chromium', { timeout: 120000 }, async (t) => {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: scripts/setup installs Debian's chromium`);
   const emu = await start();
-  const browser = await launch();
+  const browser = await launch({ viewport: { width: 1280, height: 800 } });
   const page = await browser.context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));

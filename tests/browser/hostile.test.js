@@ -16,32 +16,10 @@ const { test } = require('node:test');
 const assert = require('node:assert');
 const fs = require('node:fs');
 const http = require('node:http');
-const os = require('node:os');
-const path = require('node:path');
-const { createRequire } = require('node:module');
-const { start, SRC } = require('../support/emu');
+const { start } = require('../support/emu');
+const { CHROMIUM, launch } = require('../support/chromium');
 
-const CHROMIUM = process.env.EMU_CHROMIUM || '/usr/bin/chromium';
-const requireSdk = createRequire(path.join(SRC, 'tests/sdk/package.json'));
 
-async function launch() {
-  const { chromium } = requireSdk('playwright-core');
-  const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'acsemu-chromium-'));
-  const context = await chromium.launchPersistentContext(userData, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--host-resolver-rules=MAP evil.example 127.0.0.1'],
-  });
-  return {
-    context,
-    async close() {
-      await context.close();
-      fs.rmSync(userData, { recursive: true, force: true });
-    },
-  };
-}
 
 // The attacker's page. Every attempt is one the browser sends without a
 // preflight (form POSTs, fetch no-cors with a text/plain body) or a read.
@@ -131,7 +109,7 @@ function hostileServer(emuBase) {
 
 test('a hostile page changes nothing and reads nothing', { timeout: 120000 }, async (t) => {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: scripts/setup installs Debian's chromium`);
-  const browser = await launch();
+  const browser = await launch({ args: ['--host-resolver-rules=MAP evil.example 127.0.0.1'] });
   const emu = await start();
   const hostile = await hostileServer(emu.base);
   t.after(async () => {
@@ -197,7 +175,7 @@ test('a hostile page changes nothing and reads nothing', { timeout: 120000 }, as
 
 test('the console asks for the admin token and keeps it out of the URL', { timeout: 120000 }, async (t) => {
   const TOKEN = 'console-token-0123456789';
-  const browser = await launch();
+  const browser = await launch({ args: ['--host-resolver-rules=MAP evil.example 127.0.0.1'] });
   const emu = await start({ env: { ACSEMU_ADMIN_TOKEN: TOKEN } });
   t.after(async () => {
     await browser.close();
