@@ -45,6 +45,7 @@ emu_rc auth_session_issue(world_t *w, const auth_session_request *req, const wor
         .policy = (char *)req->policy,
         .create_ms = now_s,
         .expire_ms = (req->now_ms + req->duration_ms) / 1000 * 1000,
+        .collectable = true,
     };
     /* A clash of 24 base62 characters is practically impossible; retry a few
      * times anyway rather than fail an AssumeRole. */

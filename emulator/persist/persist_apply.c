@@ -78,9 +78,10 @@ static emu_rc apply_session(persist_state *st, const persist_rec *rec, emu_err *
         rc = emu_err_set(err, EMU_E_INVALID, NULL, "SESSION record: malformed");
         goto out;
     }
-    s = (world_session){f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], 0, 0};
+    s = (world_session){f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], 0, 0, false};
     memcpy(&s.create_ms, q, 8);
     memcpy(&s.expire_ms, q + 8, 8);
+    s.collectable = auth_token_expiry((emu_str){s.token, s.token ? strlen(s.token) : 0}) >= 0;
     /* What AssumeRole did before minting this one (auth_session_issue). */
     if (s.create_ms > AUTH_EXPIRED_SESSION_KEEP_MS)
         world_session_expire(st->world, s.create_ms - AUTH_EXPIRED_SESSION_KEEP_MS);

@@ -10,6 +10,7 @@
  * SourceArn, Policy, RoleId and CreateDate are optional. A session whose
  * role no longer exists still loads (export → load must give the same
  * state); authentication refuses it. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,13 @@ const world_session *world_session_at(const world_t *w, size_t i)
     return i < w->n_sessions ? w->sessions[i] : NULL;
 }
 
+/* When world_session_expire may drop s: past its expiry, if acsemu minted
+ * it; never otherwise (session_min_expire is the least of these). */
+static int64_t gc_at(const world_session *s)
+{
+    return s->collectable ? s->expire_ms : INT64_MAX;
+}
+
 emu_rc world_session_add(world_t *w, const world_session *s, const world_session **out,
                          emu_err *err)
 {
@@ -152,8 +160,9 @@ emu_rc world_session_add(world_t *w, const world_session *s, const world_session
     c->policy = world__dup(s->policy);
     c->create_ms = s->create_ms;
     c->expire_ms = s->expire_ms;
-    if (!w->n_sessions || c->expire_ms < w->session_min_expire)
-        w->session_min_expire = c->expire_ms;
+    c->collectable = s->collectable;
+    if (!w->n_sessions || gc_at(c) < w->session_min_expire)
+        w->session_min_expire = gc_at(c);
     /* Grow the array by doubling (n is a power of two or zero when full). */
     if ((w->n_sessions & (w->n_sessions - 1)) == 0)
         w->sessions = emu_xrealloc(w->sessions,
@@ -180,8 +189,8 @@ static size_t remove_where(world_t *w, bool (*drop)(const world_session *, const
             world__session_free(w->sessions[i]);
             gone++;
         } else {
-            if (!kept || w->sessions[i]->expire_ms < w->session_min_expire)
-                w->session_min_expire = w->sessions[i]->expire_ms;
+            if (!kept || gc_at(w->sessions[i]) < w->session_min_expire)
+                w->session_min_expire = gc_at(w->sessions[i]);
             w->sessions[kept++] = w->sessions[i];
         }
     }
@@ -200,7 +209,7 @@ static size_t remove_where(world_t *w, bool (*drop)(const world_session *, const
 
 static bool expired_before(const world_session *s, const void *ud)
 {
-    return s->expire_ms < *(const int64_t *)ud;
+    return s->collectable && s->expire_ms < *(const int64_t *)ud;
 }
 
 size_t world_session_expire(world_t *w, int64_t before_ms)

@@ -147,6 +147,10 @@ typedef struct world_session {
     char *policy;       /* session policy text, or NULL */
     int64_t create_ms;  /* virtual clock */
     int64_t expire_ms;  /* virtual clock; whole seconds */
+    /* Minted by acsemu: its token records its expiry (auth_token_expiry),
+     * so world_session_expire may drop it and the token still reads as
+     * expired. Sessions of a world file keep tokens of their own and stay. */
+    bool collectable;
 } world_session;
 
 typedef struct world world_t;
@@ -211,7 +215,8 @@ emu_rc world_session_add(world_t *w, const world_session *s, const world_session
  * world's sessions. */
 const world_session *world_session_find(const world_t *w, const char *access_key_id, size_t len);
 const world_session *world_session_find_token(const world_t *w, const char *token, size_t len);
-/* Drops sessions whose expire_ms < before_ms; returns how many. */
+/* Drops the collectable sessions whose expire_ms < before_ms; returns how
+ * many. */
 size_t world_session_expire(world_t *w, int64_t before_ms);
 /* Drops every session of a role (DeleteRole calls it: deleting a role
  * invalidates its tokens). Role names compare case-insensitively. */
