@@ -68,6 +68,10 @@ void emu_admin_console_register(void);
  * mints a signed token, GET /_emu/oidc[/NAME]/.well-known/openid-
  * configuration and /jwks serve the discovery document and the keys. */
 void emu_admin_oidc_register(void);
+/* The credentials URI (admin_credentials.c): GET
+ * /_emu/credentials/ACCOUNT/ROLE[?duration=S] mints a session of the role
+ * and answers the JSON ALIBABA_CLOUD_CREDENTIALS_URI providers read. */
+void emu_admin_credentials_register(void);
 
 /* Tablestore rows for the console, read straight from the store
  * (admin_rows.c): GET /_emu/tables (instances and table schemas of every
