@@ -345,6 +345,12 @@ static void copy_inputs(spool *sp, dec_check *c, const emu_call *call, const emu
             c->control[l] = (policy_control_level){keep(sp, lv->target), docs, lv->n_docs};
         }
     }
+    c->has_network = in->network != NULL;
+    if (in->network) {
+        c->network = *in->network;
+        c->network.instance = keep(sp, in->network->instance);
+        c->network.source_vpc = keep(sp, in->network->source_vpc);
+    }
     c->assume = n->assume;
     c->broken_session = n->broken_session;
     c->enforced = n->enforced;
@@ -526,6 +532,8 @@ const char *emu_decision_layer_name(policy_layer layer, bool assume)
         return "maxcompute-acl";
     case POLICY_LAYER_FEDERATED_TOKEN:
         return "federated-token";
+    case POLICY_LAYER_NETWORK_ACL:
+        return "network-acl";
     case POLICY_LAYER_NONE:
         break;
     }
@@ -565,6 +573,8 @@ static policy_trace *rebuild(const emu_decision *d, const dec_check *c)
         t->caller_account = c->caller_account;
         t->resource_account = c->resource_account;
         t->has_caller = true;
+        t->has_network = c->has_network;
+        t->network = c->network;
     }
     return t;
 }
@@ -805,6 +815,8 @@ static cJSON *check_json(const emu_decision *d, const dec_check *c, emu_arena *a
     cJSON_AddStringToObject(o, "layer", policy_layer_name(c->layer));
     cJSON_AddStringToObject(o, "decidingLayer", emu_decision_layer_name(c->layer, c->assume));
     cJSON_AddStringToObject(o, "reason", check_reason(d, c, a));
+    if (c->has_network)
+        cJSON_AddItemToObject(o, "network", policy_network_json(&c->network));
     cJSON_AddItemToObject(o, "context", context_json(c));
 
     /* The deciding statement, or for an implicit deny the closest one and
@@ -1019,6 +1031,8 @@ cJSON *emu_decision_bundle(const emu_decision *d)
                 cJSON_AddItemToArray(levels, lj);
             }
         }
+        if (c->has_network)
+            cJSON_AddItemToObject(cj, "network", policy_network_json(&c->network));
         cJSON_AddStringToObject(cj, "decision", policy_decision_name(c->decision));
         cJSON_AddStringToObject(cj, "layer", policy_layer_name(c->layer));
         cJSON_AddStringToObject(cj, "reason", check_reason(d, c, a));

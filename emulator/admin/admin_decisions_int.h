@@ -27,6 +27,9 @@ typedef struct dec_check {
     /* Control policy levels (held documents, targets in the arena). */
     policy_control_level *control;
     size_t n_control;
+    /* Tablestore network ACL input (strings in the arena). */
+    bool has_network;
+    policy_network network;
     bool assume;
     bool broken_session;
     bool enforced;

@@ -10,10 +10,12 @@
  *
  *   POST /_emu/simulate {"principal": ARN, "action": A, "resource": ARN,
  *                        "context": {"acs:SourceIp": "10.1.2.3", ...},
- *                        "policy": {...} | "...", "sessionPolicy": ...} */
+ *                        "policy": {...} | "...", "sessionPolicy": ...,
+ *                        "network": "internet|vpc|classic|trust-proxy", "sourceVpc": "vpc-…"} */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "admin_decisions_int.h"
 #include "emu/admin.h"
@@ -180,6 +182,24 @@ cJSON *emu_decision_simulate(world_t *world, const emu_sim_req *req, bool *allow
                        .n_keys = req->n_keys,
                        .extra_identity = req->policy,
                        .session_override = req->session_policy};
+    policy_network net = {0};
+    if (strncasecmp(req->action, "ots:", 4) == 0) {
+        /* A Tablestore request comes over some network: the instance's
+         * network ACL applies, as on the data plane. */
+        if (req->network &&
+            !policy_network_origin_parse(req->network, strlen(req->network), &net)) {
+            emu_err_set(err, EMU_E_INVALID, NULL,
+                        "network \"%.40s\" is not internet, vpc, classic or trust-proxy",
+                        req->network);
+            goto done;
+        }
+        if (req->source_vpc && *req->source_vpc) {
+            net.source_vpc = req->source_vpc;
+            if (!req->network)
+                net.type = POLICY_NET_VPC;
+        }
+        q.network = &net;
+    }
     if (emu_strcasecmp(req->action, "sts:AssumeRole") == 0 || federated) {
         /* As STS does (sts_assume.c): the role must exist, and its trust
          * policy decides with the caller's own permission. */
@@ -393,6 +413,13 @@ static cJSON *replay_offline(const cJSON *bundle, bool *allowed, emu_err *err)
                                                                       : POLICY_PRINCIPAL_RAM;
             ctx.principal.value = jstr(pj, "value");
         }
+        policy_network net;
+        const cJSON *nj = cJSON_GetObjectItemCaseSensitive(cj, "network");
+        char nerr[96];
+        if (nj && !policy_network_from_json(nj, &net, nerr, sizeof nerr)) {
+            emu_err_set(err, EMU_E_INVALID, NULL, "$.checks[%zu].%s", ci, nerr);
+            goto fail;
+        }
         policy_authz in = {.caller = caller_of(jstr(cj, "caller")),
                            .caller_account = jstr(cj, "callerAccount"),
                            .resource_account = ctx.resource_account,
@@ -402,6 +429,7 @@ static cJSON *replay_offline(const cJSON *bundle, bool *allowed, emu_err *err)
                            .trust = trust,
                            .control = levels,
                            .n_control = n_levels,
+                           .network = nj ? &net : NULL,
                            .ctx = &ctx};
         if (!in.caller_account)
             in.caller_account = "";
@@ -648,7 +676,9 @@ emu_rc admin__simulate_route(emu_call *call, emu_str rest)
                        .keys = keys,
                        .n_keys = n_keys,
                        .policy = policy,
-                       .session_policy = session};
+                       .session_policy = session,
+                       .network = jstr(body, "network"),
+                       .source_vpc = jstr(body, "sourceVpc")};
     emu_err err = {0};
     bool allowed = false;
     cJSON *rec = emu_decision_simulate(call->world, &req, &allowed, &err);

@@ -12,6 +12,7 @@
 #include "emu/json.h"
 #include "emu/limits.h"
 #include "emu/odps.h"
+#include "emu/ots.h"
 #include "emu/ots_store.h"
 #include "emu/resourcemanager.h"
 
@@ -64,6 +65,7 @@ int cli_replay_main(int argc, char **argv)
     world_register_section(&ots_world_section);
     world_register_section(&odps_world_section);
     emu_rm_register();
+    emu_ots_register_authz();
     world_t *w = NULL;
     cJSON *bundle = NULL;
     emu_err err = {0};

@@ -12,6 +12,7 @@
 #include "emu/json.h"
 #include "emu/limits.h"
 #include "emu/odps.h"
+#include "emu/ots.h"
 #include "emu/ots_store.h"
 #include "emu/resourcemanager.h"
 
@@ -23,6 +24,7 @@ static void usage(FILE *f)
         f, "Usage: acsemu simulate --world FILE --principal ARN --action ACTION\n"
            "                       [--resource ARN] [--context KEY=VALUE ...]\n"
            "                       [--policy FILE] [--session-policy FILE]\n"
+           "                       [--network internet|vpc|classic|trust-proxy] [--source-vpc ID]\n"
            "\n"
            "Evaluates one request against the world's policies exactly as the server would\n"
            "(same code path, no server needed) and prints the decision record as JSON.\n"
@@ -42,6 +44,10 @@ static void usage(FILE *f)
            "  --policy FILE        a policy document evaluated as one more identity policy of\n"
            "                       the principal (\"would this policy fix it?\")\n"
            "  --session-policy FILE  the session policy of an assumed-role principal\n"
+           "  --network NET        ots:* actions: the network the request comes over, checked\n"
+           "                       against the instance's NetworkTypeACL / NetworkSourceACL\n"
+           "                       (default: the owner's Tablestore DefaultNetwork, INTERNET)\n"
+           "  --source-vpc ID      ots:* actions: the VPC the request comes from (implies vpc)\n"
            "\n"
            "Exit status: 0 allowed, 1 denied (implicit or explicit), 2 usage error, world\n"
            "or policy file error, or unknown principal.\n");
@@ -76,6 +82,8 @@ int cli_simulate_main(int argc, char **argv)
                                              {"context", required_argument, NULL, 'c'},
                                              {"policy", required_argument, NULL, 'P'},
                                              {"session-policy", required_argument, NULL, 'S'},
+                                             {"network", required_argument, NULL, 'n'},
+                                             {"source-vpc", required_argument, NULL, 'v'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *world_path = cli_default_world(), *policy_path = NULL, *session_path = NULL;
@@ -105,6 +113,12 @@ int cli_simulate_main(int argc, char **argv)
             break;
         case 'S':
             session_path = optarg;
+            break;
+        case 'n':
+            req.network = optarg;
+            break;
+        case 'v':
+            req.source_vpc = optarg;
             break;
         case 'c': {
             const char *eq = strchr(optarg, '=');
@@ -152,6 +166,7 @@ int cli_simulate_main(int argc, char **argv)
     world_register_section(&ots_world_section);
     world_register_section(&odps_world_section);
     emu_rm_register();
+    emu_ots_register_authz();
     world_t *w = NULL;
     policy_doc_t *policy = NULL, *session = NULL;
     emu_err err = {0};

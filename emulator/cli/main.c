@@ -54,6 +54,7 @@ static void register_everything(void)
     world_register_section(&odps_world_section);
     emu_rm_register();
     fed_register();
+    emu_ots_register_authz();
     emu_dispatch_add_rpc(&server, &emu_sts_service, EMU_STS_VERSION);
     emu_dispatch_add_rpc(&server, &emu_ram_service, EMU_RAM_VERSION);
     emu_dispatch_add_rpc(&server, &emu_rm_service, EMU_RM_VERSION);

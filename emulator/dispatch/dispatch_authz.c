@@ -104,6 +104,13 @@ void emu_authz_set_control_source(emu_authz_control_fn fn)
     control_source = fn;
 }
 
+static emu_authz_network_fn network_source;
+
+void emu_authz_set_network_source(emu_authz_network_fn fn)
+{
+    network_source = fn;
+}
+
 const policy_doc_t *emu_authz_ref_doc(const world_account *a, const world_policy_ref *ref)
 {
     if (ref->system)
@@ -391,6 +398,7 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
     policy_control_level levels[POLICY_MAX_CONTROL_LEVELS];
     const policy_doc_t *ctl_docs[POLICY_MAX_CONTROL_LEVELS * EMU_MAX_CONTROL_POLICIES_PER_TARGET];
     policy_authz in = {0};
+    policy_network net;
     char acct_buf[32];
     char now[21];
 
@@ -486,6 +494,12 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
             control_source(call->world, caller_account, levels, POLICY_MAX_CONTROL_LEVELS, ctl_docs,
                            sizeof ctl_docs / sizeof ctl_docs[0]);
         in.control = levels;
+    }
+    /* A Tablestore request: the instance's network ACL (every caller). */
+    if (req->network && network_source) {
+        net = *req->network;
+        if (network_source(call->world, resource, &net))
+            in.network = &net;
     }
     if (req->extra_identity && in.caller != POLICY_CALLER_ROOT &&
         in.caller != POLICY_CALLER_SERVICE)

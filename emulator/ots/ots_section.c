@@ -347,20 +347,77 @@ static emu_rc load_index(ots_instance_t *in, const char *base, const cJSON *x, c
     return rc;
 }
 
+/* Network names of the instance ACLs, as UpdateInstance (2020-12-09) spells
+ * them; the bits are emu/policy.h's POLICY_NET_* / POLICY_NETSRC_*. */
+static const char *const NET_TYPES[] = {"INTERNET", "VPC", "CLASSIC"};
+
+static bool net_type_bit(const char *v, uint8_t *bit)
+{
+    for (size_t i = 0; i < sizeof NET_TYPES / sizeof NET_TYPES[0]; i++)
+        if (!strcmp(v, NET_TYPES[i])) {
+            *bit = (uint8_t)(1u << i);
+            return true;
+        }
+    return false;
+}
+
+/* NetworkTypeACL ["INTERNET", "VPC", "CLASSIC"] / NetworkSourceACL
+ * ["TRUST_PROXY"] into bits. */
+static emu_rc acl_list(const cJSON *a, const char *path, const char *field, bool sources,
+                       uint8_t *bits, emu_err *err)
+{
+    int i = 0;
+    for (const cJSON *x = a ? a->child : NULL; x; x = x->next, i++) {
+        uint8_t bit = 0;
+        bool ok =
+            cJSON_IsString(x) && (sources ? !strcmp(x->valuestring, "TRUST_PROXY") && (bit = 1)
+                                          : net_type_bit(x->valuestring, &bit));
+        if (!ok)
+            return emu_err_set(err, EMU_E_INVALID, NULL, "%s.%s[%d]: not %s", path, field, i,
+                               sources ? "TRUST_PROXY" : "INTERNET, VPC or CLASSIC");
+        *bits |= bit;
+    }
+    return EMU_OK;
+}
+
+static void acl_json(cJSON *ij, const ots_instance_t *in)
+{
+    ots_net_acl acl = ots_instance_acl(in);
+    if (acl.has_types) {
+        cJSON *a = cJSON_AddArrayToObject(ij, "NetworkTypeACL");
+        for (size_t i = 0; i < sizeof NET_TYPES / sizeof NET_TYPES[0]; i++)
+            if (acl.types & (1u << i))
+                cJSON_AddItemToArray(a, cJSON_CreateString(NET_TYPES[i]));
+    }
+    if (acl.has_sources) {
+        cJSON *a = cJSON_AddArrayToObject(ij, "NetworkSourceACL");
+        if (acl.sources & 1)
+            cJSON_AddItemToArray(a, cJSON_CreateString("TRUST_PROXY"));
+    }
+}
+
 static emu_rc load_instance(ots_store_t *s, const cJSON *ij, const char *path, const char *base_dir,
                             emu_err *err)
 {
     static const field_spec spec[] = {{"InstanceName", cJSON_String, true},
                                       {"Network", cJSON_String, false},
-                                      {"Tables", cJSON_Array, false}};
-    const cJSON *f[3] = {NULL};
+                                      {"Tables", cJSON_Array, false},
+                                      {"NetworkTypeACL", cJSON_Array, false},
+                                      {"NetworkSourceACL", cJSON_Array, false}};
+    const cJSON *f[5] = {NULL};
     char p[PATH_BUF];
     ots_network net = OTS_NET_ANY;
     ots_instance_t *in;
     emu_rc rc;
 
-    if ((rc = check_object(ij, path, spec, 3, f, err)))
+    if ((rc = check_object(ij, path, spec, 5, f, err)))
         return rc;
+    ots_net_acl acl = {0};
+    if ((rc = acl_list(f[3], path, "NetworkTypeACL", false, &acl.types, err)) ||
+        (rc = acl_list(f[4], path, "NetworkSourceACL", true, &acl.sources, err)))
+        return rc;
+    acl.has_types = f[3] != NULL;
+    acl.has_sources = f[4] != NULL;
     if (f[1] && !ots_network_parse(f[1]->valuestring, &net))
         return emu_err_set(err, EMU_E_INVALID, NULL,
                            "%s.Network: \"%s\" is not a network type (Any, Vpc, Internet)", path,
@@ -373,6 +430,7 @@ static emu_rc load_instance(ots_store_t *s, const cJSON *ij, const char *path, c
         emu_err_prefix(err, "%s.InstanceName: ", path);
         return rc;
     }
+    ots_instance_set_acl(in, &acl);
     if (!f[2])
         return EMU_OK;
     int i = 0;
@@ -406,16 +464,25 @@ static void store_free(ots_store_t *s)
 static emu_rc section_load(const char *account_id, const cJSON *j, const char *jpath,
                            const char *base_dir, void **state, emu_err *err)
 {
-    static const field_spec spec[] = {{"Instances", cJSON_Array, false}};
-    const cJSON *f[1] = {NULL};
+    static const field_spec spec[] = {{"Instances", cJSON_Array, false},
+                                      {"DefaultNetwork", cJSON_String, false}};
+    const cJSON *f[2] = {NULL};
     char p[PATH_BUF];
     ots_store_t *s = ots_store_new(account_id);
     emu_rc rc = EMU_OK;
 
     *state = NULL;
     if (j) {
-        if ((rc = check_object(j, jpath, spec, 1, f, err)))
+        if ((rc = check_object(j, jpath, spec, 2, f, err)))
             goto out;
+        uint8_t net = 0;
+        if (f[1] && !net_type_bit(f[1]->valuestring, &net)) {
+            rc = emu_err_set(err, EMU_E_INVALID, NULL,
+                             "%s.DefaultNetwork: \"%.32s\" is not INTERNET, VPC or CLASSIC", jpath,
+                             f[1]->valuestring);
+            goto out;
+        }
+        ots_store_set_default_network(s, net);
         int i = 0;
         for (const cJSON *in = f[0] ? f[0]->child : NULL; in; in = in->next, i++) {
             snprintf(p, sizeof p, "%s.Instances[%d]", jpath, i);
@@ -508,12 +575,16 @@ static cJSON *store_to_json(const void *state, bool with_rows)
     if (!s || !ots_store_instance_count(s))
         return NULL;
     cJSON *o = cJSON_CreateObject();
+    if (ots_store_default_network(s) != 1)
+        cJSON_AddStringToObject(o, "DefaultNetwork",
+                                NET_TYPES[ots_store_default_network(s) == 2 ? 1 : 2]);
     cJSON *arr = cJSON_AddArrayToObject(o, "Instances");
     for (size_t i = 0; i < ots_store_instance_count(s); i++) {
         const ots_instance_t *in = ots_store_instance_at(s, i);
         cJSON *ij = cJSON_CreateObject();
         cJSON_AddStringToObject(ij, "InstanceName", ots_instance_name(in));
         cJSON_AddStringToObject(ij, "Network", ots_network_name(ots_instance_network(in)));
+        acl_json(ij, in);
         cJSON *tabs = cJSON_AddArrayToObject(ij, "Tables");
         for (size_t j = 0; j < ots_store_table_count(in); j++) {
             const ots_table_t *t = ots_store_table_at(in, j);

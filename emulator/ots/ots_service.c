@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "emu/auth.h"
 #include "emu/authz.h"
@@ -188,6 +189,102 @@ static emu_rc missing_header(emu_call *call, const char *name)
     return ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid", "Missing header: %s.", name);
 }
 
+static bool host_has(emu_str host, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= host.len; i++)
+        if (strncasecmp(host.p + i, needle, n) == 0)
+            return true;
+    return false;
+}
+
+/* The network a request came over (the instance's network ACL checks it),
+ * from the endpoint host name the client used:
+ *   <inst>.<region>.ots.aliyuncs.com            INTERNET (public endpoint)
+ *   <inst>.<region>.ots-internal.aliyuncs.com   CLASSIC  (classic internal)
+ *   <inst>.<region>.vpc.tablestore.aliyuncs.com VPC
+ * anything else (127.0.0.1, <inst>.localhost) counts as the owner's
+ * DefaultNetwork (type 0 here, filled in by the ACL source). For tests the
+ * emulator-only headers x-acs-emu-source-network (internet | vpc | classic |
+ * trust-proxy) and x-acs-emu-source-vpc (vpc-…, implies vpc) override the
+ * host. The MaxCompute external-table path sends its LOCATION host
+ * (usually ots-internal: CLASSIC) and is not a trusted proxy [inferred:
+ * UpdateInstance documents TRUST_PROXY as the console's gateway, and an
+ * instance ACL other than "all networks" fails MaxCompute's reads with
+ * "Request denied by instance ACL policies."]. */
+static emu_rc request_network(emu_call *call, ots_req *r)
+{
+    const emu_http_req *req = call->req;
+    policy_network *n = &r->net;
+    memset(n, 0, sizeof *n);
+    emu_str host = emu_http_req_header(req, "host");
+    if (host_has(host, ".ots-internal."))
+        n->type = POLICY_NET_CLASSIC;
+    else if (host_has(host, ".vpc.tablestore."))
+        n->type = POLICY_NET_VPC;
+    else if (host_has(host, ".ots."))
+        n->type = POLICY_NET_INTERNET;
+    emu_str h = emu_str_trim(emu_http_req_header(req, "x-acs-emu-source-network"));
+    if (h.p && !policy_network_origin_parse(h.p, h.len, n))
+        return ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid",
+                        "Invalid x-acs-emu-source-network: %.*s (internet, vpc, classic or "
+                        "trust-proxy).",
+                        (int)(h.len > 32 ? 32 : h.len), h.p);
+    emu_str v = emu_str_trim(emu_http_req_header(req, "x-acs-emu-source-vpc"));
+    if (v.p && v.len) {
+        if (v.len > 64)
+            return ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid",
+                            "Invalid x-acs-emu-source-vpc: longer than 64 bytes.");
+        n->source_vpc = emu_arena_strndup(call->arena, v.p, v.len);
+        if (!h.p)
+            n->type = POLICY_NET_VPC;
+    }
+    return EMU_OK;
+}
+
+/* emu_authz_network_fn: the ACL of the instance an
+ * acs:ots:<region>:<uid>:instance/<name>[/...] ARN names. No allocation. */
+static bool network_source(const world_t *w, const char *resource, policy_network *net)
+{
+    static const char pfx[] = "acs:ots:";
+    char uid[32], name[64];
+    if (!resource || strncmp(resource, pfx, sizeof pfx - 1) != 0)
+        return false;
+    const char *region = resource + sizeof pfx - 1;
+    const char *c1 = strchr(region, ':');
+    const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c2 || (size_t)(c2 - c1 - 1) >= sizeof uid || strncmp(c2 + 1, "instance/", 9) != 0)
+        return false;
+    memcpy(uid, c1 + 1, (size_t)(c2 - c1 - 1));
+    uid[c2 - c1 - 1] = '\0';
+    const char *nm = c2 + 10;
+    size_t nl = strcspn(nm, "/");
+    if (!nl || nl >= sizeof name)
+        return false;
+    memcpy(name, nm, nl);
+    name[nl] = '\0';
+    int idx = world_section_index("Tablestore");
+    world_account *a = idx >= 0 ? world_account_find(w, uid) : NULL;
+    ots_store_t *s = a ? a->sections[idx] : NULL;
+    ots_instance_t *in = s ? ots_section_instance(s, name) : NULL;
+    if (!in)
+        return false;
+    ots_net_acl acl = ots_instance_acl(in);
+    net->instance = ots_instance_name(in);
+    net->has_type_acl = acl.has_types;
+    net->type_acl = acl.types;
+    net->has_source_acl = acl.has_sources;
+    net->source_acl = acl.sources;
+    if (!net->type)
+        net->type = ots_store_default_network(s);
+    return true;
+}
+
+void emu_ots_register_authz(void)
+{
+    emu_authz_set_network_source(network_source);
+}
+
 /* The instance named by a Host of the forms the service's DNS uses,
  * "<instance>.<region>.ots.aliyuncs.com" / "...ots-internal.aliyuncs.com",
  * or the local "<instance>.localhost" (DESIGN.md §1). Port stripped. */
@@ -201,10 +298,8 @@ static emu_str instance_from_host(emu_str host)
     const char *colon = memchr(rest.p, ':', rest.len);
     if (colon)
         rest.len = (size_t)(colon - rest.p);
-    bool ots = false;
-    for (size_t i = 0; i + 5 <= rest.len && !ots; i++)
-        ots = memcmp(rest.p + i, ".ots.", 5) == 0 ||
-              (i + 14 <= rest.len && memcmp(rest.p + i, ".ots-internal.", 14) == 0);
+    bool ots = host_has(rest, ".ots.") || host_has(rest, ".ots-internal.") ||
+               host_has(rest, ".vpc.tablestore.");
     if (!ots && !emu_str_ieq_c(rest, ".localhost"))
         return none;
     return (emu_str){host.p, (size_t)(dot - host.p)};
@@ -351,6 +446,8 @@ static emu_rc authenticate(emu_call *call)
      * learns nothing keyed by the secret. */
     r->ak = ak;
     r->sign_key = res.response_key;
+    if ((rc = request_network(call, r)))
+        return rc;
 
     /* Skew on the REAL clock: the virtual one may have been moved for TTL
      * or expiry tests (DESIGN.md §2, protocol §3.3). */
@@ -391,8 +488,16 @@ static emu_rc check(emu_call *call, const char *table)
     emu_authz_req q = {0};
     q.resource = resource_arn(call, table);
     q.resource_account = r->owner->id;
+    q.network = &r->net;
     emu_rc rc = emu_authz_check(call, &q);
-    if (rc == EMU_E_DENIED) {
+    if (rc == EMU_E_DENIED && call->trace && call->trace->layer == POLICY_LAYER_NETWORK_ACL) {
+        /* The instance's network ACL: refused as authentication fails, with
+         * no AccessDeniedDetail (the documented error). */
+        call->denial = NULL;
+        emu_err_set(&call->err, EMU_E_DENIED, "OTSAuthFailed",
+                    "Request denied by instance ACL policies.");
+        call->err.status = 403;
+    } else if (rc == EMU_E_DENIED) {
         emu_err_set(&call->err, EMU_E_DENIED, "OTSNoPermissionAccess",
                     "You have no permission to access the requested resource, please contact "
                     "the resource owner");

@@ -431,6 +431,7 @@ void ots_store_free(ots_store_t *s)
 ots_store_t *ots_store_clone(const ots_store_t *s)
 {
     ots_store_t *c = ots_store_new(s->account_id);
+    c->default_net = s->default_net;
     c->cap_inst = c->n_inst = s->n_inst;
     c->inst = emu_xcalloc(s->n_inst ? s->n_inst : 1, sizeof *c->inst);
     for (size_t i = 0; i < s->n_inst; i++) {
@@ -438,6 +439,7 @@ ots_store_t *ots_store_clone(const ots_store_t *s)
         ots_instance_t *in = emu_xcalloc(1, sizeof *in);
         in->name = emu_xstrdup(src->name);
         in->net = src->net;
+        in->acl = src->acl;
         in->store = c;
         in->n_tables = in->cap_tables = src->n_tables;
         in->tables = emu_xcalloc(src->n_tables ? src->n_tables : 1, sizeof *in->tables);
@@ -504,6 +506,26 @@ const char *ots_instance_name(const ots_instance_t *in)
 ots_network ots_instance_network(const ots_instance_t *in)
 {
     return in->net;
+}
+
+ots_net_acl ots_instance_acl(const ots_instance_t *in)
+{
+    return in->acl;
+}
+
+void ots_instance_set_acl(ots_instance_t *in, const ots_net_acl *acl)
+{
+    in->acl = *acl;
+}
+
+uint8_t ots_store_default_network(const ots_store_t *s)
+{
+    return s->default_net ? s->default_net : 1 /* POLICY_NET_INTERNET */;
+}
+
+void ots_store_set_default_network(ots_store_t *s, uint8_t net)
+{
+    s->default_net = net;
 }
 
 /* ---- Reading rows ------------------------------------------------------------------------ */

@@ -101,6 +101,7 @@ struct ots_table {
 struct ots_instance {
     char *name;
     ots_network net;
+    ots_net_acl acl;
     struct ots_store *store; /* owner */
     ots_table_t **tables;
     size_t n_tables, cap_tables;
@@ -108,6 +109,7 @@ struct ots_instance {
 
 struct ots_store {
     char *account_id;
+    uint8_t default_net; /* 0 = INTERNET */
     ots_instance_t **inst;
     size_t n_inst, cap_inst;
 };

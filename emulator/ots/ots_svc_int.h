@@ -18,6 +18,7 @@
 
 #include "emu/dispatch.h"
 #include "emu/ots.h"
+#include "emu/policy.h"
 #include "ots.pb-c.h"
 #include "ots_int.h"
 
@@ -56,8 +57,9 @@ typedef struct ots_req {
     ots_store_t *store;           /* owner's Tablestore state */
     ots_instance_t *instance;
     const char *instance_name;
-    emu_str ak;       /* x-ots-accesskeyid as sent (trimmed) */
-    emu_str sign_key; /* response signing key; p NULL = don't sign */
+    emu_str ak;         /* x-ots-accesskeyid as sent (trimmed) */
+    emu_str sign_key;   /* response signing key; p NULL = don't sign */
+    policy_network net; /* the network the request came over (request_network) */
 } ots_req;
 
 static inline ots_req *ots_req_of(const emu_call *call)

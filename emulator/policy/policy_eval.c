@@ -108,6 +108,7 @@ void policy_trace_init(policy_trace *t)
     t->resource_account = NULL;
     t->has_caller = false;
     t->truncated = false;
+    t->has_network = false;
     t->n_evals = t->n_docs = t->n_stmts = t->n_conds = 0;
 }
 
@@ -441,6 +442,14 @@ static const char RULE_CROSS[] =
 static const char RULE_SERVICE[] = "a service principal holds no identity policies";
 static const char RULE_ROOT_ASSUME[] = "Roles may not be assumed by root accounts.";
 static const char RULE_NO_TRUST[] = "the role has no trust policy";
+static const char RULE_NETWORK[] = "Request denied by instance ACL policies.";
+
+bool policy_network_allows(const policy_network *n)
+{
+    if (!n->has_type_acl || (n->type_acl & n->type))
+        return true;
+    return n->trust_proxy && (!n->has_source_acl || (n->source_acl & POLICY_NETSRC_TRUST_PROXY));
+}
 
 /* The control levels, from the caller's account up to Root: at each level
  * an applying Deny is final, and without an applying Allow the request is
@@ -467,6 +476,19 @@ policy_result policy_authorize(const policy_authz *in, policy_trace *trace)
     policy_result id;
 
     trace_caller(trace, in);
+    /* The instance's network ACL comes before any policy: Tablestore refuses
+     * the request while authenticating it (OTSAuthFailed). */
+    if (in->network) {
+        if (trace) {
+            trace->has_network = true;
+            trace->network = *in->network;
+        }
+        if (!policy_network_allows(in->network)) {
+            r.decision = POLICY_EXPLICIT_DENY;
+            r.layer = POLICY_LAYER_NETWORK_ACL;
+            return finish(trace, r, RULE_NETWORK);
+        }
+    }
     switch (in->caller) {
     case POLICY_CALLER_ROOT:
         if (same_account(in->caller_account, in->resource_account)) {

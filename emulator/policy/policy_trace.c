@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "policy_int.h"
 
@@ -40,6 +41,8 @@ const char *policy_layer_name(policy_layer l)
         return "maxcompute-acl";
     case POLICY_LAYER_FEDERATED_TOKEN:
         return "federated-token";
+    case POLICY_LAYER_NETWORK_ACL:
+        return "network";
     case POLICY_LAYER_NONE:
         break;
     }
@@ -222,10 +225,97 @@ static const policy_trace_eval *eval_of_layer(const policy_trace *t, policy_laye
     return NULL;
 }
 
+/* ---- network ACL ---- */
+
+static const uint8_t NET_BITS[] = {POLICY_NET_INTERNET, POLICY_NET_VPC, POLICY_NET_CLASSIC};
+
+const char *policy_network_type_name(uint8_t bit)
+{
+    switch (bit) {
+    case POLICY_NET_INTERNET:
+        return "INTERNET";
+    case POLICY_NET_VPC:
+        return "VPC";
+    case POLICY_NET_CLASSIC:
+        return "CLASSIC";
+    default:
+        return "?";
+    }
+}
+
+bool policy_network_type_parse(const char *s, size_t len, uint8_t *bit)
+{
+    for (size_t i = 0; i < sizeof NET_BITS; i++) {
+        const char *n = policy_network_type_name(NET_BITS[i]);
+        if (len == strlen(n) && strncasecmp(s, n, len) == 0) {
+            *bit = NET_BITS[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+bool policy_network_origin_parse(const char *s, size_t len, policy_network *n)
+{
+    if (len == 11 && strncasecmp(s, "trust-proxy", 11) == 0) {
+        n->type = POLICY_NET_INTERNET;
+        n->trust_proxy = true;
+        return true;
+    }
+    n->trust_proxy = false;
+    return policy_network_type_parse(s, len, &n->type);
+}
+
+size_t policy_network_acl_text(uint8_t bits, bool sources, char *out, size_t cap)
+{
+    line l = {out, cap, 0};
+    if (cap)
+        out[0] = '\0';
+    put(&l, "[");
+    bool first = true;
+    if (sources) {
+        if (bits & POLICY_NETSRC_TRUST_PROXY)
+            put(&l, "TRUST_PROXY");
+    } else {
+        for (size_t i = 0; i < sizeof NET_BITS; i++)
+            if (bits & NET_BITS[i]) {
+                put(&l, "%s%s", first ? "" : ", ", policy_network_type_name(NET_BITS[i]));
+                first = false;
+            }
+    }
+    put(&l, "]");
+    return l.len;
+}
+
+/* "network INTERNET is not in the network type ACL [VPC] of instance cap1
+ * (and no trusted proxy relayed it)". */
+static void reason_network(line *l, const policy_trace *t)
+{
+    const policy_network *n = &t->network;
+    char types[48], srcs[24];
+    policy_network_acl_text(n->type_acl, false, types, sizeof types);
+    policy_network_acl_text(n->source_acl, true, srcs, sizeof srcs);
+    put(l, "network %s", policy_network_type_name(n->type));
+    if (n->source_vpc)
+        put(l, " (%s)", n->source_vpc);
+    put(l, " is not in the network type ACL %s of instance %s", types, nz(n->instance));
+    if (!n->trust_proxy)
+        put(l, ", and no trusted proxy relayed the request");
+    else
+        put(l, ", and the network source ACL %s does not allow TRUST_PROXY", srcs);
+    put(l, ": %s", nz(t->rule));
+}
+
 static void reason_rule(line *l, const policy_trace *t)
 {
     const char *ca = nz(t->caller_account), *ra = nz(t->resource_account);
     switch (t->layer) {
+    case POLICY_LAYER_NETWORK_ACL:
+        if (t->has_network && t->decision != POLICY_ALLOW)
+            reason_network(l, t);
+        else
+            put(l, "%s", nz(t->rule));
+        return;
     case POLICY_LAYER_ROOT_RULE:
         if (t->decision == POLICY_ALLOW)
             put(l, "root of account %s may do anything on its own account", ca);
@@ -255,7 +345,7 @@ size_t policy_trace_reason(const policy_trace *t, char *out, size_t cap)
     if (cap)
         out[0] = '\0';
     if (t->layer == POLICY_LAYER_ROOT_RULE || t->layer == POLICY_LAYER_CROSS_ACCOUNT ||
-        (t->rule && !e)) {
+        t->layer == POLICY_LAYER_NETWORK_ACL || (t->rule && !e)) {
         reason_rule(&l, t);
         return l.len;
     }
@@ -434,6 +524,74 @@ static cJSON *stmt_json(const policy_trace *t, const policy_trace_stmt *s)
     return o;
 }
 
+cJSON *policy_network_json(const policy_network *n)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "instance", nz(n->instance));
+    cJSON_AddStringToObject(o, "type", policy_network_type_name(n->type));
+    if (n->source_vpc)
+        cJSON_AddStringToObject(o, "sourceVpc", n->source_vpc);
+    cJSON_AddBoolToObject(o, "trustProxy", n->trust_proxy);
+    if (n->has_type_acl) {
+        cJSON *a = cJSON_AddArrayToObject(o, "networkTypeACL");
+        for (size_t i = 0; i < sizeof NET_BITS; i++)
+            if (n->type_acl & NET_BITS[i])
+                cJSON_AddItemToArray(a, cJSON_CreateString(policy_network_type_name(NET_BITS[i])));
+    }
+    if (n->has_source_acl) {
+        cJSON *a = cJSON_AddArrayToObject(o, "networkSourceACL");
+        if (n->source_acl & POLICY_NETSRC_TRUST_PROXY)
+            cJSON_AddItemToArray(a, cJSON_CreateString("TRUST_PROXY"));
+    }
+    cJSON_AddBoolToObject(o, "allowed", policy_network_allows(n));
+    return o;
+}
+
+bool policy_network_from_json(const cJSON *j, policy_network *out, char *err, size_t cap)
+{
+    memset(out, 0, sizeof *out);
+    const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "type"));
+    if (!cJSON_IsObject(j) || !type || !policy_network_type_parse(type, strlen(type), &out->type)) {
+        snprintf(err, cap, "network.type must be INTERNET, VPC or CLASSIC");
+        return false;
+    }
+    out->instance = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "instance"));
+    out->source_vpc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "sourceVpc"));
+    out->trust_proxy = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "trustProxy"));
+    const cJSON *ta = cJSON_GetObjectItemCaseSensitive(j, "networkTypeACL");
+    const cJSON *sa = cJSON_GetObjectItemCaseSensitive(j, "networkSourceACL");
+    const cJSON *x;
+    if (ta) {
+        out->has_type_acl = true;
+        cJSON_ArrayForEach(x, ta)
+        {
+            uint8_t bit;
+            if (!cJSON_IsString(x) ||
+                !policy_network_type_parse(x->valuestring, strlen(x->valuestring), &bit)) {
+                snprintf(err, cap, "network.networkTypeACL: INTERNET, VPC or CLASSIC only");
+                return false;
+            }
+            out->type_acl |= bit;
+        }
+    }
+    if (sa) {
+        out->has_source_acl = true;
+        cJSON_ArrayForEach(x, sa)
+        {
+            if (!cJSON_IsString(x) || strcasecmp(x->valuestring, "TRUST_PROXY") != 0) {
+                snprintf(err, cap, "network.networkSourceACL: TRUST_PROXY only");
+                return false;
+            }
+            out->source_acl |= POLICY_NETSRC_TRUST_PROXY;
+        }
+    }
+    if ((ta && !cJSON_IsArray(ta)) || (sa && !cJSON_IsArray(sa))) {
+        snprintf(err, cap, "network.networkTypeACL / networkSourceACL must be arrays");
+        return false;
+    }
+    return true;
+}
+
 cJSON *policy_trace_to_json(const policy_trace *t)
 {
     char reason[1024];
@@ -451,6 +609,8 @@ cJSON *policy_trace_to_json(const policy_trace *t)
         cJSON_AddStringToObject(c, "account", nz(t->caller_account));
         cJSON_AddStringToObject(root, "resourceAccount", nz(t->resource_account));
     }
+    if (t->has_network)
+        cJSON_AddItemToObject(root, "network", policy_network_json(&t->network));
     cJSON_AddBoolToObject(root, "truncated", t->truncated);
     cJSON *evals = cJSON_AddArrayToObject(root, "evaluations");
     for (size_t i = 0; i < t->n_evals; i++) {

@@ -73,6 +73,11 @@ typedef struct emu_authz_req {
      * policy used instead of the session's own. NULL = none. */
     const policy_doc_t *extra_identity;
     const policy_doc_t *session_override;
+    /* A Tablestore data-plane request: the network it came over (type, 0 =
+     * the owner's default network; trust_proxy; source_vpc). The instance's
+     * ACL is filled in from the world (emu_authz_set_network_source) and
+     * checked first (NETWORK_ACL). NULL = not such a request. */
+    const policy_network *network;
 } emu_authz_req;
 
 /* What emu_authz_check hands the decision recorder (server->decision_hooks)
@@ -203,6 +208,16 @@ typedef size_t (*emu_authz_control_fn)(const world_t *w, const char *account_id,
                                        policy_control_level *levels, size_t cap,
                                        const policy_doc_t **docs, size_t doc_cap);
 void emu_authz_set_control_source(emu_authz_control_fn fn);
+
+/* Tablestore instance network ACLs (the NETWORK_ACL layer). The Tablestore
+ * service registers the function that, for a resource ARN naming one of the
+ * world's instances (acs:ots:<region>:<uid>:instance/<name>[/table/...]),
+ * fills net->instance, the instance's NetworkTypeACL / NetworkSourceACL and,
+ * when net->type is 0, the owner's default network (the one a bare
+ * 127.0.0.1 / localhost Host stands for); false when the ARN names no
+ * instance. No allocation: it runs on every data-plane request. */
+typedef bool (*emu_authz_network_fn)(const world_t *w, const char *resource, policy_network *net);
+void emu_authz_set_network_source(emu_authz_network_fn fn);
 
 /* Frees the session-policy cache (at shutdown, so leak checkers stay
  * quiet). */

@@ -131,6 +131,12 @@ typedef struct emu_sim_req {
     size_t n_keys;
     const policy_doc_t *policy;         /* extra identity policy, or NULL */
     const policy_doc_t *session_policy; /* session policy (sessions only), or NULL */
+    /* ots:* actions: the network the request comes over ("internet", "vpc",
+     * "classic", "trust-proxy"; NULL = the owner's default network) and the
+     * VPC it comes from (implies "vpc"); checked against the instance's
+     * network ACL as the data plane does. */
+    const char *network;
+    const char *source_vpc;
 } emu_sim_req;
 
 /* Evaluates req against world through emu_authz_check (the enforcement

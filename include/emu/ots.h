@@ -36,6 +36,11 @@
  * ots_world_section with the world). */
 extern const emu_service emu_ots_service;
 
+/* Hands the policy engine the instances' network ACLs
+ * (emu_authz_set_network_source); call once at start-up, after the world
+ * section is registered (the server, `acsemu simulate`, `acsemu replay`). */
+void emu_ots_register_authz(void);
+
 /* The Tablestore API version every SDK sends in x-ots-apiversion. */
 #define EMU_OTS_API_VERSION "2015-12-31"
 

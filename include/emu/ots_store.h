@@ -184,6 +184,21 @@ ots_instance_t *ots_store_instance_at(const ots_store_t *s, size_t i);
 const char *ots_instance_name(const ots_instance_t *in);
 ots_network ots_instance_network(const ots_instance_t *in);
 
+/* The instance's network ACL (UpdateInstance NetworkTypeACL /
+ * NetworkSourceACL): bits as POLICY_NET_* / POLICY_NETSRC_* (emu/policy.h);
+ * has_* false = the list is absent, which allows every network / source. */
+typedef struct ots_net_acl {
+    bool has_types, has_sources;
+    uint8_t types, sources;
+} ots_net_acl;
+ots_net_acl ots_instance_acl(const ots_instance_t *in);
+void ots_instance_set_acl(ots_instance_t *in, const ots_net_acl *acl);
+/* The network (a POLICY_NET_* bit) a request to one of the store's
+ * instances counts as when its Host names no endpoint (127.0.0.1,
+ * localhost): the section's "DefaultNetwork", INTERNET unless set. */
+uint8_t ots_store_default_network(const ots_store_t *s);
+void ots_store_set_default_network(ots_store_t *s, uint8_t net);
+
 /* Creates a table from `schema` (deep-copied). Validates like CreateTable
  * (§9.2, texts of §5.2): name, 1–4 PK columns, duplicate names, auto-increment
  * rules, 0–32 defined columns, TTL (-1 or > 0) and max versions (>= 1).
@@ -385,7 +400,9 @@ void ots_table_set_origin(ots_table_t *t, const ots_table_origin *o);
  * keeps for an account is an ots_store_t *; handlers find their instance with
  * ots_section_instance(state, name). World-file shape:
  *
- *   "Tablestore": {"Instances": [{"InstanceName": "cap1", "Network": "Any",
+ *   "Tablestore": {"DefaultNetwork": "INTERNET",
+ *     "Instances": [{"InstanceName": "cap1", "Network": "Any",
+ *     "NetworkTypeACL": ["VPC"], "NetworkSourceACL": ["TRUST_PROXY"],
  *     "Tables": [{"TableName": "vehicle_track",
  *                 "PrimaryKey": [{"Name": "vid", "Type": "INTEGER"}, ...],
  *                 "DefinedColumns": [{"Name": "speed", "Type": "DOUBLE"}],

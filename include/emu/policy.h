@@ -190,6 +190,14 @@ typedef enum policy_layer {
     POLICY_LAYER_CONTROL,         /* Resource Directory control policies of the caller's account */
     POLICY_LAYER_MAXCOMPUTE_ACL,  /* MaxCompute's project members, roles and ACL grants */
     POLICY_LAYER_FEDERATED_TOKEN, /* the OIDC token (or SAML assertion) of a federated caller */
+    POLICY_LAYER_IDENTITY,       /* policies attached to the user, its groups, or the role */
+    POLICY_LAYER_SESSION,        /* session policy of a role session */
+    POLICY_LAYER_TRUST,          /* trust policy of the role being assumed */
+    POLICY_LAYER_CROSS_ACCOUNT,  /* identity policies never reach another account's resources */
+    POLICY_LAYER_ROOT_RULE,      /* root: all on own account, nothing else, no AssumeRole */
+    POLICY_LAYER_CONTROL,        /* Resource Directory control policies of the caller's account */
+    POLICY_LAYER_MAXCOMPUTE_ACL, /* MaxCompute's project members, roles and ACL grants */
+    POLICY_LAYER_NETWORK_ACL,    /* Tablestore instance network ACL (types and sources) */
 } policy_layer;
 
 typedef enum policy_caller {
@@ -280,6 +288,48 @@ typedef struct policy_trace_eval {
     uint16_t n_docs;
 } policy_trace_eval;
 
+/* Tablestore instance network ACL (the NETWORK_ACL layer): the network the
+ * request came over (from the endpoint host name the client used) against
+ * the instance's NetworkTypeACL and NetworkSourceACL (UpdateInstance,
+ * 2020-12-09). An absent list allows everything of its kind. */
+enum {
+    POLICY_NET_INTERNET = 1, /* <inst>.<region>.ots.aliyuncs.com */
+    POLICY_NET_VPC = 2,      /* <inst>.<region>.vpc.tablestore.aliyuncs.com */
+    POLICY_NET_CLASSIC = 4,  /* <inst>.<region>.ots-internal.aliyuncs.com */
+};
+enum { POLICY_NETSRC_TRUST_PROXY = 1 }; /* relayed by the Tablestore console */
+
+typedef struct policy_network {
+    const char *instance;   /* instance name, for the reason */
+    const char *source_vpc; /* "vpc-…" the request came from, or NULL */
+    uint8_t type;           /* one POLICY_NET_* bit: the request's network */
+    bool trust_proxy;       /* relayed by a trusted proxy (the console) */
+    bool has_type_acl;      /* the instance has a NetworkTypeACL */
+    bool has_source_acl;    /* the instance has a NetworkSourceACL */
+    uint8_t type_acl;       /* POLICY_NET_* bits allowed */
+    uint8_t source_acl;     /* POLICY_NETSRC_* bits allowed */
+} policy_network;
+
+/* [inferred] A request passes when its network type is in the type ACL (or
+ * there is none), or when it was relayed by a trusted proxy that the source
+ * ACL allows (or there is none): the console's "Tablestore console or bound
+ * VPCs" setting is NetworkTypeACL [VPC] + NetworkSourceACL [TRUST_PROXY]. */
+bool policy_network_allows(const policy_network *n);
+/* "INTERNET" / "VPC" / "CLASSIC" for one bit, "?" otherwise. */
+const char *policy_network_type_name(uint8_t bit);
+/* Parses "INTERNET"/"VPC"/"CLASSIC" (any case, also "internet"); false if
+ * not one of them. */
+bool policy_network_type_parse(const char *s, size_t len, uint8_t *bit);
+/* A request's origin as the x-acs-emu-source-network header, /_emu/simulate
+ * "network" and `acsemu simulate --network` name it: "internet", "vpc",
+ * "classic" (type), or "trust-proxy" (relayed by the console: trust_proxy,
+ * type INTERNET [inferred]); any case. Sets n->type / n->trust_proxy;
+ * false if s is none of them. */
+bool policy_network_origin_parse(const char *s, size_t len, policy_network *n);
+/* Writes "[VPC, CLASSIC]" (the set bits, in the order above) into out[cap];
+ * returns the length (snprintf-style). */
+size_t policy_network_acl_text(uint8_t bits, bool sources, char *out, size_t cap);
+
 /* Fixed-capacity trace filled by evaluation, never allocated. About 20 KB;
  * fine on the stack. Strings and pointers in it are borrowed from the
  * documents and the policy_ctx, so render or copy it before either is freed.
@@ -294,6 +344,11 @@ typedef struct policy_trace {
     const char *resource_account;
     bool has_caller; /* caller fields set (policy_authorize / policy_assume_role) */
     bool truncated;
+    /* NETWORK_ACL: the request's network and the instance's ACL, by value
+     * (strings borrowed like the rest), when the request reached a
+     * Tablestore instance. */
+    bool has_network;
+    policy_network network;
     size_t n_evals, n_docs, n_stmts, n_conds;
     policy_trace_eval evals[POLICY_TRACE_MAX_EVALS];
     policy_trace_doc docs[POLICY_TRACE_MAX_DOCS];
@@ -344,10 +399,15 @@ typedef struct policy_authz {
      * directory with control policies enabled). */
     const policy_control_level *control;
     size_t n_control;
+    /* A Tablestore data-plane request: its network and the instance's ACL,
+     * checked before anything else, for every caller. NULL = none. */
+    const policy_network *network;
     const policy_ctx *ctx;
 } policy_authz;
 
 /* Final decision for an ordinary request (§5.2, §5.3):
+ *  - a Tablestore request whose network the instance's network ACL does not
+ *    allow: EXPLICIT_DENY (NETWORK_ACL), whoever the caller;
  *  - root: ALLOW on its own account (ROOT_RULE), IMPLICIT_DENY elsewhere
  *    (CROSS_ACCOUNT);
  *  - user / role session of a member account: the control levels first
@@ -384,6 +444,13 @@ size_t policy_trace_reason(const policy_trace *t, char *out, size_t cap);
 /* Renders the trace as a new cJSON object (caller owns it, cJSON_Delete).
  * Copies every string, so the result outlives docs and ctx. */
 cJSON *policy_trace_to_json(const policy_trace *t);
+/* {"instance", "type", "sourceVpc"?, "trustProxy", "networkTypeACL"?,
+ * "networkSourceACL"?, "allowed"}: the shape replay bundles carry too
+ * (policy_network_from_json reads it back). */
+cJSON *policy_network_json(const policy_network *n);
+/* Reads policy_network_json's shape; strings borrowed from j. false with
+ * a message in err[cap] when a field is malformed. */
+bool policy_network_from_json(const cJSON *j, policy_network *out, char *err, size_t cap);
 
 /* Static names: "Allow"/"ImplicitDeny"/"ExplicitDeny", "identity"/"session"/
  * "trust"/"cross-account"/"root"/"control", "root"/"user"/"role-session"/"service". */

@@ -27,7 +27,9 @@ async function lastDenial(emu, filters, want) {
   const check = bundle.checks[bundle.checks.length - 1];
   const sim = (await emu.json('POST', '/_emu/simulate', { principal: rec.principal.arn, action: rec.action,
     resource: rec.resource, context: rec.context,
-    ...(check.sessionPolicy ? { sessionPolicy: check.sessionPolicy.document } : {}) })).body;
+    ...(check.sessionPolicy ? { sessionPolicy: check.sessionPolicy.document } : {}),
+    ...(check.network ? { network: check.network.trustProxy ? 'trust-proxy' : check.network.type.toLowerCase(),
+      ...(check.network.sourceVpc ? { sourceVpc: check.network.sourceVpc } : {}) } : {}) })).body;
   assert.strictEqual(sim.decision, rec.decision);
   assert.strictEqual(sim.decidingLayer, rec.decidingLayer);
   assert.strictEqual(sim.reason, rec.reason);

@@ -782,10 +782,18 @@
         ['Resource', c.resource], ['Caller', [c.caller, c.callerAccount].filter(Boolean).join(' of account ')],
         ['Resource account', c.resourceAccount],
         ['Principal presented', c.presentedPrincipal ? `${c.presentedPrincipal.type || ''} ${c.presentedPrincipal.value || ''}`.trim() : null],
+        // Tablestore network ACL: the request's network against the instance's lists.
+        ['Network', c.network ? networkText(c.network) : null],
         ['Deciding layer', c.decidingLayer || c.layer], ['Reason', c.reason],
       ]),
       statementBlock('Deciding statement', c.decidingStatement),
       statementBlock('Closest statement', c.closestStatement));
+  }
+
+  function networkText(n) {
+    const acl = (l) => (l ? `[${l.join(', ')}]` : 'any');
+    return `${n.trustProxy ? 'TRUST_PROXY via ' : ''}${n.type}${n.sourceVpc ? ` (${n.sourceVpc})` : ''}` +
+      ` to ${n.instance}: types ${acl(n.networkTypeACL)}, sources ${acl(n.networkSourceACL)}`;
   }
 
   function renderExplain(rec, note) {

@@ -1099,6 +1099,59 @@ static void control_levels(void **state)
     assert_int_equal(r.decision, POLICY_IMPLICIT_DENY);
 }
 
+/* Tablestore instance network ACL: checked first, for every caller; a
+ * trusted proxy passes when the source list allows it. */
+static void network_acl(void **state)
+{
+    (void)state;
+    static policy_trace t;
+    const policy_doc_t *admin = policy_system_find("AdministratorAccess");
+    const policy_doc_t *ids[] = {admin};
+    policy_ctx ctx = {.action = "ots:GetRow",
+                      .resource = "acs:ots:cn-hangzhou:12345:instance/cap1/table/t"};
+    policy_network net = {.instance = "cap1",
+                          .type = POLICY_NET_INTERNET,
+                          .has_type_acl = true,
+                          .type_acl = POLICY_NET_VPC,
+                          .has_source_acl = true,
+                          .source_acl = POLICY_NETSRC_TRUST_PROXY};
+    policy_authz in = {.caller = POLICY_CALLER_ROOT,
+                       .caller_account = "12345",
+                       .resource_account = "12345",
+                       .identity = ids,
+                       .n_identity = 1,
+                       .network = &net,
+                       .ctx = &ctx};
+    char reason[256];
+
+    policy_trace_init(&t);
+    policy_result r = policy_authorize(&in, &t);
+    assert_int_equal(r.decision, POLICY_EXPLICIT_DENY);
+    assert_int_equal(r.layer, POLICY_LAYER_NETWORK_ACL);
+    policy_trace_reason(&t, reason, sizeof reason);
+    assert_string_equal(reason, "network INTERNET is not in the network type ACL [VPC] of instance "
+                                "cap1, and no trusted proxy relayed the request: Request denied "
+                                "by instance ACL policies.");
+    /* VPC passes, then the usual layers decide. */
+    net.type = POLICY_NET_VPC;
+    assert_int_equal(policy_authorize(&in, NULL).layer, POLICY_LAYER_ROOT_RULE);
+    /* The console (trusted proxy) passes while the source list allows it. */
+    net.type = POLICY_NET_INTERNET;
+    net.trust_proxy = true;
+    in.caller = POLICY_CALLER_USER;
+    assert_int_equal(policy_authorize(&in, NULL).decision, POLICY_ALLOW);
+    net.source_acl = 0;
+    assert_int_equal(policy_authorize(&in, NULL).layer, POLICY_LAYER_NETWORK_ACL);
+    /* No type list: every network. */
+    net.has_type_acl = false;
+    assert_int_equal(policy_authorize(&in, NULL).decision, POLICY_ALLOW);
+    assert_string_equal(policy_layer_name(POLICY_LAYER_NETWORK_ACL), "network");
+    uint8_t bit = 0;
+    assert_true(policy_network_type_parse("classic", 7, &bit));
+    assert_int_equal(bit, POLICY_NET_CLASSIC);
+    assert_false(policy_network_type_parse("lan", 3, &bit));
+}
+
 int tp_run_cases(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1106,6 +1159,7 @@ int tp_run_cases(void)
         cmocka_unit_test_teardown(batch_all_or_nothing, tp_free_all),
         cmocka_unit_test_teardown(layered_rules, tp_free_all),
         cmocka_unit_test_teardown(control_levels, tp_free_all),
+        cmocka_unit_test_teardown(network_acl, tp_free_all),
     };
     return cmocka_run_group_tests_name("policy_cases", tests, NULL, NULL);
 }
