@@ -788,12 +788,67 @@ async function checkpointBench(rows) {
   rows.push([`RSS after DELETE of all ${2 * N}`, `${(rss3 / 1024).toFixed(0)} MB`, `${((rss3 - rss0) / 1024).toFixed(1)} MB above before the first`]);
 }
 
+// ---- Search index (issue 21) ----------------------------------------------------
+// A 1,000,000-row vehicle_track (scripts/gen-rows 10000 100): the time of
+// CreateSearchIndex over vid (Long) and speed (Double), which builds the
+// postings from every row, the memory that adds per row, then a Term query
+// on vid (100 hits, total count, first 10 rows' keys) replayed by wrk next to
+// nginx `return 200` in the same run.
+async function searchBench(seconds, rows) {
+  const AK = 'LTAIemuAccountA12345';
+  const SECRET = 'emu-secret-account-a';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'acsemu-bench-search-'));
+  execFileSync('sh', ['-c', `"${path.join(ROOT, 'scripts/gen-rows')}" 10000 100 > "${path.join(dir, 'rows.csv')}"`]);
+  const world = JSON.parse(fs.readFileSync(path.join(ROOT, 'data/world.json'), 'utf8'));
+  world.Accounts[0].Tablestore.Instances[0].Tables[0].RowsFile = path.join(dir, 'rows.csv');
+  fs.writeFileSync(path.join(dir, 'world.json'), JSON.stringify(world));
+  const e = await startEmu(['--world', path.join(dir, 'world.json')]);
+  const field = (name, type) => pbField(1, Buffer.concat([pbField(1, name), pbField(2, type)]));
+  const create = Buffer.concat([pbField(1, 'vehicle_track'), pbField(2, 'vt_idx'),
+    pbField(3, Buffer.concat([field('vid', 1), field('speed', 2)]))]);
+  const rss0 = rssKb(e.child.pid);
+  const t0 = process.hrtime.bigint();
+  const c = await otsPost(e.info.port, 'CreateSearchIndex', otsSigned('CreateSearchIndex', create, AK, SECRET), create);
+  const buildMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (c.status !== 200) throw new Error('CreateSearchIndex: ' + c.status + ' ' + c.body.toString());
+  await new Promise((r) => setTimeout(r, 200));
+  const rss1 = rssKb(e.child.pid);
+  rows.push(['search index build, 1,000,000 rows (2 fields)', `${(buildMs / 1000).toFixed(2)} s`, 'target <= 5 s']);
+  rows.push(['  memory per indexed row', `${((rss1 - rss0) * 1024 / 1e6).toFixed(0)} B`, `RSS ${(rss0 / 1024).toFixed(0)} -> ${(rss1 / 1024).toFixed(0)} MB`]);
+  // Term vid = 5000 (variant INTEGER 5000), limit 10, total count.
+  const term = Buffer.alloc(9);
+  term.writeBigInt64LE(5000n, 1);
+  const termQuery = Buffer.concat([pbField(1, 'vid'), pbField(2, term)]);
+  const query = Buffer.concat([pbField(1, 3), pbField(2, termQuery)]);
+  const searchQuery = Buffer.concat([pbField(1, 0), pbField(2, 10), pbField(4, query), pbField(8, 1)]);
+  const body = Buffer.concat([pbField(1, 'vehicle_track'), pbField(2, 'vt_idx'), pbField(3, pbField(1, 3)), pbField(4, searchQuery)]);
+  const h = otsSigned('Search', body, AK, SECRET);
+  const probe = await otsPost(e.info.port, 'Search', h, body);
+  if (probe.status !== 200) throw new Error('Search probe: ' + probe.status + ' ' + probe.body.toString());
+  let ng = null;
+  try { execFileSync('sh', ['-c', 'command -v nginx']); ng = await nginx(); } catch (_) { ng = null; }
+  if (ng) {
+    const p = alternate(() => wrkStatic(e.info.port, 'Search', h, body, seconds),
+      () => wrk(`http://127.0.0.1:${ng.port}/`, seconds));
+    ng.child.kill('SIGTERM');
+    rows.push(['Search, Term on 1,000,000 rows (100 hits, 10 rows; median of 3)', `${p.a.rps.toFixed(0)} req/s`, p.a.non2xx ? `${p.a.non2xx} errors!` : '']);
+    rows.push(['  nginx return 200 (same run)', `${p.b.rps.toFixed(0)} req/s`, '']);
+    rows.push(['  Search Term / nginx', `${p.ratio.toFixed(2)} x`, `target >= 0.3 x (pairs: ${p.ratios.map((r) => r.toFixed(2)).join(', ')})`]);
+  } else {
+    const r = wrkStatic(e.info.port, 'Search', h, body, seconds);
+    rows.push(['Search, Term on 1,000,000 rows (100 hits, 10 rows)', `${r.rps.toFixed(0)} req/s`, r.non2xx ? `${r.non2xx} errors!` : '']);
+  }
+  await stop(e.child);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
 (async () => {
   const rows = [];
   if (process.env.BENCH_ONLY === 'index') { await indexBench(SECONDS, rows); return printRows(rows); }
   if (process.env.BENCH_ONLY === 'persist') { await persistBench(SECONDS, rows); return printRows(rows); }
   if (process.env.BENCH_ONLY === 'checkpoints') { await checkpointBench(rows); return printRows(rows); }
   if (process.env.BENCH_ONLY === 'backpressure') { await backpressureBench(rows); return printRows(rows); }
+  if (process.env.BENCH_ONLY === 'search') { await searchBench(SECONDS, rows); return printRows(rows); }
   if (process.env.BENCH_ONLY === 'odps') {
     await odpsBench(rows);
     await odpsTunnelBench(rows);
@@ -892,6 +947,7 @@ async function checkpointBench(rows) {
   await persistBench(SECONDS, rows);
   await checkpointBench(rows);
   await backpressureBench(rows);
+  await searchBench(SECONDS, rows);
 
   const w = Math.max(...rows.map((r) => r[0].length));
   console.log(`acsemu bench (${SECONDS} s per load, wrk -t1 -c32, ${os.cpus().length} cores)`);

@@ -6,15 +6,16 @@
 set(OTS_GEN_DIR ${CMAKE_BINARY_DIR}/emulator/ots/gen)
 add_custom_command(
   OUTPUT ${OTS_GEN_DIR}/ots.pb-c.c ${OTS_GEN_DIR}/ots.pb-c.h
+         ${OTS_GEN_DIR}/ots_search.pb-c.c ${OTS_GEN_DIR}/ots_search.pb-c.h
   COMMAND ${CMAKE_COMMAND} -E make_directory ${OTS_GEN_DIR}
   COMMAND ${PROTOC_C} --c_out=${OTS_GEN_DIR} -I${CMAKE_SOURCE_DIR}/emulator/ots
-          ${CMAKE_SOURCE_DIR}/emulator/ots/ots.proto
-  DEPENDS ${CMAKE_SOURCE_DIR}/emulator/ots/ots.proto
-  COMMENT "protoc-c ots.proto"
+          ${CMAKE_SOURCE_DIR}/emulator/ots/ots.proto ${CMAKE_SOURCE_DIR}/emulator/ots/ots_search.proto
+  DEPENDS ${CMAKE_SOURCE_DIR}/emulator/ots/ots.proto ${CMAKE_SOURCE_DIR}/emulator/ots/ots_search.proto
+  COMMENT "protoc-c ots.proto ots_search.proto"
   VERBATIM)
 
 # Generated code is not ours: no emu_warnings, no -Werror.
-add_library(emu_ots_pb OBJECT ${OTS_GEN_DIR}/ots.pb-c.c)
+add_library(emu_ots_pb OBJECT ${OTS_GEN_DIR}/ots.pb-c.c ${OTS_GEN_DIR}/ots_search.pb-c.c)
 target_include_directories(emu_ots_pb SYSTEM PUBLIC ${OTS_GEN_DIR})
 target_link_libraries(emu_ots_pb PUBLIC PkgConfig::PROTOBUFC)
 set_target_properties(emu_ots_pb PROPERTIES POSITION_INDEPENDENT_CODE ON)
@@ -24,8 +25,8 @@ add_library(emu_ots STATIC
   emulator/ots/ots_store.c emulator/ots/ots_store_key.c emulator/ots/ots_store_names.c
   emulator/ots/ots_store_blob.c emulator/ots/ots_store_index.c emulator/ots/ots_store_versions.c
   emulator/ots/ots_store_rows.c emulator/ots/ots_store_scan.c emulator/ots/ots_store_image.c
-  emulator/ots/ots_rows_csv.c emulator/ots/ots_section.c
-  emulator/ots/ots_index.c
+  emulator/ots/ots_store_keyset.c emulator/ots/ots_rows_csv.c emulator/ots/ots_section.c
+  emulator/ots/ots_index.c emulator/ots/ots_search.c
   $<TARGET_OBJECTS:emu_ots_pb>)
 target_include_directories(emu_ots PUBLIC include PRIVATE emulator/ots)
 target_include_directories(emu_ots SYSTEM PUBLIC ${OTS_GEN_DIR})
@@ -35,6 +36,6 @@ add_library(emu_ots_svc STATIC
   emulator/ots/ots_service.c emulator/ots/ots_table.c emulator/ots/ots_row.c
   emulator/ots/ots_range.c emulator/ots/ots_batch.c emulator/ots/ots_filter.c
   emulator/ots/ots_txn.c emulator/ots/ots_stream.c
-  emulator/ots/ots_index_lag.c)
+  emulator/ots/ots_index_lag.c emulator/ots/ots_search_api.c)
 target_include_directories(emu_ots_svc PUBLIC include PRIVATE emulator/ots)
 target_link_libraries(emu_ots_svc PUBLIC emu_ots emu_dispatch PRIVATE emu_warnings)

@@ -192,6 +192,16 @@ bool ots_index_row_visible(const ots_instance_t *in, const ots_table_t *t, const
 /* Registry upkeep for the world section: entries of a cloned store (same
  * instance order), and forgetting a store about to be freed. */
 void ots_index_clone_store(const ots_store_t *from, const ots_store_t *to);
+/* The same for search indexes (ots_search.c): a copy shares each index's
+ * postings copy-on-write and observes the copied table. */
+void ots_search_clone_store(const ots_store_t *from, const ots_store_t *to);
+void ots_search_forget_store(const ots_store_t *s);
+/* After the section adopted the rows of old's tables into in's (a replayed
+ * metadata record): each search index of in takes the postings of the same
+ * index of old, or is built again from its table's rows. */
+void ots_search_adopt(ots_instance_t *in, ots_instance_t *old);
+/* DeleteTable: the table's search indexes go with it. */
+void ots_search_drop_table(const ots_instance_t *in, const char *table);
 void ots_index_forget_store(const ots_store_t *s);
 
 #endif

@@ -34,6 +34,7 @@
 #include "emu/limits.h"
 #include "emu/log.h"
 #include "ots_int.h"
+#include "ots_search_int.h"
 
 #define PATH_BUF 512
 
@@ -132,6 +133,7 @@ enum {
     T_TXN,
     T_STREAM_H,
     T_STREAM_AT,
+    T_SIDX,
     T_COUNT
 };
 
@@ -150,6 +152,7 @@ static const field_spec table_spec[T_COUNT] = {
     {"EnableLocalTxn", cJSON_True, false},
     {"StreamExpirationTime", cJSON_Number, false},
     {"StreamEnableTime", cJSON_String, false},
+    {"SearchIndexes", cJSON_Array, false},
 };
 
 static emu_rc load_table(ots_instance_t *in, const cJSON *tj, const char *path,
@@ -380,6 +383,114 @@ static emu_rc acl_list(const cJSON *a, const char *path, const char *field, bool
     return EMU_OK;
 }
 
+/* ---- Search indexes in world files ------------------------------------------------ */
+
+/* {"IndexName", "TimeToLive": -1, "FieldSchemas": [{"FieldName", "FieldType":
+ *  "LONG"|"DOUBLE"|"BOOLEAN"|"KEYWORD"|"TEXT"|"NESTED"|"GEO_POINT"|"DATE"|"VECTOR",
+ *  "Index", "EnableSortAndAgg", "Store", "IsArray", "Analyzer",
+ *  "AnalyzerParameter": {"CaseSensitive", "DelimitWord", "Delimiter", "MinChars",
+ *  "MaxChars"}, "DateFormats": [..], "FieldSchemas": [..]}]}: the message
+ * CreateSearchIndex takes, as JSON; the postings are built from the rows. */
+static const char *const field_types[] = {NULL,   "LONG",   "DOUBLE",    "BOOLEAN", "KEYWORD",
+                                          "TEXT", "NESTED", "GEO_POINT", "DATE",    "VECTOR"};
+#define N_FIELD_TYPES (sizeof field_types / sizeof field_types[0])
+
+static emu_rc json_fields(const cJSON *arr, const char *path, emu_arena *a, int depth,
+                          Ots__FieldSchema ***out, size_t *n, emu_err *err);
+
+static emu_rc json_field(const cJSON *x, const char *path, emu_arena *a, int depth,
+                         Ots__FieldSchema *fs, emu_err *err)
+{
+    static const field_spec spec[] = {
+        {"FieldName", cJSON_String, true},   {"FieldType", cJSON_String, true},
+        {"Index", cJSON_True, false},        {"EnableSortAndAgg", cJSON_True, false},
+        {"Store", cJSON_True, false},        {"IsArray", cJSON_True, false},
+        {"Analyzer", cJSON_String, false},   {"AnalyzerParameter", cJSON_Object, false},
+        {"DateFormats", cJSON_Array, false}, {"FieldSchemas", cJSON_Array, false},
+    };
+    const cJSON *f[10];
+    emu_rc rc;
+    char p[PATH_BUF];
+    if ((rc = check_object(x, path, spec, 10, f, err)))
+        return rc;
+    ots__field_schema__init(fs);
+    fs->field_name = f[0]->valuestring;
+    size_t t = 1;
+    while (t < N_FIELD_TYPES && strcmp(field_types[t], f[1]->valuestring))
+        t++;
+    if (t == N_FIELD_TYPES)
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "%s.FieldType: \"%.64s\" is not a field type (LONG, DOUBLE, BOOLEAN, "
+                           "KEYWORD, TEXT, NESTED, GEO_POINT, DATE, VECTOR)",
+                           path, f[1]->valuestring);
+    fs->has_field_type = true;
+    fs->field_type = (Ots__FieldType)t;
+    fs->has_index = f[2] != NULL;
+    fs->index = f[2] && cJSON_IsTrue(f[2]);
+    fs->has_doc_values = f[3] != NULL;
+    fs->doc_values = f[3] && cJSON_IsTrue(f[3]);
+    fs->has_store = f[4] != NULL;
+    fs->store = f[4] && cJSON_IsTrue(f[4]);
+    fs->has_is_array = f[5] != NULL;
+    fs->is_array = f[5] && cJSON_IsTrue(f[5]);
+    fs->analyzer = f[6] ? f[6]->valuestring : NULL;
+    if (f[7]) {
+        static const field_spec ps[] = {{"CaseSensitive", cJSON_True, false},
+                                        {"DelimitWord", cJSON_True, false},
+                                        {"Delimiter", cJSON_String, false},
+                                        {"MinChars", cJSON_Number, false},
+                                        {"MaxChars", cJSON_Number, false}};
+        const cJSON *g[5];
+        snprintf(p, sizeof p, "%s.AnalyzerParameter", path);
+        if ((rc = check_object(f[7], p, ps, 5, g, err)))
+            return rc;
+        uint8_t *buf = emu_arena_alloc(a, 512);
+        size_t len = 0;
+        if (g[3] || g[4]) {
+            Ots__FuzzyAnalyzerParameter m = OTS__FUZZY_ANALYZER_PARAMETER__INIT;
+            int64_t v = 0;
+            if (g[3] && !(rc = get_int(g[3], p, "MinChars", 1, 7, &v, err)))
+                m.has_min_chars = true, m.min_chars = (int32_t)v;
+            if (!rc && g[4] && !(rc = get_int(g[4], p, "MaxChars", 1, 7, &v, err)))
+                m.has_max_chars = true, m.max_chars = (int32_t)v;
+            if (rc)
+                return rc;
+            len = ots__fuzzy_analyzer_parameter__pack(&m, buf);
+        } else if (g[2]) {
+            Ots__SplitAnalyzerParameter m = OTS__SPLIT_ANALYZER_PARAMETER__INIT;
+            if (strlen(g[2]->valuestring) > 64)
+                return emu_err_set(err, EMU_E_INVALID, NULL, "%s.Delimiter: too long", p);
+            m.delimiter = g[2]->valuestring;
+            len = ots__split_analyzer_parameter__pack(&m, buf);
+        } else {
+            Ots__SingleWordAnalyzerParameter m = OTS__SINGLE_WORD_ANALYZER_PARAMETER__INIT;
+            m.has_case_sensitive = g[0] != NULL;
+            m.case_sensitive = g[0] && cJSON_IsTrue(g[0]);
+            m.has_delimit_word = g[1] != NULL;
+            m.delimit_word = g[1] && cJSON_IsTrue(g[1]);
+            len = ots__single_word_analyzer_parameter__pack(&m, buf);
+        }
+        fs->has_analyzer_parameter = true;
+        fs->analyzer_parameter = (ProtobufCBinaryData){len, buf};
+    }
+    if (f[8]) {
+        size_t n = (size_t)cJSON_GetArraySize(f[8]), i = 0;
+        fs->date_formats = emu_arena_alloc(a, (n + 1) * sizeof(char *));
+        for (const cJSON *d = f[8]->child; d; d = d->next, i++) {
+            if (!cJSON_IsString(d))
+                return emu_err_set(err, EMU_E_INVALID, NULL,
+                                   "%s.DateFormats[%zu]: expected a string", path, i);
+            fs->date_formats[i] = d->valuestring;
+        }
+        fs->n_date_formats = n;
+    }
+    if (f[9]) {
+        snprintf(p, sizeof p, "%s.FieldSchemas", path);
+        return json_fields(f[9], p, a, depth + 1, &fs->field_schemas, &fs->n_field_schemas, err);
+    }
+    return EMU_OK;
+}
+
 static void acl_json(cJSON *ij, const ots_instance_t *in)
 {
     ots_net_acl acl = ots_instance_acl(in);
@@ -393,6 +504,127 @@ static void acl_json(cJSON *ij, const ots_instance_t *in)
         cJSON *a = cJSON_AddArrayToObject(ij, "NetworkSourceACL");
         if (acl.sources & 1)
             cJSON_AddItemToArray(a, cJSON_CreateString("TRUST_PROXY"));
+    }
+}
+
+static emu_rc json_fields(const cJSON *arr, const char *path, emu_arena *a, int depth,
+                          Ots__FieldSchema ***out, size_t *n, emu_err *err)
+{
+    size_t cnt = (size_t)cJSON_GetArraySize(arr), i = 0;
+    char p[PATH_BUF];
+    if (depth > 3 || cnt > EMU_MAX_OTS_SEARCH_FIELDS)
+        return emu_err_set(err, EMU_E_INVALID, NULL, "%s: too many or too deep fields", path);
+    *out = emu_arena_alloc(a, (cnt + 1) * sizeof **out);
+    for (const cJSON *x = arr->child; x; x = x->next, i++) {
+        snprintf(p, sizeof p, "%s[%zu]", path, i);
+        (*out)[i] = emu_arena_alloc(a, sizeof ***out);
+        emu_rc rc = json_field(x, p, a, depth, (*out)[i], err);
+        if (rc)
+            return rc;
+    }
+    *n = cnt;
+    return EMU_OK;
+}
+
+static emu_rc load_search_index(ots_instance_t *in, const char *table, const cJSON *x,
+                                const char *path, emu_err *err)
+{
+    static const field_spec spec[] = {{"IndexName", cJSON_String, true},
+                                      {"TimeToLive", cJSON_Number, false},
+                                      {"FieldSchemas", cJSON_Array, true}};
+    const cJSON *f[3];
+    char p[PATH_BUF];
+    int64_t ttl = -1;
+    emu_rc rc;
+    if ((rc = check_object(x, path, spec, 3, f, err)))
+        return rc;
+    if (f[1] && (rc = get_int(f[1], path, "TimeToLive", -1, INT32_MAX, &ttl, err)))
+        return rc;
+    emu_arena *a = emu_arena_new(0);
+    Ots__IndexSchema schema = OTS__INDEX_SCHEMA__INIT;
+    snprintf(p, sizeof p, "%s.FieldSchemas", path);
+    if (!(rc = json_fields(f[2], p, a, 1, &schema.field_schemas, &schema.n_field_schemas, err)) &&
+        (rc = ots_search_create(in, ots_store_table_find(in, table), f[0]->valuestring, &schema,
+                                (int32_t)ttl, err)))
+        emu_err_prefix(err, "%s: ", path);
+    emu_arena_free(a);
+    return rc;
+}
+
+static cJSON *fields_to_json(Ots__FieldSchema *const *v, size_t n)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        const Ots__FieldSchema *fs = v[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "FieldName", fs->field_name ? fs->field_name : "");
+        size_t t = (size_t)fs->field_type;
+        cJSON_AddStringToObject(o, "FieldType", t && t < N_FIELD_TYPES ? field_types[t] : "");
+        if (fs->has_index)
+            cJSON_AddBoolToObject(o, "Index", fs->index);
+        if (fs->has_doc_values)
+            cJSON_AddBoolToObject(o, "EnableSortAndAgg", fs->doc_values);
+        if (fs->has_store)
+            cJSON_AddBoolToObject(o, "Store", fs->store);
+        if (fs->has_is_array)
+            cJSON_AddBoolToObject(o, "IsArray", fs->is_array);
+        if (fs->analyzer)
+            cJSON_AddStringToObject(o, "Analyzer", fs->analyzer);
+        if (fs->has_analyzer_parameter && fs->analyzer && fs->analyzer_parameter.len) {
+            ProtobufCBinaryData b = fs->analyzer_parameter;
+            cJSON *ap = cJSON_AddObjectToObject(o, "AnalyzerParameter");
+            if (!strcmp(fs->analyzer, "fuzzy")) {
+                Ots__FuzzyAnalyzerParameter *m =
+                    ots__fuzzy_analyzer_parameter__unpack(NULL, b.len, b.data);
+                if (m && m->has_min_chars)
+                    cJSON_AddNumberToObject(ap, "MinChars", m->min_chars);
+                if (m && m->has_max_chars)
+                    cJSON_AddNumberToObject(ap, "MaxChars", m->max_chars);
+                ots__fuzzy_analyzer_parameter__free_unpacked(m, NULL);
+            } else if (!strcmp(fs->analyzer, "split")) {
+                Ots__SplitAnalyzerParameter *m =
+                    ots__split_analyzer_parameter__unpack(NULL, b.len, b.data);
+                if (m && m->delimiter)
+                    cJSON_AddStringToObject(ap, "Delimiter", m->delimiter);
+                ots__split_analyzer_parameter__free_unpacked(m, NULL);
+            } else if (!strcmp(fs->analyzer, "single_word")) {
+                Ots__SingleWordAnalyzerParameter *m =
+                    ots__single_word_analyzer_parameter__unpack(NULL, b.len, b.data);
+                if (m && m->has_case_sensitive)
+                    cJSON_AddBoolToObject(ap, "CaseSensitive", m->case_sensitive);
+                if (m && m->has_delimit_word)
+                    cJSON_AddBoolToObject(ap, "DelimitWord", m->delimit_word);
+                ots__single_word_analyzer_parameter__free_unpacked(m, NULL);
+            }
+        }
+        if (fs->n_date_formats) {
+            cJSON *d = cJSON_AddArrayToObject(o, "DateFormats");
+            for (size_t k = 0; k < fs->n_date_formats; k++)
+                cJSON_AddItemToArray(d, cJSON_CreateString(fs->date_formats[k]));
+        }
+        if (fs->n_field_schemas)
+            cJSON_AddItemToObject(o, "FieldSchemas",
+                                  fields_to_json(fs->field_schemas, fs->n_field_schemas));
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
+static void search_indexes_json(const ots_instance_t *in, const ots_table_t *t, cJSON *o)
+{
+    ots_search_def *defs[EMU_MAX_OTS_SEARCH_INDEXES];
+    size_t n = ots_search_list(in, ots_table_schema_of(t)->name, defs, EMU_MAX_OTS_SEARCH_INDEXES);
+    cJSON *arr = n ? cJSON_AddArrayToObject(o, "SearchIndexes") : NULL;
+    for (size_t i = 0; i < n && i < EMU_MAX_OTS_SEARCH_INDEXES; i++) {
+        Ots__IndexSchema *s = ots__index_schema__unpack(NULL, defs[i]->schema_len, defs[i]->schema);
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "IndexName", defs[i]->name);
+        cJSON_AddNumberToObject(x, "TimeToLive", defs[i]->ttl_s);
+        cJSON_AddItemToObject(x, "FieldSchemas",
+                              s ? fields_to_json(s->field_schemas, s->n_field_schemas)
+                                : cJSON_CreateArray());
+        ots__index_schema__free_unpacked(s, NULL);
+        cJSON_AddItemToArray(arr, x);
     }
 }
 
@@ -450,6 +682,14 @@ static emu_rc load_instance(ots_store_t *s, const cJSON *ij, const char *path, c
             if ((rc = load_index(in, base, x, p, err)))
                 return rc;
         }
+        const cJSON *sidx = cJSON_GetObjectItemCaseSensitive(t, "SearchIndexes");
+        k = 0;
+        for (const cJSON *x = sidx ? sidx->child : NULL; x; x = x->next, k++) {
+            snprintf(p, sizeof p, "%s.Tables[%d].SearchIndexes[%d]", path, i, k);
+            const char *base = cJSON_GetObjectItemCaseSensitive(t, "TableName")->valuestring;
+            if ((rc = load_search_index(in, base, x, p, err)))
+                return rc;
+        }
     }
     return EMU_OK;
 }
@@ -458,6 +698,7 @@ static emu_rc load_instance(ots_store_t *s, const cJSON *ij, const char *path, c
 static void store_free(ots_store_t *s)
 {
     ots_index_forget_store(s);
+    ots_search_forget_store(s);
     ots_store_free(s);
 }
 
@@ -559,6 +800,7 @@ static cJSON *table_to_json(const ots_instance_t *in, const ots_table_t *t, bool
         cJSON_AddStringToObject(x, "IndexType", defs[i]->local ? "Local" : "Global");
         cJSON_AddItemToArray(ix, x);
     }
+    search_indexes_json(in, t, o);
     if (!with_rows)
         return o;
     const char *file = ots__table_rows_file(t);
@@ -609,7 +851,8 @@ static cJSON *section_save_meta(const void *state)
 
 /* Rows stay with the table of the same instance and name. An index that
  * the old state did not have (the log's CreateIndex) is built from its
- * base rows once they are here: its build was not journaled. */
+ * base rows once they are here: its build was not journaled. Search
+ * indexes take the old state's postings, or are built again. */
 static void section_adopt(void *state, void *old_state)
 {
     ots_store_t *s = state, *old = old_state;
@@ -630,14 +873,18 @@ static void section_adopt(void *state, void *old_state)
                 emu_log(EMU_LOG_WARN, "ERR OTSInternalServerError index %s rebuild: %s", name,
                         e.msg);
         }
+        if (oin)
+            ots_search_adopt(in, oin);
     }
 }
 
 static void *section_clone(const void *state)
 {
     ots_store_t *c = state ? ots_store_clone(state) : NULL;
-    if (c)
+    if (c) {
         ots_index_clone_store(state, c);
+        ots_search_clone_store(state, c);
+    }
     return c;
 }
 

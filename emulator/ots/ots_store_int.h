@@ -9,11 +9,12 @@
  *   ots_store_versions.c versions and TTL: visibility, projection, merging
  *   ots_store_rows.c     point reads and writes, the write observer
  *   ots_store_scan.c     range scans (GetRange)
+ *   ots_store_keyset.c   ordered key sets for derived state, rows by key
  *   ots_store_image.c    row images and the journal (persistence)
  *
  * A new feature of the store (secondary indexes, streams, search) gets its
  * own ots_store_<feature>.c next to these and hooks in through the write
- * observer (ots_table_set_observer) rather than through the write path. */
+ * observer (ots_table_add_observer) rather than through the write path. */
 #ifndef EMU_OTS_STORE_INT_H
 #define EMU_OTS_STORE_INT_H
 
@@ -22,6 +23,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "emu/limits.h"
 #include "ots_int.h"
 
 /* ---- Row blobs (ots_store_blob.c) ------------------------------------------ */
@@ -89,8 +91,11 @@ struct ots_table {
     ots__slab *slab;
     ots__names *names;
 
-    ots_row_observer_fn observer;
-    void *observer_ud;
+    struct {
+        ots_row_observer_fn fn;
+        void *ud;
+    } observers[EMU_MAX_OTS_TABLE_OBSERVERS];
+    uint8_t n_observers;
 
     char *rows_file; /* load provenance for world save */
     int64_t load_ts;

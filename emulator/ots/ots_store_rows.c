@@ -10,10 +10,24 @@
 #include "emu/limits.h"
 #include "ots_store_int.h"
 
-void ots_table_set_observer(ots_table_t *t, ots_row_observer_fn fn, void *ud)
+bool ots_table_add_observer(ots_table_t *t, ots_row_observer_fn fn, void *ud)
 {
-    t->observer = fn;
-    t->observer_ud = ud;
+    if (t->n_observers == EMU_MAX_OTS_TABLE_OBSERVERS)
+        return false;
+    t->observers[t->n_observers].fn = fn;
+    t->observers[t->n_observers++].ud = ud;
+    return true;
+}
+
+void ots_table_remove_observer(ots_table_t *t, ots_row_observer_fn fn, void *ud)
+{
+    for (uint8_t i = 0; i < t->n_observers; i++)
+        if (t->observers[i].fn == fn && t->observers[i].ud == ud) {
+            memmove(&t->observers[i], &t->observers[i + 1],
+                    (size_t)(t->n_observers - i - 1) * sizeof t->observers[0]);
+            t->n_observers--;
+            return;
+        }
 }
 
 void ots__row_changed(ots_table_t *t, const uint8_t *key, size_t klen, const srow *old_row,
@@ -21,7 +35,7 @@ void ots__row_changed(ots_table_t *t, const uint8_t *key, size_t klen, const sro
 {
     if (journal)
         ots__journal_row(t, key, klen, new_row);
-    if (!t->observer)
+    if (!t->n_observers)
         return;
     /* Observers see whole stored rows (every version, expired ones too), in
      * a scratch arena that lives for the call only. */
@@ -31,7 +45,8 @@ void ots__row_changed(ots_table_t *t, const uint8_t *key, size_t klen, const sro
         ots__row_out(t, old_row, NULL, true, 0, a, &o);
     if (new_row)
         ots__row_out(t, new_row, NULL, true, 0, a, &n);
-    t->observer(t->observer_ud, t, old_row ? &o : NULL, new_row ? &n : NULL);
+    for (uint8_t i = 0; i < t->n_observers; i++)
+        t->observers[i].fn(t->observers[i].ud, t, old_row ? &o : NULL, new_row ? &n : NULL);
     emu_arena_free(a);
 }
 

@@ -21,6 +21,7 @@
 #include "emu/policy.h"
 #include "ots.pb-c.h"
 #include "ots_int.h"
+#include "ots_search.pb-c.h"
 
 /* emu_action.flags bit: the resource is the instance, not a table
  * (ListTable, CreateTable). */
@@ -236,6 +237,12 @@ emu_rc ots_describe_stream(emu_call *call);
 emu_rc ots_get_shard_iterator(emu_call *call);
 emu_rc ots_get_stream_record(emu_call *call);
 emu_rc ots_abort_transaction(emu_call *call);
+emu_rc ots_create_search_index(emu_call *call); /* ots_search_api.c */
+emu_rc ots_describe_search_index(emu_call *call);
+emu_rc ots_list_search_index(emu_call *call);
+emu_rc ots_update_search_index(emu_call *call);
+emu_rc ots_delete_search_index(emu_call *call);
+emu_rc ots_search(emu_call *call);
 emu_rc ots_compute_split_points_by_size(emu_call *call);
 emu_rc ots_get_row(emu_call *call);
 emu_rc ots_put_row(emu_call *call);

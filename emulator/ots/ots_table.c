@@ -335,6 +335,7 @@ emu_rc ots_delete_table(emu_call *call)
     if (ots_store_table_find(r->instance, m->table_name))
         while (ots_index_list(r->instance, m->table_name, defs, 1))
             ots_index_drop(r->instance, defs[0]->name);
+    ots_search_drop_table(r->instance, m->table_name);
     emu_rc rc = ots_store_table_drop(r->instance, m->table_name, &call->err);
     if (rc)
         return table_error(call, rc);

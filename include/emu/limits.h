@@ -82,6 +82,24 @@
 #define EMU_MAX_OTS_INDEX_LAG_QUEUE 20000 /* delayed global-index changes (then: at once) */
 #define EMU_MAX_OTS_STREAMS 4096          /* streams with records, process-wide */
 #define EMU_MAX_OTS_STREAM_RECORDS 200000 /* records kept per stream; the oldest go first */
+/* Search indexes. Per table (the service's default quota is lower; acsemu
+ * lets tests create more), fields per index, query nesting, Terms terms
+ * and polygon points, the page (limit) and window (offset + limit, past
+ * it the next token), bytes of one indexed term (longer Keyword values and
+ * tokens are not indexed), the JSON of one array or nested column that is
+ * read, and index entries one query may visit. */
+#define EMU_MAX_OTS_SEARCH_INDEXES 16
+#define EMU_MAX_OTS_SEARCH_FIELDS 1024
+#define EMU_MAX_OTS_SEARCH_QUERY_DEPTH 32
+#define EMU_MAX_OTS_SEARCH_TERMS 1024
+#define EMU_MAX_OTS_SEARCH_LIMIT 1000
+#define EMU_MAX_OTS_SEARCH_WINDOW 50000
+#define EMU_MAX_OTS_SEARCH_TERM_BYTES 4096
+#define EMU_MAX_OTS_SEARCH_JSON_BYTES (1024 * 1024)
+#define EMU_MAX_OTS_SEARCH_SCAN 20000000
+#define EMU_MAX_OTS_SEARCH_AGGS 100 /* aggregations or group-bys of one level */
+/* Write observers one table may have (search indexes, streams). */
+#define EMU_MAX_OTS_TABLE_OBSERVERS 20
 
 /* Persistence (--data-dir, emu/persist.h). A snapshot starts once the log
  * has grown by EMU_PERSIST_SNAPSHOT_BYTES since the last one; a snapshot

@@ -296,10 +296,13 @@ emu_rc ots_store_delete(ots_table_t *t, const ots_cell *pk, size_t n_pk, bool *e
  * each lives in its own file and registers here. */
 typedef void (*ots_row_observer_fn)(void *ud, ots_table_t *t, const ots_row_t *old_row,
                                     const ots_row_t *new_row);
-/* Sets (fn NULL: clears) t's single observer. ud is borrowed. Not copied by
- * ots_store_clone: whoever registers it registers it again on a restored
- * table. */
-void ots_table_set_observer(ots_table_t *t, ots_row_observer_fn fn, void *ud);
+/* Adds an observer (fn, ud) to t; observers run in the order added. false
+ * when t has EMU_MAX_OTS_TABLE_OBSERVERS already. ud is borrowed. Not
+ * copied by ots_store_clone: whoever registers one registers it again on a
+ * copied table. */
+bool ots_table_add_observer(ots_table_t *t, ots_row_observer_fn fn, void *ud);
+/* Removes the observer (fn, ud) if t has it. */
+void ots_table_remove_observer(ots_table_t *t, ots_row_observer_fn fn, void *ud);
 
 /* ---- Range scans ------------------------------------------------------------ */
 
@@ -348,6 +351,53 @@ ots_iter_rc ots_store_range_next(ots_store_iter *it, const ots_read_opts *opts, 
 /* The PK of the next unread stored row (next_start_primary_key), PK cells
  * only, in `a`. Returns false when the range is exhausted. */
 bool ots_store_range_peek_pk(const ots_store_iter *it, emu_arena *a, ots_row_t *pk_out);
+
+/* ---- Ordered key sets (ots_store_keyset.c) ---------------------------------- */
+
+/* A set of byte strings in memcmp order (a shorter prefix first), on the
+ * same copy-on-write B+tree as rows: state derived from rows (search
+ * indexes) keeps its ordered structures here, so that a copy for a
+ * checkpoint is O(1) and shares everything until either side writes.
+ * Keys are at most OTS_KEYSET_KEY_MAX bytes. */
+#define OTS_KEYSET_KEY_MAX 65535
+typedef struct ots_keyset ots_keyset;
+ots_keyset *ots_keyset_new(void);
+ots_keyset *ots_keyset_clone(const ots_keyset *s);
+void ots_keyset_free(ots_keyset *s);
+/* Adds k; false when it was there already. */
+bool ots_keyset_add(ots_keyset *s, const uint8_t *k, size_t n);
+/* Adds n keys at once (key i: len[i] bytes at buf + off[i]), sorted first:
+ * building a set from many keys in any order. Their memory comes back when
+ * the set and every copy of it are freed. */
+void ots_keyset_add_bulk(ots_keyset *s, const uint8_t *buf, const uint32_t *off,
+                         const uint32_t *len, size_t n);
+/* Removes k; false when it was not there. */
+bool ots_keyset_remove(ots_keyset *s, const uint8_t *k, size_t n);
+bool ots_keyset_has(const ots_keyset *s, const uint8_t *k, size_t n);
+size_t ots_keyset_count(const ots_keyset *s);
+/* Heap bytes of keys and nodes of this version (shared ones included). */
+size_t ots_keyset_bytes(const ots_keyset *s);
+/* Cursors: at the first key >= k, or the last key <= k. Any change of the
+ * set invalidates them. ots_keyset_key is NULL past either end. */
+void ots_keyset_seek(const ots_keyset *s, const uint8_t *k, size_t n, ots_store_cursor *c);
+void ots_keyset_seek_last_le(const ots_keyset *s, const uint8_t *k, size_t n, ots_store_cursor *c);
+const uint8_t *ots_keyset_key(const ots_store_cursor *c, size_t *n);
+void ots_keyset_next(ots_store_cursor *c);
+void ots_keyset_prev(ots_store_cursor *c);
+
+/* ---- Rows by key ------------------------------------------------------------ */
+
+/* The store's memcmp-ordered key of a full, concrete PK of t (rows are in
+ * this order); 0 when pk does not fit t's schema. out holds OTS_STORE_KEY_MAX. */
+#define OTS_STORE_KEY_MAX (EMU_MAX_OTS_PK_COLUMNS * (2 + 2 * EMU_MAX_OTS_PK_VALUE_BYTES + 2))
+size_t ots_table_key(const ots_table_t *t, const ots_cell *pk, size_t n, uint8_t *out);
+/* ots_store_get by such a key: false when no visible row. */
+bool ots_store_get_by_key(const ots_table_t *t, const uint8_t *k, size_t klen,
+                          const ots_read_opts *opts, emu_arena *a, ots_row_t *out);
+/* Every stored row of t in key order, raw (every version, as observers see
+ * them), with its key; both valid during the call. */
+typedef void (*ots_row_each_fn)(void *ud, const uint8_t *key, size_t klen, const ots_row_t *row);
+void ots_table_each_row(const ots_table_t *t, ots_row_each_fn fn, void *ud);
 
 /* ---- Row images (persistence, emu/persist.h) ------------------------------- */
 

@@ -190,14 +190,7 @@ typedef enum policy_layer {
     POLICY_LAYER_CONTROL,         /* Resource Directory control policies of the caller's account */
     POLICY_LAYER_MAXCOMPUTE_ACL,  /* MaxCompute's project members, roles and ACL grants */
     POLICY_LAYER_FEDERATED_TOKEN, /* the OIDC token (or SAML assertion) of a federated caller */
-    POLICY_LAYER_IDENTITY,       /* policies attached to the user, its groups, or the role */
-    POLICY_LAYER_SESSION,        /* session policy of a role session */
-    POLICY_LAYER_TRUST,          /* trust policy of the role being assumed */
-    POLICY_LAYER_CROSS_ACCOUNT,  /* identity policies never reach another account's resources */
-    POLICY_LAYER_ROOT_RULE,      /* root: all on own account, nothing else, no AssumeRole */
-    POLICY_LAYER_CONTROL,        /* Resource Directory control policies of the caller's account */
-    POLICY_LAYER_MAXCOMPUTE_ACL, /* MaxCompute's project members, roles and ACL grants */
-    POLICY_LAYER_NETWORK_ACL,    /* Tablestore instance network ACL (types and sources) */
+    POLICY_LAYER_NETWORK_ACL,     /* Tablestore instance network ACL (types and sources) */
 } policy_layer;
 
 typedef enum policy_caller {

@@ -1,8 +1,8 @@
 /* Fuzz harness: the Tablestore service behind a valid signature. The first
  * byte picks the operation (same order as fuzz_ots_pb.c, so its corpus
- * seeds this one; 13 and 23 and above name an unsupported operation, 14
+ * seeds this one; 13 and 29 and above name an unsupported operation, 14
  * and 15 are CreateIndex and DropIndex, 16-18 the local transaction calls,
- * 19-22 the stream calls),
+ * 19-22 the stream calls, 23-28 the search index calls, Search last),
  * the rest is the protobuf body. With the high bit set, the request runs
  * with a local transaction open: the harness first starts one on t, id 1
  * (random numbers reseeded, so its id is always the same and a seed can
@@ -14,7 +14,9 @@
  *
  * World: account A (12345, root key only) with instance cap1 holding
  * vehicle_track(vid, gt INTEGER, defined name STRING, 3 rows, index
- * vt_by_name keyed by name, so that every write maintains an index) and
+ * vt_by_name keyed by name, so that every write maintains an index, and
+ * search index vt_search over name, speed, note (Text) and pos (GeoPoint),
+ * so that Search inputs reach the query decoder and evaluator) and
  * t(id INTEGER, 3 versions, local transactions on, a stream: id
  * t_1700000000000),
  * restored before every input so an input's outcome never depends on the
@@ -31,7 +33,7 @@
 #include "emu/ots.h"
 #include "emu/ots_store.h"
 #include "emu/sig.h"
-#include "ots_int.h"
+#include "ots_search_int.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -62,6 +64,12 @@ static const char *const ops[] = {
     "DescribeStream",
     "GetShardIterator",
     "GetStreamRecord",
+    "CreateSearchIndex",
+    "DescribeSearchIndex",
+    "ListSearchIndex",
+    "UpdateSearchIndex",
+    "DeleteSearchIndex",
+    "Search",
 };
 #define N_OPS (sizeof ops / sizeof ops[0])
 #define DATE "2025-01-01T00:00:00.000Z"
@@ -99,10 +107,29 @@ static void fixture(world_t *w)
         ots_store_table_create(in, &s_vt, &vt, &err) ||
         ots_store_table_create(in, &s_t, NULL, &err) || ots_index_create(in, vt, &ix, false, &err))
         goto fail;
+    Ots__FieldSchema fs[4];
+    Ots__FieldSchema *fsp[4];
+    static const char *const fname[] = {"name", "speed", "note", "pos"};
+    static const Ots__FieldType ftype[] = {OTS__FIELD_TYPE__FT_KEYWORD, OTS__FIELD_TYPE__FT_DOUBLE,
+                                           OTS__FIELD_TYPE__FT_TEXT, OTS__FIELD_TYPE__FT_GEO_POINT};
+    for (int i = 0; i < 4; i++) {
+        ots__field_schema__init(&fs[i]);
+        fs[i].field_name = (char *)fname[i];
+        fs[i].has_field_type = true;
+        fs[i].field_type = ftype[i];
+        fsp[i] = &fs[i];
+    }
+    Ots__IndexSchema schema = OTS__INDEX_SCHEMA__INIT;
+    schema.n_field_schemas = 4;
+    schema.field_schemas = fsp;
+    if (ots_search_create(in, vt, "vt_search", &schema, -1, &err))
+        goto fail;
     for (int64_t i = 1; i <= 3; i++) {
         ots_cell pk[2] = {{.name = emu_str_c("vid"), .has_value = true},
                           {.name = emu_str_c("gt"), .has_value = true}};
-        ots_cell at[2] = {{.name = emu_str_c("name"), .has_value = true},
+        ots_cell at[4] = {{.name = emu_str_c("name"), .has_value = true},
+                          {.name = emu_str_c("note"), .has_value = true},
+                          {.name = emu_str_c("pos"), .has_value = true},
                           {.name = emu_str_c("speed"), .has_value = true}};
         pk[0].value.type = pk[1].value.type = OTS_VT_INTEGER;
         pk[0].value.i = i;
@@ -110,9 +137,14 @@ static void fixture(world_t *w)
         at[0].value.type = OTS_VT_STRING;
         at[0].value.p = (const uint8_t *)"car";
         at[0].value.len = 3;
-        at[1].value.type = OTS_VT_DOUBLE;
-        at[1].value.d = 10.5 * (double)i;
-        ots_row_t row = {pk, 2, at, 2, false};
+        at[1].value.type = at[2].value.type = OTS_VT_STRING;
+        at[1].value.p = (const uint8_t *)"a quick red car";
+        at[1].value.len = 15;
+        at[2].value.p = (const uint8_t *)(i == 1 ? "30.1,120.1" : "30.2,120.2");
+        at[2].value.len = 10;
+        at[3].value.type = OTS_VT_DOUBLE;
+        at[3].value.d = 10.5 * (double)i;
+        ots_row_t row = {pk, 2, at, 4, false};
         if (ots_store_put(vt, &row, ar, NULL, &err) ||
             ots_index_apply(in, vt, NULL, &row, ar, &err))
             goto fail;

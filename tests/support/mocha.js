@@ -7,21 +7,24 @@
 // seconds on a loaded machine); from a shell: node mocha.js FILE... prints
 // one line per test and exits 1 if any failed. Tests run one at a time in
 // file order; an exception thrown in a callback fails the running test.
+// `this.timeout(ms)` works in describe (for its tests) and in a test.
 const path = require('node:path');
+
+const TIMEOUT_MS = Number(process.env.MOCHA_TIMEOUT_MS || 20000);
 
 let root, cur;
 function reset() {
-  root = { name: '', tests: [], suites: [], before: [], after: [] };
+  root = { name: '', tests: [], suites: [], before: [], after: [], timeout: TIMEOUT_MS };
   cur = root;
 }
 reset();
 const globals = {
   describe: (name, fn) => {
-    const s = { name, tests: [], suites: [], before: [], after: [] };
+    const s = { name, tests: [], suites: [], before: [], after: [], timeout: cur.timeout };
     cur.suites.push(s);
     const prev = cur;
     cur = s;
-    fn();
+    fn.call({ timeout: (ms) => { s.timeout = ms; }, slow: () => {} });
     cur = prev;
   },
   it: (name, fn) => cur.tests.push({ name, fn }),
@@ -29,11 +32,10 @@ const globals = {
   after: (fn) => cur.after.push(fn),
 };
 
-const TIMEOUT_MS = Number(process.env.MOCHA_TIMEOUT_MS || 20000);
 let onUncaught = null;
 const uncaught = (e) => { if (onUncaught) onUncaught(e); else throw e; };
 
-function runOne(fn) {
+function runOne(fn, ms = TIMEOUT_MS) {
   return new Promise((resolve) => {
     let settled = false;
     const finish = (err) => {
@@ -43,13 +45,15 @@ function runOne(fn) {
       onUncaught = null;
       resolve(err || null);
     };
-    const timer = setTimeout(() => finish(new Error(`timeout after ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+    const arm = (t) => setTimeout(() => finish(new Error(`timeout after ${t} ms`)), t);
+    let timer = arm(ms);
+    const ctx = { timeout: (t) => { clearTimeout(timer); timer = arm(t); }, slow: () => {} };
     onUncaught = finish;
     try {
       if (fn.length >= 1) {
-        fn((err) => finish(err instanceof Error ? err : err ? new Error(String(err)) : null));
+        fn.call(ctx, (err) => finish(err instanceof Error ? err : err ? new Error(String(err)) : null));
       } else {
-        Promise.resolve(fn()).then(() => finish(), finish);
+        Promise.resolve(fn.call(ctx)).then(() => finish(), finish);
       }
     } catch (e) {
       finish(e);
@@ -60,16 +64,16 @@ function runOne(fn) {
 async function runSuite(s, prefix, counts) {
   const name = s.name ? `${prefix}${s.name} ` : prefix;
   for (const h of s.before) {
-    const e = await runOne(h);
+    const e = await runOne(h, s.timeout);
     if (e) { counts.fail++; counts.lines.push(`not ok - ${name}before hook: ${e.stack || e}`); return; }
   }
   for (const t of s.tests) {
-    const e = await runOne(t.fn);
+    const e = await runOne(t.fn, s.timeout);
     if (e) { counts.fail++; counts.lines.push(`not ok - ${name}${t.name}\n  ${(e.stack || String(e)).replace(/\n/g, '\n  ')}`); }
     else { counts.pass++; counts.lines.push(`ok - ${name}${t.name}`); }
   }
   for (const c of s.suites) await runSuite(c, name, counts);
-  for (const h of s.after) await runOne(h);
+  for (const h of s.after) await runOne(h, s.timeout);
 }
 
 async function run(files) {

@@ -250,7 +250,9 @@ static void observer_sees_changes(void **state)
 {
     ifx *f = *state;
     seen s = {0};
-    ots_table_set_observer(f->t, observe, &s);
+    seen s2 = {0};
+    assert_true(ots_table_add_observer(f->t, observe, &s));
+    assert_true(ots_table_add_observer(f->t, observe, &s2));
     set(f, f->t, 1, 10);
     assert_int_equal(s.calls, 1);
     assert_int_equal(s.old_v, -1);
@@ -264,10 +266,53 @@ static void observer_sees_changes(void **state)
     assert_int_equal(s.new_v, -1);
     set(f, f->t, 1, 0); /* nothing to delete: no change */
     assert_int_equal(s.calls, 3);
+    assert_int_equal(s2.calls, 3); /* every observer, each write */
+    ots_table_remove_observer(f->t, observe, &s2);
+    set(f, f->t, 1, 4);
+    assert_int_equal(s.calls, 4);
+    assert_int_equal(s2.calls, 3);
     ots_store_t *cp = ots_store_clone(f->s);
     set(f, table_of(cp), 2, 5);
-    assert_int_equal(s.calls, 3);
+    assert_int_equal(s.calls, 4);
     ots_store_free(cp);
+}
+
+/* Key sets: ordered, duplicates refused, cursors seek the first key >= k,
+ * and a clone is independent of its original on either side's writes. */
+static void keyset_orders_and_copies(void **state)
+{
+    (void)state;
+    ots_keyset *s = ots_keyset_new();
+    char k[16];
+    for (int i = 0; i < 1000; i++) {
+        int n = snprintf(k, sizeof k, "k%04d", (i * 7) % 1000);
+        assert_true(ots_keyset_add(s, (const uint8_t *)k, (size_t)n));
+    }
+    assert_false(ots_keyset_add(s, (const uint8_t *)"k0007", 5));
+    assert_int_equal(ots_keyset_count(s), 1000);
+    ots_keyset *c = ots_keyset_clone(s);
+    assert_true(ots_keyset_remove(s, (const uint8_t *)"k0500", 5));
+    assert_false(ots_keyset_remove(s, (const uint8_t *)"k0500", 5));
+    assert_true(ots_keyset_add(c, (const uint8_t *)"k", 1));
+    assert_int_equal(ots_keyset_count(s), 999);
+    assert_int_equal(ots_keyset_count(c), 1001);
+    assert_true(ots_keyset_has(c, (const uint8_t *)"k0500", 5));
+    assert_false(ots_keyset_has(s, (const uint8_t *)"k", 1));
+    ots_store_cursor cur;
+    size_t n;
+    ots_keyset_seek(s, (const uint8_t *)"k0499x", 6, &cur);
+    const uint8_t *p = ots_keyset_key(&cur, &n);
+    assert_non_null(p);
+    assert_memory_equal(p, "k0501", 5); /* k0500 is gone from s only */
+    ots_keyset_seek(c, (const uint8_t *)"", 0, &cur);
+    p = ots_keyset_key(&cur, &n);
+    assert_int_equal(n, 1); /* "k" sorts before "k0000" */
+    int walked = 0;
+    for (; ots_keyset_key(&cur, &n); ots_keyset_next(&cur))
+        walked++;
+    assert_int_equal(walked, 1001);
+    ots_keyset_free(s);
+    ots_keyset_free(c);
 }
 
 int ots_test_store_index(void)
@@ -277,6 +322,7 @@ int ots_test_store_index(void)
         cmocka_unit_test_setup_teardown(versions_stay_apart, setup, teardown),
         cmocka_unit_test_setup_teardown(slab_and_names_outlive_the_original, setup, teardown),
         cmocka_unit_test_setup_teardown(observer_sees_changes, setup, teardown),
+        cmocka_unit_test(keyset_orders_and_copies),
     };
     return cmocka_run_group_tests_name("ots_store_index", tests, NULL, NULL);
 }

@@ -1,0 +1,2212 @@
+/* Search index calls: CreateSearchIndex, DescribeSearchIndex,
+ * ListSearchIndex, UpdateSearchIndex, DeleteSearchIndex and Search
+ * (ots_search_int.h).
+ *
+ * A query is evaluated bottom-up into a set of documents: an array of row
+ * keys in key order (the primary-key order Search returns by default),
+ * each with a score. Leaves are walks of the index's postings between two
+ * seek keys (Term, Terms, Range, Prefix, Wildcard with a literal prefix,
+ * Exists, Match tokens); Bool merges sorted sets. Only Geo queries and
+ * must_not without positive clauses look at every posting of a field or
+ * every document. Keys point into the postings' own blobs, which no write
+ * can change during the call.
+ *
+ * Texts marked [inferred] follow the service's style where no SDK test
+ * pins them down. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/clock.h"
+#include "emu/limits.h"
+#include "ots_search_int.h"
+#include "ots_svc_int.h"
+
+#define NOT_EXIST "OTSObjectNotExist"
+
+static emu_rc bad(emu_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static emu_rc bad(emu_err *err, const char *fmt, ...)
+{
+    va_list ap;
+    char m[EMU_ERR_MSG_MAX];
+    va_start(ap, fmt);
+    vsnprintf(m, sizeof m, fmt, ap);
+    va_end(ap);
+    return ots_fail(err, EMU_E_INVALID, "OTSParameterInvalid", "%s", m);
+}
+
+static emu_rc unsupported(emu_err *err, const char *what)
+{
+    return ots_fail(err, EMU_E_UNSUPPORTED, "OTSParameterInvalid", "%s is not supported by acsemu.",
+                    what);
+}
+
+static emu_rc find_index(emu_call *call, const char *table, const char *name, ots_table_t **t,
+                         ots_search_def **d)
+{
+    ots_req *r = ots_req_of(call);
+    emu_rc rc = ots_find_table(call, table ? table : "", t, &call->err);
+    if (rc)
+        return rc;
+    *d = name ? ots_search_find(r->instance, table, name) : NULL;
+    if (!*d) /* [inferred] text */
+        return ots_fail(&call->err, EMU_E_NOT_FOUND, NOT_EXIST, "Index [%s] does not exist.",
+                        name ? name : "");
+    return EMU_OK;
+}
+
+#define RESPOND(call, type, lower)                                                                 \
+    do {                                                                                           \
+        Ots__##type *resp_ = emu_arena_alloc((call)->arena, sizeof *resp_);                        \
+        ots__##lower##__init(resp_);                                                               \
+        ots_req_of(call)->resp = &resp_->base;                                                     \
+    } while (0)
+
+/* ---- Management ----------------------------------------------------------------- */
+
+emu_rc ots_create_search_index(emu_call *call)
+{
+    ots_req *r = ots_req_of(call);
+    const Ots__CreateSearchIndexRequest *m = r->msg;
+    ots_table_t *t;
+    emu_rc rc = ots_find_table(call, m->table_name, &t, &call->err);
+    if (rc)
+        return rc;
+    const Ots__IndexSchema *schema = m->schema;
+    if (m->source_index_name) { /* a reindex: the source's schema unless given */
+        ots_search_def *src = ots_search_find(r->instance, m->table_name, m->source_index_name);
+        if (!src)
+            return ots_fail(&call->err, EMU_E_NOT_FOUND, NOT_EXIST, "Index [%s] does not exist.",
+                            m->source_index_name);
+        if (!schema)
+            schema = ots__index_schema__unpack(NULL, src->schema_len, src->schema);
+    }
+    int32_t ttl = m->has_time_to_live ? m->time_to_live : -1;
+    rc = ots_search_create(r->instance, t, m->index_name, schema, ttl, &call->err);
+    if (schema && schema != m->schema)
+        ots__index_schema__free_unpacked((Ots__IndexSchema *)schema, NULL);
+    if (rc)
+        return rc;
+    RESPOND(call, CreateSearchIndexResponse, create_search_index_response);
+    return EMU_OK;
+}
+
+emu_rc ots_delete_search_index(emu_call *call)
+{
+    const Ots__DeleteSearchIndexRequest *m = ots_req_of(call)->msg;
+    ots_table_t *t;
+    ots_search_def *d;
+    emu_rc rc = find_index(call, m->table_name, m->index_name, &t, &d);
+    if (rc)
+        return rc;
+    ots_search_drop(ots_req_of(call)->instance, d);
+    RESPOND(call, DeleteSearchIndexResponse, delete_search_index_response);
+    return EMU_OK;
+}
+
+emu_rc ots_update_search_index(emu_call *call)
+{
+    const Ots__UpdateSearchIndexRequest *m = ots_req_of(call)->msg;
+    ots_table_t *t;
+    ots_search_def *d;
+    emu_rc rc = find_index(call, m->table_name, m->index_name, &t, &d);
+    if (rc)
+        return rc;
+    if (m->has_time_to_live) {
+        if (m->time_to_live != -1 && m->time_to_live < 86400)
+            return bad(&call->err, "time_to_live must be -1 or at least 86400 seconds.");
+        d->ttl_s = m->time_to_live;
+    }
+    RESPOND(call, UpdateSearchIndexResponse, update_search_index_response);
+    return EMU_OK;
+}
+
+emu_rc ots_list_search_index(emu_call *call)
+{
+    ots_req *r = ots_req_of(call);
+    const Ots__ListSearchIndexRequest *m = r->msg;
+    if (m->table_name) {
+        ots_table_t *t;
+        emu_rc rc = ots_find_table(call, m->table_name, &t, &call->err);
+        if (rc)
+            return rc;
+    }
+    size_t n = ots_search_list(r->instance, m->table_name, NULL, 0);
+    ots_search_def **defs = emu_arena_alloc(call->arena, (n + 1) * sizeof *defs);
+    ots_search_list(r->instance, m->table_name, defs, n);
+    Ots__ListSearchIndexResponse *resp = emu_arena_alloc(call->arena, sizeof *resp);
+    ots__list_search_index_response__init(resp);
+    resp->indices = emu_arena_alloc(call->arena, (n + 1) * sizeof *resp->indices);
+    for (size_t i = 0; i < n; i++) {
+        Ots__IndexInfo *ii = emu_arena_alloc(call->arena, sizeof *ii);
+        ots__index_info__init(ii);
+        ii->table_name = defs[i]->table;
+        ii->index_name = defs[i]->name;
+        resp->indices[i] = ii;
+    }
+    resp->n_indices = n;
+    r->resp = &resp->base;
+    return EMU_OK;
+}
+
+emu_rc ots_describe_search_index(emu_call *call)
+{
+    ots_req *r = ots_req_of(call);
+    const Ots__DescribeSearchIndexRequest *m = r->msg;
+    ots_table_t *t;
+    ots_search_def *d;
+    emu_rc rc = find_index(call, m->table_name, m->index_name, &t, &d);
+    if (rc)
+        return rc;
+    emu_arena *a = call->arena;
+    Ots__DescribeSearchIndexResponse *resp = emu_arena_alloc(a, sizeof *resp);
+    ots__describe_search_index_response__init(resp);
+    /* The schema as created: unpacked into the arena's lifetime by copying
+     * the bytes there and letting protobuf-c allocate from it. */
+    resp->schema =
+        ots_pb_unpack(&ots__index_schema__descriptor, d->schema, d->schema_len, a, &call->err);
+    if (!resp->schema)
+        return EMU_E_INTERNAL;
+    Ots__SyncStat *ss = emu_arena_alloc(a, sizeof *ss);
+    ots__sync_stat__init(ss);
+    ss->has_sync_phase = ss->has_current_sync_timestamp = true;
+    ss->sync_phase = OTS__SYNC_PHASE__SP_INCR;                 /* in step with every write */
+    ss->current_sync_timestamp = emu_clock_now_ms() * 1000000; /* ns, as the service */
+    resp->sync_stat = ss;
+    Ots__MeteringInfo *mi = emu_arena_alloc(a, sizeof *mi);
+    ots__metering_info__init(mi);
+    mi->has_storage_size = mi->has_row_count = mi->has_reserved_read_cu = mi->has_timestamp = true;
+    mi->storage_size = (int64_t)ots_keyset_bytes(d->post);
+    mi->row_count = (int64_t)ots_table_row_count(t);
+    mi->timestamp = emu_clock_now_ms() / 1000;
+    resp->metering_info = mi;
+    resp->has_create_time = resp->has_time_to_live = true;
+    resp->create_time = d->created_ms * 1000; /* us */
+    resp->time_to_live = d->ttl_s;
+    Ots__IndexStatus *st = emu_arena_alloc(a, sizeof *st);
+    ots__index_status__init(st);
+    st->has_status = true;
+    st->status = OTS__INDEX_STATUS_ENUM__IS_RUNNING;
+    resp->index_status = st;
+    r->resp = &resp->base;
+    return EMU_OK;
+}
+
+/* ---- Document sets ------------------------------------------------------------------ */
+
+typedef struct sdoc {
+    const uint8_t *k;
+    uint32_t len;
+    float score;
+} sdoc;
+
+typedef struct dset {
+    sdoc *d;
+    size_t n, cap;
+} dset;
+
+typedef struct qctx {
+    emu_call *call;
+    emu_arena *a;
+    const ots_search_def *def;
+    const ots_table_t *t;
+    emu_err *err;
+    size_t work; /* postings visited, against EMU_MAX_OTS_SEARCH_SCAN */
+} qctx;
+
+static void dpush(qctx *q, dset *s, const uint8_t *k, size_t len, float score)
+{
+    if (s->n == s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 64;
+        sdoc *nd = emu_xrealloc(s->d, nc * sizeof *nd);
+        s->d = nd;
+        s->cap = nc;
+    }
+    s->d[s->n++] = (sdoc){k, (uint32_t)len, score};
+    (void)q;
+}
+
+static void dfree(dset *s)
+{
+    free(s->d);
+    *s = (dset){0};
+}
+
+static int kcmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+    int c = memcmp(a, b, al < bl ? al : bl);
+    return c ? c : (al < bl ? -1 : al > bl);
+}
+
+static int doc_cmp(const void *x, const void *y)
+{
+    const sdoc *a = x, *b = y;
+    return kcmp(a->k, a->len, b->k, b->len);
+}
+
+/* Sorts by key and merges duplicates (scores add up). */
+static void dnorm(dset *s)
+{
+    if (s->n < 2)
+        return;
+    qsort(s->d, s->n, sizeof *s->d, doc_cmp);
+    size_t o = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (o && !doc_cmp(&s->d[o - 1], &s->d[i]))
+            s->d[o - 1].score += s->d[i].score;
+        else
+            s->d[o++] = s->d[i];
+    }
+    s->n = o;
+}
+
+static void dand(dset *a, dset *b)
+{
+    size_t i = 0, j = 0, o = 0;
+    while (i < a->n && j < b->n) {
+        int c = doc_cmp(&a->d[i], &b->d[j]);
+        if (c < 0)
+            i++;
+        else if (c > 0)
+            j++;
+        else {
+            a->d[o] = a->d[i++];
+            a->d[o++].score += b->d[j++].score;
+        }
+    }
+    a->n = o;
+    dfree(b);
+}
+
+static void dminus(dset *a, dset *b)
+{
+    size_t i = 0, j = 0, o = 0;
+    while (i < a->n) {
+        int c = j < b->n ? doc_cmp(&a->d[i], &b->d[j]) : -1;
+        if (c < 0)
+            a->d[o++] = a->d[i++];
+        else if (c > 0)
+            j++;
+        else
+            i++;
+    }
+    a->n = o;
+    dfree(b);
+}
+
+/* ---- Walking postings ------------------------------------------------------------- */
+
+/* Calls each on every posting of field f whose encoded value starts at or
+ * after lo and is below hi (hi NULL: the end of the field), with the value
+ * and the document key. */
+typedef bool (*each_fn)(void *ud, const uint8_t *v, size_t vl, const uint8_t *doc, size_t dl);
+
+static emu_rc walk(qctx *q, const ots_sfield *f, const uint8_t *lo, size_t lol, const uint8_t *hi,
+                   size_t hil, each_fn fn, void *ud)
+{
+    uint16_t id = f ? f->id : 0;
+    uint8_t start[2 + 2 * EMU_MAX_OTS_SEARCH_TERM_BYTES + 32];
+    if (lol > sizeof start - 2)
+        lol = sizeof start - 2;
+    start[0] = (uint8_t)(id >> 8);
+    start[1] = (uint8_t)id;
+    if (lol) /* (lo is NULL for a whole field) */
+        memcpy(start + 2, lo, lol);
+    ots_store_cursor c;
+    ots_keyset_seek(q->def->post, start, 2 + lol, &c);
+    size_t kl;
+    for (const uint8_t *k; (k = ots_keyset_key(&c, &kl)); ots_keyset_next(&c)) {
+        if (kl < 2 || k[0] != (uint8_t)(id >> 8) || k[1] != (uint8_t)id)
+            break;
+        if (hi && kcmp(k + 2, kl - 2, hi, hil) >= 0)
+            break;
+        if (++q->work > EMU_MAX_OTS_SEARCH_SCAN)
+            return ots_fail(q->err, EMU_E_LIMIT, "OTSParameterInvalid",
+                            "The query visits more than %d index entries; narrow it.",
+                            EMU_MAX_OTS_SEARCH_SCAN); /* emulator cap */
+        size_t vl = f ? ots_search_value_len(f->type, k + 2, kl - 2) : 0;
+        if (f && !vl)
+            continue;
+        if (!fn(ud, k + 2, vl, k + 2 + vl, kl - 2 - vl))
+            break;
+    }
+    return EMU_OK;
+}
+
+typedef struct collect {
+    qctx *q;
+    dset *out;
+    float score;
+    /* optional value filter */
+    bool (*keep)(void *ud, const uint8_t *v, size_t vl);
+    void *keep_ud;
+} collect;
+
+static bool collect_one(void *ud, const uint8_t *v, size_t vl, const uint8_t *doc, size_t dl)
+{
+    collect *c = ud;
+    if (c->keep && !c->keep(c->keep_ud, v, vl))
+        return true;
+    dpush(c->q, c->out, doc, dl, c->score);
+    return true;
+}
+
+/* Every posting whose value is exactly the encoded value v. */
+static emu_rc term_docs(qctx *q, const ots_sfield *f, const uint8_t *v, size_t vl, float score,
+                        dset *out)
+{
+    uint8_t hi[2 * EMU_MAX_OTS_SEARCH_TERM_BYTES + 32];
+    if (vl + 1 > sizeof hi)
+        return EMU_OK;
+    memcpy(hi, v, vl);
+    /* The first key past every "v + doc" key: v followed by 0xFF...: doc
+     * keys never start with more than 8 bytes of 0xFF, so append 9. */
+    memset(hi + vl, 0xFF, 9);
+    collect c = {q, out, score, NULL, NULL};
+    return walk(q, f, v, vl, hi, vl + 9, collect_one, &c);
+}
+
+/* ---- Query values ------------------------------------------------------------------- */
+
+/* The encoded form of a query variant for field f; 0 when the value cannot
+ * be a value of f (the query then matches nothing). */
+static size_t enc_query_value(qctx *q, const ots_sfield *f, const ots_value *v, uint8_t *out,
+                              bool terminate)
+{
+    switch (f->type) {
+    case OTS_SF_LONG:
+        if (v->type == OTS_VT_INTEGER)
+            return ots_search_enc_i64(v->i, out);
+        if (v->type == OTS_VT_DOUBLE)
+            return ots_search_enc_i64((int64_t)v->d, out);
+        return 0;
+    case OTS_SF_DATE: {
+        int64_t ms;
+        if (v->type == OTS_VT_INTEGER)
+            return ots_search_enc_i64(v->i, out);
+        if (v->type == OTS_VT_STRING && ots_search_date_parse(f, (const char *)v->p, v->len, &ms))
+            return ots_search_enc_i64(ms, out);
+        return 0;
+    }
+    case OTS_SF_DOUBLE:
+        if (v->type == OTS_VT_DOUBLE || v->type == OTS_VT_INTEGER)
+            return ots_search_enc_f64(v->type == OTS_VT_DOUBLE ? v->d : (double)v->i, out);
+        return 0;
+    case OTS_SF_BOOLEAN:
+        if (v->type != OTS_VT_BOOLEAN)
+            return 0;
+        out[0] = v->b;
+        return 1;
+    case OTS_SF_KEYWORD:
+    case OTS_SF_TEXT:
+        if (v->type != OTS_VT_STRING || v->len > EMU_MAX_OTS_SEARCH_TERM_BYTES)
+            return 0;
+        return ots_search_enc_str(v->p, v->len, terminate, out);
+    default:
+        (void)q;
+        return 0;
+    }
+}
+
+static emu_rc field_of(qctx *q, const char *name, const ots_sfield **f)
+{
+    *f = name ? ots_search_field(q->def, name) : NULL;
+    if (!*f) /* [inferred] text */
+        return bad(q->err, "field:%s is not found in index schema.", name ? name : "");
+    return EMU_OK;
+}
+
+static emu_rc variant(qctx *q, ProtobufCBinaryData b, ots_value *v)
+{
+    emu_err e = {0};
+    if (ots_plainbuffer_decode_variant(b.data, b.len, v, &e))
+        return bad(q->err, "Invalid query value: %s", e.msg);
+    return EMU_OK;
+}
+
+#define UNPACK(q, type, lower, bytes)                                                              \
+    ((Ots__##type *)ots_pb_unpack(&ots__##lower##__descriptor, (bytes).data, (bytes).len, (q)->a,  \
+                                  (q)->err))
+
+static emu_rc eval(qctx *q, const Ots__Query *query, int depth, dset *out);
+
+/* ---- Leaves ------------------------------------------------------------------------------ */
+
+static emu_rc all_docs(qctx *q, dset *out)
+{
+    collect c = {q, out, 1.0f, NULL, NULL};
+    return walk(q, NULL, NULL, 0, NULL, 0, collect_one, &c);
+}
+
+static emu_rc q_term(qctx *q, const char *field, const ProtobufCBinaryData *terms, size_t n,
+                     dset *out)
+{
+    const ots_sfield *f;
+    emu_rc rc = field_of(q, field, &f);
+    for (size_t i = 0; !rc && i < n; i++) {
+        ots_value v;
+        uint8_t enc[2 * EMU_MAX_OTS_SEARCH_TERM_BYTES + 16];
+        if ((rc = variant(q, terms[i], &v)))
+            break;
+        size_t el = enc_query_value(q, f, &v, enc, true);
+        if (el)
+            rc = term_docs(q, f, enc, el, 1.0f, out);
+    }
+    dnorm(out);
+    return rc;
+}
+
+typedef struct range_hi {
+    const uint8_t *v;
+    size_t n;
+    bool incl;
+} range_hi;
+
+static bool range_keep(void *ud, const uint8_t *v, size_t vl)
+{
+    const range_hi *h = ud;
+    if (!h->v)
+        return true;
+    int c = kcmp(v, vl, h->v, h->n);
+    return c < 0 || (c == 0 && h->incl);
+}
+
+static emu_rc q_range(qctx *q, const Ots__RangeQuery *m, dset *out)
+{
+    const ots_sfield *f;
+    emu_rc rc = field_of(q, m->field_name, &f);
+    if (rc)
+        return rc;
+    uint8_t lo[2 * EMU_MAX_OTS_SEARCH_TERM_BYTES + 16], hi[sizeof lo];
+    size_t lol = 0, hil = 0;
+    bool has_hi = false, empty = false;
+    ots_value v;
+    if (m->has_range_from && m->range_from.len) {
+        if ((rc = variant(q, m->range_from, &v)))
+            return rc;
+        if (v.type != OTS_VT_INF_MIN) {
+            lol = enc_query_value(q, f, &v, lo, true);
+            empty |= !lol;
+        }
+    }
+    if (m->has_range_to && m->range_to.len) {
+        if ((rc = variant(q, m->range_to, &v)))
+            return rc;
+        if (v.type != OTS_VT_INF_MAX) {
+            hil = enc_query_value(q, f, &v, hi, true);
+            empty |= !hil;
+            has_hi = true;
+        }
+    }
+    if (empty)
+        return EMU_OK;
+    bool incl_lo = m->has_include_lower && m->include_lower;
+    range_hi h = {has_hi ? hi : NULL, hil, m->has_include_upper && m->include_upper};
+    collect c = {q, out, 1.0f, range_keep, &h};
+    /* the upper bound of the walk: past every key with value <= hi */
+    uint8_t stop[sizeof hi + 9];
+    if (has_hi) {
+        memcpy(stop, hi, hil);
+        memset(stop + hil, 0xFF, 9);
+    }
+    const uint8_t *lo_v = lo;
+    uint8_t after[sizeof lo + 9];
+    if (lol && !incl_lo) { /* strictly above: start past every key of lo */
+        memcpy(after, lo, lol);
+        memset(after + lol, 0xFF, 9);
+        lo_v = after;
+        lol += 9;
+    }
+    rc = walk(q, f, lo_v, lol, has_hi ? stop : NULL, hil + 9, collect_one, &c);
+    dnorm(out);
+    return rc;
+}
+
+typedef struct glob {
+    const uint8_t *pat;
+    size_t n;
+    const ots_sfield *f;
+    uint8_t *buf;
+} glob;
+
+static bool glob_match(const uint8_t *p, size_t pn, const uint8_t *s, size_t sn)
+{
+    size_t pi = 0, si = 0, star = SIZE_MAX, mark = 0;
+    while (si < sn) {
+        if (pi < pn && (p[pi] == '?' || p[pi] == s[si])) {
+            pi++;
+            si++;
+        } else if (pi < pn && p[pi] == '*') {
+            star = pi++;
+            mark = si;
+        } else if (star != SIZE_MAX) {
+            pi = star + 1;
+            si = ++mark;
+        } else {
+            return false;
+        }
+    }
+    while (pi < pn && p[pi] == '*')
+        pi++;
+    return pi == pn;
+}
+
+static bool glob_keep(void *ud, const uint8_t *v, size_t vl)
+{
+    glob *g = ud;
+    size_t n = ots_search_dec_str(v, vl, g->buf);
+    return glob_match(g->pat, g->n, g->buf, n);
+}
+
+/* Prefix and Wildcard: a walk over the values starting with the literal
+ * prefix (all the field's values for a pattern starting with * or ?). */
+static emu_rc q_pattern(qctx *q, const char *field, const char *pat, bool prefix_only, dset *out)
+{
+    const ots_sfield *f;
+    emu_rc rc = field_of(q, field, &f);
+    if (rc)
+        return rc;
+    if (f->type != OTS_SF_KEYWORD && f->type != OTS_SF_TEXT)
+        return bad(q->err, "field:%s must be a Keyword or Text field for this query.", f->name);
+    size_t pl = pat ? strlen(pat) : 0;
+    if (pl > EMU_MAX_OTS_SEARCH_TERM_BYTES)
+        return bad(q->err, "The query value is longer than %d bytes.",
+                   EMU_MAX_OTS_SEARCH_TERM_BYTES);
+    size_t lit = pl;
+    if (!prefix_only)
+        for (lit = 0; lit < pl && pat[lit] != '*' && pat[lit] != '?'; lit++)
+            ;
+    uint8_t lo[2 * EMU_MAX_OTS_SEARCH_TERM_BYTES + 16], hi[sizeof lo + 1];
+    size_t lol = ots_search_enc_str((const uint8_t *)pat, lit, false, lo);
+    /* past every value starting with the prefix: prefix + 0xFF (an escaped
+     * string never holds 0xFF right after a non-zero byte... except a real
+     * 0xFF byte, which UTF-8 never has) */
+    memcpy(hi, lo, lol);
+    hi[lol] = 0xFF;
+    glob g = {(const uint8_t *)pat, pl, f,
+              emu_arena_alloc(q->a, EMU_MAX_OTS_SEARCH_TERM_BYTES + 1)};
+    collect c = {q, out, 1.0f, prefix_only ? NULL : glob_keep, &g};
+    rc = walk(q, f, lo, lol, hi, lol + 1, collect_one, &c);
+    dnorm(out);
+    return rc;
+}
+
+static emu_rc q_exists(qctx *q, const char *field, dset *out)
+{
+    const ots_sfield *f;
+    emu_rc rc = field_of(q, field, &f);
+    if (rc)
+        return rc;
+    if (f->type == OTS_SF_NESTED) { /* any child present */
+        size_t pl = strlen(f->name);
+        for (size_t i = 0; !rc && i < q->def->n_f; i++) {
+            const ots_sfield *c = &q->def->f[i];
+            if (!strncmp(c->name, f->name, pl) && c->name[pl] == '.') {
+                collect cc = {q, out, 1.0f, NULL, NULL};
+                rc = walk(q, c, NULL, 0, NULL, 0, collect_one, &cc);
+            }
+        }
+    } else {
+        collect c = {q, out, 1.0f, NULL, NULL};
+        rc = walk(q, f, NULL, 0, NULL, 0, collect_one, &c);
+    }
+    dnorm(out);
+    return rc;
+}
+
+/* Match: each query token is a term; a document matches with at least
+ * `need` distinct tokens (OR: minimum_should_match, default 1; AND: all).
+ * Its score is the number of tokens it has. */
+static emu_rc q_match(qctx *q, const Ots__MatchQuery *m, dset *out)
+{
+    const ots_sfield *f;
+    emu_rc rc = field_of(q, m->field_name, &f);
+    if (rc)
+        return rc;
+    const char *text = m->text ? m->text : "";
+    emu_str *tok = NULL;
+    size_t nt;
+    if (f->type == OTS_SF_TEXT) {
+        nt = ots_search_tokens(f, text, strlen(text), q->a, &tok);
+    } else {
+        tok = emu_arena_alloc(q->a, sizeof *tok);
+        tok[0] = (emu_str){text, strlen(text)};
+        nt = 1;
+    }
+    /* distinct tokens */
+    size_t nd = 0;
+    for (size_t i = 0; i < nt; i++) {
+        bool dup = false;
+        for (size_t j = 0; j < nd && !dup; j++)
+            dup = tok[j].len == tok[i].len && !memcmp(tok[j].p, tok[i].p, tok[i].len);
+        if (!dup)
+            tok[nd++] = tok[i];
+    }
+    dset all = {0};
+    for (size_t i = 0; !rc && i < nd; i++) {
+        ots_value v = {
+            .type = OTS_VT_STRING, .len = (uint32_t)tok[i].len, .p = (const uint8_t *)tok[i].p};
+        if (f->type == OTS_SF_LONG || f->type == OTS_SF_DOUBLE) {
+            char *e;
+            char *s = emu_arena_strndup(q->a, tok[i].p, tok[i].len);
+            double d = strtod(s, &e);
+            if (*e)
+                continue;
+            v = f->type == OTS_SF_LONG ? (ots_value){.type = OTS_VT_INTEGER, .i = (int64_t)d}
+                                       : (ots_value){.type = OTS_VT_DOUBLE, .d = d};
+        }
+        uint8_t enc[2 * EMU_MAX_OTS_SEARCH_TERM_BYTES + 16];
+        size_t el = enc_query_value(q, f, &v, enc, true);
+        if (!el)
+            continue;
+        dset one = {0};
+        rc = term_docs(q, f, enc, el, 1.0f, &one);
+        /* one document counts once per token */
+        for (size_t k = 0; k < one.n; k++)
+            one.d[k].score = 1.0f;
+        dnorm(&one);
+        for (size_t k = 0; k < one.n; k++) {
+            dpush(q, &all, one.d[k].k, one.d[k].len, 1.0f);
+        }
+        dfree(&one);
+    }
+    dnorm(&all); /* score = tokens the document has */
+    size_t need = 1;
+    if (m->has_operator_ && m->operator_ == OTS__QUERY_OPERATOR__QO_AND)
+        need = nd;
+    else if (m->has_minimum_should_match && m->minimum_should_match > 0)
+        need = (size_t)m->minimum_should_match;
+    for (size_t i = 0; i < all.n; i++)
+        if (all.d[i].score >= (float)need && nd)
+            dpush(q, out, all.d[i].k, all.d[i].len, all.d[i].score);
+    dfree(&all);
+    return rc;
+}
+
+/* MatchPhrase: documents with every token, then the tokens of the
+ * document's value checked for the phrase in order. */
+static bool has_phrase(const emu_str *doc, size_t nd, const emu_str *ph, size_t np)
+{
+    for (size_t i = 0; i + np <= nd; i++) {
+        size_t k = 0;
+        while (k < np && doc[i + k].len == ph[k].len && !memcmp(doc[i + k].p, ph[k].p, ph[k].len))
+            k++;
+        if (k == np)
+            return true;
+    }
+    return false;
+}
+
+static emu_rc q_phrase(qctx *q, const Ots__MatchPhraseQuery *m, dset *out)
+{
+    const ots_sfield *f;
+    emu_rc rc = field_of(q, m->field_name, &f);
+    if (rc)
+        return rc;
+    if (f->type != OTS_SF_TEXT)
+        return bad(q->err, "field:%s must be a Text field for MatchPhraseQuery.", f->name);
+    Ots__MatchQuery mq = OTS__MATCH_QUERY__INIT;
+    mq.field_name = m->field_name;
+    mq.text = m->text;
+    mq.has_operator_ = true;
+    mq.operator_ = OTS__QUERY_OPERATOR__QO_AND;
+    dset cand = {0};
+    if ((rc = q_match(q, &mq, &cand))) {
+        dfree(&cand);
+        return rc;
+    }
+    const char *text = m->text ? m->text : "";
+    emu_str *ph;
+    size_t np = ots_search_tokens(f, text, strlen(text), q->a, &ph);
+    emu_str col = {f->column, strlen(f->column)};
+    ots_read_opts o = {.max_versions = 1, .columns = &col, .n_columns = 1};
+    for (size_t i = 0; i < cand.n; i++) {
+        ots_row_t row;
+        if (!ots_store_get_by_key(q->t, cand.d[i].k, cand.d[i].len, &o, q->a, &row))
+            continue;
+        ots_value *v;
+        size_t nv = ots_search_values(f, &row, q->a, &v);
+        bool hit = false;
+        for (size_t k = 0; k < nv && !hit; k++) {
+            if (v[k].type != OTS_VT_STRING)
+                continue;
+            if (f->analyzer == OTS_AN_FUZZY) { /* n-grams: the phrase is a substring */
+                hit = memmem(v[k].p, v[k].len, text, strlen(text)) != NULL;
+                continue;
+            }
+            emu_str *dt;
+            size_t nd = ots_search_tokens(f, (const char *)v[k].p, v[k].len, q->a, &dt);
+            hit = has_phrase(dt, nd, ph, np);
+        }
+        if (hit)
+            dpush(q, out, cand.d[i].k, cand.d[i].len, cand.d[i].score);
+    }
+    dfree(&cand);
+    return EMU_OK;
+}
+
+/* ---- Geo ------------------------------------------------------------------------------------ */
+
+typedef struct geo {
+    int kind; /* 0 box, 1 distance, 2 polygon */
+    double top, left, bottom, right;
+    double lat, lon, dist;
+    double *plat, *plon;
+    size_t np;
+} geo;
+
+static double haversine_m(double lat1, double lon1, double lat2, double lon2)
+{
+    const double r = 6371008.8, rad = M_PI / 180;
+    double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
+    double h = sin(dlat / 2) * sin(dlat / 2) +
+               cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
+    return 2 * r * asin(sqrt(h < 1 ? h : 1));
+}
+
+static bool geo_keep(void *ud, const uint8_t *v, size_t vl)
+{
+    const geo *g = ud;
+    if (vl != 16)
+        return false;
+    double lat = ots_search_dec_f64(v), lon = ots_search_dec_f64(v + 8);
+    switch (g->kind) {
+    case 0:
+        return lat <= g->top && lat >= g->bottom &&
+               (g->left <= g->right ? lon >= g->left && lon <= g->right
+                                    : lon >= g->left || lon <= g->right);
+    case 1:
+        return haversine_m(g->lat, g->lon, lat, lon) <= g->dist;
+    default: { /* ray casting */
+        bool in = false;
+        for (size_t i = 0, j = g->np - 1; i < g->np; j = i++)
+            if ((g->plat[i] > lat) != (g->plat[j] > lat) &&
+                lon < (g->plon[j] - g->plon[i]) * (lat - g->plat[i]) / (g->plat[j] - g->plat[i]) +
+                          g->plon[i])
+                in = !in;
+        return in;
+    }
+    }
+}
+
+static emu_rc geo_point(qctx *q, const char *s, double *lat, double *lon)
+{
+    if (!s || !ots_search_geo_parse(s, strlen(s), lat, lon))
+        return bad(q->err, "Invalid geo point: '%s', expected 'latitude,longitude'.", s ? s : "");
+    return EMU_OK;
+}
+
+static emu_rc q_geo(qctx *q, const char *field, geo *g, dset *out)
+{
+    const ots_sfield *f;
+    emu_rc rc = field_of(q, field, &f);
+    if (rc)
+        return rc;
+    if (f->type != OTS_SF_GEO_POINT)
+        return bad(q->err, "field:%s must be a GeoPoint field for a geo query.", f->name);
+    collect c = {q, out, 1.0f, geo_keep, g};
+    rc = walk(q, f, NULL, 0, NULL, 0, collect_one, &c);
+    dnorm(out);
+    return rc;
+}
+
+/* ---- Bool and friends ---------------------------------------------------------------------- */
+
+static emu_rc eval_list(qctx *q, Ots__Query *const *v, size_t n, int depth, dset **out)
+{
+    *out = emu_arena_zalloc(q->a, (n + 1) * sizeof **out);
+    for (size_t i = 0; i < n; i++) {
+        emu_rc rc = eval(q, v[i], depth + 1, &(*out)[i]);
+        if (rc) {
+            for (size_t k = 0; k <= i; k++)
+                dfree(&(*out)[k]);
+            return rc;
+        }
+    }
+    return EMU_OK;
+}
+
+static void free_lists(dset *const *l, const size_t *n, size_t k)
+{
+    for (size_t j = 0; j < k; j++)
+        for (size_t i = 0; l[j] && i < n[j]; i++)
+            dfree(&l[j][i]);
+}
+
+static emu_rc q_bool(qctx *q, const Ots__BoolQuery *m, int depth, dset *out)
+{
+    dset *l[4] = {NULL};
+    const size_t n[4] = {m->n_must_queries, m->n_filter_queries, m->n_should_queries,
+                         m->n_must_not_queries};
+    Ots__Query *const *src[4] = {m->must_queries, m->filter_queries, m->should_queries,
+                                 m->must_not_queries};
+    emu_rc rc;
+    for (size_t j = 0; j < 4; j++)
+        if ((rc = eval_list(q, src[j], n[j], depth, &l[j]))) {
+            free_lists(l, n, j); /* eval_list freed its own */
+            return rc;
+        }
+    dset *must = l[0], *filter = l[1], *should = l[2], *mnot = l[3];
+    bool positive = m->n_must_queries || m->n_filter_queries;
+    dset acc = {0};
+    bool have = false;
+    for (size_t i = 0; i < m->n_must_queries; i++) {
+        if (!have) {
+            acc = must[i];
+            have = true;
+        } else {
+            dand(&acc, &must[i]);
+        }
+    }
+    for (size_t i = 0; i < m->n_filter_queries; i++) {
+        for (size_t k = 0; k < filter[i].n; k++)
+            filter[i].d[k].score = 0; /* filters do not score */
+        if (!have) {
+            acc = filter[i];
+            have = true;
+        } else {
+            dand(&acc, &filter[i]);
+        }
+    }
+    if (m->n_should_queries) {
+        int32_t msm = m->has_minimum_should_match ? m->minimum_should_match : positive ? 0 : 1;
+        if (msm > (int32_t)m->n_should_queries) {
+            for (size_t i = 0; i < m->n_should_queries; i++)
+                dfree(&should[i]);
+            dfree(&acc);
+            acc = (dset){0};
+            have = true;
+        } else {
+            /* count, per document, the should clauses it matches */
+            dset u = {0};
+            for (size_t i = 0; i < m->n_should_queries; i++) {
+                for (size_t k = 0; k < should[i].n; k++)
+                    dpush(q, &u, should[i].d[k].k, should[i].d[k].len, 1.0f);
+                dfree(&should[i]);
+            }
+            dnorm(&u); /* score = clauses matched */
+            size_t o = 0;
+            for (size_t i = 0; i < u.n; i++)
+                if (u.d[i].score >= (float)msm)
+                    u.d[o++] = u.d[i];
+            u.n = o;
+            if (!have) {
+                acc = u;
+                have = true;
+            } else if (msm > 0) {
+                dand(&acc, &u);
+            } else { /* optional: scores only */
+                size_t j = 0;
+                for (size_t i = 0; i < acc.n; i++) {
+                    while (j < u.n && doc_cmp(&u.d[j], &acc.d[i]) < 0)
+                        j++;
+                    if (j < u.n && !doc_cmp(&u.d[j], &acc.d[i]))
+                        acc.d[i].score += u.d[j].score;
+                }
+                dfree(&u);
+            }
+        }
+    }
+    if (!have && (rc = all_docs(q, &acc))) {
+        for (size_t i = 0; i < m->n_must_not_queries; i++)
+            dfree(&mnot[i]);
+        dfree(&acc);
+        return rc;
+    }
+    for (size_t i = 0; i < m->n_must_not_queries; i++)
+        dminus(&acc, &mnot[i]);
+    *out = acc;
+    return EMU_OK;
+}
+
+static emu_rc eval_node(qctx *q, const Ots__Query *query, int depth, dset *out)
+{
+    if (!query || !query->has_type)
+        return bad(q->err, "Query type is required.");
+    if (depth > EMU_MAX_OTS_SEARCH_QUERY_DEPTH)
+        return bad(q->err, "The query is nested deeper than %d levels.",
+                   EMU_MAX_OTS_SEARCH_QUERY_DEPTH);
+    ProtobufCBinaryData b = query->has_query ? query->query : (ProtobufCBinaryData){0, NULL};
+    emu_rc rc;
+    switch (query->type) {
+    case OTS__QUERY_TYPE__MATCH_ALL_QUERY:
+        return all_docs(q, out);
+    case OTS__QUERY_TYPE__TERM_QUERY: {
+        Ots__TermQuery *m = UNPACK(q, TermQuery, term_query, b);
+        if (!m)
+            return EMU_E_INVALID;
+        if (!m->has_term)
+            return bad(q->err, "TermQuery needs a term.");
+        return q_term(q, m->field_name, &m->term, 1, out);
+    }
+    case OTS__QUERY_TYPE__TERMS_QUERY: {
+        Ots__TermsQuery *m = UNPACK(q, TermsQuery, terms_query, b);
+        if (!m)
+            return EMU_E_INVALID;
+        if (!m->n_terms || m->n_terms > EMU_MAX_OTS_SEARCH_TERMS)
+            return bad(q->err, "TermsQuery needs 1 to %d terms.", EMU_MAX_OTS_SEARCH_TERMS);
+        return q_term(q, m->field_name, m->terms, m->n_terms, out);
+    }
+    case OTS__QUERY_TYPE__RANGE_QUERY: {
+        Ots__RangeQuery *m = UNPACK(q, RangeQuery, range_query, b);
+        return m ? q_range(q, m, out) : EMU_E_INVALID;
+    }
+    case OTS__QUERY_TYPE__PREFIX_QUERY: {
+        Ots__PrefixQuery *m = UNPACK(q, PrefixQuery, prefix_query, b);
+        return m ? q_pattern(q, m->field_name, m->prefix, true, out) : EMU_E_INVALID;
+    }
+    case OTS__QUERY_TYPE__WILDCARD_QUERY: {
+        Ots__WildcardQuery *m = UNPACK(q, WildcardQuery, wildcard_query, b);
+        return m ? q_pattern(q, m->field_name, m->value, false, out) : EMU_E_INVALID;
+    }
+    case OTS__QUERY_TYPE__EXISTS_QUERY: {
+        Ots__ExistsQuery *m = UNPACK(q, ExistsQuery, exists_query, b);
+        return m ? q_exists(q, m->field_name, out) : EMU_E_INVALID;
+    }
+    case OTS__QUERY_TYPE__MATCH_QUERY: {
+        Ots__MatchQuery *m = UNPACK(q, MatchQuery, match_query, b);
+        if (!m)
+            return EMU_E_INVALID;
+        rc = q_match(q, m, out);
+        return rc;
+    }
+    case OTS__QUERY_TYPE__MATCH_PHRASE_QUERY: {
+        Ots__MatchPhraseQuery *m = UNPACK(q, MatchPhraseQuery, match_phrase_query, b);
+        return m ? q_phrase(q, m, out) : EMU_E_INVALID;
+    }
+    case OTS__QUERY_TYPE__BOOL_QUERY: {
+        Ots__BoolQuery *m = UNPACK(q, BoolQuery, bool_query, b);
+        return m ? q_bool(q, m, depth, out) : EMU_E_INVALID;
+    }
+    case OTS__QUERY_TYPE__CONST_SCORE_QUERY: {
+        Ots__ConstScoreQuery *m = UNPACK(q, ConstScoreQuery, const_score_query, b);
+        if (!m)
+            return EMU_E_INVALID;
+        if ((rc = eval(q, m->filter, depth + 1, out)))
+            return rc;
+        for (size_t i = 0; i < out->n; i++)
+            out->d[i].score = 1.0f;
+        return EMU_OK;
+    }
+    case OTS__QUERY_TYPE__FUNCTION_SCORE_QUERY: {
+        /* The query's documents; the score is the field's value. */
+        Ots__FunctionScoreQuery *m = UNPACK(q, FunctionScoreQuery, function_score_query, b);
+        if (!m)
+            return EMU_E_INVALID;
+        if (!m->field_value_factor || !m->field_value_factor->field_name)
+            return bad(q->err, "FunctionScoreQuery needs a field value factor.");
+        const ots_sfield *f;
+        if ((rc = field_of(q, m->field_value_factor->field_name, &f)))
+            return rc;
+        if ((rc = eval(q, m->query, depth + 1, out)))
+            return rc;
+        emu_str col = {f->column, strlen(f->column)};
+        ots_read_opts o = {.max_versions = 1, .columns = &col, .n_columns = 1};
+        for (size_t i = 0; i < out->n; i++) {
+            ots_row_t row;
+            ots_value *v;
+            float s = 0;
+            if (ots_store_get_by_key(q->t, out->d[i].k, out->d[i].len, &o, q->a, &row) &&
+                ots_search_values(f, &row, q->a, &v))
+                s = v[0].type == OTS_VT_INTEGER  ? (float)v[0].i
+                    : v[0].type == OTS_VT_DOUBLE ? (float)v[0].d
+                                                 : 0;
+            out->d[i].score = s;
+        }
+        return EMU_OK;
+    }
+    case OTS__QUERY_TYPE__NESTED_QUERY: {
+        /* The sub-query over the nested fields as fields of the document
+         * (acsemu does not keep nested objects apart). */
+        Ots__NestedQuery *m = UNPACK(q, NestedQuery, nested_query, b);
+        if (!m)
+            return EMU_E_INVALID;
+        const ots_sfield *f;
+        if ((rc = field_of(q, m->path, &f)))
+            return rc;
+        if (f->type != OTS_SF_NESTED)
+            return bad(q->err, "path:%s is not a Nested field.", m->path);
+        if (m->inner_hits)
+            return unsupported(q->err, "NestedQuery inner_hits");
+        return eval(q, m->query, depth + 1, out);
+    }
+    case OTS__QUERY_TYPE__GEO_BOUNDING_BOX_QUERY: {
+        Ots__GeoBoundingBoxQuery *m = UNPACK(q, GeoBoundingBoxQuery, geo_bounding_box_query, b);
+        if (!m)
+            return EMU_E_INVALID;
+        geo g = {.kind = 0};
+        if ((rc = geo_point(q, m->top_left, &g.top, &g.left)) ||
+            (rc = geo_point(q, m->bottom_right, &g.bottom, &g.right)))
+            return rc;
+        return q_geo(q, m->field_name, &g, out);
+    }
+    case OTS__QUERY_TYPE__GEO_DISTANCE_QUERY: {
+        Ots__GeoDistanceQuery *m = UNPACK(q, GeoDistanceQuery, geo_distance_query, b);
+        if (!m)
+            return EMU_E_INVALID;
+        geo g = {.kind = 1, .dist = m->has_distance ? m->distance : 0};
+        if ((rc = geo_point(q, m->center_point, &g.lat, &g.lon)))
+            return rc;
+        return q_geo(q, m->field_name, &g, out);
+    }
+    case OTS__QUERY_TYPE__GEO_POLYGON_QUERY: {
+        Ots__GeoPolygonQuery *m = UNPACK(q, GeoPolygonQuery, geo_polygon_query, b);
+        if (!m)
+            return EMU_E_INVALID;
+        if (m->n_points < 3 || m->n_points > EMU_MAX_OTS_SEARCH_TERMS)
+            return bad(q->err, "A polygon needs 3 to %d points.", EMU_MAX_OTS_SEARCH_TERMS);
+        geo g = {.kind = 2, .np = m->n_points};
+        g.plat = emu_arena_alloc(q->a, m->n_points * sizeof(double));
+        g.plon = emu_arena_alloc(q->a, m->n_points * sizeof(double));
+        for (size_t i = 0; i < m->n_points; i++)
+            if ((rc = geo_point(q, m->points[i], &g.plat[i], &g.plon[i])))
+                return rc;
+        return q_geo(q, m->field_name, &g, out);
+    }
+    case OTS__QUERY_TYPE__KNN_VECTOR_QUERY:
+        return unsupported(q->err, "KnnVectorQuery");
+    case OTS__QUERY_TYPE__FUNCTIONS_SCORE_QUERY:
+        return unsupported(q->err, "FunctionsScoreQuery");
+    default:
+        return bad(q->err, "Invalid query type: %d.", (int)query->type);
+    }
+}
+
+/* Evaluates query into *out; on an error *out is empty (nothing to free). */
+static emu_rc eval(qctx *q, const Ots__Query *query, int depth, dset *out)
+{
+    *out = (dset){0};
+    emu_rc rc = eval_node(q, query, depth, out);
+    if (rc)
+        dfree(out);
+    return rc;
+}
+
+/* ---- Search ---------------------------------------------------------------------------------- */
+
+/* A next token: "acsemu/1", the offset of the next page, then the Sort of
+ * the search (the SDKs send no sort with a token). */
+#define TOKEN_MAGIC "acsemu/1"
+
+typedef struct sort_key {
+    const sdoc *d;
+    ots_value *v; /* per sorter: the value (type NULL = missing) */
+} sort_key;
+
+typedef struct sorter {
+    int kind; /* 0 field, 1 pk, 2 score, 3 geo distance */
+    bool desc;
+    const ots_sfield *f;
+    int mode; /* SORT_MODE_MIN/MAX/AVG */
+    double lat, lon;
+    ots_value missing;
+    bool has_missing;
+} sorter;
+
+static const sorter *g_sorters; /* qsort has no context argument */
+static size_t g_n_sorters;
+
+static int val_cmp(const ots_value *a, const ots_value *b)
+{
+    bool am = a->type == OTS_VT_NULL, bm = b->type == OTS_VT_NULL;
+    if (am || bm)
+        return am == bm ? 0 : am ? 1 : -1; /* missing last */
+    if (a->type == OTS_VT_STRING && b->type == OTS_VT_STRING)
+        return kcmp(a->p, a->len, b->p, b->len);
+    double x = a->type == OTS_VT_DOUBLE ? a->d : a->type == OTS_VT_BOOLEAN ? a->b : (double)a->i;
+    double y = b->type == OTS_VT_DOUBLE ? b->d : b->type == OTS_VT_BOOLEAN ? b->b : (double)b->i;
+    if (a->type == OTS_VT_INTEGER && b->type == OTS_VT_INTEGER)
+        return a->i < b->i ? -1 : a->i > b->i;
+    return x < y ? -1 : x > y;
+}
+
+static int sk_cmp(const void *x, const void *y)
+{
+    const sort_key *a = x, *b = y;
+    for (size_t i = 0; i < g_n_sorters; i++) {
+        const sorter *s = &g_sorters[i];
+        int c;
+        if (s->kind == 1)
+            c = doc_cmp(a->d, b->d);
+        else if (s->kind == 2)
+            c = a->d->score < b->d->score ? -1 : a->d->score > b->d->score;
+        else {
+            c = val_cmp(&a->v[i], &b->v[i]);
+            bool am = a->v[i].type == OTS_VT_NULL, bm = b->v[i].type == OTS_VT_NULL;
+            if (am || bm) /* missing stays last in either order */
+                return c;
+        }
+        if (c)
+            return s->desc ? -c : c;
+    }
+    return doc_cmp(a->d, b->d);
+}
+
+static emu_rc parse_sort(qctx *q, const Ots__Sort *sort, sorter **out, size_t *n)
+{
+    *n = 0;
+    *out = NULL;
+    if (!sort || !sort->n_sorter)
+        return EMU_OK;
+    if (sort->n_sorter > 8)
+        return bad(q->err, "At most 8 sorters.");
+    sorter *v = emu_arena_zalloc(q->a, sort->n_sorter * sizeof *v);
+    for (size_t i = 0; i < sort->n_sorter; i++) {
+        const Ots__Sorter *s = sort->sorter[i];
+        emu_rc rc;
+        if (s->field_sort) {
+            v[i].kind = 0;
+            if ((rc = field_of(q, s->field_sort->field_name, &v[i].f)))
+                return rc;
+            if (!v[i].f->sort_agg)
+                return bad(q->err, "field:%s must enable enable_sort_and_agg to be sorted on.",
+                           v[i].f->name);
+            v[i].desc = s->field_sort->has_order &&
+                        s->field_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
+            v[i].mode = s->field_sort->has_mode ? (int)s->field_sort->mode
+                        : v[i].desc             ? OTS__SORT_MODE__SORT_MODE_MAX
+                                                : OTS__SORT_MODE__SORT_MODE_MIN;
+            if (s->field_sort->has_missing_value && s->field_sort->missing_value.len) {
+                if ((rc = variant(q, s->field_sort->missing_value, &v[i].missing)))
+                    return rc;
+                v[i].has_missing = true;
+            }
+            if (s->field_sort->missing_field)
+                return unsupported(q->err, "FieldSort missing_field");
+            if (s->field_sort->nested_filter)
+                return unsupported(q->err, "FieldSort nested_filter");
+        } else if (s->pk_sort) {
+            v[i].kind = 1;
+            v[i].desc =
+                s->pk_sort->has_order && s->pk_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
+        } else if (s->score_sort) {
+            v[i].kind = 2;
+            v[i].desc = !s->score_sort->has_order ||
+                        s->score_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
+        } else if (s->geo_distance_sort) {
+            const Ots__GeoDistanceSort *g = s->geo_distance_sort;
+            v[i].kind = 3;
+            if ((rc = field_of(q, g->field_name, &v[i].f)))
+                return rc;
+            if (g->n_points != 1)
+                return bad(q->err, "GeoDistanceSort needs one point.");
+            if ((rc = geo_point(q, g->points[0], &v[i].lat, &v[i].lon)))
+                return rc;
+            v[i].desc = g->has_order && g->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
+        } else if (s->doc_sort) {
+            v[i].kind = 1; /* acsemu's documents are in PK order */
+            v[i].desc =
+                s->doc_sort->has_order && s->doc_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
+        } else {
+            return bad(q->err, "A sorter needs one of field_sort, pk_sort, score_sort, "
+                               "geo_distance_sort.");
+        }
+    }
+    *out = v;
+    *n = sort->n_sorter;
+    return EMU_OK;
+}
+
+/* The sort value of one field for one document (mode over array values). */
+static ots_value sort_value(qctx *q, const sorter *s, const sdoc *d)
+{
+    ots_value none = {.type = OTS_VT_NULL};
+    emu_str col = {s->f->column, strlen(s->f->column)};
+    ots_read_opts o = {.max_versions = 1, .columns = &col, .n_columns = 1};
+    ots_row_t row;
+    if (!ots_store_get_by_key(q->t, d->k, d->len, &o, q->a, &row))
+        return s->has_missing ? s->missing : none;
+    ots_value *v;
+    size_t n = ots_search_values(s->f, &row, q->a, &v);
+    ots_value best = none;
+    double sum = 0;
+    size_t cnt = 0;
+    for (size_t i = 0; i < n; i++) {
+        ots_value x = v[i];
+        if (s->kind == 3) {
+            double lat, lon;
+            if (x.type != OTS_VT_STRING ||
+                !ots_search_geo_parse((const char *)x.p, x.len, &lat, &lon))
+                continue;
+            x = (ots_value){.type = OTS_VT_DOUBLE, .d = haversine_m(s->lat, s->lon, lat, lon)};
+        } else if (s->f->type == OTS_SF_DATE && x.type == OTS_VT_STRING) {
+            int64_t ms;
+            if (!ots_search_date_parse(s->f, (const char *)x.p, x.len, &ms))
+                continue;
+            x = (ots_value){.type = OTS_VT_INTEGER, .i = ms};
+        } else if (s->f->type == OTS_SF_DOUBLE && x.type == OTS_VT_INTEGER) {
+            x = (ots_value){.type = OTS_VT_DOUBLE, .d = (double)x.i};
+        }
+        if (x.type == OTS_VT_DOUBLE || x.type == OTS_VT_INTEGER) {
+            sum += x.type == OTS_VT_DOUBLE ? x.d : (double)x.i;
+            cnt++;
+        }
+        int c = best.type == OTS_VT_NULL ? 1 : val_cmp(&x, &best);
+        if (best.type == OTS_VT_NULL || (s->mode == OTS__SORT_MODE__SORT_MODE_MAX ? c > 0 : c < 0))
+            best = x;
+    }
+    if (s->mode == OTS__SORT_MODE__SORT_MODE_AVG && cnt)
+        best = (ots_value){.type = OTS_VT_DOUBLE, .d = sum / (double)cnt};
+    if (best.type == OTS_VT_NULL && s->has_missing)
+        return s->missing;
+    return best;
+}
+
+/* The columns a hit returns. */
+static emu_rc read_opts(qctx *q, const Ots__ColumnsToGet *c, ots_read_opts *o)
+{
+    *o = (ots_read_opts){.max_versions = 1};
+    int rt = c && c->has_return_type ? (int)c->return_type : OTS__COLUMN_RETURN_TYPE__RETURN_NONE;
+    const ots_table_schema *s = ots_table_schema_of(q->t);
+    emu_str *cols;
+    switch (rt) {
+    case OTS__COLUMN_RETURN_TYPE__RETURN_ALL:
+        return EMU_OK;
+    case OTS__COLUMN_RETURN_TYPE__RETURN_SPECIFIED:
+        if (!c->n_column_names)
+            return bad(q->err, "column_names must not be empty with RETURN_SPECIFIED.");
+        if (c->n_column_names > OTS_MAX_COLUMNS_TO_GET)
+            return bad(q->err, "Too many column_names: at most %d.", OTS_MAX_COLUMNS_TO_GET);
+        cols = emu_arena_alloc(q->a, (c->n_column_names + 1) * sizeof *cols);
+        for (size_t i = 0; i < c->n_column_names; i++)
+            cols[i] = (emu_str){c->column_names[i], strlen(c->column_names[i])};
+        /* the PK is always returned */
+        cols[c->n_column_names] = (emu_str){s->pk[0].name, strlen(s->pk[0].name)};
+        o->columns = cols;
+        o->n_columns = c->n_column_names + 1;
+        return EMU_OK;
+    case OTS__COLUMN_RETURN_TYPE__RETURN_ALL_FROM_INDEX: {
+        cols = emu_arena_alloc(q->a, (q->def->n_f + 1) * sizeof *cols);
+        size_t n = 0;
+        for (size_t i = 0; i < q->def->n_f; i++)
+            if (!q->def->f[i].sub)
+                cols[n++] = (emu_str){q->def->f[i].column, strlen(q->def->f[i].column)};
+        cols[n++] = (emu_str){s->pk[0].name, strlen(s->pk[0].name)};
+        o->columns = cols;
+        o->n_columns = n;
+        return EMU_OK;
+    }
+    case OTS__COLUMN_RETURN_TYPE__RETURN_NONE:
+        cols = emu_arena_alloc(q->a, sizeof *cols);
+        cols[0] = (emu_str){s->pk[0].name, strlen(s->pk[0].name)};
+        o->columns = cols;
+        o->n_columns = 1;
+        return EMU_OK;
+    default:
+        return bad(q->err, "Invalid return_type: %d.", rt);
+    }
+}
+
+/* Sorts docs (pointers) in place by the sorters (PK order breaks ties). */
+static void order_docs(qctx *q, const sorter *sorters, size_t ns, const sdoc **docs, size_t n)
+{
+    if (!ns || (ns == 1 && sorters[0].kind == 1 && !sorters[0].desc))
+        return; /* PK order already */
+    sort_key *keys = emu_xcalloc(n ? n : 1, sizeof *keys);
+    for (size_t i = 0; i < n; i++) {
+        keys[i].d = docs[i];
+        keys[i].v = emu_arena_zalloc(q->a, ns * sizeof(ots_value));
+        for (size_t k = 0; k < ns; k++)
+            keys[i].v[k] = sorters[k].kind == 0 || sorters[k].kind == 3
+                               ? sort_value(q, &sorters[k], docs[i])
+                               : (ots_value){.type = OTS_VT_NULL};
+    }
+    g_sorters = sorters;
+    g_n_sorters = ns;
+    qsort(keys, n, sizeof *keys, sk_cmp);
+    for (size_t i = 0; i < n; i++)
+        docs[i] = keys[i].d;
+    free(keys);
+}
+
+/* ---- Aggregations and group-bys ---------------------------------------------------------- */
+
+/* Everything here reads each document's values from its row: O(documents)
+ * row reads per aggregation (acsemu keeps no column store). Rows are read
+ * into a scratch arena reset per document. */
+
+#define PACK(a, lower, m, out)                                                                     \
+    do {                                                                                           \
+        size_t len_ = ots__##lower##__get_packed_size(m);                                          \
+        uint8_t *buf_ = emu_arena_alloc((a), len_ + 1);                                            \
+        ots__##lower##__pack((m), buf_);                                                           \
+        (out) = (ProtobufCBinaryData){len_, buf_};                                                 \
+    } while (0)
+
+typedef struct aggctx {
+    qctx *q;
+    emu_arena *scratch;
+} aggctx;
+
+/* The values of f in one document (in the scratch arena). */
+static size_t doc_vals(aggctx *c, const ots_sfield *f, const sdoc *d, ots_value **v)
+{
+    emu_str col = {f->column, strlen(f->column)};
+    ots_read_opts o = {.max_versions = 1, .columns = &col, .n_columns = 1};
+    ots_row_t row;
+    emu_arena_reset(c->scratch);
+    if (!ots_store_get_by_key(c->q->t, d->k, d->len, &o, c->scratch, &row))
+        return 0;
+    return ots_search_values(f, &row, c->scratch, v);
+}
+
+static bool num_of(const ots_sfield *f, const ots_value *v, double *out)
+{
+    int64_t ms;
+    switch (v->type) {
+    case OTS_VT_INTEGER:
+        *out = (double)v->i;
+        return true;
+    case OTS_VT_DOUBLE:
+        *out = v->d;
+        return true;
+    case OTS_VT_STRING:
+        if (f->type == OTS_SF_DATE && ots_search_date_parse(f, (const char *)v->p, v->len, &ms)) {
+            *out = (double)ms;
+            return true;
+        }
+        return false;
+    default:
+        return false;
+    }
+}
+
+/* The numbers of f over docs (missing: `missing` when set), in `a`. */
+static size_t numbers(aggctx *c, const ots_sfield *f, const sdoc *const *docs, size_t n,
+                      const ots_value *missing, double **out)
+{
+    size_t cnt = 0, cap = 64;
+    double *v = emu_xcalloc(cap, sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        ots_value *x;
+        size_t nx = doc_vals(c, f, docs[i], &x);
+        size_t got = 0;
+        for (size_t k = 0; k <= nx; k++) {
+            double d;
+            const ots_value *y = k < nx ? &x[k] : (!got && missing ? missing : NULL);
+            if (!y || !num_of(f, y, &d))
+                continue;
+            if (cnt == cap)
+                v = emu_xrealloc(v, (cap *= 2) * sizeof *v);
+            v[cnt++] = d;
+            got++;
+        }
+    }
+    *out = v;
+    return cnt;
+}
+
+static int dbl_cmp(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
+static int str_cmp(const void *x, const void *y)
+{
+    const emu_str *a = x, *b = y;
+    return kcmp((const uint8_t *)a->p, a->len, (const uint8_t *)b->p, b->len);
+}
+
+/* A value as group key text: strings as they are, numbers in decimal. */
+static emu_str key_text(emu_arena *a, const ots_sfield *f, const ots_value *v)
+{
+    double d;
+    if (v->type == OTS_VT_STRING && f->type != OTS_SF_DATE)
+        return (emu_str){emu_arena_strndup(a, (const char *)v->p, v->len), v->len};
+    if (v->type == OTS_VT_BOOLEAN)
+        return v->b ? EMU_STR_LIT("true") : EMU_STR_LIT("false");
+    if (v->type == OTS_VT_INTEGER || (f->type == OTS_SF_DATE && num_of(f, v, &d))) {
+        char *s = emu_arena_sprintf(a, "%lld",
+                                    (long long)(v->type == OTS_VT_INTEGER ? v->i : (int64_t)d));
+        return (emu_str){s, strlen(s)};
+    }
+    if (v->type == OTS_VT_DOUBLE) {
+        char *s = emu_arena_sprintf(a, "%.17g", v->d);
+        return (emu_str){s, strlen(s)};
+    }
+    return (emu_str){NULL, 0};
+}
+
+static emu_rc missing_of(qctx *q, bool has, ProtobufCBinaryData b, ots_value *v, bool *set)
+{
+    *set = has && b.len;
+    return *set ? variant(q, b, v) : EMU_OK;
+}
+
+static emu_rc gbs_eval(aggctx *c, const sdoc *const *docs, size_t n, const Ots__GroupBys *g,
+                       int depth, Ots__GroupBysResult **out);
+
+static emu_rc aggs_eval(aggctx *c, const sdoc *const *docs, size_t n, const Ots__Aggregations *aggs,
+                        int depth, Ots__AggregationsResult **out)
+{
+    qctx *q = c->q;
+    emu_arena *a = q->a;
+    *out = NULL;
+    if (!aggs || !aggs->n_aggs)
+        return EMU_OK;
+    if (depth > EMU_MAX_OTS_SEARCH_QUERY_DEPTH || aggs->n_aggs > EMU_MAX_OTS_SEARCH_AGGS)
+        return bad(q->err, "Too many or too deeply nested aggregations (at most %d).",
+                   EMU_MAX_OTS_SEARCH_AGGS);
+    Ots__AggregationsResult *r = emu_arena_alloc(a, sizeof *r);
+    ots__aggregations_result__init(r);
+    r->agg_results = emu_arena_alloc(a, aggs->n_aggs * sizeof *r->agg_results);
+    for (size_t i = 0; i < aggs->n_aggs; i++) {
+        const Ots__Aggregation *ag = aggs->aggs[i];
+        ProtobufCBinaryData body = ag->has_body ? ag->body : (ProtobufCBinaryData){0, NULL};
+        Ots__AggregationResult *ar = emu_arena_alloc(a, sizeof *ar);
+        ots__aggregation_result__init(ar);
+        ar->name = ag->name ? ag->name : (char *)"";
+        ar->has_type = ag->has_type;
+        ar->type = ag->type;
+        ar->has_agg_result = true;
+        emu_rc rc;
+        int type = ag->has_type ? ag->type : 0;
+        if (type >= 1 && type <= 6) {
+            Ots__FieldAggregation *m = UNPACK(q, FieldAggregation, field_aggregation, body);
+            const ots_sfield *f;
+            ots_value miss;
+            bool has_miss;
+            if (!m)
+                return EMU_E_INVALID;
+            if ((rc = field_of(q, m->field_name, &f)) ||
+                (rc = missing_of(q, m->has_missing, m->missing, &miss, &has_miss)))
+                return rc;
+            if (type == 6 || (type == 5 && f->type != OTS_SF_LONG && f->type != OTS_SF_DOUBLE &&
+                              f->type != OTS_SF_DATE)) {
+                /* values as text: count, or count the distinct ones */
+                size_t cnt = 0, cap = 64;
+                emu_str *v = emu_xcalloc(cap, sizeof *v);
+                for (size_t k = 0; k < n; k++) {
+                    ots_value *x;
+                    size_t nx = doc_vals(c, f, docs[k], &x);
+                    for (size_t j = 0; j < nx || (!nx && has_miss && j == 0); j++) {
+                        emu_str t = key_text(a, f, j < nx ? &x[j] : &miss);
+                        if (!t.p)
+                            continue;
+                        if (cnt == cap)
+                            v = emu_xrealloc(v, (cap *= 2) * sizeof *v);
+                        v[cnt++] = t;
+                    }
+                }
+                size_t distinct = 0;
+                if (type == 6) {
+                    qsort(v, cnt, sizeof *v, str_cmp);
+                    for (size_t k = 0; k < cnt; k++)
+                        distinct += !k || str_cmp(&v[k - 1], &v[k]);
+                }
+                free(v);
+                Ots__CountAggregationResult cr = OTS__COUNT_AGGREGATION_RESULT__INIT;
+                cr.has_value = true;
+                cr.value = (int64_t)(type == 6 ? distinct : cnt);
+                PACK(a, count_aggregation_result, &cr, ar->agg_result);
+            } else {
+                double *v;
+                size_t cnt = numbers(c, f, docs, n, has_miss ? &miss : NULL, &v);
+                double acc = type == 2 ? -INFINITY : type == 3 ? INFINITY : 0;
+                for (size_t k = 0; k < cnt; k++)
+                    acc = type == 2 ? fmax(acc, v[k]) : type == 3 ? fmin(acc, v[k]) : acc + v[k];
+                free(v);
+                if (type == 5) {
+                    Ots__CountAggregationResult cr = OTS__COUNT_AGGREGATION_RESULT__INIT;
+                    cr.has_value = true;
+                    cr.value = (int64_t)cnt;
+                    PACK(a, count_aggregation_result, &cr, ar->agg_result);
+                } else {
+                    Ots__DoubleAggregationResult dr = OTS__DOUBLE_AGGREGATION_RESULT__INIT;
+                    dr.has_value = true;
+                    dr.value = type == 1 ? (cnt ? acc / (double)cnt : NAN) : acc;
+                    PACK(a, double_aggregation_result, &dr, ar->agg_result);
+                }
+            }
+        } else if (type == 7) {
+            Ots__TopRowsAggregation *m = UNPACK(q, TopRowsAggregation, top_rows_aggregation, body);
+            if (!m)
+                return EMU_E_INVALID;
+            int32_t lim = m->has_limit ? m->limit : 1;
+            if (lim < 1 || lim > 100)
+                return bad(q->err, "TopRowsAggregation limit must be in [1, 100].");
+            sorter *sorters;
+            size_t ns;
+            if ((rc = parse_sort(q, m->sort, &sorters, &ns)))
+                return rc;
+            const sdoc **tmp = emu_xcalloc(n ? n : 1, sizeof *tmp);
+            memcpy(tmp, docs, n * sizeof *tmp);
+            order_docs(q, sorters, ns, tmp, n);
+            Ots__TopRowsAggregationResult tr = OTS__TOP_ROWS_AGGREGATION_RESULT__INIT;
+            size_t k = n < (size_t)lim ? n : (size_t)lim;
+            tr.rows = emu_arena_alloc(a, (k + 1) * sizeof *tr.rows);
+            ots_read_opts o = {.max_versions = 1};
+            for (size_t j = 0; j < k; j++) {
+                ots_row_t row;
+                size_t len;
+                if (!ots_store_get_by_key(q->t, tmp[j]->k, tmp[j]->len, &o, a, &row))
+                    continue;
+                uint8_t *pb = ots_plainbuffer_encode_row(&row, a, &len);
+                tr.rows[tr.n_rows++] = (ProtobufCBinaryData){len, pb};
+            }
+            free(tmp);
+            PACK(a, top_rows_aggregation_result, &tr, ar->agg_result);
+        } else if (type == 8) {
+            Ots__PercentilesAggregation *m =
+                UNPACK(q, PercentilesAggregation, percentiles_aggregation, body);
+            const ots_sfield *f;
+            ots_value miss;
+            bool has_miss;
+            if (!m)
+                return EMU_E_INVALID;
+            if ((rc = field_of(q, m->field_name, &f)) ||
+                (rc = missing_of(q, m->has_missing, m->missing, &miss, &has_miss)))
+                return rc;
+            if (m->n_percentiles > 100)
+                return bad(q->err, "At most 100 percentiles.");
+            double *v;
+            size_t cnt = numbers(c, f, docs, n, has_miss ? &miss : NULL, &v);
+            qsort(v, cnt, sizeof *v, dbl_cmp);
+            Ots__PercentilesAggregationResult pr = OTS__PERCENTILES_AGGREGATION_RESULT__INIT;
+            pr.percentiles_aggregation_items =
+                emu_arena_alloc(a, (m->n_percentiles + 1) * sizeof(void *));
+            for (size_t j = 0; j < m->n_percentiles; j++) {
+                double p = m->percentiles[j];
+                if (!(p >= 0 && p <= 100)) {
+                    free(v);
+                    return bad(q->err, "A percentile must be in [0, 100].");
+                }
+                Ots__PercentilesAggregationItem *it = emu_arena_alloc(a, sizeof *it);
+                ots__percentiles_aggregation_item__init(it);
+                it->has_key = it->has_value = true;
+                it->key = p;
+                /* linear between the closest ranks */
+                double val = NAN;
+                if (cnt) {
+                    double rank = p / 100 * (double)(cnt - 1);
+                    size_t lo = (size_t)floor(rank), hi = (size_t)ceil(rank);
+                    val = v[lo] + (v[hi] - v[lo]) * (rank - (double)lo);
+                }
+                ots_value dv = {.type = OTS_VT_DOUBLE, .d = val};
+                size_t len;
+                uint8_t *vb = ots_plainbuffer_encode_variant(&dv, a, &len);
+                it->value = (ProtobufCBinaryData){len, vb};
+                pr.percentiles_aggregation_items[pr.n_percentiles_aggregation_items++] = it;
+            }
+            free(v);
+            PACK(a, percentiles_aggregation_result, &pr, ar->agg_result);
+        } else {
+            return bad(q->err, "Invalid aggregation type: %d.", type);
+        }
+        r->agg_results[r->n_agg_results++] = ar;
+    }
+    *out = r;
+    return EMU_OK;
+}
+
+/* A bucket: its documents (in key order), sub-aggregations and group-bys. */
+static emu_rc bucket_subs(aggctx *c, const sdoc *const *docs, size_t n, const Ots__Aggregations *sa,
+                          const Ots__GroupBys *sg, int depth, Ots__AggregationsResult **ar,
+                          Ots__GroupBysResult **gr)
+{
+    emu_rc rc = aggs_eval(c, docs, n, sa, depth + 1, ar);
+    return rc ? rc : gbs_eval(c, docs, n, sg, depth + 1, gr);
+}
+
+typedef struct kd {
+    emu_str key;
+    double num;
+    size_t doc; /* index into docs */
+} kd;
+
+static int kd_cmp(const void *x, const void *y)
+{
+    const kd *a = x, *b = y;
+    int c = str_cmp(&a->key, &b->key);
+    return c ? c : (a->doc > b->doc) - (a->doc < b->doc);
+}
+
+/* A bucket of a field group-by, with what its sorters compare. */
+typedef struct fbucket {
+    emu_str key;
+    size_t n;
+    Ots__GroupByFieldResultItem *item;
+    double *sub; /* per sorter: the sub-aggregation's value (sub_agg_sort) */
+} fbucket;
+
+static const Ots__GroupBySort *g_gsort;
+
+static int fb_cmp(const void *x, const void *y)
+{
+    const fbucket *a = x, *b = y;
+    for (size_t i = 0; g_gsort && i < g_gsort->n_sorters; i++) {
+        const Ots__GroupBySorter *s = g_gsort->sorters[i];
+        int c = 0;
+        bool desc;
+        if (s->group_key_sort) {
+            c = str_cmp(&a->key, &b->key);
+            desc = s->group_key_sort->has_order &&
+                   s->group_key_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
+        } else if (s->sub_agg_sort) {
+            c = a->sub[i] < b->sub[i] ? -1 : a->sub[i] > b->sub[i];
+            desc = s->sub_agg_sort->has_order &&
+                   s->sub_agg_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
+        } else {
+            c = (a->n > b->n) - (a->n < b->n);
+            desc = !s->row_count_sort || !s->row_count_sort->has_order ||
+                   s->row_count_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
+        }
+        if (c)
+            return desc ? -c : c;
+    }
+    if (a->n != b->n && (!g_gsort || !g_gsort->n_sorters))
+        return a->n > b->n ? -1 : 1; /* default: most rows first */
+    return str_cmp(&a->key, &b->key);
+}
+
+/* The value of sub-aggregation `name` of a bucket (a single-value one). */
+static emu_rc sub_value(qctx *q, const Ots__AggregationsResult *r, const char *name, double *out)
+{
+    for (size_t i = 0; r && name && i < r->n_agg_results; i++) {
+        const Ots__AggregationResult *ar = r->agg_results[i];
+        if (!ar->name || strcmp(ar->name, name))
+            continue;
+        if (ar->type >= 1 && ar->type <= 4) {
+            Ots__DoubleAggregationResult *m =
+                UNPACK(q, DoubleAggregationResult, double_aggregation_result, ar->agg_result);
+            if (m)
+                *out = m->value;
+            return m ? EMU_OK : EMU_E_INVALID;
+        }
+        if (ar->type == 5 || ar->type == 6) {
+            Ots__CountAggregationResult *m =
+                UNPACK(q, CountAggregationResult, count_aggregation_result, ar->agg_result);
+            if (m)
+                *out = (double)m->value;
+            return m ? EMU_OK : EMU_E_INVALID;
+        }
+        break;
+    }
+    return bad(q->err, "SubAggSort: no single-value sub-aggregation named [%s].", name ? name : "");
+}
+
+static emu_rc gb_field(aggctx *c, const sdoc *const *docs, size_t n, const Ots__GroupByField *m,
+                       int depth, ProtobufCBinaryData *out)
+{
+    qctx *q = c->q;
+    emu_arena *a = q->a;
+    const ots_sfield *f;
+    emu_rc rc;
+    if ((rc = field_of(q, m->field_name, &f)))
+        return rc;
+    int32_t size = m->has_size ? m->size : 10;
+    if (size < 1 || size > 2000)
+        return bad(q->err, "GroupByField size must be in [1, 2000].");
+    size_t ns = m->sort ? m->sort->n_sorters : 0;
+    size_t cnt = 0, cap = 64;
+    kd *v = emu_xcalloc(cap, sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        ots_value *x;
+        size_t nx = doc_vals(c, f, docs[i], &x);
+        for (size_t j = 0; j < nx; j++) {
+            emu_str t = key_text(a, f, &x[j]);
+            if (!t.p)
+                continue;
+            if (cnt == cap)
+                v = emu_xrealloc(v, (cap *= 2) * sizeof *v);
+            v[cnt++] = (kd){t, 0, i};
+        }
+    }
+    qsort(v, cnt, sizeof *v, kd_cmp);
+    size_t nb = 0;
+    fbucket *b = emu_xcalloc(cnt + 1, sizeof *b);
+    const sdoc **sub = emu_xcalloc(n ? n : 1, sizeof *sub);
+    for (size_t i = 0; i < cnt && !rc;) {
+        size_t j = i, k = 0;
+        for (; j < cnt && !str_cmp(&v[j].key, &v[i].key); j++)
+            if (!k || sub[k - 1] != docs[v[j].doc]) /* a document once per key */
+                sub[k++] = docs[v[j].doc];
+        if (!m->has_min_doc_count || (int64_t)k >= m->min_doc_count) {
+            Ots__GroupByFieldResultItem *it = emu_arena_alloc(a, sizeof *it);
+            ots__group_by_field_result_item__init(it);
+            it->key = emu_arena_strndup(a, v[i].key.p, v[i].key.len);
+            it->has_row_count = true;
+            it->row_count = (int64_t)k;
+            rc = bucket_subs(c, sub, k, m->sub_aggs, m->sub_group_bys, depth, &it->sub_aggs_result,
+                             &it->sub_group_bys_result);
+            fbucket *fb = &b[nb++];
+            *fb = (fbucket){v[i].key, k, it, emu_arena_zalloc(a, (ns + 1) * sizeof(double))};
+            for (size_t s = 0; s < ns && !rc; s++)
+                if (m->sort->sorters[s]->sub_agg_sort)
+                    rc = sub_value(q, it->sub_aggs_result,
+                                   m->sort->sorters[s]->sub_agg_sort->sub_agg_name, &fb->sub[s]);
+        }
+        i = j;
+    }
+    free(sub);
+    free(v);
+    if (rc) {
+        free(b);
+        return rc;
+    }
+    g_gsort = m->sort;
+    qsort(b, nb, sizeof *b, fb_cmp);
+    Ots__GroupByFieldResult r = OTS__GROUP_BY_FIELD_RESULT__INIT;
+    r.group_by_field_result_items = emu_arena_alloc(a, (nb + 1) * sizeof(void *));
+    for (size_t i = 0; i < nb && i < (size_t)size; i++)
+        r.group_by_field_result_items[r.n_group_by_field_result_items++] = b[i].item;
+    free(b);
+    PACK(a, group_by_field_result, &r, *out);
+    return EMU_OK;
+}
+
+/* Range and geo-distance buckets: documents with a value in [from, to). */
+static emu_rc gb_ranges(aggctx *c, const sdoc *const *docs, size_t n, const char *field,
+                        Ots__Range *const *ranges, size_t nr, const Ots__GeoPoint *origin,
+                        const Ots__Aggregations *sa, const Ots__GroupBys *sg, int depth,
+                        ProtobufCBinaryData *out)
+{
+    qctx *q = c->q;
+    emu_arena *a = q->a;
+    const ots_sfield *f;
+    emu_rc rc;
+    if ((rc = field_of(q, field, &f)))
+        return rc;
+    if (!nr || nr > 1000)
+        return bad(q->err, "A range group-by needs 1 to 1000 ranges.");
+    if (origin && f->type != OTS_SF_GEO_POINT)
+        return bad(q->err, "field:%s must be a GeoPoint field for GroupByGeoDistance.", f->name);
+    /* one number per value and document: the value, or the distance */
+    size_t cnt = 0, cap = 64;
+    kd *v = emu_xcalloc(cap, sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        ots_value *x;
+        size_t nx = doc_vals(c, f, docs[i], &x);
+        for (size_t j = 0; j < nx; j++) {
+            double d, lat, lon;
+            if (origin) {
+                if (x[j].type != OTS_VT_STRING ||
+                    !ots_search_geo_parse((const char *)x[j].p, x[j].len, &lat, &lon))
+                    continue;
+                d = haversine_m(origin->lat, origin->lon, lat, lon);
+            } else if (!num_of(f, &x[j], &d)) {
+                continue;
+            }
+            if (cnt == cap)
+                v = emu_xrealloc(v, (cap *= 2) * sizeof *v);
+            v[cnt++] = (kd){{NULL, 0}, d, i};
+        }
+    }
+    Ots__GroupByRangeResult r = OTS__GROUP_BY_RANGE_RESULT__INIT;
+    r.group_by_range_result_items = emu_arena_alloc(a, (nr + 1) * sizeof(void *));
+    const sdoc **sub = emu_xcalloc(n ? n : 1, sizeof *sub);
+    for (size_t i = 0; i < nr && !rc; i++) {
+        double from = ranges[i]->has_from ? ranges[i]->from : -INFINITY;
+        double to = ranges[i]->has_to ? ranges[i]->to : INFINITY;
+        size_t k = 0;
+        for (size_t j = 0; j < cnt; j++)
+            if (v[j].num >= from && v[j].num < to && (!k || sub[k - 1] != docs[v[j].doc]))
+                sub[k++] = docs[v[j].doc];
+        Ots__GroupByRangeResultItem *it = emu_arena_alloc(a, sizeof *it);
+        ots__group_by_range_result_item__init(it);
+        it->has_from = it->has_to = it->has_row_count = true;
+        it->from = from;
+        it->to = to;
+        it->row_count = (int64_t)k;
+        rc = bucket_subs(c, sub, k, sa, sg, depth, &it->sub_aggs_result, &it->sub_group_bys_result);
+        r.group_by_range_result_items[r.n_group_by_range_result_items++] = it;
+    }
+    free(sub);
+    free(v);
+    if (!rc)
+        PACK(a, group_by_range_result, &r, *out);
+    return rc;
+}
+
+static emu_rc gb_filter(aggctx *c, const sdoc *const *docs, size_t n, const Ots__GroupByFilter *m,
+                        int depth, ProtobufCBinaryData *out)
+{
+    qctx *q = c->q;
+    emu_arena *a = q->a;
+    emu_rc rc = EMU_OK;
+    if (!m->n_filters || m->n_filters > 1000)
+        return bad(q->err, "GroupByFilter needs 1 to 1000 filters.");
+    Ots__GroupByFilterResult r = OTS__GROUP_BY_FILTER_RESULT__INIT;
+    r.group_by_filter_result_items = emu_arena_alloc(a, (m->n_filters + 1) * sizeof(void *));
+    const sdoc **sub = emu_xcalloc(n ? n : 1, sizeof *sub);
+    for (size_t i = 0; i < m->n_filters && !rc; i++) {
+        dset fs;
+        if ((rc = eval(q, m->filters[i], depth + 1, &fs)))
+            break;
+        size_t k = 0, j = 0;
+        for (size_t x = 0; x < n; x++) { /* docs and fs are both in key order */
+            while (j < fs.n && doc_cmp(&fs.d[j], docs[x]) < 0)
+                j++;
+            if (j < fs.n && !doc_cmp(&fs.d[j], docs[x]))
+                sub[k++] = docs[x];
+        }
+        dfree(&fs);
+        Ots__GroupByFilterResultItem *it = emu_arena_alloc(a, sizeof *it);
+        ots__group_by_filter_result_item__init(it);
+        it->has_row_count = true;
+        it->row_count = (int64_t)k;
+        rc = bucket_subs(c, sub, k, m->sub_aggs, m->sub_group_bys, depth, &it->sub_aggs_result,
+                         &it->sub_group_bys_result);
+        r.group_by_filter_result_items[r.n_group_by_filter_result_items++] = it;
+    }
+    free(sub);
+    if (!rc)
+        PACK(a, group_by_filter_result, &r, *out);
+    return rc;
+}
+
+static int num_kd_cmp(const void *x, const void *y)
+{
+    const kd *a = x, *b = y;
+    if (a->num != b->num)
+        return a->num < b->num ? -1 : 1;
+    return (a->doc > b->doc) - (a->doc < b->doc);
+}
+
+static emu_rc gb_histogram(aggctx *c, const sdoc *const *docs, size_t n,
+                           const Ots__GroupByHistogram *m, int depth, ProtobufCBinaryData *out)
+{
+    qctx *q = c->q;
+    emu_arena *a = q->a;
+    const ots_sfield *f;
+    ots_value iv, off = {.type = OTS_VT_INTEGER, .i = 0}, miss;
+    bool has_miss;
+    emu_rc rc;
+    double interval, offset = 0, d;
+    if ((rc = field_of(q, m->field_name, &f)))
+        return rc;
+    if (m->sort && m->sort->n_sorters && m->sort->sorters[0]->sub_agg_sort)
+        return unsupported(q->err, "SubAggSort of GroupByHistogram");
+    if (!m->has_interval || (rc = variant(q, m->interval, &iv)) || !num_of(f, &iv, &interval) ||
+        !(interval > 0))
+        return rc ? rc : bad(q->err, "GroupByHistogram needs an interval > 0.");
+    if (m->has_offset && m->offset.len &&
+        ((rc = variant(q, m->offset, &off)) || !num_of(f, &off, &offset)))
+        return rc ? rc : bad(q->err, "Invalid GroupByHistogram offset.");
+    if ((rc = missing_of(q, m->has_missing, m->missing, &miss, &has_miss)))
+        return rc;
+    double lo = -INFINITY, hi = INFINITY;
+    if (m->field_range) {
+        ots_value x;
+        if (m->field_range->has_min && m->field_range->min.len &&
+            (rc = variant(q, m->field_range->min, &x)) == EMU_OK && num_of(f, &x, &d))
+            lo = d;
+        if (!rc && m->field_range->has_max && m->field_range->max.len &&
+            (rc = variant(q, m->field_range->max, &x)) == EMU_OK && num_of(f, &x, &d))
+            hi = d;
+        if (rc)
+            return rc;
+    }
+    size_t cnt = 0, cap = 64;
+    kd *v = emu_xcalloc(cap, sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        ots_value *x;
+        size_t nx = doc_vals(c, f, docs[i], &x);
+        for (size_t j = 0; j <= nx; j++) {
+            const ots_value *y = j < nx ? &x[j] : (!nx && has_miss ? &miss : NULL);
+            if (!y || !num_of(f, y, &d) || d < lo || d >= hi)
+                continue;
+            if (cnt == cap)
+                v = emu_xrealloc(v, (cap *= 2) * sizeof *v);
+            v[cnt++] = (kd){{NULL, 0}, floor((d - offset) / interval) * interval + offset, i};
+        }
+    }
+    qsort(v, cnt, sizeof *v, num_kd_cmp);
+    bool desc = false, by_count = false;
+    if (m->sort && m->sort->n_sorters) { /* key order, or count order, first sorter */
+        const Ots__GroupBySorter *s = m->sort->sorters[0];
+        by_count = s->row_count_sort != NULL;
+        desc = by_count ? s->row_count_sort->has_order &&
+                              s->row_count_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC
+                        : s->group_key_sort && s->group_key_sort->has_order &&
+                              s->group_key_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
+    }
+    Ots__GroupByHistogramResult r = OTS__GROUP_BY_HISTOGRAM_RESULT__INIT;
+    r.group_by_histogram_items = emu_arena_alloc(a, (cnt + 1) * sizeof(void *));
+    const sdoc **sub = emu_xcalloc(n ? n : 1, sizeof *sub);
+    for (size_t i = 0; i < cnt && !rc;) {
+        size_t j = i, k = 0;
+        for (; j < cnt && v[j].num == v[i].num; j++)
+            if (!k || sub[k - 1] != docs[v[j].doc])
+                sub[k++] = docs[v[j].doc];
+        if (!m->has_min_doc_count || (int64_t)k >= m->min_doc_count) {
+            Ots__GroupByHistogramItem *it = emu_arena_alloc(a, sizeof *it);
+            ots__group_by_histogram_item__init(it);
+            ots_value kv = iv.type == OTS_VT_INTEGER && off.type == OTS_VT_INTEGER
+                               ? (ots_value){.type = OTS_VT_INTEGER, .i = (int64_t)v[i].num}
+                               : (ots_value){.type = OTS_VT_DOUBLE, .d = v[i].num};
+            size_t len;
+            uint8_t *kb = ots_plainbuffer_encode_variant(&kv, a, &len);
+            it->has_key = it->has_value = true;
+            it->key = (ProtobufCBinaryData){len, kb};
+            it->value = (int64_t)k;
+            rc = bucket_subs(c, sub, k, m->sub_aggs, m->sub_group_bys, depth, &it->sub_aggs_result,
+                             &it->sub_group_bys_result);
+            r.group_by_histogram_items[r.n_group_by_histogram_items++] = it;
+        }
+        i = j;
+    }
+    free(sub);
+    free(v);
+    if (rc)
+        return rc;
+    size_t nb = r.n_group_by_histogram_items;
+    Ots__GroupByHistogramItem **items = r.group_by_histogram_items;
+    if (by_count) { /* stable: keys stay ascending among equal counts */
+        for (size_t i = 1; i < nb; i++)
+            for (size_t j = i; j > 0 && (desc ? items[j]->value > items[j - 1]->value
+                                              : items[j]->value < items[j - 1]->value);
+                 j--) {
+                Ots__GroupByHistogramItem *t = items[j];
+                items[j] = items[j - 1];
+                items[j - 1] = t;
+            }
+    } else if (desc) {
+        for (size_t i = 0; i < nb / 2; i++) {
+            Ots__GroupByHistogramItem *t = items[i];
+            items[i] = items[nb - 1 - i];
+            items[nb - 1 - i] = t;
+        }
+    }
+    PACK(a, group_by_histogram_result, &r, *out);
+    return EMU_OK;
+}
+
+static emu_rc gbs_eval(aggctx *c, const sdoc *const *docs, size_t n, const Ots__GroupBys *g,
+                       int depth, Ots__GroupBysResult **out)
+{
+    qctx *q = c->q;
+    emu_arena *a = q->a;
+    *out = NULL;
+    if (!g || !g->n_group_bys)
+        return EMU_OK;
+    if (depth > EMU_MAX_OTS_SEARCH_QUERY_DEPTH || g->n_group_bys > EMU_MAX_OTS_SEARCH_AGGS)
+        return bad(q->err, "Too many or too deeply nested group-bys (at most %d).",
+                   EMU_MAX_OTS_SEARCH_AGGS);
+    Ots__GroupBysResult *r = emu_arena_alloc(a, sizeof *r);
+    ots__group_bys_result__init(r);
+    r->group_by_results = emu_arena_alloc(a, g->n_group_bys * sizeof *r->group_by_results);
+    for (size_t i = 0; i < g->n_group_bys; i++) {
+        const Ots__GroupBy *gb = g->group_bys[i];
+        ProtobufCBinaryData body = gb->has_body ? gb->body : (ProtobufCBinaryData){0, NULL};
+        Ots__GroupByResult *gr = emu_arena_alloc(a, sizeof *gr);
+        ots__group_by_result__init(gr);
+        gr->name = gb->name ? gb->name : (char *)"";
+        gr->has_type = gb->has_type;
+        gr->type = gb->type;
+        gr->has_group_by_result = true;
+        emu_rc rc;
+        switch (gb->has_type ? gb->type : 0) {
+        case 1: {
+            Ots__GroupByField *m = UNPACK(q, GroupByField, group_by_field, body);
+            rc = m ? gb_field(c, docs, n, m, depth, &gr->group_by_result) : EMU_E_INVALID;
+            break;
+        }
+        case 2: {
+            Ots__GroupByRange *m = UNPACK(q, GroupByRange, group_by_range, body);
+            rc = m ? gb_ranges(c, docs, n, m->field_name, m->ranges, m->n_ranges, NULL, m->sub_aggs,
+                               m->sub_group_bys, depth, &gr->group_by_result)
+                   : EMU_E_INVALID;
+            break;
+        }
+        case 3: {
+            Ots__GroupByFilter *m = UNPACK(q, GroupByFilter, group_by_filter, body);
+            rc = m ? gb_filter(c, docs, n, m, depth, &gr->group_by_result) : EMU_E_INVALID;
+            break;
+        }
+        case 4: {
+            Ots__GroupByGeoDistance *m = UNPACK(q, GroupByGeoDistance, group_by_geo_distance, body);
+            if (m && !m->origin)
+                return bad(q->err, "GroupByGeoDistance needs an origin.");
+            rc = m ? gb_ranges(c, docs, n, m->field_name, m->ranges, m->n_ranges, m->origin,
+                               m->sub_aggs, m->sub_group_bys, depth, &gr->group_by_result)
+                   : EMU_E_INVALID;
+            break;
+        }
+        case 5: {
+            Ots__GroupByHistogram *m = UNPACK(q, GroupByHistogram, group_by_histogram, body);
+            rc = m ? gb_histogram(c, docs, n, m, depth, &gr->group_by_result) : EMU_E_INVALID;
+            break;
+        }
+        case 6:
+            return unsupported(q->err, "GroupByDateHistogram");
+        case 7:
+            return unsupported(q->err, "GroupByGeoGrid");
+        case 8:
+            return unsupported(q->err, "GroupByComposite");
+        default:
+            return bad(q->err, "Invalid group-by type: %d.", gb->has_type ? (int)gb->type : 0);
+        }
+        if (rc)
+            return rc;
+        r->group_by_results[r->n_group_by_results++] = gr;
+    }
+    *out = r;
+    return EMU_OK;
+}
+
+/* Aggregations and group-bys of a search over its documents, packed into
+ * the response. */
+static emu_rc search_aggs(qctx *q, const dset *res, const Ots__SearchQuery *sq,
+                          Ots__SearchResponse *resp)
+{
+    aggctx c = {q, emu_arena_new(0)};
+    const sdoc **docs = emu_xcalloc(res->n ? res->n : 1, sizeof *docs);
+    for (size_t i = 0; i < res->n; i++)
+        docs[i] = &res->d[i];
+    Ots__AggregationsResult *ar = NULL;
+    Ots__GroupBysResult *gr = NULL;
+    emu_rc rc = aggs_eval(&c, docs, res->n, sq->aggs, 0, &ar);
+    if (!rc)
+        rc = gbs_eval(&c, docs, res->n, sq->group_bys, 0, &gr);
+    free(docs);
+    emu_arena_free(c.scratch);
+    if (rc) {
+        if (!q->err->code)
+            q->err->code = "OTSParameterInvalid";
+        return rc;
+    }
+    if (ar) {
+        resp->has_aggs = true;
+        PACK(q->a, aggregations_result, ar, resp->aggs);
+    }
+    if (gr) {
+        resp->has_group_bys = true;
+        PACK(q->a, group_bys_result, gr, resp->group_bys);
+    }
+    return EMU_OK;
+}
+
+emu_rc ots_search(emu_call *call)
+{
+    ots_req *r = ots_req_of(call);
+    const Ots__SearchRequest *m = r->msg;
+    ots_table_t *t;
+    ots_search_def *def;
+    emu_rc rc = find_index(call, m->table_name, m->index_name, &t, &def);
+    if (rc)
+        return rc;
+    qctx q = {call, call->arena, def, t, &call->err, 0};
+    if (!m->has_search_query)
+        return bad(&call->err, "search_query is required.");
+    Ots__SearchQuery *sq = UNPACK(&q, SearchQuery, search_query, m->search_query);
+    if (!sq)
+        return EMU_E_INVALID;
+    if (sq->collapse)
+        return unsupported(&call->err, "Collapse");
+    if (sq->highlight)
+        return unsupported(&call->err, "Highlight");
+
+    int64_t offset = sq->has_offset ? sq->offset : 0;
+    int64_t limit = sq->has_limit ? sq->limit : -1;
+    const Ots__Sort *sort = sq->sort;
+    if (sq->has_token && sq->token.len) {
+        const size_t ml = sizeof TOKEN_MAGIC - 1;
+        if (sq->token.len < ml + 4 || memcmp(sq->token.data, TOKEN_MAGIC, ml))
+            return bad(&call->err, "Invalid next token."); /* [inferred] text */
+        const uint8_t *p = sq->token.data + ml;
+        offset =
+            (int64_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+        ProtobufCBinaryData sb = {sq->token.len - ml - 4, (uint8_t *)p + 4};
+        sort = sb.len ? UNPACK(&q, Sort, sort, sb) : NULL;
+        if (sb.len && !sort)
+            return EMU_E_INVALID;
+    } else if (offset < 0) {
+        return bad(&call->err, "offset must be >= 0.");
+    }
+    if (limit < 0)
+        limit = sq->has_limit ? 0 : 10;
+    if (limit > EMU_MAX_OTS_SEARCH_LIMIT) /* [inferred] text */
+        return bad(&call->err, "The limit must be in [0, %d].", EMU_MAX_OTS_SEARCH_LIMIT);
+    if (!(sq->has_token && sq->token.len) && offset + limit > EMU_MAX_OTS_SEARCH_WINDOW)
+        return bad(&call->err,
+                   "The sum of offset and limit must not exceed %d; use the next "
+                   "token to read further.",
+                   EMU_MAX_OTS_SEARCH_WINDOW);
+    sorter *sorters;
+    size_t ns;
+    if ((rc = parse_sort(&q, sort, &sorters, &ns)))
+        return rc;
+    ots_read_opts ro;
+    if ((rc = read_opts(&q, m->columns_to_get, &ro)))
+        return rc;
+
+    dset res = {0};
+    if (sq->query) {
+        if ((rc = eval(&q, sq->query, 0, &res))) {
+            if (!call->err.code) /* a protobuf decoding failure */
+                call->err.code = "OTSParameterInvalid";
+            return rc;
+        }
+    } else if ((rc = all_docs(&q, &res))) {
+        dfree(&res);
+        return rc;
+    }
+
+    /* Order: PK order already, unless sorted otherwise. */
+    size_t total = res.n;
+    size_t from = (size_t)offset < total ? (size_t)offset : total;
+    size_t to = from + (size_t)limit < total ? from + (size_t)limit : total;
+    const sdoc **page = emu_arena_alloc(call->arena, (to - from + 1) * sizeof *page);
+    if (ns && !(ns == 1 && sorters[0].kind == 1 && !sorters[0].desc)) {
+        const sdoc **all = emu_xcalloc(total ? total : 1, sizeof *all);
+        for (size_t i = 0; i < total; i++)
+            all[i] = &res.d[i];
+        order_docs(&q, sorters, ns, all, total);
+        for (size_t i = from; i < to; i++)
+            page[i - from] = all[i];
+        free(all);
+    } else {
+        for (size_t i = from; i < to; i++)
+            page[i - from] = &res.d[i];
+    }
+
+    Ots__SearchResponse *resp = emu_arena_alloc(call->arena, sizeof *resp);
+    ots__search_response__init(resp);
+    resp->has_total_hits = resp->has_is_all_succeeded = true;
+    resp->total_hits = sq->has_gettotalcount && sq->gettotalcount ? (int64_t)total : -1;
+    resp->is_all_succeeded = true;
+    size_t np = to - from;
+    resp->rows = emu_arena_alloc(call->arena, (np + 1) * sizeof *resp->rows);
+    resp->search_hits = emu_arena_alloc(call->arena, (np + 1) * sizeof *resp->search_hits);
+    size_t bytes = 0;
+    for (size_t i = 0; i < np; i++) {
+        ots_row_t row;
+        if (!ots_store_get_by_key(t, page[i]->k, page[i]->len, &ro, call->arena, &row))
+            continue; /* (cannot happen: the index follows every write) */
+        size_t len;
+        uint8_t *pb = ots_plainbuffer_encode_row(&row, call->arena, &len);
+        bytes += len;
+        resp->rows[resp->n_rows++] = (ProtobufCBinaryData){len, pb};
+        Ots__SearchHit *h = emu_arena_alloc(call->arena, sizeof *h);
+        ots__search_hit__init(h);
+        h->has_score = true;
+        h->score = page[i]->score;
+        resp->search_hits[resp->n_search_hits++] = h;
+    }
+    if (to < total && limit > 0 && to <= UINT32_MAX) {
+        size_t sl = sort ? ots__sort__get_packed_size(sort) : 0;
+        const size_t ml = sizeof TOKEN_MAGIC - 1;
+        uint8_t *tok = emu_arena_alloc(call->arena, ml + 4 + sl + 1);
+        memcpy(tok, TOKEN_MAGIC, ml);
+        tok[ml] = (uint8_t)(to >> 24);
+        tok[ml + 1] = (uint8_t)(to >> 16);
+        tok[ml + 2] = (uint8_t)(to >> 8);
+        tok[ml + 3] = (uint8_t)to;
+        if (sl)
+            ots__sort__pack(sort, tok + ml + 4);
+        resp->has_next_token = true;
+        resp->next_token = (ProtobufCBinaryData){ml + 4 + sl, tok};
+    }
+    if ((rc = search_aggs(&q, &res, sq, resp))) {
+        dfree(&res);
+        return rc;
+    }
+    resp->consumed = ots_consumed(call->arena, ots_cu(bytes) ? ots_cu(bytes) : 1, 0);
+    dfree(&res);
+    r->resp = &resp->base;
+    return EMU_OK;
+}

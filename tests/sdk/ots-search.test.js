@@ -1,0 +1,301 @@
+'use strict';
+// Tablestore search indexes through the unmodified `tablestore` npm
+// package: its own test/search_old.test.js and test/search.test.js (run in
+// this process by tests/support/mocha.js, configured only through the
+// environment its samples/client.js reads), then the semantics with exact
+// answers: every query type on a small table, sorting, pages and next
+// tokens, columns to get, the index following PutRow / UpdateRow /
+// DeleteRow / BatchWriteRow, a checkpoint restore giving back the index
+// with the rows, DeleteTable taking its indexes, authorization per
+// operation and the service's errors, indexes in world files and across a
+// --data-dir restart.
+const test = require('node:test');
+const assert = require('node:assert');
+const path = require('node:path');
+const TableStore = require('tablestore');
+const { start, reloaded, tmpdir, SRC } = require('../support/emu');
+const mocha = require('../support/mocha');
+
+const Long = TableStore.Long;
+const WORLD = path.join(SRC, 'tests/fixtures/worlds/ots.json');
+const PKG = path.dirname(require.resolve('tablestore/package.json'));
+const IGNORE = () => new TableStore.Condition(TableStore.RowExistenceExpectation.IGNORE, null);
+const QT = TableStore.QueryType;
+const toNum = (v) => (v && typeof v.toNumber === 'function' ? v.toNumber() : v);
+
+async function rejects(p, status, code, text) {
+  await assert.rejects(p, (e) => {
+    assert.strictEqual(e.code, status, e.message);
+    assert.ok(e.message.includes(code), `${code} in ${JSON.stringify(e.message)}`);
+    if (text) assert.ok(e.message.includes(text), `${text} in ${JSON.stringify(e.message)}`);
+    return true;
+  });
+}
+
+test('Tablestore search indexes through the official Node SDK', async (t) => {
+  const emu = await start({ world: WORLD });
+  t.after(() => emu.stop());
+  const env = {
+    accessKeyId: 'LTAIemuAccountA12345', secretAccessKey: 'emu-secret-account-a',
+    endpoint: emu.base, instancename: 'cap1',
+  };
+  const c = new TableStore.Client({ ...env, maxRetries: 0 });
+  Object.assign(process.env, env);
+
+  await t.test('the SDK\'s own test/search_old.test.js passes unmodified', async () => {
+    const r = await mocha.run([path.join(PKG, 'test/search_old.test.js')]);
+    assert.deepStrictEqual([r.pass, r.fail], [28, 0], r.lines.join('\n'));
+  });
+
+  await t.test('the SDK\'s own test/search.test.js: what acsemu does passes, the rest is refused by name', async () => {
+    const r = await mocha.run([path.join(PKG, 'test/search.test.js')]);
+    const ok = r.lines.filter((l) => l.startsWith('ok - ')).map((l) => l.slice(5));
+    assert.deepStrictEqual(ok, ['Search Meta create_and_describe_with_ttl_and_reindex_and_update_ttl', 'Search Query agg_and_group_by', 'Search Query weight'], r.lines.join('\n'));
+    for (const l of r.lines.filter((x) => x.startsWith('not ok - '))) {
+      assert.match(l, /is not supported by acsemu|Unsupported operation: ComputeSplits/, l);
+    }
+  });
+
+  const T = 'shop';
+  const pk = (id) => [{ id: Long.fromNumber(id) }];
+  const ids = (res) => res.rows.map((row) => toNum(row.primaryKey[0].value));
+  const search = (query, more = {}) => c.search({
+    tableName: T, indexName: 'shop_idx',
+    searchQuery: { offset: 0, limit: 100, getTotalCount: true, query, ...more },
+    columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE },
+  });
+  const hits = async (query, more) => ids(await search(query, more));
+
+  await t.test('every query type, exactly', async () => {
+    await c.createTable({
+      tableMeta: { tableName: T, primaryKey: [{ name: 'id', type: 'INTEGER' }] },
+      reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 },
+    });
+    const rows = [
+      [1, { name: 'red apple', kind: 'fruit', price: 3, weight: 0.5, fresh: true, pos: '30.1,120.1', tags: '["a","b"]', day: '2024-01-02 00:00:00' }],
+      [2, { name: 'green apple pie', kind: 'cake', price: 12, weight: 1.25, fresh: false, pos: '30.2,120.2', tags: '["b"]', day: '2024-01-03 00:00:00' }],
+      [3, { name: 'banana', kind: 'fruit', price: 2, weight: 0.2, fresh: true, pos: '40.0,116.0', day: '2024-02-01 00:00:00' }],
+      [4, { name: 'Apple Juice', kind: 'drink', price: 5, pos: '30.3,120.3', tags: '["c"]' }],
+      [5, { kind: 'fruit', price: 7, weight: 2.5 }],
+    ];
+    for (const [id, cols] of rows) {
+      await c.putRow({
+        tableName: T, condition: IGNORE(), primaryKey: pk(id),
+        attributeColumns: Object.entries(cols).map(([k, v]) => ({ [k]: Number.isInteger(v) && k === 'price' ? Long.fromNumber(v) : v })),
+      });
+    }
+    await c.createSearchIndex({
+      tableName: T, indexName: 'shop_idx',
+      schema: {
+        fieldSchemas: [
+          { fieldName: 'name', fieldType: TableStore.FieldType.TEXT, index: true },
+          { fieldName: 'kind', fieldType: TableStore.FieldType.KEYWORD, index: true, enableSortAndAgg: true },
+          { fieldName: 'price', fieldType: TableStore.FieldType.LONG, index: true, enableSortAndAgg: true },
+          { fieldName: 'weight', fieldType: TableStore.FieldType.DOUBLE, index: true, enableSortAndAgg: true },
+          { fieldName: 'fresh', fieldType: TableStore.FieldType.BOOLEAN, index: true },
+          { fieldName: 'pos', fieldType: TableStore.FieldType.GEO_POINT, index: true },
+          { fieldName: 'tags', fieldType: TableStore.FieldType.KEYWORD, index: true, isAnArray: true },
+          { fieldName: 'day', fieldType: TableStore.FieldType.DATE, index: true, enableSortAndAgg: true, dateFormats: ['yyyy-MM-dd HH:mm:ss'] },
+        ],
+      },
+    });
+    // Built from the rows already there.
+    assert.deepStrictEqual(await hits({ queryType: QT.MATCH_ALL_QUERY }), [1, 2, 3, 4, 5]);
+    assert.deepStrictEqual(await hits({ queryType: QT.TERM_QUERY, query: { fieldName: 'kind', term: 'fruit' } }), [1, 3, 5]);
+    assert.deepStrictEqual(await hits({ queryType: QT.TERM_QUERY, query: { fieldName: 'price', term: Long.fromNumber(12) } }), [2]);
+    assert.deepStrictEqual(await hits({ queryType: QT.TERM_QUERY, query: { fieldName: 'fresh', term: true } }), [1, 3]);
+    assert.deepStrictEqual(await hits({ queryType: QT.TERMS_QUERY, query: { fieldName: 'kind', terms: ['cake', 'drink'] } }), [2, 4]);
+    assert.deepStrictEqual(await hits({ queryType: QT.RANGE_QUERY, query: { fieldName: 'price', rangeFrom: Long.fromNumber(3), includeLower: true, rangeTo: Long.fromNumber(7), includeUpper: false } }), [1, 4]);
+    assert.deepStrictEqual(await hits({ queryType: QT.RANGE_QUERY, query: { fieldName: 'weight', rangeFrom: 0.5, includeLower: false } }), [2, 5]);
+    assert.deepStrictEqual(await hits({ queryType: QT.RANGE_QUERY, query: { fieldName: 'day', rangeFrom: '2024-01-03 00:00:00', includeLower: true } }), [2, 3]);
+    assert.deepStrictEqual(await hits({ queryType: QT.PREFIX_QUERY, query: { fieldName: 'kind', prefix: 'fr' } }), [1, 3, 5]);
+    assert.deepStrictEqual(await hits({ queryType: QT.WILDCARD_QUERY, query: { fieldName: 'kind', value: '*ink' } }), [4]);
+    assert.deepStrictEqual(await hits({ queryType: QT.WILDCARD_QUERY, query: { fieldName: 'kind', value: 'c?ke' } }), [2]);
+    assert.deepStrictEqual(await hits({ queryType: QT.EXISTS_QUERY, query: { fieldName: 'name' } }), [1, 2, 3, 4]);
+    assert.deepStrictEqual(await hits({ queryType: QT.TERM_QUERY, query: { fieldName: 'tags', term: 'b' } }), [1, 2]);
+    // Text: tokens, lower-cased; OR by default, AND or minimum_should_match.
+    assert.deepStrictEqual(await hits({ queryType: QT.MATCH_QUERY, query: { fieldName: 'name', text: 'APPLE' } }), [1, 2, 4]);
+    assert.deepStrictEqual(await hits({ queryType: QT.MATCH_QUERY, query: { fieldName: 'name', text: 'apple pie', operator: TableStore.QueryOperator.AND } }), [2]);
+    assert.deepStrictEqual(await hits({ queryType: QT.MATCH_QUERY, query: { fieldName: 'name', text: 'red juice banana', minimumShouldMatch: 1 } }), [1, 3, 4]);
+    assert.deepStrictEqual(await hits({ queryType: QT.MATCH_PHRASE_QUERY, query: { fieldName: 'name', text: 'apple pie' } }), [2]);
+    assert.deepStrictEqual(await hits({ queryType: QT.MATCH_PHRASE_QUERY, query: { fieldName: 'name', text: 'pie apple' } }), []);
+    // Bool: must, must_not, filter, should with minimum_should_match.
+    const term = (f, v) => ({ queryType: QT.TERM_QUERY, query: { fieldName: f, term: v } });
+    assert.deepStrictEqual(await hits({ queryType: QT.BOOL_QUERY, query: { mustQueries: [term('kind', 'fruit')], mustNotQueries: [term('fresh', true)] } }), [5]);
+    assert.deepStrictEqual(await hits({ queryType: QT.BOOL_QUERY, query: { filterQueries: [{ queryType: QT.RANGE_QUERY, query: { fieldName: 'price', rangeFrom: Long.fromNumber(3), includeLower: true } }], mustQueries: [{ queryType: QT.MATCH_QUERY, query: { fieldName: 'name', text: 'apple' } }] } }), [1, 2, 4]);
+    assert.deepStrictEqual(await hits({ queryType: QT.BOOL_QUERY, query: { shouldQueries: [term('kind', 'cake'), term('tags', 'b'), term('fresh', true)], minimumShouldMatch: 2 } }), [1, 2]);
+    assert.deepStrictEqual(await hits({ queryType: QT.BOOL_QUERY, query: { mustNotQueries: [term('kind', 'fruit')] } }), [2, 4]);
+    // Geo.
+    assert.deepStrictEqual(await hits({ queryType: QT.GEO_DISTANCE_QUERY, query: { fieldName: 'pos', centerPoint: '30.1,120.1', distance: 20000 } }), [1, 2]);
+    assert.deepStrictEqual(await hits({ queryType: QT.GEO_BOUNDING_BOX_QUERY, query: { fieldName: 'pos', topLeft: '31,120', bottomRight: '30,120.25' } }), [1, 2]);
+    assert.deepStrictEqual(await hits({ queryType: QT.GEO_POLYGON_QUERY, query: { fieldName: 'pos', points: ['39,115', '41,115', '41,117', '39,117'] } }), [3]);
+    // Total count without rows.
+    const r = await search(term('kind', 'fruit'), { limit: 0 });
+    assert.strictEqual(String(r.totalCounts), '3');
+    assert.deepStrictEqual(r.rows, []);
+  });
+
+  await t.test('sorting, pages with next tokens, columns to get', async () => {
+    const byPrice = { sorters: [{ fieldSort: { fieldName: 'price', order: TableStore.SortOrder.SORT_ORDER_DESC } }] };
+    assert.deepStrictEqual(await hits({ queryType: QT.MATCH_ALL_QUERY }, { sort: byPrice }), [2, 5, 4, 1, 3]);
+    const byWeight = { sorters: [{ fieldSort: { fieldName: 'weight', order: TableStore.SortOrder.SORT_ORDER_ASC } }] };
+    assert.deepStrictEqual(await hits({ queryType: QT.MATCH_ALL_QUERY }, { sort: byWeight }), [3, 1, 2, 5, 4], 'missing values last');
+    const byPk = { sorters: [{ primaryKeySort: { order: TableStore.SortOrder.SORT_ORDER_DESC } }] };
+    assert.deepStrictEqual(await hits({ queryType: QT.MATCH_ALL_QUERY }, { sort: byPk }), [5, 4, 3, 2, 1]);
+    const byKindThenPrice = { sorters: [
+      { fieldSort: { fieldName: 'kind', order: TableStore.SortOrder.SORT_ORDER_ASC } },
+      { fieldSort: { fieldName: 'price', order: TableStore.SortOrder.SORT_ORDER_DESC } }] };
+    assert.deepStrictEqual(await hits({ queryType: QT.MATCH_ALL_QUERY }, { sort: byKindThenPrice }), [2, 4, 5, 1, 3]);
+    // Pages: offset/limit, then next tokens carrying the sort.
+    let page = await search({ queryType: QT.MATCH_ALL_QUERY }, { limit: 2, sort: byPrice });
+    const seen = ids(page);
+    while (page.nextToken && page.nextToken.length) {
+      page = await c.search({
+        tableName: T, indexName: 'shop_idx',
+        searchQuery: { limit: 2, token: page.nextToken, query: { queryType: QT.MATCH_ALL_QUERY } },
+        columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE },
+      });
+      seen.push(...ids(page));
+    }
+    assert.deepStrictEqual(seen, [2, 5, 4, 1, 3]);
+    assert.deepStrictEqual(await hits({ queryType: QT.MATCH_ALL_QUERY }, { offset: 3, limit: 10 }), [4, 5]);
+    // Columns.
+    const cols = async (columnToGet) => (await c.search({
+      tableName: T, indexName: 'shop_idx', columnToGet,
+      searchQuery: { offset: 0, limit: 1, query: { queryType: QT.TERM_QUERY, query: { fieldName: 'price', term: Long.fromNumber(3) } } },
+    })).rows[0].attributes.map((a) => a.columnName).sort();
+    assert.deepStrictEqual(await cols({ returnType: TableStore.ColumnReturnType.RETURN_NONE }), []);
+    assert.deepStrictEqual(await cols({ returnType: TableStore.ColumnReturnType.RETURN_SPECIFIED, returnNames: ['kind', 'price'] }), ['kind', 'price']);
+    assert.deepStrictEqual(await cols({ returnType: TableStore.ColumnReturnType.RETURN_ALL }), ['day', 'fresh', 'kind', 'name', 'pos', 'price', 'tags', 'weight']);
+  });
+
+  await t.test('aggregations and group-bys, exactly', async () => {
+    const AT = TableStore.AggregationType, GT = TableStore.GroupByType;
+    const agg = (name, type, body) => ({ name, type, body });
+    const r = await c.search({
+      tableName: T, indexName: 'shop_idx', columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE },
+      searchQuery: {
+        offset: 0, limit: 0, query: { queryType: QT.MATCH_ALL_QUERY },
+        aggs: { aggs: [
+          agg('avg', AT.AGG_AVG, { fieldName: 'price' }), agg('max', AT.AGG_MAX, { fieldName: 'price' }),
+          agg('min', AT.AGG_MIN, { fieldName: 'price' }), agg('sum', AT.AGG_SUM, { fieldName: 'price' }),
+          agg('count', AT.AGG_COUNT, { fieldName: 'weight' }), agg('kinds', AT.AGG_DISTINCT_COUNT, { fieldName: 'kind' }),
+          agg('p', AT.AGG_PERCENTILES, { fieldName: 'weight', percentiles: [0, 50, 100] }),
+          agg('top', AT.AGG_TOP_ROWS, { limit: 2, sort: { sorters: [{ fieldSort: { fieldName: 'price', order: TableStore.SortOrder.SORT_ORDER_DESC } }] } }),
+        ] },
+        groupBys: { groupBys: [
+          { name: 'by_kind', type: GT.GROUP_BY_FIELD, body: { fieldName: 'kind', size: 10, subAggs: { aggs: [agg('s', AT.AGG_SUM, { fieldName: 'price' })] } } },
+          { name: 'by_kind_sum', type: GT.GROUP_BY_FIELD, body: { fieldName: 'kind', size: 2, sort: { sorters: [{ subAggSort: { subAggName: 's', order: TableStore.SortOrder.SORT_ORDER_ASC } }] }, subAggs: { aggs: [agg('s', AT.AGG_SUM, { fieldName: 'price' })] } } },
+          { name: 'price_ranges', type: GT.GROUP_BY_RANGE, body: { fieldName: 'price', ranges: [{ from: 0, to: 5 }, { from: 5, to: 100 }] } },
+          { name: 'filters', type: GT.GROUP_BY_FILTER, body: { filters: [
+            { queryType: QT.TERM_QUERY, query: { fieldName: 'kind', term: 'fruit' } },
+            { queryType: QT.RANGE_QUERY, query: { fieldName: 'price', rangeFrom: Long.fromNumber(5), includeLower: true } }] } },
+          { name: 'hist', type: GT.GROUP_BY_HISTOGRAM, body: { fieldName: 'price', interval: Long.fromNumber(5) } },
+          { name: 'near', type: GT.GROUP_BY_GEO_DISTANCE, body: { fieldName: 'pos', origin: { lat: 30.1, lon: 120.1 }, ranges: [{ from: 0, to: 20000 }, { from: 20000 }] } },
+        ] },
+      },
+    });
+    const a = Object.fromEntries(r.aggs.aggResults.map((x) => [x.name, x.aggResult]));
+    assert.strictEqual(a.avg.value, 5.8);
+    assert.deepStrictEqual([a.max.value, a.min.value, a.sum.value], [12, 2, 29]);
+    assert.deepStrictEqual([toNum(a.count.value), toNum(a.kinds.value)], [4, 3]);
+    assert.deepStrictEqual(a.p.items.map((i) => [i.item.key, i.item.value]), [[0, 0.2], [50, 0.875], [100, 2.5]]);
+    assert.deepStrictEqual(a.top.rows.map((row) => toNum(row.primaryKey[0].value)), [2, 5]);
+    const g = Object.fromEntries(r.groupBys.groupByResults.map((x) => [x.name, x.groupByResult.items]));
+    assert.deepStrictEqual(g.by_kind.map((i) => [i.key, toNum(i.rowCount), i.subAggsResult.aggResults[0].aggResult.value]),
+      [['fruit', 3, 12], ['cake', 1, 12], ['drink', 1, 5]]);
+    assert.deepStrictEqual(g.by_kind_sum.map((i) => i.key), ['drink', 'cake']);
+    assert.deepStrictEqual(g.price_ranges.map((i) => [i.from, i.to, toNum(i.rowCount)]), [[0, 5, 2], [5, 100, 3]]);
+    assert.deepStrictEqual(g.filters.map((i) => toNum(i.rowCount)), [3, 3]);
+    assert.deepStrictEqual(g.hist.map((i) => [toNum(i.key), toNum(i.value)]), [[0, 2], [5, 2], [10, 1]]);
+    assert.deepStrictEqual(g.near.map((i) => toNum(i.rowCount)), [2, 2]);
+    await rejects(c.search({
+      tableName: T, indexName: 'shop_idx', searchQuery: { offset: 0, limit: 0, query: { queryType: QT.MATCH_ALL_QUERY },
+        groupBys: { groupBys: [{ name: 'd', type: GT.GROUP_BY_DATE_HISTOGRAM, body: { fieldName: 'day', interval: { value: 1, unit: TableStore.DateTimeUnit.DAY } } }] } },
+      columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE },
+    }), 400, 'OTSParameterInvalid', 'GroupByDateHistogram is not supported by acsemu');
+  });
+
+  await t.test('the index follows every write, and a checkpoint restore gives it back', async () => {
+    const fruit = () => hits({ queryType: QT.TERM_QUERY, query: { fieldName: 'kind', term: 'fruit' } });
+    assert.strictEqual((await emu.json('POST', '/_emu/checkpoints/search')).status, 200);
+    await c.updateRow({ tableName: T, condition: IGNORE(), primaryKey: pk(1), updateOfAttributeColumns: [{ PUT: [{ kind: 'veg' }] }] });
+    await c.deleteRow({ tableName: T, condition: IGNORE(), primaryKey: pk(3) });
+    await c.batchWriteRow({ tables: [{ tableName: T, rows: [
+      { type: 'PUT', condition: IGNORE(), primaryKey: pk(6), attributeColumns: [{ kind: 'fruit' }] },
+      { type: 'UPDATE', condition: IGNORE(), primaryKey: pk(5), attributeColumns: [{ DELETE_ALL: ['kind'] }] },
+    ] }] });
+    assert.deepStrictEqual(await fruit(), [6]);
+    assert.deepStrictEqual(await hits({ queryType: QT.TERM_QUERY, query: { fieldName: 'kind', term: 'veg' } }), [1]);
+    assert.strictEqual((await emu.json('POST', '/_emu/checkpoints/search/restore')).status, 200);
+    assert.deepStrictEqual(await fruit(), [1, 3, 5]);
+    await c.putRow({ tableName: T, condition: IGNORE(), primaryKey: pk(7), attributeColumns: [{ kind: 'fruit' }] });
+    assert.deepStrictEqual(await fruit(), [1, 3, 5, 7], 'the restored index follows writes again');
+    const d = await c.describeSearchIndex({ tableName: T, indexName: 'shop_idx' });
+    assert.strictEqual(d.indexStatus.status, TableStore.IndexStatus.RUNNING);
+    assert.strictEqual(d.syncStat.syncPhase, 2, 'INCR: in step with every write');
+    assert.strictEqual(d.schema.fieldSchemas.length, 8);
+  });
+
+  await t.test('world files keep search indexes; a --data-dir restart keeps index and postings', async () => {
+    const world = (await emu.json('GET', '/_emu/world')).body;
+    const tj = world.Accounts[0].Tablestore.Instances[0].Tables.find((x) => x.TableName === T);
+    assert.deepStrictEqual(tj.SearchIndexes.map((x) => x.IndexName), ['shop_idx']);
+    assert.deepStrictEqual(tj.SearchIndexes[0].FieldSchemas.find((f) => f.FieldName === 'day'),
+      { FieldName: 'day', FieldType: 'DATE', Index: true, EnableSortAndAgg: true, DateFormats: ['yyyy-MM-dd HH:mm:ss'] });
+    await reloaded(emu, world, async (emu2) => {
+      const c2 = new TableStore.Client({ ...env, endpoint: emu2.base, maxRetries: 0 });
+      const r = await c2.search({ tableName: T, indexName: 'shop_idx', searchQuery: { offset: 0, limit: 10, query: { queryType: QT.TERM_QUERY, query: { fieldName: 'kind', term: 'fruit' } } }, columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE } });
+      assert.deepStrictEqual(ids(r), [1, 3, 5, 7], 'built from the rows of the world file');
+    });
+    const dir = path.join(tmpdir(), 'search-data');
+    let e3 = await start({ world: WORLD, args: ['--data-dir', dir] });
+    let c3 = new TableStore.Client({ ...env, endpoint: e3.base, maxRetries: 0 });
+    await c3.createTable({
+      tableMeta: { tableName: 'kept', primaryKey: [{ name: 'id', type: 'INTEGER' }] },
+      reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 },
+    });
+    await c3.putRow({ tableName: 'kept', condition: IGNORE(), primaryKey: pk(1), attributeColumns: [{ k: 'before' }] });
+    await c3.createSearchIndex({ tableName: 'kept', indexName: 'kept_idx', schema: { fieldSchemas: [{ fieldName: 'k', fieldType: TableStore.FieldType.KEYWORD }] } });
+    await c3.putRow({ tableName: 'kept', condition: IGNORE(), primaryKey: pk(2), attributeColumns: [{ k: 'after' }] });
+    const dead = new Promise((resolve) => e3.child.once('exit', resolve));
+    e3.child.kill('SIGKILL');
+    await dead;
+    e3 = await start({ world: WORLD, args: ['--data-dir', dir] });
+    c3 = new TableStore.Client({ ...env, endpoint: e3.base, maxRetries: 0 });
+    const kept = async (k) => ids(await c3.search({ tableName: 'kept', indexName: 'kept_idx', searchQuery: { offset: 0, limit: 10, query: { queryType: QT.TERM_QUERY, query: { fieldName: 'k', term: k } } }, columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE } }));
+    assert.deepStrictEqual([await kept('before'), await kept('after')], [[1], [2]]);
+    await c3.putRow({ tableName: 'kept', condition: IGNORE(), primaryKey: pk(3), attributeColumns: [{ k: 'later' }] });
+    assert.deepStrictEqual(await kept('later'), [3], 'and follows writes after the restart');
+    await e3.stop();
+  });
+
+  await t.test('authorized per operation, the service\'s errors, DeleteTable takes the indexes', async () => {
+    const ro = new TableStore.Client({ ...env, accessKeyId: 'LTAIemuOtsReaderA12345', secretAccessKey: 'emu-secret-ots-reader', maxRetries: 0 });
+    assert.deepStrictEqual(ids(await ro.search({
+      tableName: T, indexName: 'shop_idx', searchQuery: { offset: 0, limit: 10, query: { queryType: QT.TERM_QUERY, query: { fieldName: 'kind', term: 'cake' } } },
+      columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE },
+    })), [2]);
+    const schema = { fieldSchemas: [{ fieldName: 'kind', fieldType: TableStore.FieldType.KEYWORD }] };
+    await rejects(ro.createSearchIndex({ tableName: T, indexName: 'i2', schema }), 403, 'OTSNoPermissionAccess');
+    await rejects(ro.deleteSearchIndex({ tableName: T, indexName: 'shop_idx' }), 403, 'OTSNoPermissionAccess');
+    await rejects(c.createSearchIndex({ tableName: T, indexName: 'shop_idx', schema }), 409, 'OTSObjectAlreadyExist');
+    await rejects(c.describeSearchIndex({ tableName: T, indexName: 'nosuch' }), 404, 'OTSObjectNotExist');
+    await rejects(c.createSearchIndex({ tableName: 'nosuch', indexName: 'i3', schema }), 404, 'OTSObjectNotExist');
+    await rejects(c.createSearchIndex({ tableName: T, indexName: 'i3', schema: { fieldSchemas: [{ fieldName: 'd', fieldType: TableStore.FieldType.DATE }] } }),
+      400, 'OTSParameterInvalid', 'date_formats');
+    await rejects(search({ queryType: QT.TERM_QUERY, query: { fieldName: 'nosuch', term: 'x' } }), 400, 'OTSParameterInvalid', 'nosuch');
+    await rejects(search({ queryType: QT.KNN_VECTOR_QUERY, query: { fieldName: 'kind', topK: 1, float32QueryVector: [1] } }),
+      400, 'OTSParameterInvalid', 'KnnVectorQuery is not supported by acsemu');
+    await c.createSearchIndex({ tableName: T, indexName: 'i2', schema });
+    assert.deepStrictEqual((await c.listSearchIndex({ tableName: T })).indices.map((i) => i.indexName), ['shop_idx', 'i2']);
+    await c.deleteSearchIndex({ tableName: T, indexName: 'i2' });
+    assert.deepStrictEqual((await c.listSearchIndex({ tableName: T })).indices.map((i) => i.indexName), ['shop_idx']);
+    await c.deleteTable({ tableName: T });
+    await c.createTable({
+      tableMeta: { tableName: T, primaryKey: [{ name: 'id', type: 'INTEGER' }] },
+      reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 },
+    });
+    assert.deepStrictEqual((await c.listSearchIndex({ tableName: T })).indices, [], 'the indexes went with their table');
+  });
+});
