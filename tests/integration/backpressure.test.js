@@ -54,11 +54,13 @@ function responseCounter() {
       const head = buf.subarray(0, end).toString('latin1');
       const status = /^HTTP\/1\.1 (\d+)/.exec(head)[1];
       const len = Number(/content-length:\s*(\d+)/i.exec(head)[1]);
+      const body = buf.subarray(end + 4);
+      // A marker answer is counted once its body is whole (until then the
+      // head is parsed again with the next chunk).
+      if (status === '404' && body.length < len) return;
       st.count++;
       st.statuses[status] = (st.statuses[status] || 0) + 1;
-      const body = buf.subarray(end + 4);
       if (status === '404') {
-        if (body.length < len) return;
         const m = /mark-(\d+)/.exec(body.subarray(0, len).toString('latin1'));
         st.marks.push(m ? Number(m[1]) : -1);
         buf = body.subarray(len);
