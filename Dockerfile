@@ -22,7 +22,7 @@ FROM debian:12-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake pkg-config libuv1-dev libcjson-dev libssl-dev libcmocka-dev \
-      libprotobuf-c-dev protobuf-c-compiler node-llhttp libxml2-dev \
+      libprotobuf-c-dev protobuf-c-compiler node-llhttp libxml2-dev libunistring-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt README.md ./
@@ -41,7 +41,7 @@ FROM debian:12-slim
 # The libraries acsemu links (the .deb's Depends) and curl for the health check.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libuv1 libcjson1 libssl3 libprotobuf-c1 libxml2 curl \
+      libuv1 libcjson1 libssl3 libprotobuf-c1 libxml2 libunistring2 curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /var/lib/acsemu --create-home acsemu \
  && mkdir -p /var/lib/acsemu/data /var/lib/acsemu/state /worlds \
