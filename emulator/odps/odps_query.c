@@ -28,7 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "odps_int.h"
+#include "emu/odps_sql.h"
+#include "emu/str.h"
 
 #define TZ_MS (8LL * 3600 * 1000) /* Asia/Shanghai */
 #define DAY_MS (86400LL * 1000)
@@ -1829,4 +1830,145 @@ odps_resultset *odps_query_run(const odps_query_env *env, odps_select *s, emu_er
     for (size_t i = 0; i < r.n_rows; i++)
         ord[i] = i;
     return odps_resultset_copy(r.n_cols, r.names, r.types, r.v, r.n_cols, ord, r.n_rows);
+}
+
+/* ---- results and their CSV form ---------------------------------------------- */
+
+odps_resultset *odps_resultset_copy(size_t n_cols, const char *const *names, const odps_type *types,
+                                    const odps_value *rows, size_t w, const size_t *ord,
+                                    size_t n_rows)
+{
+    odps_resultset *rs = emu_xcalloc(1, sizeof *rs);
+    rs->mem = emu_arena_new(64 * 1024);
+    rs->n_cols = n_cols;
+    rs->n_rows = n_rows;
+    rs->names = emu_arena_alloc(rs->mem, (n_cols + 1) * sizeof *rs->names);
+    rs->types = emu_arena_alloc(rs->mem, (n_cols + 1) * sizeof *rs->types);
+    for (size_t c = 0; c < n_cols; c++) {
+        rs->names[c] = emu_arena_strdup(rs->mem, names[c]);
+        rs->types[c] = types[c] == ODPS_T_NULL ? ODPS_T_STRING : types[c];
+    }
+    rs->v = emu_arena_alloc(rs->mem, (n_rows * n_cols + 1) * sizeof *rs->v);
+    for (size_t r = 0; r < n_rows; r++)
+        for (size_t c = 0; c < n_cols; c++) {
+            odps_value v = rows[ord[r] * w + c];
+            if ((v.type == ODPS_T_STRING || v.type == ODPS_T_BINARY) && v.len)
+                v.s = emu_arena_strndup(rs->mem, v.s, v.len);
+            rs->v[r * n_cols + c] = v;
+        }
+    rs->bytes = emu_arena_used(rs->mem) + sizeof *rs;
+    return rs;
+}
+
+void odps_resultset_free(odps_resultset *rs)
+{
+    if (!rs)
+        return;
+    emu_arena_free(rs->mem);
+    free(rs);
+}
+
+/* Fast path of the shortest round-trip form for the common "few decimals"
+ * double (27.44, 0.0222): the smallest k <= 9 with d == round(d * 10^k) /
+ * 10^k, printed from that integer. Division by an exact power of ten is
+ * correctly rounded, so the text reads back as exactly d. Limited to
+ * 1e-4 <= |d| < 1e15, where %g also prints fixed notation, so both paths
+ * give the same text. false = use snprintf/strtod. */
+static bool short_decimal(double d, char out[40])
+{
+    static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+    double a = fabs(d);
+    if (!(a >= 1e-4 && a < 1e15))
+        return false;
+    for (int k = 0; k <= 9; k++) {
+        double scaled = d * p10[k];
+        if (fabs(scaled) >= 9007199254740992.0) /* 2^53 */
+            return false;
+        double r = nearbyint(scaled);
+        if (r / p10[k] != d)
+            continue;
+        long long n = (long long)r;
+        unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+        char digits[24];
+        int len = snprintf(digits, sizeof digits, "%llu", u);
+        char *o = out;
+        if (n < 0)
+            *o++ = '-';
+        if (k == 0) {
+            memcpy(o, digits, (size_t)len + 1);
+            return true;
+        }
+        int ip = len - k; /* digits before the point */
+        if (ip <= 0) {
+            *o++ = '0';
+            *o++ = '.';
+            for (int z = 0; z < -ip; z++)
+                *o++ = '0';
+            memcpy(o, digits, (size_t)len + 1);
+        } else {
+            memcpy(o, digits, (size_t)ip);
+            o += ip;
+            *o++ = '.';
+            memcpy(o, digits + ip, (size_t)k + 1);
+        }
+        return true;
+    }
+    return false;
+}
+
+void odps_csv_value(emu_buf *b, const odps_value *v)
+{
+    char num[40];
+    switch (v->type) {
+    case ODPS_T_NULL:
+        emu_buf_puts(b, "\\N");
+        return;
+    case ODPS_T_BIGINT:
+        snprintf(num, sizeof num, "%lld", (long long)v->i);
+        emu_buf_puts(b, num);
+        return;
+    case ODPS_T_DOUBLE:
+        if (isnan(v->d)) {
+            emu_buf_puts(b, "NaN");
+            return;
+        }
+        if (isinf(v->d)) {
+            emu_buf_puts(b, v->d > 0 ? "Infinity" : "-Infinity");
+            return;
+        }
+        if (short_decimal(v->d, num)) {
+            emu_buf_puts(b, num);
+            return;
+        }
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(num, sizeof num, "%.*g", prec, v->d);
+            if (strtod(num, NULL) == v->d)
+                break;
+        }
+        emu_buf_puts(b, num);
+        return;
+    case ODPS_T_BOOLEAN:
+        emu_buf_puts(b, v->b ? "true" : "false");
+        return;
+    case ODPS_T_DATETIME:
+        odps_datetime_text(v->i, num);
+        emu_buf_puts(b, num);
+        return;
+    default:
+        break;
+    }
+    bool quote = false;
+    for (uint32_t i = 0; i < v->len && !quote; i++)
+        quote = v->s[i] == ',' || v->s[i] == '"' || v->s[i] == '\n' || v->s[i] == '\r';
+    if (!quote) {
+        emu_buf_append(b, v->s, v->len);
+        return;
+    }
+    emu_buf_putc(b, '"');
+    for (uint32_t i = 0; i < v->len; i++) {
+        if (v->s[i] == '"')
+            emu_buf_putc(b, '"');
+        emu_buf_putc(b, v->s[i]);
+    }
+    emu_buf_putc(b, '"');
 }

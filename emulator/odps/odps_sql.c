@@ -39,7 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "odps_int.h"
+#include "emu/odps_sql.h"
+#include "emu/str.h"
 
 typedef enum tkind { T_EOF, T_IDENT, T_QIDENT, T_NUMBER, T_STRING, T_PUNCT } tkind;
 
@@ -93,6 +94,17 @@ static emu_rc fail_at(parser *p, int line, int col, const char *kind, const char
     vsnprintf(m, sizeof m, fmt, ap);
     va_end(ap);
     return emu_err_set(p->err, EMU_E_INVALID, NULL, "%s:[%d,%d] %s", kind, line, col, m);
+}
+
+emu_rc odps__semantic_error(emu_err *err, int line, int col, const char *fmt, ...)
+{
+    char m[EMU_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m, sizeof m, fmt, ap);
+    va_end(ap);
+    return emu_err_set(err, EMU_E_INVALID, NULL,
+                       "ODPS-0130071:[%d,%d] Semantic analysis exception - %s", line, col, m);
 }
 
 #define PARSE_EX "ODPS-0130161"

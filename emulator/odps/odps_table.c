@@ -13,17 +13,6 @@
 
 #define HANDLER "com.aliyun.odps.TableStoreStorageHandler"
 
-emu_rc odps__semantic_error(emu_err *err, int line, int col, const char *fmt, ...)
-{
-    char m[EMU_ERR_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(m, sizeof m, fmt, ap);
-    va_end(ap);
-    return emu_err_set(err, EMU_E_INVALID, NULL,
-                       "ODPS-0130071:[%d,%d] Semantic analysis exception - %s", line, col, m);
-}
-
 static const odps_kv *prop(const odps_kv *kv, size_t n, const char *key)
 {
     for (size_t i = 0; i < n; i++)

@@ -26,40 +26,6 @@ enum { WT_VARINT = 0, WT_FIXED64 = 1, WT_BYTES = 2 };
 
 /* ---- held results ------------------------------------------------------------------ */
 
-odps_resultset *odps_resultset_copy(size_t n_cols, const char *const *names, const odps_type *types,
-                                    const odps_value *rows, size_t w, const size_t *ord,
-                                    size_t n_rows)
-{
-    odps_resultset *rs = emu_xcalloc(1, sizeof *rs);
-    rs->mem = emu_arena_new(64 * 1024);
-    rs->n_cols = n_cols;
-    rs->n_rows = n_rows;
-    rs->names = emu_arena_alloc(rs->mem, (n_cols + 1) * sizeof *rs->names);
-    rs->types = emu_arena_alloc(rs->mem, (n_cols + 1) * sizeof *rs->types);
-    for (size_t c = 0; c < n_cols; c++) {
-        rs->names[c] = emu_arena_strdup(rs->mem, names[c]);
-        rs->types[c] = types[c] == ODPS_T_NULL ? ODPS_T_STRING : types[c];
-    }
-    rs->v = emu_arena_alloc(rs->mem, (n_rows * n_cols + 1) * sizeof *rs->v);
-    for (size_t r = 0; r < n_rows; r++)
-        for (size_t c = 0; c < n_cols; c++) {
-            odps_value v = rows[ord[r] * w + c];
-            if ((v.type == ODPS_T_STRING || v.type == ODPS_T_BINARY) && v.len)
-                v.s = emu_arena_strndup(rs->mem, v.s, v.len);
-            rs->v[r * n_cols + c] = v;
-        }
-    rs->bytes = emu_arena_used(rs->mem) + sizeof *rs;
-    return rs;
-}
-
-void odps_resultset_free(odps_resultset *rs)
-{
-    if (!rs)
-        return;
-    emu_arena_free(rs->mem);
-    free(rs);
-}
-
 cJSON *odps_schema_json(size_t n_cols, const char *const *names, const odps_type *types,
                         const char *const *comments)
 {
