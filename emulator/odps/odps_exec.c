@@ -528,6 +528,9 @@ void odps_exec_sql(odps_exec_ctx *ctx, const char *sql, size_t len, odps_task_re
     case ODPS_STMT_INSERT:
         run_insert(ctx, &script, &script.stmt.insert, out);
         break;
+    case ODPS_STMT_SHOW_INDEX: /* Tablestore's statement only */
+        set_text(out, false, "ODPS-0130161:[1,1] Parse exception - SHOW INDEX is not supported");
+        break;
     }
 done:
     out->timings.total_us = emu_clock_mono_us() - t0;

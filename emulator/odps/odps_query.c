@@ -1610,7 +1610,7 @@ static emu_rc run_one(qrun *q, odps_select *s, rel *out)
     bool aggregate = sc.n_aggs > 0 || s->n_group > 0 || s->having;
 
     /* ORDER BY: a select-list name, else an expression (a hidden column). */
-    if (s->n_order && !s->has_limit &&
+    if (s->n_order && !s->has_limit && !q->env->order_without_limit &&
         !setting_false(q->env->script, "odps.sql.validate.orderby.limit"))
         return odps__semantic_error(err, s->order_line, s->order_col,
                                     "ORDER BY must be used with a LIMIT clause, please set "
@@ -1747,6 +1747,11 @@ static emu_rc run_one(qrun *q, odps_select *s, rel *out)
     }
     if (s->n_order)
         sort_index(ord, n_out, o, n_all, order_col, desc, s->n_order);
+    if (s->offset > 0) {
+        size_t skip = (uint64_t)s->offset < n_out ? (size_t)s->offset : n_out;
+        ord += skip;
+        n_out -= skip;
+    }
     if (s->has_limit && (uint64_t)s->limit < n_out)
         n_out = (size_t)s->limit;
 

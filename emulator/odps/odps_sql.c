@@ -61,6 +61,7 @@ typedef struct parser {
     tok *toks;
     size_t n, pos;
     int depth;
+    bool tablestore; /* odps_sql_parse_tablestore: its LIMIT forms */
 } parser;
 
 static const char SUBSET[] =
@@ -370,11 +371,15 @@ static emu_rc expected(parser *p, const char *what)
                    "Parse exception - mismatched input %s expecting %s", shown(p, t), what);
 }
 
+static const char TS_SUBSET[] =
+    "supported: CREATE TABLE (a mapping), DROP MAPPING TABLE, SHOW TABLES, SHOW INDEX, DESCRIBE, "
+    "SELECT";
+
 static emu_rc unsupported(parser *p, const tok *t, const char *what)
 {
     return fail_at(p, t->line, t->col, PARSE_EX,
                    "Parse exception - %s is not supported by acsemu's SQL subset (%s)", what,
-                   SUBSET);
+                   p->tablestore ? TS_SUBSET : SUBSET);
 }
 
 static emu_rc expect_kw(parser *p, const char *kw)
@@ -1107,8 +1112,20 @@ static emu_rc parse_select_body(parser *p, odps_select *s)
         if (s->limit < 0)
             return fail_at(p, lt->line, lt->col, PARSE_EX, "Parse exception - negative LIMIT");
         s->has_limit = true;
-        if (accept_punct(p, ","))
+        if (p->tablestore && accept_punct(p, ",")) {
+            s->offset = s->limit;
+            lt = peek(p);
+            if ((rc = int_lit(p, &s->limit)))
+                return rc;
+        } else if (p->tablestore && accept_kw(p, "offset")) {
+            lt = peek(p);
+            if ((rc = int_lit(p, &s->offset)))
+                return rc;
+        } else if (accept_punct(p, ",")) {
             return unsupported(p, lt, "LIMIT with an offset");
+        }
+        if (s->limit < 0 || s->offset < 0)
+            return fail_at(p, lt->line, lt->col, PARSE_EX, "Parse exception - negative LIMIT");
     }
     return EMU_OK;
 }
@@ -1519,6 +1536,247 @@ emu_rc odps_sql_parse(const char *text, size_t len, emu_arena *a, odps_script *o
         return fail_at(&p, t->line, t->col, PARSE_EX,
                        "Parse exception - extraneous input %s expecting <EOF>", shown(&p, t));
     }
+    return EMU_OK;
+}
+
+/* ---- Tablestore's SQLQuery statements ------------------------------------------ */
+
+/* The name token as written (backquotes removed). */
+static const char *raw_name(parser *p, const tok *t)
+{
+    if (t->kind == T_QIDENT)
+        return emu_arena_strndup(p->a, t->p + 1, t->len - 2);
+    return emu_arena_strndup(p->a, t->p, t->len);
+}
+
+static emu_rc ts_name(parser *p, const char **lower, const char **raw)
+{
+    tok *at;
+    emu_rc rc = name(p, lower, &at);
+    if (rc == EMU_OK && raw)
+        *raw = raw_name(p, at);
+    return rc;
+}
+
+static bool ts_type(const char *w, odps_type *out)
+{
+    static const struct {
+        const char *w;
+        odps_type t;
+    } m[] = {
+        {"bigint", ODPS_T_BIGINT},     {"int", ODPS_T_BIGINT},       {"integer", ODPS_T_BIGINT},
+        {"smallint", ODPS_T_BIGINT},   {"tinyint", ODPS_T_BIGINT},   {"mediumint", ODPS_T_BIGINT},
+        {"double", ODPS_T_DOUBLE},     {"float", ODPS_T_DOUBLE},     {"varchar", ODPS_T_STRING},
+        {"char", ODPS_T_STRING},       {"text", ODPS_T_STRING},      {"tinytext", ODPS_T_STRING},
+        {"mediumtext", ODPS_T_STRING}, {"longtext", ODPS_T_STRING},  {"bool", ODPS_T_BOOLEAN},
+        {"boolean", ODPS_T_BOOLEAN},   {"varbinary", ODPS_T_BINARY}, {"binary", ODPS_T_BINARY},
+        {"blob", ODPS_T_BINARY},       {"tinyblob", ODPS_T_BINARY},  {"mediumblob", ODPS_T_BINARY},
+        {"longblob", ODPS_T_BINARY}};
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+        if (strcmp(w, m[i].w) == 0) {
+            *out = m[i].t;
+            return true;
+        }
+    return false;
+}
+
+static emu_rc ts_coldef(parser *p, odps_coldef *c)
+{
+    emu_rc rc;
+    tok *at = peek(p);
+    c->line = at->line;
+    c->col = at->col;
+    if ((rc = ts_name(p, &c->name, &c->raw)))
+        return rc;
+    tok *t = peek(p);
+    if (t->kind != T_IDENT)
+        return expected(p, "a column type");
+    if (!ts_type(t->str, &c->type))
+        return fail_at(p, t->line, t->col, PARSE_EX,
+                       "Parse exception - column type %s is not supported by acsemu's Tablestore "
+                       "SQL (bigint, double, varchar/text types, bool, varbinary/blob types)",
+                       shown(p, t));
+    next(p);
+    const char *text = t->str;
+    if (accept_punct(p, "(")) {
+        int64_t n1, n2;
+        if ((rc = int_lit(p, &n1)))
+            return rc;
+        text = emu_arena_sprintf(p->a, "%s(%lld", text, (long long)n1);
+        if (accept_punct(p, ",")) {
+            if ((rc = int_lit(p, &n2)))
+                return rc;
+            text = emu_arena_sprintf(p->a, "%s,%lld", text, (long long)n2);
+        }
+        if ((rc = expect_punct(p, ")")))
+            return rc;
+        text = emu_arena_sprintf(p->a, "%s)", text);
+    }
+    if (accept_kw(p, "unsigned"))
+        text = emu_arena_sprintf(p->a, "%s unsigned", text);
+    c->type_text = text;
+    for (;;) {
+        if (accept_kw(p, "not")) {
+            if ((rc = expect_kw(p, "null")))
+                return rc;
+        } else if (accept_kw(p, "null")) {
+        } else if (accept_kw(p, "comment")) {
+            if ((rc = string_lit(p, &c->comment, NULL)))
+                return rc;
+        } else {
+            return EMU_OK;
+        }
+    }
+}
+
+static emu_rc ts_create(parser *p, odps_create *c)
+{
+    emu_rc rc;
+    if ((rc = expect_kw(p, "table")))
+        return rc;
+    if (accept_kw(p, "if")) {
+        if ((rc = expect_kw(p, "not")) || (rc = expect_kw(p, "exists")))
+            return rc;
+        c->if_not_exists = true;
+    }
+    if ((rc = ts_name(p, &c->name, &c->raw_name)) || (rc = expect_punct(p, "(")))
+        return rc;
+    do {
+        if (accept_kw(p, "primary")) {
+            if (c->n_pk)
+                return fail_at(p, p->toks[p->pos - 1].line, p->toks[p->pos - 1].col, PARSE_EX,
+                               "Parse exception - Multiple primary key defined");
+            if ((rc = expect_kw(p, "key")) || (rc = expect_punct(p, "(")))
+                return rc;
+            do {
+                if ((rc = check_count(p, c->n_pk, ODPS_MAX_COLUMNS, "primary key columns")))
+                    return rc;
+                const char *k;
+                if ((rc = name(p, &k, NULL)))
+                    return rc;
+                c->pk = push(p->a, c->pk, c->n_pk, sizeof *c->pk);
+                c->pk[c->n_pk++] = k;
+            } while (accept_punct(p, ","));
+            if ((rc = expect_punct(p, ")")))
+                return rc;
+            continue;
+        }
+        if ((rc = check_count(p, c->n_cols, ODPS_MAX_COLUMNS, "columns")))
+            return rc;
+        odps_coldef d = {0};
+        if ((rc = ts_coldef(p, &d)))
+            return rc;
+        c->cols = push(p->a, c->cols, c->n_cols, sizeof *c->cols);
+        c->cols[c->n_cols++] = d;
+    } while (accept_punct(p, ","));
+    if ((rc = expect_punct(p, ")")))
+        return rc;
+    /* Table options: ENGINE='searchindex', ENGINE_ATTRIBUTE='{...}', ... */
+    while (peek(p)->kind == T_IDENT) {
+        if ((rc = check_count(p, c->n_engine, ODPS_MAX_SETS, "table options")))
+            return rc;
+        odps_kv kv = {
+            .key = next(p)->str, .line = p->toks[p->pos - 1].line, .col = p->toks[p->pos - 1].col};
+        accept_punct(p, "=");
+        tok *v = peek(p);
+        if (v->kind == T_STRING)
+            kv.value = emu_arena_strndup(p->a, v->str, v->str_len);
+        else if (v->kind == T_IDENT || v->kind == T_QIDENT || v->kind == T_NUMBER)
+            kv.value = raw_name(p, v);
+        else
+            return expected(p, "a table option value");
+        next(p);
+        c->engine = push(p->a, c->engine, c->n_engine, sizeof *c->engine);
+        c->engine[c->n_engine++] = kv;
+        accept_punct(p, ",");
+    }
+    return EMU_OK;
+}
+
+static emu_rc ts_statement(parser *p, odps_stmt *s)
+{
+    tok *t = peek(p);
+    emu_rc rc;
+    s->line = t->line;
+    s->col = t->col;
+    if (t->kind != T_IDENT)
+        return expected(p, "a statement");
+    next(p);
+    if (strcmp(t->str, "select") == 0) {
+        s->kind = ODPS_STMT_SELECT;
+        return parse_select(p, &s->select);
+    }
+    if (strcmp(t->str, "create") == 0) {
+        s->kind = ODPS_STMT_CREATE;
+        return ts_create(p, &s->create);
+    }
+    if (strcmp(t->str, "drop") == 0) {
+        if ((rc = expect_kw(p, "mapping")) || (rc = expect_kw(p, "table")))
+            return rc;
+        s->kind = ODPS_STMT_DROP;
+        if (accept_kw(p, "if")) {
+            if ((rc = expect_kw(p, "exists")))
+                return rc;
+            s->if_exists = true;
+        }
+        do {
+            if ((rc = check_count(p, s->n_names, ODPS_MAX_COLUMNS, "tables")))
+                return rc;
+            const char *lower, *raw;
+            if ((rc = ts_name(p, &lower, &raw)))
+                return rc;
+            s->names = push(p->a, s->names, s->n_names, sizeof *s->names);
+            s->names[s->n_names++] = raw;
+        } while (accept_punct(p, ","));
+        return EMU_OK;
+    }
+    if (strcmp(t->str, "show") == 0) {
+        if (accept_kw(p, "tables")) {
+            s->kind = ODPS_STMT_SHOW_TABLES;
+            return EMU_OK;
+        }
+        if (accept_kw(p, "index") || accept_kw(p, "indexes") || accept_kw(p, "keys")) {
+            if (!accept_kw(p, "from") && !accept_kw(p, "in"))
+                return expected(p, "FROM");
+            s->kind = ODPS_STMT_SHOW_INDEX;
+            return ts_name(p, &s->name, &s->raw_name);
+        }
+        tok *k = peek(p);
+        if (k->kind == T_IDENT)
+            return unsupported(p, k, emu_arena_sprintf(p->a, "SHOW %.*s", (int)k->len, k->p));
+        return expected(p, "TABLES or INDEX");
+    }
+    if (strcmp(t->str, "desc") == 0 || strcmp(t->str, "describe") == 0) {
+        s->kind = ODPS_STMT_DESC;
+        return ts_name(p, &s->name, &s->raw_name);
+    }
+    return unsupported(p, t, emu_arena_sprintf(p->a, "the %.*s statement", (int)t->len, t->p));
+}
+
+emu_rc odps_sql_parse_tablestore(const char *text, size_t len, emu_arena *a, odps_stmt *out,
+                                 emu_err *err)
+{
+    parser p = {.src = text, .len = len, .a = a, .err = err, .tablestore = true};
+    emu_rc rc;
+    memset(out, 0, sizeof *out);
+    if (len > ODPS_MAX_SQL_BYTES)
+        return emu_err_set(err, EMU_E_LIMIT, NULL,
+                           "%s:[1,1] Parse exception - the query is longer than %d bytes", PARSE_EX,
+                           ODPS_MAX_SQL_BYTES);
+    if (len && memchr(text, '\0', len))
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "%s:[1,1] Parse exception - NUL byte in the query", PARSE_EX);
+    if ((rc = tokenize(&p, 0)))
+        return rc;
+    const tok *first = peek(&p);
+    if ((rc = ts_statement(&p, out)))
+        return rc;
+    out->text = emu_arena_strndup(a, first->p, (size_t)(peek(&p)->p - first->p));
+    accept_punct(&p, ";");
+    tok *t = peek(&p);
+    if (t->kind != T_EOF)
+        return fail_at(&p, t->line, t->col, PARSE_EX,
+                       "Parse exception - extraneous input %s expecting <EOF>", shown(&p, t));
     return EMU_OK;
 }
 

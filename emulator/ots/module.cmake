@@ -26,7 +26,7 @@ add_library(emu_ots STATIC
   emulator/ots/ots_store_blob.c emulator/ots/ots_store_index.c emulator/ots/ots_store_versions.c
   emulator/ots/ots_store_rows.c emulator/ots/ots_store_scan.c emulator/ots/ots_store_image.c
   emulator/ots/ots_store_keyset.c emulator/ots/ots_rows_csv.c emulator/ots/ots_section.c
-  emulator/ots/ots_index.c emulator/ots/ots_search.c
+  emulator/ots/ots_index.c emulator/ots/ots_search.c emulator/ots/ots_sqlmap.c
   $<TARGET_OBJECTS:emu_ots_pb>)
 target_include_directories(emu_ots PUBLIC include PRIVATE emulator/ots)
 target_include_directories(emu_ots SYSTEM PUBLIC ${OTS_GEN_DIR})
@@ -36,6 +36,7 @@ add_library(emu_ots_svc STATIC
   emulator/ots/ots_service.c emulator/ots/ots_table.c emulator/ots/ots_row.c
   emulator/ots/ots_range.c emulator/ots/ots_batch.c emulator/ots/ots_filter.c
   emulator/ots/ots_txn.c emulator/ots/ots_stream.c
-  emulator/ots/ots_index_lag.c emulator/ots/ots_search_api.c)
+  emulator/ots/ots_index_lag.c emulator/ots/ots_search_api.c emulator/ots/ots_sql.c
+  emulator/ots/ots_sql_fbs.c)
 target_include_directories(emu_ots_svc PUBLIC include PRIVATE emulator/ots)
-target_link_libraries(emu_ots_svc PUBLIC emu_ots emu_dispatch PRIVATE emu_warnings)
+target_link_libraries(emu_ots_svc PUBLIC emu_ots emu_odps_sql emu_dispatch PRIVATE emu_warnings)

@@ -204,4 +204,25 @@ void ots_search_adopt(ots_instance_t *in, ots_instance_t *old);
 void ots_search_drop_table(const ots_instance_t *in, const char *table);
 void ots_index_forget_store(const ots_store_t *s);
 
+/* ---- SQL mapping tables (ots_sqlmap.c) --------------------------------------- */
+
+typedef struct ots_sql_mapping {
+    const ots_instance_t *in;
+    char *name; /* as created */
+    char *ddl;  /* the CREATE TABLE statement as submitted */
+} ots_sql_mapping;
+
+/* The mapping of this name (case-insensitive, as SQL names are), or NULL.
+ * Valid until the next add or drop. */
+const ots_sql_mapping *ots_sqlmap_find(const ots_instance_t *in, const char *name);
+/* The instance's mappings (up to cap in out, which may be NULL); returns
+ * how many there are. */
+size_t ots_sqlmap_list(const ots_instance_t *in, const ots_sql_mapping **out, size_t cap);
+/* Adds a mapping (copies); false past EMU_MAX_OTS_SQL_MAPPINGS. The caller
+ * checked the name is free. */
+bool ots_sqlmap_add(const ots_instance_t *in, const char *name, const char *ddl);
+bool ots_sqlmap_drop(const ots_instance_t *in, const char *name);
+void ots_sqlmap_clone_store(const ots_store_t *from, const ots_store_t *to);
+void ots_sqlmap_forget_store(const ots_store_t *s);
+
 #endif

@@ -699,6 +699,7 @@ static void store_free(ots_store_t *s)
 {
     ots_index_forget_store(s);
     ots_search_forget_store(s);
+    ots_sqlmap_forget_store(s);
     ots_store_free(s);
 }
 
@@ -884,6 +885,7 @@ static void *section_clone(const void *state)
     if (c) {
         ots_index_clone_store(state, c);
         ots_search_clone_store(state, c);
+        ots_sqlmap_clone_store(state, c);
     }
     return c;
 }

@@ -482,10 +482,11 @@ static const char *resource_arn(const emu_call *call, const char *table)
                             ":instance/", r->instance_name, table ? "/table/" : NULL, table, NULL);
 }
 
-static emu_rc check(emu_call *call, const char *table)
+static emu_rc check_as(emu_call *call, const char *table, const char *action)
 {
     const ots_req *r = ots_req_of(call);
     emu_authz_req q = {0};
+    q.action = action;
     q.resource = resource_arn(call, table);
     q.resource_account = r->owner->id;
     q.network = &r->net;
@@ -504,6 +505,11 @@ static emu_rc check(emu_call *call, const char *table)
         call->err.status = 403;
     }
     return rc;
+}
+
+static emu_rc check(emu_call *call, const char *table)
+{
+    return check_as(call, table, NULL);
 }
 
 /* The table_name field of a request message, via the descriptor. */
@@ -577,6 +583,19 @@ static emu_rc ots_authorize(emu_call *call)
                       call, NULL, ((const Ots__GetStreamRecordRequest *)r->msg)->shard_iterator));
     if (call->action->handler == ots_list_stream)
         return check(call, ((const Ots__ListStreamRequest *)r->msg)->table_name);
+    if (call->action->handler == ots_sql_query) {
+        const char *action, **tables;
+        size_t n;
+        ots_sql_plan(call, &action, &tables, &n);
+        if (!n)
+            return check_as(call, NULL, action);
+        for (size_t i = 0; i < n; i++) {
+            emu_rc rc = check_as(call, tables[i], action);
+            if (rc)
+                return rc;
+        }
+        return EMU_OK;
+    }
     if (call->action->flags & OTS_INSTANCE_LEVEL)
         return check(call, NULL);
     if (call->action->handler == ots_batch_get_row) {

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "emu/dispatch.h"
+#include "emu/odps_sql.h"
 #include "emu/ots.h"
 #include "emu/policy.h"
 #include "ots.pb-c.h"
@@ -61,6 +62,7 @@ typedef struct ots_req {
     emu_str ak;         /* x-ots-accesskeyid as sent (trimmed) */
     emu_str sign_key;   /* response signing key; p NULL = don't sign */
     policy_network net; /* the network the request came over (request_network) */
+    void *sql;          /* SQLQuery: the statement parsed when authorizing (ots_sql.c) */
 } ots_req;
 
 static inline ots_req *ots_req_of(const emu_call *call)
@@ -243,6 +245,18 @@ emu_rc ots_list_search_index(emu_call *call);
 emu_rc ots_update_search_index(emu_call *call);
 emu_rc ots_delete_search_index(emu_call *call);
 emu_rc ots_search(emu_call *call);
+emu_rc ots_sql_query(emu_call *call);
+
+/* ---- SQL (ots_sql.c, ots_sql_fbs.c) ------------------------------------------------ */
+
+/* Parses the SQLQuery call's statement (kept for the handler) and names
+ * what authorizes it: the policy action and the tables (none: the
+ * instance), in the call arena. */
+void ots_sql_plan(emu_call *call, const char **action, const char ***tables, size_t *n);
+/* Appends the FlatBuffers SQLResponseColumns of a result (n_rows * n_cols
+ * values, row-major) to out; false when out's cap is reached. */
+bool ots_sql_fbs_encode(size_t n_cols, const char *const *names, const odps_type *types,
+                        const odps_value *v, size_t n_rows, emu_buf *out);
 emu_rc ots_compute_split_points_by_size(emu_call *call);
 emu_rc ots_get_row(emu_call *call);
 emu_rc ots_put_row(emu_call *call);

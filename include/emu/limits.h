@@ -98,6 +98,12 @@
 #define EMU_MAX_OTS_SEARCH_JSON_BYTES (1024 * 1024)
 #define EMU_MAX_OTS_SEARCH_SCAN 20000000
 #define EMU_MAX_OTS_SEARCH_AGGS 100 /* aggregations or group-bys of one level */
+/* SQL (SQLQuery): mapping tables per instance, rows one query may read
+ * from its tables, and the FlatBuffers answer (the service pages nothing:
+ * a bigger result is refused with the advice to add a LIMIT). */
+#define EMU_MAX_OTS_SQL_MAPPINGS 1024
+#define EMU_MAX_OTS_SQL_READ_ROWS 2000000
+#define EMU_MAX_OTS_SQL_RESULT_BYTES (64 * 1024 * 1024)
 /* Write observers one table may have (search indexes, streams). */
 #define EMU_MAX_OTS_TABLE_OBSERVERS 20
 

@@ -142,6 +142,7 @@ struct odps_select {
     int order_line, order_col;
     bool has_limit;
     int64_t limit;
+    int64_t offset;         /* Tablestore's LIMIT [offset,] n / LIMIT n OFFSET m */
     odps_select *union_all; /* the next SELECT of a UNION ALL chain */
     int union_line, union_col;
 };
@@ -155,6 +156,8 @@ typedef struct odps_kv {
 typedef struct odps_coldef {
     const char *name; /* lower-cased */
     odps_type type;
+    const char *type_text; /* Tablestore: the type as written, lower-cased ("varchar(1024)") */
+    const char *raw;       /* Tablestore: the name as written */
     const char *comment;
     int line, col;
 } odps_coldef;
@@ -175,6 +178,13 @@ typedef struct odps_create {
     size_t n_tblprops;
     bool has_lifecycle;
     int64_t lifecycle;
+    /* Tablestore's CREATE TABLE (a mapping): the name as written, the
+     * PRIMARY KEY columns (lower-cased, in order) and ENGINE options. */
+    const char *raw_name;
+    const char **pk;
+    size_t n_pk;
+    odps_kv *engine; /* ENGINE = 'x', ENGINE_ATTRIBUTE = '...', ... (keys lower-cased) */
+    size_t n_engine;
 } odps_create;
 
 typedef struct odps_insert {
@@ -199,6 +209,7 @@ typedef enum odps_stmt_kind {
     ODPS_STMT_DESC,
     ODPS_STMT_SELECT,
     ODPS_STMT_INSERT,
+    ODPS_STMT_SHOW_INDEX, /* Tablestore: SHOW INDEX FROM name */
 } odps_stmt_kind;
 
 typedef struct odps_stmt {
@@ -211,6 +222,9 @@ typedef struct odps_stmt {
     const char *name;    /* DROP / DESC: lower-cased table name */
     const char *project; /* DROP / DESC: "p" of p.t, or NULL */
     bool if_exists;      /* DROP */
+    const char **names;  /* Tablestore's DROP MAPPING TABLE a, b: every name (as written) */
+    size_t n_names;
+    const char *raw_name; /* Tablestore: DESC / SHOW INDEX name as written */
 } odps_stmt;
 
 typedef struct odps_script {
@@ -234,6 +248,23 @@ typedef struct odps_script {
  *   over ODPS_MAX_SQL_BYTES or lists over the caps above. Never reads past
  *   len; recursion is bounded by ODPS_MAX_EXPR_DEPTH. */
 emu_rc odps_sql_parse(const char *text, size_t len, emu_arena *a, odps_script *out, emu_err *err);
+
+/* Parses one statement of Tablestore's SQLQuery (MySQL-flavoured), with
+ * the same tokenizer, expressions and SELECT as above, an optional ';' and
+ * nothing after it:
+ *   CREATE TABLE [IF NOT EXISTS] name '(' name type [NULL | NOT NULL]
+ *       [COMMENT 'text'] {',' ...} [',' PRIMARY KEY '(' name {',' name} ')'] ')'
+ *       {ENGINE | ENGINE_ATTRIBUTE ... ['='] 'value' | name}
+ *   type := name ['(' n [',' n] ')'] [UNSIGNED]: bigint int integer smallint
+ *       tinyint mediumint; double float; varchar char text tinytext
+ *       mediumtext longtext; bool boolean; varbinary binary blob tinyblob
+ *       mediumblob longblob
+ *   DROP MAPPING TABLE [IF EXISTS] name {',' name}
+ *   SHOW TABLES | SHOW INDEX (FROM | IN) name | DESC | DESCRIBE name
+ *   SELECT ... [LIMIT [offset ','] n | LIMIT n OFFSET m]
+ * Errors are the texts of odps_sql_parse (no SET lines here). */
+emu_rc odps_sql_parse_tablestore(const char *text, size_t len, emu_arena *a, odps_stmt *out,
+                                 emu_err *err);
 
 /* ---- external table definitions (odps_table.c) -------------------------------- */
 
@@ -297,6 +328,7 @@ typedef struct odps_query_env {
     emu_rc (*read_table)(void *ud, const odps_source *src, odps_table_def *def, odps_rowset *rows,
                          emu_err *err);
     void *ud;
+    bool order_without_limit; /* Tablestore: ORDER BY needs no LIMIT */
 } odps_query_env;
 
 /* Runs a SELECT (with its joins, subqueries and UNION ALL branches) to its
