@@ -1099,7 +1099,8 @@ typedef struct sorter {
     int kind; /* 0 field, 1 pk, 2 score, 3 geo distance */
     bool desc;
     const ots_sfield *f;
-    int mode; /* SORT_MODE_MIN/MAX/AVG */
+    const ots_sfield *mf; /* missing_field: sorted on where f has no value */
+    int mode;             /* SORT_MODE_MIN/MAX/AVG */
     double lat, lon;
     ots_value missing;
     bool has_missing;
@@ -1173,8 +1174,13 @@ static emu_rc parse_sort(qctx *q, const Ots__Sort *sort, sorter **out, size_t *n
                     return rc;
                 v[i].has_missing = true;
             }
-            if (s->field_sort->missing_field)
-                return unsupported(q->err, "FieldSort missing_field");
+            if (s->field_sort->missing_field) {
+                if ((rc = field_of(q, s->field_sort->missing_field, &v[i].mf)))
+                    return rc;
+                if (!v[i].mf->sort_agg)
+                    return bad(q->err, "field:%s must enable enable_sort_and_agg to be sorted on.",
+                               v[i].mf->name);
+            }
             if (s->field_sort->nested_filter)
                 return unsupported(q->err, "FieldSort nested_filter");
         } else if (s->pk_sort) {
@@ -1217,7 +1223,7 @@ static ots_value sort_value(qctx *q, const sorter *s, const sdoc *d)
     ots_read_opts o = {.max_versions = 1, .columns = &col, .n_columns = 1};
     ots_row_t row;
     if (!ots_store_get_by_key(q->t, d->k, d->len, &o, q->a, &row))
-        return s->has_missing ? s->missing : none;
+        row = (ots_row_t){0}; /* no value: missing_field, missing_value */
     ots_value *v;
     size_t n = ots_search_values(s->f, &row, q->a, &v);
     ots_value best = none;
@@ -1249,6 +1255,12 @@ static ots_value sort_value(qctx *q, const sorter *s, const sdoc *d)
     }
     if (s->mode == OTS__SORT_MODE__SORT_MODE_AVG && cnt)
         best = (ots_value){.type = OTS_VT_DOUBLE, .d = sum / (double)cnt};
+    if (best.type == OTS_VT_NULL && s->mf) {
+        sorter alt = *s;
+        alt.f = s->mf;
+        alt.mf = NULL;
+        return sort_value(q, &alt, d);
+    }
     if (best.type == OTS_VT_NULL && s->has_missing)
         return s->missing;
     return best;
@@ -2080,6 +2092,96 @@ static emu_rc search_aggs(qctx *q, const dset *res, const Ots__SearchQuery *sq,
     return EMU_OK;
 }
 
+/* Keeps, in order, the first document of each value of field f (the
+ * first value of an array; documents without one share the empty value);
+ * returns how many are kept. */
+static size_t collapse_docs(qctx *q, const ots_sfield *f, const sdoc **docs, size_t n)
+{
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    emu_str *seen = emu_xcalloc(cap, sizeof *seen);
+    emu_arena *scratch = emu_arena_new(0);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        emu_str col = {f->column, strlen(f->column)};
+        ots_read_opts o = {.max_versions = 1, .columns = &col, .n_columns = 1};
+        ots_row_t row = {0};
+        ots_value *v = NULL;
+        size_t nv = 0;
+        if (ots_store_get_by_key(q->t, docs[i]->k, docs[i]->len, &o, scratch, &row))
+            nv = ots_search_values(f, &row, scratch, &v);
+        uint8_t kb[EMU_MAX_OTS_SEARCH_TERM_BYTES + 16];
+        size_t kl = 1;
+        kb[0] = nv ? (uint8_t)v[0].type : 0xff;
+        if (nv && (v[0].type == OTS_VT_STRING || v[0].type == OTS_VT_BINARY)) {
+            size_t l =
+                v[0].len < EMU_MAX_OTS_SEARCH_TERM_BYTES ? v[0].len : EMU_MAX_OTS_SEARCH_TERM_BYTES;
+            memcpy(kb + 1, v[0].p, l);
+            kl += l;
+        } else if (nv) {
+            int64_t x = v[0].type == OTS_VT_BOOLEAN ? v[0].b : v[0].i;
+            if (v[0].type == OTS_VT_DOUBLE)
+                memcpy(&x, &v[0].d, 8);
+            memcpy(kb + 1, &x, 8);
+            kl += 8;
+        }
+        uint64_t h = 1469598103934665603ULL;
+        for (size_t k = 0; k < kl; k++)
+            h = (h ^ kb[k]) * 1099511628211ULL;
+        size_t at = (size_t)h & (cap - 1);
+        bool dup = false;
+        while (seen[at].p && !dup) {
+            dup = seen[at].len == kl && memcmp(seen[at].p, kb, kl) == 0;
+            if (!dup)
+                at = (at + 1) & (cap - 1);
+        }
+        if (!dup) {
+            seen[at] = (emu_str){emu_arena_strndup(q->a, (const char *)kb, kl), kl};
+            docs[kept++] = docs[i];
+        }
+        emu_arena_reset(scratch);
+    }
+    emu_arena_free(scratch);
+    free(seen);
+    return kept;
+}
+
+/* The stored rows of a page of documents, as PlainBuffer rows (columns
+ * per `ro`); returns their bytes. */
+static size_t page_rows(qctx *q, const sdoc *const *page, size_t np, const ots_read_opts *ro,
+                        ProtobufCBinaryData *rows, size_t *n_rows)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < np; i++) {
+        ots_row_t row;
+        if (!ots_store_get_by_key(q->t, page[i]->k, page[i]->len, ro, q->a, &row))
+            continue; /* (cannot happen: the index follows every write) */
+        size_t len;
+        uint8_t *pb = ots_plainbuffer_encode_row(&row, q->a, &len);
+        bytes += len;
+        rows[(*n_rows)++] = (ProtobufCBinaryData){len, pb};
+    }
+    return bytes;
+}
+
+/* "acsemu/1", the position to go on from (4 bytes, big-endian), then the
+ * Sort message when there is one. */
+static ProtobufCBinaryData next_token(qctx *q, size_t to, const Ots__Sort *sort)
+{
+    size_t sl = sort ? ots__sort__get_packed_size(sort) : 0;
+    const size_t ml = sizeof TOKEN_MAGIC - 1;
+    uint8_t *tok = emu_arena_alloc(q->a, ml + 4 + sl + 1);
+    memcpy(tok, TOKEN_MAGIC, ml);
+    tok[ml] = (uint8_t)(to >> 24);
+    tok[ml + 1] = (uint8_t)(to >> 16);
+    tok[ml + 2] = (uint8_t)(to >> 8);
+    tok[ml + 3] = (uint8_t)to;
+    if (sl)
+        ots__sort__pack(sort, tok + ml + 4);
+    return (ProtobufCBinaryData){ml + 4 + sl, tok};
+}
+
 emu_rc ots_search(emu_call *call)
 {
     ots_req *r = ots_req_of(call);
@@ -2095,8 +2197,15 @@ emu_rc ots_search(emu_call *call)
     Ots__SearchQuery *sq = UNPACK(&q, SearchQuery, search_query, m->search_query);
     if (!sq)
         return EMU_E_INVALID;
-    if (sq->collapse)
-        return unsupported(&call->err, "Collapse");
+    const ots_sfield *collapse = NULL;
+    if (sq->collapse && (rc = field_of(&q, sq->collapse->field_name, &collapse)))
+        return rc;
+    if (collapse && (collapse->type == OTS_SF_TEXT || collapse->type == OTS_SF_NESTED ||
+                     collapse->type == OTS_SF_GEO_POINT || collapse->array))
+        return bad(&call->err,
+                   "Collapse field:%s must be a Long, Double, Keyword, Date or "
+                   "Boolean field and not an array.",
+                   collapse->name); /* [inferred] text */
     if (sq->highlight)
         return unsupported(&call->err, "Highlight");
 
@@ -2146,23 +2255,24 @@ emu_rc ots_search(emu_call *call)
         return rc;
     }
 
-    /* Order: PK order already, unless sorted otherwise. */
-    size_t total = res.n;
-    size_t from = (size_t)offset < total ? (size_t)offset : total;
-    size_t to = from + (size_t)limit < total ? from + (size_t)limit : total;
-    const sdoc **page = emu_arena_alloc(call->arena, (to - from + 1) * sizeof *page);
-    if (ns && !(ns == 1 && sorters[0].kind == 1 && !sorters[0].desc)) {
-        const sdoc **all = emu_xcalloc(total ? total : 1, sizeof *all);
+    /* Order: PK order already, unless sorted otherwise; then the first
+     * document of each collapse value. The total counts every match. */
+    size_t total = res.n, n_docs = res.n;
+    const sdoc **all = NULL;
+    if (collapse || (ns && !(ns == 1 && sorters[0].kind == 1 && !sorters[0].desc))) {
+        all = emu_xcalloc(total ? total : 1, sizeof *all);
         for (size_t i = 0; i < total; i++)
             all[i] = &res.d[i];
         order_docs(&q, sorters, ns, all, total);
-        for (size_t i = from; i < to; i++)
-            page[i - from] = all[i];
-        free(all);
-    } else {
-        for (size_t i = from; i < to; i++)
-            page[i - from] = &res.d[i];
+        if (collapse)
+            n_docs = collapse_docs(&q, collapse, all, total);
     }
+    size_t from = (size_t)offset < n_docs ? (size_t)offset : n_docs;
+    size_t to = from + (size_t)limit < n_docs ? from + (size_t)limit : n_docs;
+    const sdoc **page = emu_arena_alloc(call->arena, (to - from + 1) * sizeof *page);
+    for (size_t i = from; i < to; i++)
+        page[i - from] = all ? all[i] : &res.d[i];
+    free(all);
 
     Ots__SearchResponse *resp = emu_arena_alloc(call->arena, sizeof *resp);
     ots__search_response__init(resp);
@@ -2172,34 +2282,17 @@ emu_rc ots_search(emu_call *call)
     size_t np = to - from;
     resp->rows = emu_arena_alloc(call->arena, (np + 1) * sizeof *resp->rows);
     resp->search_hits = emu_arena_alloc(call->arena, (np + 1) * sizeof *resp->search_hits);
-    size_t bytes = 0;
-    for (size_t i = 0; i < np; i++) {
-        ots_row_t row;
-        if (!ots_store_get_by_key(t, page[i]->k, page[i]->len, &ro, call->arena, &row))
-            continue; /* (cannot happen: the index follows every write) */
-        size_t len;
-        uint8_t *pb = ots_plainbuffer_encode_row(&row, call->arena, &len);
-        bytes += len;
-        resp->rows[resp->n_rows++] = (ProtobufCBinaryData){len, pb};
+    size_t bytes = page_rows(&q, page, np, &ro, resp->rows, &resp->n_rows);
+    for (size_t i = 0; i < resp->n_rows; i++) {
         Ots__SearchHit *h = emu_arena_alloc(call->arena, sizeof *h);
         ots__search_hit__init(h);
         h->has_score = true;
         h->score = page[i]->score;
         resp->search_hits[resp->n_search_hits++] = h;
     }
-    if (to < total && limit > 0 && to <= UINT32_MAX) {
-        size_t sl = sort ? ots__sort__get_packed_size(sort) : 0;
-        const size_t ml = sizeof TOKEN_MAGIC - 1;
-        uint8_t *tok = emu_arena_alloc(call->arena, ml + 4 + sl + 1);
-        memcpy(tok, TOKEN_MAGIC, ml);
-        tok[ml] = (uint8_t)(to >> 24);
-        tok[ml + 1] = (uint8_t)(to >> 16);
-        tok[ml + 2] = (uint8_t)(to >> 8);
-        tok[ml + 3] = (uint8_t)to;
-        if (sl)
-            ots__sort__pack(sort, tok + ml + 4);
+    if (to < n_docs && limit > 0 && to <= UINT32_MAX) {
         resp->has_next_token = true;
-        resp->next_token = (ProtobufCBinaryData){ml + 4 + sl, tok};
+        resp->next_token = next_token(&q, to, sort);
     }
     if ((rc = search_aggs(&q, &res, sq, resp))) {
         dfree(&res);
@@ -2208,5 +2301,110 @@ emu_rc ots_search(emu_call *call)
     resp->consumed = ots_consumed(call->arena, ots_cu(bytes) ? ots_cu(bytes) : 1, 0);
     dfree(&res);
     r->resp = &resp->base;
+    return EMU_OK;
+}
+
+/* ---- ComputeSplits, ParallelScan ------------------------------------------------ */
+
+/* One split per index (acsemu's indexes are one partition). The session id
+ * names the index and its creation time, so a scan of a recreated index is
+ * refused. */
+static ProtobufCBinaryData session_of(emu_call *call, const ots_search_def *d)
+{
+    char *sid =
+        emu_arena_sprintf(call->arena, "acsemu-scan/%s/%lld", d->name, (long long)d->created_ms);
+    return (ProtobufCBinaryData){strlen(sid), (uint8_t *)sid};
+}
+
+emu_rc ots_compute_splits(emu_call *call)
+{
+    const Ots__ComputeSplitsRequest *m = ots_req_of(call)->msg;
+    if (!m->search_index_splits_options) /* [inferred] text */
+        return bad(&call->err, "search_index_splits_options is required.");
+    ots_table_t *t;
+    ots_search_def *def;
+    emu_rc rc =
+        find_index(call, m->table_name, m->search_index_splits_options->index_name, &t, &def);
+    if (rc)
+        return rc;
+    Ots__ComputeSplitsResponse *resp = emu_arena_alloc(call->arena, sizeof *resp);
+    ots__compute_splits_response__init(resp);
+    resp->has_session_id = resp->has_splits_size = true;
+    resp->session_id = session_of(call, def);
+    resp->splits_size = 1;
+    ots_req_of(call)->resp = &resp->base;
+    return EMU_OK;
+}
+
+emu_rc ots_parallel_scan(emu_call *call)
+{
+    const Ots__ParallelScanRequest *m = ots_req_of(call)->msg;
+    ots_table_t *t;
+    ots_search_def *def;
+    emu_rc rc = find_index(call, m->table_name, m->index_name, &t, &def);
+    if (rc)
+        return rc;
+    qctx q = {call, call->arena, def, t, &call->err, 0};
+    const Ots__ScanQuery *sq = m->scan_query;
+    if (!sq) /* [inferred] texts from here on */
+        return bad(&call->err, "scan_query is required.");
+    ProtobufCBinaryData want = session_of(call, def);
+    if (m->has_session_id && m->session_id.len &&
+        (m->session_id.len != want.len || memcmp(m->session_id.data, want.data, want.len)))
+        return ots_fail(&call->err, EMU_E_INVALID, "OTSSessionExpired",
+                        "The session id is invalid or has expired; call ComputeSplits again.");
+    int32_t max_parallel = sq->has_max_parallel ? sq->max_parallel : 1;
+    int32_t id = sq->has_current_parallel_id ? sq->current_parallel_id : 0;
+    if (max_parallel != 1 || id != 0)
+        return bad(&call->err,
+                   "max_parallel must be 1 and current_parallel_id 0: ComputeSplits gave 1 "
+                   "split (max_parallel %d, current_parallel_id %d).",
+                   max_parallel, id);
+    int32_t limit = sq->has_limit ? sq->limit : EMU_MAX_OTS_SEARCH_LIMIT;
+    if (limit <= 0 || limit > EMU_MAX_OTS_SCAN_LIMIT)
+        return bad(&call->err, "The limit must be in [1, %d].", EMU_MAX_OTS_SCAN_LIMIT);
+    if (m->columns_to_get && m->columns_to_get->has_return_type &&
+        m->columns_to_get->return_type == OTS__COLUMN_RETURN_TYPE__RETURN_ALL)
+        return bad(&call->err, "ParallelScan does not support RETURN_ALL; use "
+                               "RETURN_ALL_FROM_INDEX or RETURN_SPECIFIED.");
+    size_t from = 0;
+    if (sq->has_token && sq->token.len) {
+        const size_t ml = sizeof TOKEN_MAGIC - 1;
+        if (sq->token.len != ml + 4 || memcmp(sq->token.data, TOKEN_MAGIC, ml))
+            return bad(&call->err, "Invalid next token.");
+        const uint8_t *p = sq->token.data + ml;
+        from = (size_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+    }
+    ots_read_opts ro;
+    if ((rc = read_opts(&q, m->columns_to_get, &ro)))
+        return rc;
+    dset res = {0};
+    if (sq->query) {
+        if ((rc = eval(&q, sq->query, 0, &res))) {
+            if (!call->err.code)
+                call->err.code = "OTSParameterInvalid";
+            return rc;
+        }
+    } else if ((rc = all_docs(&q, &res))) {
+        dfree(&res);
+        return rc;
+    }
+    size_t total = res.n;
+    if (from > total)
+        from = total;
+    size_t to = from + (size_t)limit < total ? from + (size_t)limit : total;
+    const sdoc **page = emu_arena_alloc(call->arena, (to - from + 1) * sizeof *page);
+    for (size_t i = from; i < to; i++)
+        page[i - from] = &res.d[i];
+    Ots__ParallelScanResponse *resp = emu_arena_alloc(call->arena, sizeof *resp);
+    ots__parallel_scan_response__init(resp);
+    resp->rows = emu_arena_alloc(call->arena, (to - from + 1) * sizeof *resp->rows);
+    page_rows(&q, page, to - from, &ro, resp->rows, &resp->n_rows);
+    if (to < total && to <= UINT32_MAX) {
+        resp->has_next_token = true;
+        resp->next_token = next_token(&q, to, NULL);
+    }
+    dfree(&res);
+    ots_req_of(call)->resp = &resp->base;
     return EMU_OK;
 }

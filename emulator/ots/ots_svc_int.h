@@ -245,6 +245,8 @@ emu_rc ots_list_search_index(emu_call *call);
 emu_rc ots_update_search_index(emu_call *call);
 emu_rc ots_delete_search_index(emu_call *call);
 emu_rc ots_search(emu_call *call);
+emu_rc ots_compute_splits(emu_call *call);
+emu_rc ots_parallel_scan(emu_call *call);
 emu_rc ots_sql_query(emu_call *call);
 
 /* ---- SQL (ots_sql.c, ots_sql_fbs.c) ------------------------------------------------ */

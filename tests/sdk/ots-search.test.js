@@ -50,9 +50,11 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
   await t.test('the SDK\'s own test/search.test.js: what acsemu does passes, the rest is refused by name', async () => {
     const r = await mocha.run([path.join(PKG, 'test/search.test.js')]);
     const ok = r.lines.filter((l) => l.startsWith('ok - ')).map((l) => l.slice(5));
-    assert.deepStrictEqual(ok, ['Search Meta create_and_describe_with_ttl_and_reindex_and_update_ttl', 'Search Query agg_and_group_by', 'Search Query weight'], r.lines.join('\n'));
+    assert.deepStrictEqual(ok, ['Search Meta create_and_describe_with_ttl_and_reindex_and_update_ttl',
+      'Search Query agg_and_group_by', 'Search Query field_sort_missing_field_query', 'Search Query collapse test ',
+      'Search Query weight', 'ParallelScan compute_splits', 'ParallelScan parallel_scan'], r.lines.join('\n'));
     for (const l of r.lines.filter((x) => x.startsWith('not ok - '))) {
-      assert.match(l, /is not supported by acsemu|Unsupported operation: ComputeSplits/, l);
+      assert.match(l, /is not supported by acsemu/, l);
     }
   });
 
@@ -159,6 +161,34 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
     }
     assert.deepStrictEqual(seen, [2, 5, 4, 1, 3]);
     assert.deepStrictEqual(await hits({ queryType: QT.MATCH_ALL_QUERY }, { offset: 3, limit: 10 }), [4, 5]);
+    // missing_field: where weight is missing (4), price stands in (5 * 1).
+    const byWeightElsePrice = { sorters: [{ fieldSort: { fieldName: 'weight', order: TableStore.SortOrder.SORT_ORDER_DESC, missingField: 'price' } }] };
+    assert.deepStrictEqual(await hits({ queryType: QT.MATCH_ALL_QUERY }, { sort: byWeightElsePrice }), [4, 5, 2, 1, 3]);
+    // Collapse: the first hit of each kind, in the sort's order; the total counts every match.
+    const col = await search({ queryType: QT.MATCH_ALL_QUERY }, { sort: byPrice, collapse: { fieldName: 'kind' } });
+    assert.deepStrictEqual([ids(col), Number(col.totalCounts)], [[2, 5, 4], 5]);
+    assert.deepStrictEqual(await hits({ queryType: QT.MATCH_ALL_QUERY }, { collapse: { fieldName: 'kind' }, offset: 1, limit: 1 }), [2]);
+    await rejects(search({ queryType: QT.MATCH_ALL_QUERY }, { collapse: { fieldName: 'name' } }), 400, 'OTSParameterInvalid', 'Collapse field:name');
+    // ComputeSplits + ParallelScan: one split; pages by next token; a session of another index is refused.
+    const splits = await c.computeSplits({ tableName: T, searchIndexSplitsOptions: { indexName: 'shop_idx' } });
+    assert.strictEqual(splits.splitsSize, 1);
+    const scan = (token, more = {}) => c.parallelScan({
+      tableName: T, indexName: 'shop_idx', sessionId: splits.sessionId,
+      columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_SPECIFIED, returnNames: ['kind'] },
+      scanQuery: { query: { queryType: QT.TERM_QUERY, query: { fieldName: 'kind', term: 'fruit' } }, limit: 2, aliveTime: 30, token, currentParallelId: 0, maxParallel: 1, ...more },
+    });
+    let sp = await scan(undefined);
+    const scanned = ids(sp);
+    assert.deepStrictEqual(sp.rows[0].attributes.map((a) => [a.columnName, a.columnValue]), [['kind', 'fruit']]);
+    while (sp.nextToken && sp.nextToken.length) {
+      sp = await scan(sp.nextToken);
+      scanned.push(...ids(sp));
+    }
+    assert.deepStrictEqual(scanned, [1, 3, 5]);
+    await rejects(scan(undefined, { maxParallel: 2 }), 400, 'OTSParameterInvalid', 'max_parallel must be 1');
+    await rejects(c.parallelScan({ tableName: T, indexName: 'shop_idx', sessionId: Buffer.from('acsemu-scan/other/1'), columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE },
+      scanQuery: { query: { queryType: QT.MATCH_ALL_QUERY }, limit: 1, maxParallel: 1, currentParallelId: 0 } }), 400, 'OTSSessionExpired');
+    await rejects(c.computeSplits({ tableName: T, searchIndexSplitsOptions: { indexName: 'nosuch' } }), 404, 'OTSObjectNotExist');
     // Columns.
     const cols = async (columnToGet) => (await c.search({
       tableName: T, indexName: 'shop_idx', columnToGet,
