@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "emu/clock.h"
 #include "emu/limits.h"
@@ -1878,6 +1879,147 @@ static int num_kd_cmp(const void *x, const void *y)
     return (a->doc > b->doc) - (a->doc < b->doc);
 }
 
+/* How a histogram maps a value to its bucket's key: a number interval and
+ * offset, or (date) a DateTimeUnit interval of `count` units, shifted by
+ * offset_ms, in a time zone tz_ms east of UTC. */
+typedef struct hkey {
+    bool date;
+    double interval, offset;
+    int unit, count;
+    int64_t offset_ms, tz_ms;
+} hkey;
+
+static double bucket_key(const hkey *h, double d)
+{
+    if (!h->date)
+        return floor((d - h->offset) / h->interval) * h->interval + h->offset;
+    static const int64_t unit_ms[] = {0,          0,         0,       0,      7 * 86400000LL,
+                                      86400000LL, 3600000LL, 60000LL, 1000LL, 1LL};
+    int64_t ms = (int64_t)d - h->offset_ms + h->tz_ms, start;
+    if (h->unit >= OTS__DATE_TIME_UNIT__WEEK) {
+        int64_t w = unit_ms[h->unit] * h->count;
+        /* Weeks start on Monday: the epoch was a Thursday. */
+        int64_t base = h->unit == OTS__DATE_TIME_UNIT__WEEK ? -3 * 86400000LL : 0;
+        int64_t k = ms - base;
+        start = (k >= 0 ? k / w : -((-k + w - 1) / w)) * w + base;
+    } else { /* months, quarters, years: calendar arithmetic in UTC after the shift */
+        time_t secs = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        int months = h->unit == OTS__DATE_TIME_UNIT__YEAR           ? 12 * h->count
+                     : h->unit == OTS__DATE_TIME_UNIT__QUARTER_YEAR ? 3 * h->count
+                                                                    : h->count;
+        int64_t idx = (int64_t)(tm.tm_year + 1900) * 12 + tm.tm_mon;
+        idx = (idx >= 0 ? idx / months : -((-idx + months - 1) / months)) * months;
+        struct tm b = {.tm_year = (int)(idx / 12) - 1900, .tm_mon = (int)(idx % 12), .tm_mday = 1};
+        start = (int64_t)timegm(&b) * 1000;
+    }
+    return (double)(start + h->offset_ms - h->tz_ms);
+}
+
+typedef struct hbucket {
+    double key;
+    int64_t count;
+    Ots__AggregationsResult *aggs;
+    Ots__GroupBysResult *gbs;
+} hbucket;
+
+/* The buckets of a histogram over the values of f in docs (a document
+ * without one counts under `miss` when set), values in [lo, hi), at least
+ * min_doc_count documents each, in the order of `sort`'s first sorter
+ * (key, or row count with keys ascending among equals), with their
+ * sub-aggregations. *out in the arena. */
+static emu_rc hist_buckets(aggctx *c, const sdoc *const *docs, size_t n, const ots_sfield *f,
+                           const hkey *h, const ots_value *miss, double lo, double hi, bool has_min,
+                           int64_t min_doc_count, const Ots__GroupBySort *sort,
+                           const Ots__Aggregations *sa, const Ots__GroupBys *sg, int depth,
+                           hbucket **out, size_t *nb)
+{
+    qctx *q = c->q;
+    emu_rc rc = EMU_OK;
+    double d;
+    size_t cnt = 0, cap = 64;
+    kd *v = emu_xcalloc(cap, sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        ots_value *x;
+        size_t nx = doc_vals(c, f, docs[i], &x);
+        for (size_t j = 0; j <= nx; j++) {
+            const ots_value *y = j < nx ? &x[j] : (!nx ? miss : NULL);
+            if (!y || !num_of(f, y, &d) || d < lo || d >= hi)
+                continue;
+            if (cnt == cap)
+                v = emu_xrealloc(v, (cap *= 2) * sizeof *v);
+            v[cnt++] = (kd){{NULL, 0}, bucket_key(h, d), i};
+        }
+    }
+    qsort(v, cnt, sizeof *v, num_kd_cmp);
+    bool desc = false, by_count = false;
+    if (sort && sort->n_sorters) {
+        const Ots__GroupBySorter *s = sort->sorters[0];
+        by_count = s->row_count_sort != NULL;
+        desc = by_count ? s->row_count_sort->has_order &&
+                              s->row_count_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC
+                        : s->group_key_sort && s->group_key_sort->has_order &&
+                              s->group_key_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
+    }
+    hbucket *b = emu_arena_alloc(q->a, (cnt + 1) * sizeof *b);
+    size_t m = 0;
+    const sdoc **sub = emu_xcalloc(n ? n : 1, sizeof *sub);
+    for (size_t i = 0; i < cnt && !rc;) {
+        size_t j = i, k = 0;
+        for (; j < cnt && v[j].num == v[i].num; j++)
+            if (!k || sub[k - 1] != docs[v[j].doc])
+                sub[k++] = docs[v[j].doc];
+        if (!has_min || (int64_t)k >= min_doc_count) {
+            b[m] = (hbucket){v[i].num, (int64_t)k, NULL, NULL};
+            rc = bucket_subs(c, sub, k, sa, sg, depth, &b[m].aggs, &b[m].gbs);
+            m++;
+        }
+        i = j;
+    }
+    free(sub);
+    free(v);
+    if (rc)
+        return rc;
+    if (by_count) { /* stable: keys stay ascending among equal counts */
+        for (size_t i = 1; i < m; i++)
+            for (size_t j = i;
+                 j > 0 && (desc ? b[j].count > b[j - 1].count : b[j].count < b[j - 1].count); j--) {
+                hbucket t = b[j];
+                b[j] = b[j - 1];
+                b[j - 1] = t;
+            }
+    } else if (desc) {
+        for (size_t i = 0; i < m / 2; i++) {
+            hbucket t = b[i];
+            b[i] = b[m - 1 - i];
+            b[m - 1 - i] = t;
+        }
+    }
+    *out = b;
+    *nb = m;
+    return EMU_OK;
+}
+
+/* A FieldRange's bounds as numbers of f (open where absent). */
+static emu_rc range_of(qctx *q, const ots_sfield *f, const Ots__FieldRange *r, double *lo,
+                       double *hi)
+{
+    emu_rc rc = EMU_OK;
+    ots_value x;
+    double d;
+    *lo = -INFINITY;
+    *hi = INFINITY;
+    if (!r)
+        return EMU_OK;
+    if (r->has_min && r->min.len && (rc = variant(q, r->min, &x)) == EMU_OK && num_of(f, &x, &d))
+        *lo = d;
+    if (!rc && r->has_max && r->max.len && (rc = variant(q, r->max, &x)) == EMU_OK &&
+        num_of(f, &x, &d))
+        *hi = d;
+    return rc;
+}
+
 static emu_rc gb_histogram(aggctx *c, const sdoc *const *docs, size_t n,
                            const Ots__GroupByHistogram *m, int depth, ProtobufCBinaryData *out)
 {
@@ -1887,103 +2029,268 @@ static emu_rc gb_histogram(aggctx *c, const sdoc *const *docs, size_t n,
     ots_value iv, off = {.type = OTS_VT_INTEGER, .i = 0}, miss;
     bool has_miss;
     emu_rc rc;
-    double interval, offset = 0, d;
+    hkey h = {0};
     if ((rc = field_of(q, m->field_name, &f)))
         return rc;
     if (m->sort && m->sort->n_sorters && m->sort->sorters[0]->sub_agg_sort)
         return unsupported(q->err, "SubAggSort of GroupByHistogram");
-    if (!m->has_interval || (rc = variant(q, m->interval, &iv)) || !num_of(f, &iv, &interval) ||
-        !(interval > 0))
+    if (!m->has_interval || (rc = variant(q, m->interval, &iv)) || !num_of(f, &iv, &h.interval) ||
+        !(h.interval > 0))
         return rc ? rc : bad(q->err, "GroupByHistogram needs an interval > 0.");
     if (m->has_offset && m->offset.len &&
-        ((rc = variant(q, m->offset, &off)) || !num_of(f, &off, &offset)))
+        ((rc = variant(q, m->offset, &off)) || !num_of(f, &off, &h.offset)))
         return rc ? rc : bad(q->err, "Invalid GroupByHistogram offset.");
     if ((rc = missing_of(q, m->has_missing, m->missing, &miss, &has_miss)))
         return rc;
-    double lo = -INFINITY, hi = INFINITY;
-    if (m->field_range) {
-        ots_value x;
-        if (m->field_range->has_min && m->field_range->min.len &&
-            (rc = variant(q, m->field_range->min, &x)) == EMU_OK && num_of(f, &x, &d))
-            lo = d;
-        if (!rc && m->field_range->has_max && m->field_range->max.len &&
-            (rc = variant(q, m->field_range->max, &x)) == EMU_OK && num_of(f, &x, &d))
-            hi = d;
-        if (rc)
-            return rc;
+    double lo, hi;
+    hbucket *b;
+    size_t nb;
+    if ((rc = range_of(q, f, m->field_range, &lo, &hi)) ||
+        (rc = hist_buckets(c, docs, n, f, &h, has_miss ? &miss : NULL, lo, hi, m->has_min_doc_count,
+                           m->min_doc_count, m->sort, m->sub_aggs, m->sub_group_bys, depth, &b,
+                           &nb)))
+        return rc;
+    Ots__GroupByHistogramResult r = OTS__GROUP_BY_HISTOGRAM_RESULT__INIT;
+    r.group_by_histogram_items = emu_arena_alloc(a, (nb + 1) * sizeof(void *));
+    for (size_t i = 0; i < nb; i++) {
+        Ots__GroupByHistogramItem *it = emu_arena_alloc(a, sizeof *it);
+        ots__group_by_histogram_item__init(it);
+        ots_value kv = iv.type == OTS_VT_INTEGER && off.type == OTS_VT_INTEGER
+                           ? (ots_value){.type = OTS_VT_INTEGER, .i = (int64_t)b[i].key}
+                           : (ots_value){.type = OTS_VT_DOUBLE, .d = b[i].key};
+        size_t len;
+        uint8_t *kb = ots_plainbuffer_encode_variant(&kv, a, &len);
+        it->has_key = it->has_value = true;
+        it->key = (ProtobufCBinaryData){len, kb};
+        it->value = b[i].count;
+        it->sub_aggs_result = b[i].aggs;
+        it->sub_group_bys_result = b[i].gbs;
+        r.group_by_histogram_items[r.n_group_by_histogram_items++] = it;
     }
+    PACK(a, group_by_histogram_result, &r, *out);
+    return EMU_OK;
+}
+
+/* "+08:00", "-05:30", "Z" or "" → ms east of UTC; false when malformed. */
+static bool tz_offset(const char *s, int64_t *ms)
+{
+    *ms = 0;
+    if (!s || !*s || !strcmp(s, "Z") || !strcmp(s, "UTC"))
+        return true;
+    int hh, mm;
+    char sign;
+    if (sscanf(s, "%c%2d:%2d", &sign, &hh, &mm) != 3 || (sign != '+' && sign != '-') || hh > 18 ||
+        mm > 59 || strlen(s) != 6)
+        return false;
+    *ms = (sign == '-' ? -1 : 1) * ((int64_t)hh * 3600000 + (int64_t)mm * 60000);
+    return true;
+}
+
+static emu_rc gb_date_histogram(aggctx *c, const sdoc *const *docs, size_t n,
+                                const Ots__GroupByDateHistogram *m, int depth,
+                                ProtobufCBinaryData *out)
+{
+    qctx *q = c->q;
+    emu_arena *a = q->a;
+    const ots_sfield *f;
+    ots_value miss;
+    bool has_miss;
+    emu_rc rc;
+    if ((rc = field_of(q, m->field_name, &f)))
+        return rc;
+    if (f->type != OTS_SF_DATE) /* [inferred] texts from here on */
+        return bad(q->err, "GroupByDateHistogram needs a Date field; field:%s is not one.",
+                   f->name);
+    if (m->sort && m->sort->n_sorters && m->sort->sorters[0]->sub_agg_sort)
+        return unsupported(q->err, "SubAggSort of GroupByDateHistogram");
+    const Ots__DateTimeValue *iv = m->interval;
+    if (!iv || !iv->has_unit || !iv->has_value || iv->value <= 0 ||
+        iv->unit < OTS__DATE_TIME_UNIT__YEAR || iv->unit > OTS__DATE_TIME_UNIT__MILLISECOND)
+        return bad(q->err, "GroupByDateHistogram needs an interval: a value > 0 and a unit.");
+    hkey h = {.date = true, .unit = (int)iv->unit, .count = iv->value};
+    if (m->offset && m->offset->has_value && m->offset->value) {
+        static const int64_t ms[] = {0,          0,         0,       0,      7 * 86400000LL,
+                                     86400000LL, 3600000LL, 60000LL, 1000LL, 1LL};
+        if (!m->offset->has_unit || m->offset->unit < OTS__DATE_TIME_UNIT__WEEK ||
+            m->offset->unit > OTS__DATE_TIME_UNIT__MILLISECOND)
+            return bad(q->err, "GroupByDateHistogram offset must be in weeks or smaller units.");
+        h.offset_ms = ms[m->offset->unit] * m->offset->value;
+    }
+    if (!tz_offset(m->time_zone, &h.tz_ms))
+        return bad(q->err, "Invalid time_zone: %s (use +hh:mm or -hh:mm).", m->time_zone);
+    if ((rc = missing_of(q, m->has_missing, m->missing, &miss, &has_miss)))
+        return rc;
+    double lo, hi;
+    hbucket *b;
+    size_t nb;
+    if ((rc = range_of(q, f, m->field_range, &lo, &hi)) ||
+        (rc = hist_buckets(c, docs, n, f, &h, has_miss ? &miss : NULL, lo, hi, m->has_min_doc_count,
+                           m->min_doc_count, m->sort, m->sub_aggs, m->sub_group_bys, depth, &b,
+                           &nb)))
+        return rc;
+    Ots__GroupByDateHistogramResult r = OTS__GROUP_BY_DATE_HISTOGRAM_RESULT__INIT;
+    r.group_by_date_histogram_items = emu_arena_alloc(a, (nb + 1) * sizeof(void *));
+    for (size_t i = 0; i < nb; i++) {
+        Ots__GroupByDateHistogramItem *it = emu_arena_alloc(a, sizeof *it);
+        ots__group_by_date_histogram_item__init(it);
+        it->has_timestamp = it->has_row_count = true;
+        it->timestamp = (int64_t)b[i].key;
+        it->row_count = b[i].count;
+        it->sub_aggs_result = b[i].aggs;
+        it->sub_group_bys_result = b[i].gbs;
+        r.group_by_date_histogram_items[r.n_group_by_date_histogram_items++] = it;
+    }
+    PACK(a, group_by_date_histogram_result, &r, *out);
+    return EMU_OK;
+}
+
+/* ---- geohash grid ---- */
+
+static const char GEOHASH32[] = "0123456789bcdefghjkmnpqrstuvwxyz";
+
+/* The geohash of (lat, lon) with `prec` characters, and its cell. */
+static void geohash(double lat, double lon, int prec, char *out, double cell[4])
+{
+    double la[2] = {-90, 90}, lo[2] = {-180, 180};
+    bool even = true;
+    int bit = 0, ch = 0, n = 0;
+    while (n < prec) {
+        double *r = even ? lo : la, v = even ? lon : lat, mid = (r[0] + r[1]) / 2;
+        ch <<= 1;
+        if (v >= mid) {
+            ch |= 1;
+            r[0] = mid;
+        } else {
+            r[1] = mid;
+        }
+        even = !even;
+        if (++bit == 5) {
+            out[n++] = GEOHASH32[ch];
+            bit = ch = 0;
+        }
+    }
+    out[n] = '\0';
+    cell[0] = la[1], cell[1] = lo[0], cell[2] = la[0],
+    cell[3] = lo[1]; /* top, left, bottom, right */
+}
+
+/* The center of a geohash's cell. */
+static void geohash_center(const char *h, double *lat, double *lon)
+{
+    double la[2] = {-90, 90}, lo[2] = {-180, 180};
+    bool even = true;
+    for (; *h; h++) {
+        const char *at = strchr(GEOHASH32, *h);
+        int ch = at ? (int)(at - GEOHASH32) : 0;
+        for (int b = 4; b >= 0; b--) {
+            double *r = even ? lo : la;
+            if (ch >> b & 1)
+                r[0] = (r[0] + r[1]) / 2;
+            else
+                r[1] = (r[0] + r[1]) / 2;
+            even = !even;
+        }
+    }
+    *lat = (la[0] + la[1]) / 2;
+    *lon = (lo[0] + lo[1]) / 2;
+}
+
+typedef struct gcell {
+    const char *key;
+    size_t first, n; /* docs[first .. first + n) of the sorted pairs */
+} gcell;
+
+static int gcell_cmp(const void *x, const void *y)
+{
+    const gcell *a = x, *b = y;
+    if (a->n != b->n)
+        return a->n > b->n ? -1 : 1;
+    return strcmp(a->key, b->key);
+}
+
+static emu_rc gb_geo_grid(aggctx *c, const sdoc *const *docs, size_t n,
+                          const Ots__GroupByGeoGrid *m, int depth, ProtobufCBinaryData *out)
+{
+    qctx *q = c->q;
+    emu_arena *a = q->a;
+    const ots_sfield *f;
+    emu_rc rc;
+    if ((rc = field_of(q, m->field_name, &f)))
+        return rc;
+    if (f->type != OTS_SF_GEO_POINT) /* [inferred] texts */
+        return bad(q->err, "GroupByGeoGrid needs a GeoPoint field; field:%s is not one.", f->name);
+    int prec = m->has_precision ? (int)m->precision : 5;
+    if (prec < 1 || prec > 12)
+        return bad(q->err, "Invalid GroupByGeoGrid precision: %d.", prec);
+    int32_t size = m->has_size ? m->size : 10;
+    if (size <= 0 || size > 2000)
+        return bad(q->err, "GroupByGeoGrid size must be in [1, 2000].");
+    /* (cell, document) pairs sorted by cell, then grouped. */
     size_t cnt = 0, cap = 64;
     kd *v = emu_xcalloc(cap, sizeof *v);
     for (size_t i = 0; i < n; i++) {
         ots_value *x;
         size_t nx = doc_vals(c, f, docs[i], &x);
-        for (size_t j = 0; j <= nx; j++) {
-            const ots_value *y = j < nx ? &x[j] : (!nx && has_miss ? &miss : NULL);
-            if (!y || !num_of(f, y, &d) || d < lo || d >= hi)
+        for (size_t j = 0; j < nx; j++) {
+            double lat, lon, cell[4];
+            char key[16];
+            if (x[j].type != OTS_VT_STRING ||
+                !ots_search_geo_parse((const char *)x[j].p, x[j].len, &lat, &lon))
                 continue;
+            geohash(lat, lon, prec, key, cell);
             if (cnt == cap)
                 v = emu_xrealloc(v, (cap *= 2) * sizeof *v);
-            v[cnt++] = (kd){{NULL, 0}, floor((d - offset) / interval) * interval + offset, i};
+            v[cnt++] = (kd){{emu_arena_strdup(a, key), (size_t)prec}, 0, i};
         }
     }
-    qsort(v, cnt, sizeof *v, num_kd_cmp);
-    bool desc = false, by_count = false;
-    if (m->sort && m->sort->n_sorters) { /* key order, or count order, first sorter */
-        const Ots__GroupBySorter *s = m->sort->sorters[0];
-        by_count = s->row_count_sort != NULL;
-        desc = by_count ? s->row_count_sort->has_order &&
-                              s->row_count_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC
-                        : s->group_key_sort && s->group_key_sort->has_order &&
-                              s->group_key_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
-    }
-    Ots__GroupByHistogramResult r = OTS__GROUP_BY_HISTOGRAM_RESULT__INIT;
-    r.group_by_histogram_items = emu_arena_alloc(a, (cnt + 1) * sizeof(void *));
-    const sdoc **sub = emu_xcalloc(n ? n : 1, sizeof *sub);
-    for (size_t i = 0; i < cnt && !rc;) {
-        size_t j = i, k = 0;
-        for (; j < cnt && v[j].num == v[i].num; j++)
-            if (!k || sub[k - 1] != docs[v[j].doc])
-                sub[k++] = docs[v[j].doc];
-        if (!m->has_min_doc_count || (int64_t)k >= m->min_doc_count) {
-            Ots__GroupByHistogramItem *it = emu_arena_alloc(a, sizeof *it);
-            ots__group_by_histogram_item__init(it);
-            ots_value kv = iv.type == OTS_VT_INTEGER && off.type == OTS_VT_INTEGER
-                               ? (ots_value){.type = OTS_VT_INTEGER, .i = (int64_t)v[i].num}
-                               : (ots_value){.type = OTS_VT_DOUBLE, .d = v[i].num};
-            size_t len;
-            uint8_t *kb = ots_plainbuffer_encode_variant(&kv, a, &len);
-            it->has_key = it->has_value = true;
-            it->key = (ProtobufCBinaryData){len, kb};
-            it->value = (int64_t)k;
-            rc = bucket_subs(c, sub, k, m->sub_aggs, m->sub_group_bys, depth, &it->sub_aggs_result,
-                             &it->sub_group_bys_result);
-            r.group_by_histogram_items[r.n_group_by_histogram_items++] = it;
-        }
+    qsort(v, cnt, sizeof *v, kd_cmp);
+    gcell *g = emu_xcalloc(cnt + 1, sizeof *g);
+    const sdoc **sub = emu_xcalloc(cnt + 1, sizeof *sub);
+    size_t ng = 0, ns = 0;
+    for (size_t i = 0; i < cnt;) {
+        size_t j = i;
+        g[ng] = (gcell){v[i].key.p, ns, 0};
+        for (; j < cnt && str_cmp(&v[j].key, &v[i].key) == 0; j++)
+            if (!g[ng].n || sub[ns - 1] != docs[v[j].doc]) /* an array's values in one cell */
+                sub[ns++] = docs[v[j].doc], g[ng].n++;
+        ng++;
         i = j;
     }
+    qsort(g, ng, sizeof *g, gcell_cmp);
+    Ots__GroupByGeoGridResult r = OTS__GROUP_BY_GEO_GRID_RESULT__INIT;
+    r.group_by_geo_grid_result_items = emu_arena_alloc(a, (ng + 1) * sizeof(void *));
+    for (size_t k = 0; k < ng && k < (size_t)size && !rc; k++) {
+        Ots__GroupByGeoGridResultItem *it = emu_arena_alloc(a, sizeof *it);
+        ots__group_by_geo_grid_result_item__init(it);
+        it->key = (char *)g[k].key;
+        it->has_row_count = true;
+        it->row_count = (int64_t)g[k].n;
+        /* The cell: the hash of its own center gives the same cell. */
+        double cell[4], la = 0, lo = 0;
+        char key[16];
+        geohash_center(g[k].key, &la, &lo);
+        geohash(la, lo, prec, key, cell);
+        Ots__GeoGrid *gg = emu_arena_alloc(a, sizeof *gg);
+        Ots__GeoPoint *tl = emu_arena_alloc(a, sizeof *tl), *br = emu_arena_alloc(a, sizeof *br);
+        ots__geo_grid__init(gg);
+        ots__geo_point__init(tl);
+        ots__geo_point__init(br);
+        tl->has_lat = tl->has_lon = br->has_lat = br->has_lon = true;
+        tl->lat = cell[0], tl->lon = cell[1];
+        br->lat = cell[2], br->lon = cell[3];
+        gg->top_left = tl;
+        gg->bottom_right = br;
+        it->geo_grid = gg;
+        rc = bucket_subs(c, sub + g[k].first, g[k].n, m->sub_aggs, m->sub_group_bys, depth,
+                         &it->sub_aggs_result, &it->sub_group_bys_result);
+        r.group_by_geo_grid_result_items[r.n_group_by_geo_grid_result_items++] = it;
+    }
     free(sub);
+    free(g);
     free(v);
     if (rc)
         return rc;
-    size_t nb = r.n_group_by_histogram_items;
-    Ots__GroupByHistogramItem **items = r.group_by_histogram_items;
-    if (by_count) { /* stable: keys stay ascending among equal counts */
-        for (size_t i = 1; i < nb; i++)
-            for (size_t j = i; j > 0 && (desc ? items[j]->value > items[j - 1]->value
-                                              : items[j]->value < items[j - 1]->value);
-                 j--) {
-                Ots__GroupByHistogramItem *t = items[j];
-                items[j] = items[j - 1];
-                items[j - 1] = t;
-            }
-    } else if (desc) {
-        for (size_t i = 0; i < nb / 2; i++) {
-            Ots__GroupByHistogramItem *t = items[i];
-            items[i] = items[nb - 1 - i];
-            items[nb - 1 - i] = t;
-        }
-    }
-    PACK(a, group_by_histogram_result, &r, *out);
+    PACK(a, group_by_geo_grid_result, &r, *out);
     return EMU_OK;
 }
 
@@ -2043,10 +2350,17 @@ static emu_rc gbs_eval(aggctx *c, const sdoc *const *docs, size_t n, const Ots__
             rc = m ? gb_histogram(c, docs, n, m, depth, &gr->group_by_result) : EMU_E_INVALID;
             break;
         }
-        case 6:
-            return unsupported(q->err, "GroupByDateHistogram");
-        case 7:
-            return unsupported(q->err, "GroupByGeoGrid");
+        case 6: {
+            Ots__GroupByDateHistogram *m =
+                UNPACK(q, GroupByDateHistogram, group_by_date_histogram, body);
+            rc = m ? gb_date_histogram(c, docs, n, m, depth, &gr->group_by_result) : EMU_E_INVALID;
+            break;
+        }
+        case 7: {
+            Ots__GroupByGeoGrid *m = UNPACK(q, GroupByGeoGrid, group_by_geo_grid, body);
+            rc = m ? gb_geo_grid(c, docs, n, m, depth, &gr->group_by_result) : EMU_E_INVALID;
+            break;
+        }
         case 8:
             return unsupported(q->err, "GroupByComposite");
         default:

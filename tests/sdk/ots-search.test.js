@@ -51,7 +51,8 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
     const r = await mocha.run([path.join(PKG, 'test/search.test.js')]);
     const ok = r.lines.filter((l) => l.startsWith('ok - ')).map((l) => l.slice(5));
     assert.deepStrictEqual(ok, ['Search Meta create_and_describe_with_ttl_and_reindex_and_update_ttl',
-      'Search Query agg_and_group_by', 'Search Query field_sort_missing_field_query', 'Search Query collapse test ',
+      'Search Query agg_and_group_by', 'Search Query group_by_date_histogram', 'Search Query group_by_geo_grid',
+      'Search Query field_sort_missing_field_query', 'Search Query collapse test ',
       'Search Query weight', 'ParallelScan compute_splits', 'ParallelScan parallel_scan'], r.lines.join('\n'));
     for (const l of r.lines.filter((x) => x.startsWith('not ok - '))) {
       assert.match(l, /is not supported by acsemu/, l);
@@ -239,11 +240,37 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
     assert.deepStrictEqual(g.filters.map((i) => toNum(i.rowCount)), [3, 3]);
     assert.deepStrictEqual(g.hist.map((i) => [toNum(i.key), toNum(i.value)]), [[0, 2], [5, 2], [10, 1]]);
     assert.deepStrictEqual(g.near.map((i) => toNum(i.rowCount)), [2, 2]);
-    await rejects(c.search({
-      tableName: T, indexName: 'shop_idx', searchQuery: { offset: 0, limit: 0, query: { queryType: QT.MATCH_ALL_QUERY },
-        groupBys: { groupBys: [{ name: 'd', type: GT.GROUP_BY_DATE_HISTOGRAM, body: { fieldName: 'day', interval: { value: 1, unit: TableStore.DateTimeUnit.DAY } } }] } },
-      columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE },
-    }), 400, 'OTSParameterInvalid', 'GroupByDateHistogram is not supported by acsemu');
+    // Date histograms (calendar months; days in a time zone; a missing
+    // value; min_doc_count; count order) and geohash grids.
+    const groupBy = async (gbs) => {
+      const x = await c.search({
+        tableName: T, indexName: 'shop_idx', searchQuery: { offset: 0, limit: 0, query: { queryType: QT.MATCH_ALL_QUERY }, groupBys: { groupBys: gbs } },
+        columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE },
+      });
+      return Object.fromEntries(x.groupBys.groupByResults.map((y) => [y.name, y.groupByResult.items]));
+    };
+    const U = TableStore.DateTimeUnit;
+    const dh = await groupBy([
+      { name: 'month', type: GT.GROUP_BY_DATE_HISTOGRAM, body: { fieldName: 'day', interval: { value: 1, unit: U.MONTH } } },
+      { name: 'day8', type: GT.GROUP_BY_DATE_HISTOGRAM, body: { fieldName: 'day', interval: { value: 1, unit: U.DAY }, timeZone: '+08:00',
+        missing: '2024-01-03 12:00:00', minDocCount: 2 } },
+      { name: 'week', type: GT.GROUP_BY_DATE_HISTOGRAM, body: { fieldName: 'day', interval: { value: 1, unit: U.WEEK },
+        sort: { sorters: [{ rowCountSort: { order: TableStore.SortOrder.SORT_ORDER_ASC } }] } } },
+      { name: 'grid', type: GT.GROUP_BY_GEO_GRID, body: { fieldName: 'pos', precision: TableStore.GeoHashPrecision.GHP_156KM_156KM_3, size: 10 } },
+      { name: 'grid1', type: GT.GROUP_BY_GEO_GRID, body: { fieldName: 'pos', precision: TableStore.GeoHashPrecision.GHP_5009KM_4992KM_1 } },
+    ]);
+    const ts = (items) => items.map((i) => [new Date(toNum(i.timeStamp)).toISOString(), toNum(i.rowCount)]);
+    assert.deepStrictEqual(ts(dh.month), [['2024-01-01T00:00:00.000Z', 2], ['2024-02-01T00:00:00.000Z', 1]]);
+    // +08:00 days: 01-02 00:00Z is 01-02 08:00 there; the two missing rows count on 01-03.
+    assert.deepStrictEqual(ts(dh.day8), [['2024-01-02T16:00:00.000Z', 3]]);
+    assert.deepStrictEqual(ts(dh.week), [['2024-01-29T00:00:00.000Z', 1], ['2024-01-01T00:00:00.000Z', 2]]);
+    assert.deepStrictEqual(dh.grid.map((i) => [i.key, toNum(i.rowCount), i.geoGrid.topLeft.lat, i.geoGrid.topLeft.lon, i.geoGrid.bottomRight.lat, i.geoGrid.bottomRight.lon]),
+      [['wtm', 3, 30.9375, 119.53125, 29.53125, 120.9375], ['wx4', 1, 40.78125, 115.3125, 39.375, 116.71875]]);
+    assert.deepStrictEqual(dh.grid1.map((i) => [i.key, toNum(i.rowCount)]), [['w', 4]]);
+    await rejects(groupBy([{ name: 'd', type: GT.GROUP_BY_DATE_HISTOGRAM, body: { fieldName: 'price', interval: { value: 1, unit: U.DAY } } }]),
+      400, 'OTSParameterInvalid', 'GroupByDateHistogram needs a Date field');
+    await rejects(groupBy([{ name: 'd', type: GT.GROUP_BY_GEO_GRID, body: { fieldName: 'kind', precision: 1 } }]),
+      400, 'OTSParameterInvalid', 'GroupByGeoGrid needs a GeoPoint field');
   });
 
   await t.test('the index follows every write, and a checkpoint restore gives it back', async () => {
