@@ -894,7 +894,19 @@ static emu_rc add_fields(Ots__FieldSchema *const *v, size_t n, const char *paren
         f->index = fs->has_index ? fs->index : true;
         f->sort_agg = fs->has_doc_values ? fs->doc_values : f->type != OTS_SF_TEXT;
         f->array = fs->has_is_array && fs->is_array;
-        f->id = (uint16_t)l->n; /* 1-based: 0 is the document list */
+        f->id = (uint16_t)l->n;         /* 1-based: 0 is the document list */
+        if (f->type == OTS_SF_VECTOR) { /* [inferred] texts */
+            const Ots__VectorOptions *vo = fs->vector_options;
+            if (!vo || !vo->has_dimension || vo->dimension < 1 || vo->dimension > 4096)
+                return invalid(err,
+                               "Vector field [%s] needs vector_options with a dimension in "
+                               "[1, 4096].",
+                               name);
+            if (vo->has_metric_type && (vo->metric_type < 0 || vo->metric_type > 2))
+                return invalid(err, "Invalid metric_type of vector field [%s].", name);
+            f->vdim = vo->dimension;
+            f->vmetric = vo->has_metric_type ? vo->metric_type : 0;
+        }
         if (f->type == OTS_SF_TEXT) {
             emu_rc rc = analyzer_of(fs, f, err);
             if (rc)

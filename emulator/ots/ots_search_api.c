@@ -13,6 +13,7 @@
  *
  * Texts marked [inferred] follow the service's style where no SDK test
  * pins them down. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -922,6 +923,401 @@ static emu_rc q_bool(qctx *q, const Ots__BoolQuery *m, int depth, dset *out)
     return EMU_OK;
 }
 
+/* ---- FunctionsScoreQuery, KnnVectorQuery ------------------------------------- */
+
+static bool num_of(const ots_sfield *f, const ots_value *v, double *out);
+static emu_rc eval(qctx *q, const Ots__Query *query, int depth, dset *out);
+
+/* Whether the document with key k is in s (sorted by key). */
+static bool in_set(const dset *s, const uint8_t *k, size_t len)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = kcmp(s->d[mid].k, s->d[mid].len, k, len);
+        if (!c)
+            return true;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+/* The values of f in a document, in the arena. */
+static size_t doc_values(qctx *q, const ots_sfield *f, const sdoc *d, ots_value **v)
+{
+    emu_str col = {f->column, strlen(f->column)};
+    ots_read_opts o = {.max_versions = 1, .columns = &col, .n_columns = 1};
+    ots_row_t row;
+    if (!ots_store_get_by_key(q->t, d->k, d->len, &o, q->a, &row))
+        return 0;
+    return ots_search_values(f, &row, q->a, v);
+}
+
+static double unit_ms(const Ots__DateTimeValue *v)
+{
+    static const double ms[] = {0,
+                                365.2425 * 86400000,
+                                91.310625 * 86400000,
+                                30.436875 * 86400000,
+                                7 * 86400000.0,
+                                86400000.0,
+                                3600000.0,
+                                60000.0,
+                                1000.0,
+                                1.0};
+    if (!v || !v->has_value || !v->has_unit || v->unit < 1 || v->unit > 9)
+        return 0;
+    return ms[v->unit] * v->value;
+}
+
+/* A compiled score function. */
+typedef struct sfun {
+    const Ots__Function *m;
+    dset filter; /* documents it applies to, when it has a filter */
+    bool filtered;
+    const ots_sfield *f;
+    int kind;                          /* 0 field value factor, 1 random, 2 decay */
+    double origin, scale, offset, lat; /* decay: numbers, ms or meters; geo origin lat */
+} sfun;
+
+static emu_rc sfun_init(qctx *q, const Ots__Function *m, int depth, sfun *out)
+{
+    emu_rc rc;
+    *out = (sfun){.m = m};
+    if (m->filter) {
+        if ((rc = eval(q, m->filter, depth + 1, &out->filter)))
+            return rc;
+        out->filtered = true;
+    }
+    if (m->field_value_factor) {
+        out->kind = 0;
+        return field_of(q, m->field_value_factor->field_name, &out->f);
+    }
+    if (m->random) {
+        out->kind = 1;
+        return EMU_OK;
+    }
+    if (!m->decay) /* [inferred] texts from here on */
+        return bad(q->err, "A function needs one of field_value_factor, random, decay.");
+    const Ots__DecayFunction *d = m->decay;
+    out->kind = 2;
+    if ((rc = field_of(q, d->field_name, &out->f)))
+        return rc;
+    if (d->has_decay && !(d->decay > 0 && d->decay < 1))
+        return bad(q->err, "The decay of a decay function must be in (0, 1).");
+    int pt = d->has_param_type ? (int)d->param_type : 0;
+    if (pt == OTS__DECAY_FUNC_PARAM_TYPE__DF_NUMERIC_PARAM) {
+        Ots__DecayFuncNumericParam *p =
+            UNPACK(q, DecayFuncNumericParam, decay_func_numeric_param, d->param);
+        if (!p)
+            return EMU_E_INVALID;
+        out->origin = p->origin, out->scale = p->scale, out->offset = p->offset;
+    } else if (pt == OTS__DECAY_FUNC_PARAM_TYPE__DF_DATE_PARAM) {
+        Ots__DecayFuncDateParam *p = UNPACK(q, DecayFuncDateParam, decay_func_date_param, d->param);
+        if (!p)
+            return EMU_E_INVALID;
+        int64_t ms = p->origin_long;
+        if (p->origin_string &&
+            !ots_search_date_parse(out->f, p->origin_string, strlen(p->origin_string), &ms))
+            return bad(q->err, "Invalid origin of a date decay function: %s.", p->origin_string);
+        out->origin = (double)ms, out->scale = unit_ms(p->scale), out->offset = unit_ms(p->offset);
+    } else if (pt == OTS__DECAY_FUNC_PARAM_TYPE__DF_GEO_PARAM) {
+        Ots__DecayFuncGeoParam *p = UNPACK(q, DecayFuncGeoParam, decay_func_geo_param, d->param);
+        if (!p)
+            return EMU_E_INVALID;
+        if (!p->origin ||
+            !ots_search_geo_parse(p->origin, strlen(p->origin), &out->lat, &out->origin))
+            return bad(q->err, "Invalid origin of a geo decay function.");
+        out->scale = p->scale, out->offset = p->offset;
+    } else {
+        return bad(q->err, "A decay function needs param_type and param.");
+    }
+    if (!(out->scale > 0) || out->offset < 0)
+        return bad(q->err, "A decay function needs scale > 0 and offset >= 0.");
+    return EMU_OK;
+}
+
+/* The function's value for a document (weight not applied). */
+static double sfun_value(qctx *q, const sfun *fn, const sdoc *d)
+{
+    ots_value *v;
+    size_t n;
+    if (fn->kind == 1) { /* random: stable per document */
+        uint64_t h = 1469598103934665603ULL;
+        for (size_t i = 0; i < d->len; i++)
+            h = (h ^ d->k[i]) * 1099511628211ULL;
+        return (double)(h >> 11) / 9007199254740992.0;
+    }
+    n = doc_values(q, fn->f, d, &v);
+    if (fn->kind == 0) {
+        const Ots__FieldValueFactorFunction *m = fn->m->field_value_factor;
+        double x;
+        if (!n || !num_of(fn->f, &v[0], &x)) {
+            if (!m->has_missing)
+                return 1;
+            x = m->missing;
+        }
+        x *= m->has_factor ? m->factor : 1;
+        switch (m->has_modifier ? (int)m->modifier : OTS__FUNCTION_MODIFIER__FM_NONE) {
+        case OTS__FUNCTION_MODIFIER__FM_LOG:
+            return log10(x);
+        case OTS__FUNCTION_MODIFIER__FM_LOG1P:
+            return log10(x + 1);
+        case OTS__FUNCTION_MODIFIER__FM_LOG2P:
+            return log10(x + 2);
+        case OTS__FUNCTION_MODIFIER__FM_LN:
+            return log(x);
+        case OTS__FUNCTION_MODIFIER__FM_LN1P:
+            return log1p(x);
+        case OTS__FUNCTION_MODIFIER__FM_LN2P:
+            return log(x + 2);
+        case OTS__FUNCTION_MODIFIER__FM_SQUARE:
+            return x * x;
+        case OTS__FUNCTION_MODIFIER__FM_SQRT:
+            return sqrt(x);
+        case OTS__FUNCTION_MODIFIER__FM_RECIPROCAL:
+            return 1 / x;
+        default:
+            return x;
+        }
+    }
+    /* Decay over each value's distance to the origin, then the mode. */
+    const Ots__DecayFunction *m = fn->m->decay;
+    double decay = m->has_decay ? m->decay : 0.5, best = 0, sum = 0;
+    size_t cnt = 0;
+    int mode = m->has_multi_value_mode ? (int)m->multi_value_mode : OTS__MULTI_VALUE_MODE__MVM_MIN;
+    for (size_t i = 0; i < n; i++) {
+        double x, dist;
+        if (m->param_type == OTS__DECAY_FUNC_PARAM_TYPE__DF_GEO_PARAM) {
+            double lat, lon;
+            if (v[i].type != OTS_VT_STRING ||
+                !ots_search_geo_parse((const char *)v[i].p, v[i].len, &lat, &lon))
+                continue;
+            dist = haversine_m(fn->lat, fn->origin, lat, lon);
+        } else {
+            if (!num_of(fn->f, &v[i], &x))
+                continue;
+            dist = fabs(x - fn->origin);
+        }
+        dist = dist > fn->offset ? dist - fn->offset : 0;
+        double r;
+        if (m->math_function == OTS__DECAY_MATH_FUNCTION__EXP)
+            r = exp(log(decay) / fn->scale * dist);
+        else if (m->math_function == OTS__DECAY_MATH_FUNCTION__LINEAR) {
+            double sl = fn->scale / (1 - decay);
+            r = dist < sl ? (sl - dist) / sl : 0;
+        } else { /* GAUSS */
+            double sigma2 = -fn->scale * fn->scale / (2 * log(decay));
+            r = exp(-dist * dist / (2 * sigma2));
+        }
+        /* MIN / MAX pick the value of the nearest / farthest distance. */
+        if (!cnt || (mode == OTS__MULTI_VALUE_MODE__MVM_MIN && r > best) ||
+            (mode == OTS__MULTI_VALUE_MODE__MVM_MAX && r < best))
+            best = r;
+        sum += r;
+        cnt++;
+    }
+    if (!cnt)
+        return 1; /* a document without the field is not decayed */
+    if (mode == OTS__MULTI_VALUE_MODE__MVM_SUM)
+        return sum;
+    if (mode == OTS__MULTI_VALUE_MODE__MVM_AVG)
+        return sum / (double)cnt;
+    return best;
+}
+
+static emu_rc q_functions_score(qctx *q, const Ots__FunctionsScoreQuery *m, int depth, dset *out)
+{
+    emu_rc rc;
+    if (!m->n_functions || m->n_functions > 32)
+        return bad(q->err, "FunctionsScoreQuery needs 1 to 32 functions."); /* [inferred] */
+    sfun *fn = emu_arena_zalloc(q->a, m->n_functions * sizeof *fn);
+    size_t nf = 0;
+    if (m->query)
+        rc = eval(q, m->query, depth + 1, out);
+    else
+        rc = all_docs(q, out);
+    for (; !rc && nf < m->n_functions; nf++)
+        rc = sfun_init(q, m->functions[nf], depth, &fn[nf]);
+    int sm = m->has_score_mode ? (int)m->score_mode : OTS__FUNCTION_SCORE_MODE__FSM_MULTIPLY;
+    int cm = m->has_combine_mode ? (int)m->combine_mode : OTS__FUNCTION_COMBINE_MODE__FCM_MULTIPLY;
+    size_t kept = 0;
+    for (size_t i = 0; !rc && i < out->n; i++) {
+        sdoc *d = &out->d[i];
+        double f = 0, wsum = 0;
+        size_t hits = 0;
+        for (size_t k = 0; k < nf; k++) {
+            if (fn[k].filtered && !in_set(&fn[k].filter, d->k, d->len))
+                continue;
+            double w = fn[k].m->has_weight ? fn[k].m->weight : 1;
+            double x = sfun_value(q, &fn[k], d) * w;
+            if (!hits || sm == OTS__FUNCTION_SCORE_MODE__FSM_FIRST)
+                f = hits ? f : x;
+            else if (sm == OTS__FUNCTION_SCORE_MODE__FSM_MAX)
+                f = x > f ? x : f;
+            else if (sm == OTS__FUNCTION_SCORE_MODE__FSM_MIN)
+                f = x < f ? x : f;
+            else if (sm == OTS__FUNCTION_SCORE_MODE__FSM_MULTIPLY)
+                f *= x;
+            else /* SUM, AVG */
+                f += x;
+            wsum += w;
+            hits++;
+        }
+        if (!hits)
+            f = 1;
+        else if (sm == OTS__FUNCTION_SCORE_MODE__FSM_AVG && wsum)
+            f /= wsum;
+        if (m->has_max_score && f > m->max_score)
+            f = m->max_score;
+        double qs = d->score, s;
+        switch (cm) {
+        case OTS__FUNCTION_COMBINE_MODE__FCM_AVG:
+            s = (qs + f) / 2;
+            break;
+        case OTS__FUNCTION_COMBINE_MODE__FCM_MAX:
+            s = qs > f ? qs : f;
+            break;
+        case OTS__FUNCTION_COMBINE_MODE__FCM_SUM:
+            s = qs + f;
+            break;
+        case OTS__FUNCTION_COMBINE_MODE__FCM_MIN:
+            s = qs < f ? qs : f;
+            break;
+        case OTS__FUNCTION_COMBINE_MODE__FCM_REPLACE:
+            s = f;
+            break;
+        default:
+            s = qs * f;
+        }
+        if (m->has_min_score && s < m->min_score)
+            continue;
+        d->score = (float)s;
+        out->d[kept++] = *d;
+    }
+    for (size_t k = 0; k < nf; k++)
+        dfree(&fn[k].filter);
+    if (rc) {
+        dfree(out);
+        return rc;
+    }
+    out->n = kept;
+    return EMU_OK;
+}
+
+/* "[0.1, 1.2, ...]" → exactly n floats; false otherwise. */
+static bool parse_vector(const uint8_t *p, size_t len, float *out, int n)
+{
+    char buf[64];
+    size_t i = 0;
+    int k = 0;
+    while (i < len && isspace(p[i]))
+        i++;
+    if (i >= len || p[i++] != '[')
+        return false;
+    for (;;) {
+        while (i < len && isspace(p[i]))
+            i++;
+        size_t j = i;
+        while (j < len && (isdigit(p[j]) || strchr("+-.eE", p[j])))
+            j++;
+        if (j == i || j - i >= sizeof buf || k >= n)
+            return false;
+        memcpy(buf, p + i, j - i);
+        buf[j - i] = '\0';
+        char *end;
+        double x = strtod(buf, &end);
+        if (*end || !isfinite(x))
+            return false;
+        out[k++] = (float)x;
+        i = j;
+        while (i < len && isspace(p[i]))
+            i++;
+        if (i < len && p[i] == ',') {
+            i++;
+            continue;
+        }
+        if (i < len && p[i] == ']') {
+            i++;
+            break;
+        }
+        return false;
+    }
+    while (i < len && isspace(p[i]))
+        i++;
+    return i == len && k == n;
+}
+
+static int knn_cmp(const void *x, const void *y)
+{
+    const sdoc *a = x, *b = y;
+    if (a->score != b->score)
+        return a->score > b->score ? -1 : 1;
+    return kcmp(a->k, a->len, b->k, b->len);
+}
+
+static int key_cmp(const void *x, const void *y)
+{
+    const sdoc *a = x, *b = y;
+    return kcmp(a->k, a->len, b->k, b->len);
+}
+
+/* The top_k documents nearest the query vector (brute force over the
+ * filter's documents), scored as the service does: euclidean 1 / (1 + d²),
+ * cosine (1 + cos) / 2, dot product (1 + dot) / 2, times the weight. */
+static emu_rc q_knn(qctx *q, const Ots__KnnVectorQuery *m, int depth, dset *out)
+{
+    const ots_sfield *f;
+    emu_rc rc;
+    if ((rc = field_of(q, m->field_name, &f)))
+        return rc;
+    if (f->type != OTS_SF_VECTOR) /* [inferred] texts */
+        return bad(q->err, "KnnVectorQuery needs a Vector field; field:%s is not one.", f->name);
+    if ((int)m->n_float32_query_vector != f->vdim)
+        return bad(q->err, "The query vector has %zu dimensions; field:%s has %d.",
+                   m->n_float32_query_vector, f->name, f->vdim);
+    if (!m->has_top_k || m->top_k <= 0 || m->top_k > EMU_MAX_OTS_SEARCH_LIMIT)
+        return bad(q->err, "top_k must be in [1, %d].", EMU_MAX_OTS_SEARCH_LIMIT);
+    dset cand = {0};
+    if ((rc = m->filter ? eval(q, m->filter, depth + 1, &cand) : all_docs(q, &cand)))
+        return rc;
+    const float *qv = m->float32_query_vector;
+    double qn = 0;
+    for (int i = 0; i < f->vdim; i++)
+        qn += (double)qv[i] * qv[i];
+    float *dv = emu_arena_alloc(q->a, (size_t)f->vdim * sizeof *dv);
+    float w = m->has_weight ? m->weight : 1;
+    size_t kept = 0;
+    for (size_t i = 0; i < cand.n; i++) {
+        ots_value *v;
+        size_t n = doc_values(q, f, &cand.d[i], &v);
+        if (!n || v[0].type != OTS_VT_STRING || !parse_vector(v[0].p, v[0].len, dv, f->vdim))
+            continue;
+        double dot = 0, dn = 0, d2 = 0, s;
+        for (int k = 0; k < f->vdim; k++) {
+            dot += (double)qv[k] * dv[k];
+            dn += (double)dv[k] * dv[k];
+            d2 += ((double)qv[k] - dv[k]) * ((double)qv[k] - dv[k]);
+        }
+        if (f->vmetric == 1)
+            s = qn > 0 && dn > 0 ? (1 + dot / sqrt(qn * dn)) / 2 : 0;
+        else if (f->vmetric == 2)
+            s = (1 + dot) / 2;
+        else
+            s = 1 / (1 + d2);
+        cand.d[kept] = cand.d[i];
+        cand.d[kept++].score = (float)s * w;
+    }
+    qsort(cand.d, kept, sizeof *cand.d, knn_cmp);
+    cand.n = kept < (size_t)m->top_k ? kept : (size_t)m->top_k;
+    qsort(cand.d, cand.n, sizeof *cand.d, key_cmp); /* sets are in key order */
+    *out = cand;
+    return EMU_OK;
+}
+
 static emu_rc eval_node(qctx *q, const Ots__Query *query, int depth, dset *out)
 {
     if (!query || !query->has_type)
@@ -1066,10 +1462,14 @@ static emu_rc eval_node(qctx *q, const Ots__Query *query, int depth, dset *out)
                 return rc;
         return q_geo(q, m->field_name, &g, out);
     }
-    case OTS__QUERY_TYPE__KNN_VECTOR_QUERY:
-        return unsupported(q->err, "KnnVectorQuery");
-    case OTS__QUERY_TYPE__FUNCTIONS_SCORE_QUERY:
-        return unsupported(q->err, "FunctionsScoreQuery");
+    case OTS__QUERY_TYPE__KNN_VECTOR_QUERY: {
+        Ots__KnnVectorQuery *m = UNPACK(q, KnnVectorQuery, knn_vector_query, b);
+        return m ? q_knn(q, m, depth, out) : EMU_E_INVALID;
+    }
+    case OTS__QUERY_TYPE__FUNCTIONS_SCORE_QUERY: {
+        Ots__FunctionsScoreQuery *m = UNPACK(q, FunctionsScoreQuery, functions_score_query, b);
+        return m ? q_functions_score(q, m, depth, out) : EMU_E_INVALID;
+    }
     default:
         return bad(q->err, "Invalid query type: %d.", (int)query->type);
     }
@@ -2553,6 +2953,15 @@ emu_rc ots_search(emu_call *call)
     size_t ns;
     if ((rc = parse_sort(&q, sort, &sorters, &ns)))
         return rc;
+    /* Scoring queries without a sort come best first, as the service
+     * answers them (the SDK's own tests rely on it). */
+    static const sorter by_score = {.kind = 2, .desc = true};
+    if (!ns && sq->query && sq->query->has_type &&
+        (sq->query->type == OTS__QUERY_TYPE__FUNCTIONS_SCORE_QUERY ||
+         sq->query->type == OTS__QUERY_TYPE__KNN_VECTOR_QUERY)) {
+        sorters = (sorter *)&by_score;
+        ns = 1;
+    }
     ots_read_opts ro;
     if ((rc = read_opts(&q, m->columns_to_get, &ro)))
         return rc;

@@ -48,6 +48,7 @@ typedef struct ots_sfield {
     bool case_sensitive, delimit_word;
     char *delimiter; /* split; NULL = whitespace */
     int min_chars, max_chars;
+    int vdim, vmetric; /* Vector: dimension, VectorMetricType (0 euclidean, 1 cosine, 2 dot) */
     char **date_formats;
     size_t n_date_formats;
     uint16_t id; /* in postings keys; 0 is the document list */

@@ -389,11 +389,13 @@ static emu_rc acl_list(const cJSON *a, const char *path, const char *field, bool
  *  "LONG"|"DOUBLE"|"BOOLEAN"|"KEYWORD"|"TEXT"|"NESTED"|"GEO_POINT"|"DATE"|"VECTOR",
  *  "Index", "EnableSortAndAgg", "Store", "IsArray", "Analyzer",
  *  "AnalyzerParameter": {"CaseSensitive", "DelimitWord", "Delimiter", "MinChars",
- *  "MaxChars"}, "DateFormats": [..], "FieldSchemas": [..]}]}: the message
+ *  "MaxChars"}, "DateFormats": [..], "VectorOptions": {"Dimension", "MetricType":
+ *  "EUCLIDEAN"|"COSINE"|"DOT_PRODUCT"}, "FieldSchemas": [..]}]}: the message
  * CreateSearchIndex takes, as JSON; the postings are built from the rows. */
 static const char *const field_types[] = {NULL,   "LONG",   "DOUBLE",    "BOOLEAN", "KEYWORD",
                                           "TEXT", "NESTED", "GEO_POINT", "DATE",    "VECTOR"};
 #define N_FIELD_TYPES (sizeof field_types / sizeof field_types[0])
+static const char *const vector_metrics[] = {"EUCLIDEAN", "COSINE", "DOT_PRODUCT"};
 
 static emu_rc json_fields(const cJSON *arr, const char *path, emu_arena *a, int depth,
                           Ots__FieldSchema ***out, size_t *n, emu_err *err);
@@ -402,16 +404,17 @@ static emu_rc json_field(const cJSON *x, const char *path, emu_arena *a, int dep
                          Ots__FieldSchema *fs, emu_err *err)
 {
     static const field_spec spec[] = {
-        {"FieldName", cJSON_String, true},   {"FieldType", cJSON_String, true},
-        {"Index", cJSON_True, false},        {"EnableSortAndAgg", cJSON_True, false},
-        {"Store", cJSON_True, false},        {"IsArray", cJSON_True, false},
-        {"Analyzer", cJSON_String, false},   {"AnalyzerParameter", cJSON_Object, false},
-        {"DateFormats", cJSON_Array, false}, {"FieldSchemas", cJSON_Array, false},
+        {"FieldName", cJSON_String, true},      {"FieldType", cJSON_String, true},
+        {"Index", cJSON_True, false},           {"EnableSortAndAgg", cJSON_True, false},
+        {"Store", cJSON_True, false},           {"IsArray", cJSON_True, false},
+        {"Analyzer", cJSON_String, false},      {"AnalyzerParameter", cJSON_Object, false},
+        {"DateFormats", cJSON_Array, false},    {"FieldSchemas", cJSON_Array, false},
+        {"VectorOptions", cJSON_Object, false},
     };
-    const cJSON *f[10];
+    const cJSON *f[11];
     emu_rc rc;
     char p[PATH_BUF];
-    if ((rc = check_object(x, path, spec, 10, f, err)))
+    if ((rc = check_object(x, path, spec, 11, f, err)))
         return rc;
     ots__field_schema__init(fs);
     fs->field_name = f[0]->valuestring;
@@ -483,6 +486,27 @@ static emu_rc json_field(const cJSON *x, const char *path, emu_arena *a, int dep
             fs->date_formats[i] = d->valuestring;
         }
         fs->n_date_formats = n;
+    }
+    if (f[10]) {
+        static const field_spec vspec[] = {{"Dimension", cJSON_Number, true},
+                                           {"MetricType", cJSON_String, false}};
+        const cJSON *g[2];
+        snprintf(p, sizeof p, "%s.VectorOptions", path);
+        if ((rc = check_object(f[10], p, vspec, 2, g, err)))
+            return rc;
+        Ots__VectorOptions *vo = emu_arena_alloc(a, sizeof *vo);
+        ots__vector_options__init(vo);
+        vo->has_data_type = vo->has_dimension = vo->has_metric_type = true;
+        vo->data_type = 2; /* VD_FLOAT_32 */
+        vo->dimension = (int32_t)g[0]->valuedouble;
+        int mt = 0;
+        while (g[1] && mt < 3 && strcmp(vector_metrics[mt], g[1]->valuestring))
+            mt++;
+        if (mt == 3)
+            return emu_err_set(err, EMU_E_INVALID, NULL,
+                               "%s.MetricType: expected EUCLIDEAN, COSINE or DOT_PRODUCT", p);
+        vo->metric_type = g[1] ? mt : 0;
+        fs->vector_options = vo;
     }
     if (f[9]) {
         snprintf(p, sizeof p, "%s.FieldSchemas", path);
@@ -596,6 +620,12 @@ static cJSON *fields_to_json(Ots__FieldSchema *const *v, size_t n)
                     cJSON_AddBoolToObject(ap, "DelimitWord", m->delimit_word);
                 ots__single_word_analyzer_parameter__free_unpacked(m, NULL);
             }
+        }
+        if (fs->vector_options && fs->vector_options->has_dimension) {
+            cJSON *vo = cJSON_AddObjectToObject(o, "VectorOptions");
+            int mt = fs->vector_options->has_metric_type ? fs->vector_options->metric_type : 0;
+            cJSON_AddNumberToObject(vo, "Dimension", fs->vector_options->dimension);
+            cJSON_AddStringToObject(vo, "MetricType", mt >= 0 && mt < 3 ? vector_metrics[mt] : "");
         }
         if (fs->n_date_formats) {
             cJSON *d = cJSON_AddArrayToObject(o, "DateFormats");

@@ -52,6 +52,7 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
     const ok = r.lines.filter((l) => l.startsWith('ok - ')).map((l) => l.slice(5));
     assert.deepStrictEqual(ok, ['Search Meta create_and_describe_with_ttl_and_reindex_and_update_ttl',
       'Search Query agg_and_group_by', 'Search Query group_by_date_histogram', 'Search Query group_by_geo_grid',
+      'Search Query functions_score_query', 'Search Query knn_vector_query',
       'Search Query field_sort_missing_field_query', 'Search Query collapse test ',
       'Search Query weight', 'ParallelScan compute_splits', 'ParallelScan parallel_scan'], r.lines.join('\n'));
     for (const l of r.lines.filter((x) => x.startsWith('not ok - '))) {
@@ -273,6 +274,57 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
       400, 'OTSParameterInvalid', 'GroupByGeoGrid needs a GeoPoint field');
   });
 
+  await t.test('FunctionsScoreQuery and KnnVectorQuery: scores and order, exactly', async () => {
+    const V = 'vec';
+    await c.createTable({
+      tableMeta: { tableName: V, primaryKey: [{ name: 'id', type: 'INTEGER' }] },
+      reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 },
+    });
+    const data = [[1, '[0, 0]', 1], [2, '[1, 0]', 2], [3, '[3, 4]', 5], [4, null, 10]];
+    for (const [id, v, x] of data) {
+      const cols = [{ x }];
+      if (v) cols.push({ v }, { vc: v });
+      await c.putRow({ tableName: V, condition: IGNORE(), primaryKey: pk(id), attributeColumns: cols });
+    }
+    const vo = (metricType) => ({ dataType: TableStore.VectorDataType.VD_FLOAT_32, dimension: 2, metricType });
+    await c.createSearchIndex({
+      tableName: V, indexName: 'vec_idx', schema: { fieldSchemas: [
+        { fieldName: 'x', fieldType: TableStore.FieldType.DOUBLE, index: true, enableSortAndAgg: true },
+        { fieldName: 'v', fieldType: TableStore.FieldType.VECTOR, index: true, vectorOptions: vo(TableStore.VectorMetricType.VM_EUCLIDEAN) },
+        { fieldName: 'vc', fieldType: TableStore.FieldType.VECTOR, index: true, vectorOptions: vo(TableStore.VectorMetricType.VM_COSINE) },
+      ] },
+    });
+    const scored = async (query) => {
+      const r = await c.search({ tableName: V, indexName: 'vec_idx', searchQuery: { offset: 0, limit: 10, query },
+        columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE } });
+      return r.rows.map((row, i) => [toNum(row.primaryKey[0].value), Math.round(r.searchHits[i].score * 1e4) / 1e4]);
+    };
+    const knn = (fieldName, vec, more = {}) => ({ queryType: QT.KNN_VECTOR_QUERY, query: { fieldName, topK: 2, float32QueryVector: vec, ...more } });
+    // Euclidean 1 / (1 + d^2); cosine (1 + cos) / 2; best first; a filter and a weight.
+    assert.deepStrictEqual(await scored(knn('v', [0, 0])), [[1, 1], [2, 0.5]]);
+    assert.deepStrictEqual(await scored(knn('vc', [1, 0])), [[2, 1], [3, 0.8]]);
+    assert.deepStrictEqual(await scored(knn('v', [0, 0], { weight: 2, filter: { queryType: QT.RANGE_QUERY, query: { fieldName: 'x', rangeFrom: 2, includeLower: true } } })),
+      [[2, 1], [3, 0.0769]]);
+    await rejects(scored(knn('v', [0, 0, 0])), 400, 'OTSParameterInvalid', 'The query vector has 3 dimensions; field:v has 2');
+    const fs = (functions, more = {}) => ({ queryType: QT.FUNCTIONS_SCORE_QUERY, query: {
+      query: { queryType: QT.MATCH_ALL_QUERY }, functions, ...more } });
+    const R = TableStore.FSMCombineMode;
+    // field value factor replaces the score: x, then log1p(2x).
+    assert.deepStrictEqual(await scored(fs([{ fieldValueFactorFunction: { fieldName: 'x' } }], { combineMode: R.FCM_REPLACE })),
+      [[4, 10], [3, 5], [2, 2], [1, 1]]);
+    assert.deepStrictEqual(await scored(fs([{ fieldValueFactorFunction: { fieldName: 'x', factor: 2, modifier: TableStore.FunctionModifier.FM_LOG1P } }], { combineMode: R.FCM_REPLACE })),
+      [[4, 1.3222], [3, 1.0414], [2, 0.699], [1, 0.4771]]);
+    // linear decay from 0 (scale 5, decay 0.5: zero at 10), min_score, a weighted filtered second function summed.
+    const decay = { fieldName: 'x', mathFunction: TableStore.MathFunction.LINEAR, decay: 0.5,
+      decayParamType: TableStore.DecayFuncParamType.DF_NUMERIC_PARAM, decayParam: { origin: 0, scale: 5, offset: 0 } };
+    assert.deepStrictEqual(await scored(fs([{ decayFunction: decay }], { combineMode: R.FCM_REPLACE, minScore: 0.6 })), [[1, 0.9], [2, 0.8]]);
+    assert.deepStrictEqual(await scored(fs([{ decayFunction: decay }, { weight: 3, filter: { queryType: QT.TERM_QUERY, query: { fieldName: 'x', term: 5 } },
+      fieldValueFactorFunction: { fieldName: 'x' } }], { combineMode: R.FCM_SUM, scoreMode: TableStore.FSMScoreMode.FSM_SUM })),
+    [[3, 16.5], [1, 1.9], [2, 1.8], [4, 1]]);
+    await c.deleteSearchIndex({ tableName: V, indexName: 'vec_idx' });
+    await c.deleteTable({ tableName: V });
+  });
+
   await t.test('the index follows every write, and a checkpoint restore gives it back', async () => {
     const fruit = () => hits({ queryType: QT.TERM_QUERY, query: { fieldName: 'kind', term: 'fruit' } });
     assert.strictEqual((await emu.json('POST', '/_emu/checkpoints/search')).status, 200);
@@ -343,7 +395,7 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
       400, 'OTSParameterInvalid', 'date_formats');
     await rejects(search({ queryType: QT.TERM_QUERY, query: { fieldName: 'nosuch', term: 'x' } }), 400, 'OTSParameterInvalid', 'nosuch');
     await rejects(search({ queryType: QT.KNN_VECTOR_QUERY, query: { fieldName: 'kind', topK: 1, float32QueryVector: [1] } }),
-      400, 'OTSParameterInvalid', 'KnnVectorQuery is not supported by acsemu');
+      400, 'OTSParameterInvalid', 'KnnVectorQuery needs a Vector field');
     await c.createSearchIndex({ tableName: T, indexName: 'i2', schema });
     assert.deepStrictEqual((await c.listSearchIndex({ tableName: T })).indices.map((i) => i.indexName), ['shop_idx', 'i2']);
     await c.deleteSearchIndex({ tableName: T, indexName: 'i2' });
