@@ -2694,6 +2694,256 @@ static emu_rc gb_geo_grid(aggctx *c, const sdoc *const *docs, size_t n,
     return EMU_OK;
 }
 
+/* ---- composite ---- */
+
+/* One source of a composite group-by: a field's values, or a (date)
+ * histogram's buckets. */
+typedef struct csrc {
+    const char *name;
+    const ots_sfield *f;
+    bool hist, numeric, integral; /* histogram; keys compare as numbers; print as integers */
+    hkey h;
+} csrc;
+
+typedef struct ctuple {
+    emu_str *keys; /* n_src keys */
+    double *nums;  /* numeric sources' keys as numbers */
+    size_t doc;
+} ctuple;
+
+static const csrc *g_csrc; /* qsort has no context argument */
+static size_t g_n_csrc;
+
+static int tuple_cmp_keys(const emu_str *ak, const double *an, const emu_str *bk, const double *bn)
+{
+    for (size_t i = 0; i < g_n_csrc; i++) {
+        int c = g_csrc[i].numeric ? (an[i] < bn[i] ? -1 : an[i] > bn[i]) : str_cmp(&ak[i], &bk[i]);
+        if (c)
+            return c;
+    }
+    return 0;
+}
+
+static int tuple_cmp(const void *x, const void *y)
+{
+    const ctuple *a = x, *b = y;
+    int c = tuple_cmp_keys(a->keys, a->nums, b->keys, b->nums);
+    return c ? c : (a->doc > b->doc) - (a->doc < b->doc);
+}
+
+static emu_rc csrc_init(qctx *q, const Ots__GroupBy *gb, csrc *s)
+{
+    ProtobufCBinaryData body = gb->has_body ? gb->body : (ProtobufCBinaryData){0, NULL};
+    emu_rc rc;
+    *s = (csrc){.name = gb->name ? gb->name : ""};
+    switch (gb->has_type ? (int)gb->type : 0) {
+    case 1: {
+        Ots__GroupByField *m = UNPACK(q, GroupByField, group_by_field, body);
+        if (!m)
+            return EMU_E_INVALID;
+        if ((rc = field_of(q, m->field_name, &s->f)))
+            return rc;
+        s->numeric =
+            s->f->type == OTS_SF_LONG || s->f->type == OTS_SF_DOUBLE || s->f->type == OTS_SF_DATE;
+        return EMU_OK;
+    }
+    case 5: {
+        Ots__GroupByHistogram *m = UNPACK(q, GroupByHistogram, group_by_histogram, body);
+        ots_value iv, off = {.type = OTS_VT_INTEGER, .i = 0};
+        if (!m)
+            return EMU_E_INVALID;
+        if ((rc = field_of(q, m->field_name, &s->f)))
+            return rc;
+        if (!m->has_interval || (rc = variant(q, m->interval, &iv)) ||
+            !num_of(s->f, &iv, &s->h.interval) || !(s->h.interval > 0))
+            return rc ? rc : bad(q->err, "GroupByHistogram needs an interval > 0.");
+        if (m->has_offset && m->offset.len &&
+            ((rc = variant(q, m->offset, &off)) || !num_of(s->f, &off, &s->h.offset)))
+            return rc ? rc : bad(q->err, "Invalid GroupByHistogram offset.");
+        s->hist = s->numeric = true;
+        s->integral = iv.type == OTS_VT_INTEGER && off.type == OTS_VT_INTEGER;
+        return EMU_OK;
+    }
+    case 6: {
+        Ots__GroupByDateHistogram *m =
+            UNPACK(q, GroupByDateHistogram, group_by_date_histogram, body);
+        if (!m)
+            return EMU_E_INVALID;
+        if ((rc = field_of(q, m->field_name, &s->f)))
+            return rc;
+        const Ots__DateTimeValue *iv = m->interval;
+        if (s->f->type != OTS_SF_DATE || !iv || !iv->has_unit || !iv->has_value || iv->value <= 0 ||
+            iv->unit < 1 || iv->unit > 9)
+            return bad(q->err, "GroupByDateHistogram needs a Date field and an interval.");
+        s->h = (hkey){.date = true, .unit = (int)iv->unit, .count = iv->value};
+        if (m->offset && m->offset->has_value && m->offset->has_unit && m->offset->unit >= 4)
+            s->h.offset_ms = (int64_t)unit_ms(m->offset);
+        if (!tz_offset(m->time_zone, &s->h.tz_ms))
+            return bad(q->err, "Invalid time_zone: %s (use +hh:mm or -hh:mm).", m->time_zone);
+        s->hist = s->numeric = s->integral = true;
+        return EMU_OK;
+    }
+    default: /* [inferred] text */
+        return bad(q->err, "The sources of GroupByComposite must be GroupByField, "
+                           "GroupByHistogram or GroupByDateHistogram.");
+    }
+}
+
+/* The next token: the last key tuple, hex of length-prefixed keys. */
+static char *ctoken(emu_arena *a, const emu_str *keys, size_t n)
+{
+    emu_buf b;
+    emu_buf_init(&b, 1 << 20);
+    emu_buf_puts(&b, "acsemu:");
+    for (size_t i = 0; i < n; i++) {
+        emu_buf_printf(&b, "%08zx", keys[i].len);
+        for (size_t k = 0; k < keys[i].len; k++)
+            emu_buf_printf(&b, "%02x", (unsigned char)keys[i].p[k]);
+    }
+    char *t = emu_arena_strndup(a, b.p, b.len);
+    emu_buf_dispose(&b);
+    return t;
+}
+
+static bool ctoken_parse(emu_arena *a, const char *t, size_t n, emu_str *keys, double *nums)
+{
+    if (strncmp(t, "acsemu:", 7))
+        return false;
+    t += 7;
+    for (size_t i = 0; i < n; i++) {
+        unsigned long len;
+        if (strlen(t) < 8 || sscanf(t, "%8lx", &len) != 1 || strlen(t + 8) < 2 * len)
+            return false;
+        t += 8;
+        char *k = emu_arena_alloc(a, len + 1);
+        for (size_t j = 0; j < len; j++, t += 2) {
+            unsigned x;
+            if (sscanf(t, "%2x", &x) != 1)
+                return false;
+            k[j] = (char)x;
+        }
+        k[len] = '\0';
+        keys[i] = (emu_str){k, len};
+        nums[i] = strtod(k, NULL);
+    }
+    return *t == '\0';
+}
+
+static emu_rc gb_composite(aggctx *c, const sdoc *const *docs, size_t n,
+                           const Ots__GroupByComposite *m, int depth, ProtobufCBinaryData *out)
+{
+    qctx *q = c->q;
+    emu_arena *a = q->a;
+    emu_rc rc = EMU_OK;
+    const Ots__GroupBys *sg = m->sources;
+    if (!sg || !sg->n_group_bys || sg->n_group_bys > 32) /* [inferred] texts */
+        return bad(q->err, "GroupByComposite needs 1 to 32 sources.");
+    int32_t size = m->has_size ? m->size : 10;
+    if (size <= 0 || size > 2000)
+        return bad(q->err, "GroupByComposite size must be in [1, 2000].");
+    size_t ns = sg->n_group_bys;
+    csrc *src = emu_arena_zalloc(a, ns * sizeof *src);
+    for (size_t i = 0; i < ns; i++)
+        if ((rc = csrc_init(q, sg->group_bys[i], &src[i])))
+            return rc;
+    emu_str *after = NULL;
+    double *after_n = NULL;
+    if (m->next_token && *m->next_token) {
+        after = emu_arena_alloc(a, ns * sizeof *after);
+        after_n = emu_arena_alloc(a, ns * sizeof *after_n);
+        if (!ctoken_parse(a, m->next_token, ns, after, after_n))
+            return bad(q->err, "Invalid next_token of GroupByComposite.");
+    }
+    /* Every document's key tuples (the product of its sources' values). */
+    size_t cnt = 0, cap = 64;
+    ctuple *v = emu_xcalloc(cap, sizeof *v);
+    emu_str **vals = emu_arena_alloc(a, ns * sizeof *vals);
+    double **nums = emu_arena_alloc(a, ns * sizeof *nums);
+    size_t *nv = emu_arena_alloc(a, ns * sizeof *nv);
+    for (size_t i = 0; i < n; i++) {
+        size_t prod = 1;
+        for (size_t k = 0; k < ns; k++) {
+            ots_value *x;
+            size_t nx = doc_vals(c, src[k].f, docs[i], &x);
+            vals[k] = emu_arena_alloc(a, (nx + 1) * sizeof **vals);
+            nums[k] = emu_arena_alloc(a, (nx + 1) * sizeof **nums);
+            nv[k] = 0;
+            for (size_t j = 0; j < nx; j++) {
+                double d = 0;
+                emu_str key;
+                if (src[k].hist) {
+                    if (!num_of(src[k].f, &x[j], &d))
+                        continue;
+                    d = bucket_key(&src[k].h, d);
+                    char *t = src[k].integral ? emu_arena_sprintf(a, "%lld", (long long)d)
+                                              : emu_arena_sprintf(a, "%.17g", d);
+                    key = (emu_str){t, strlen(t)};
+                } else {
+                    key = key_text(a, src[k].f, &x[j]);
+                    if (!key.p || (src[k].numeric && !num_of(src[k].f, &x[j], &d)))
+                        continue;
+                }
+                vals[k][nv[k]] = key;
+                nums[k][nv[k]++] = d;
+            }
+            prod *= nv[k];
+        }
+        if (prod > 1024)
+            prod = 1024; /* arrays on several sources: the first combinations */
+        for (size_t p = 0; p < prod; p++) {
+            if (cnt == cap)
+                v = emu_xrealloc(v, (cap *= 2) * sizeof *v);
+            ctuple *t = &v[cnt++];
+            t->keys = emu_arena_alloc(a, ns * sizeof *t->keys);
+            t->nums = emu_arena_alloc(a, ns * sizeof *t->nums);
+            t->doc = i;
+            for (size_t k = 0, r = p; k < ns; k++) {
+                t->keys[k] = vals[k][r % nv[k]];
+                t->nums[k] = nums[k][r % nv[k]];
+                r /= nv[k];
+            }
+        }
+    }
+    g_csrc = src;
+    g_n_csrc = ns;
+    qsort(v, cnt, sizeof *v, tuple_cmp);
+    Ots__GroupByCompositeResult r = OTS__GROUP_BY_COMPOSITE_RESULT__INIT;
+    r.source_group_by_names = emu_arena_alloc(a, ns * sizeof(char *));
+    for (size_t k = 0; k < ns; k++)
+        r.source_group_by_names[r.n_source_group_by_names++] = (char *)src[k].name;
+    r.group_by_composite_result_items = emu_arena_alloc(a, ((size_t)size + 1) * sizeof(void *));
+    const sdoc **sub = emu_xcalloc(n ? n : 1, sizeof *sub);
+    size_t i = 0;
+    if (after)
+        while (i < cnt && tuple_cmp_keys(v[i].keys, v[i].nums, after, after_n) <= 0)
+            i++;
+    while (i < cnt && r.n_group_by_composite_result_items < (size_t)size && !rc) {
+        size_t j = i, k = 0;
+        for (; j < cnt && tuple_cmp_keys(v[j].keys, v[j].nums, v[i].keys, v[i].nums) == 0; j++)
+            if (!k || sub[k - 1] != docs[v[j].doc])
+                sub[k++] = docs[v[j].doc];
+        Ots__GroupByCompositeResultItem *it = emu_arena_alloc(a, sizeof *it);
+        ots__group_by_composite_result_item__init(it);
+        it->keys = emu_arena_alloc(a, ns * sizeof(char *));
+        for (size_t x = 0; x < ns; x++)
+            it->keys[it->n_keys++] = (char *)v[i].keys[x].p;
+        it->has_row_count = true;
+        it->row_count = (int64_t)k;
+        rc = bucket_subs(c, sub, k, m->sub_aggs, m->sub_group_bys, depth, &it->sub_aggs_result,
+                         &it->sub_group_bys_result);
+        r.group_by_composite_result_items[r.n_group_by_composite_result_items++] = it;
+        if (j < cnt && r.n_group_by_composite_result_items == (size_t)size)
+            r.next_token = ctoken(a, v[i].keys, ns);
+        i = j;
+    }
+    free(sub);
+    free(v);
+    if (rc)
+        return rc;
+    PACK(a, group_by_composite_result, &r, *out);
+    return EMU_OK;
+}
+
 static emu_rc gbs_eval(aggctx *c, const sdoc *const *docs, size_t n, const Ots__GroupBys *g,
                        int depth, Ots__GroupBysResult **out)
 {
@@ -2761,8 +3011,11 @@ static emu_rc gbs_eval(aggctx *c, const sdoc *const *docs, size_t n, const Ots__
             rc = m ? gb_geo_grid(c, docs, n, m, depth, &gr->group_by_result) : EMU_E_INVALID;
             break;
         }
-        case 8:
-            return unsupported(q->err, "GroupByComposite");
+        case 8: {
+            Ots__GroupByComposite *m = UNPACK(q, GroupByComposite, group_by_composite, body);
+            rc = m ? gb_composite(c, docs, n, m, depth, &gr->group_by_result) : EMU_E_INVALID;
+            break;
+        }
         default:
             return bad(q->err, "Invalid group-by type: %d.", gb->has_type ? (int)gb->type : 0);
         }

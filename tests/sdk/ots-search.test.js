@@ -53,7 +53,7 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
     assert.deepStrictEqual(ok, ['Search Meta create_and_describe_with_ttl_and_reindex_and_update_ttl',
       'Search Query agg_and_group_by', 'Search Query group_by_date_histogram', 'Search Query group_by_geo_grid',
       'Search Query functions_score_query', 'Search Query knn_vector_query',
-      'Search Query field_sort_missing_field_query', 'Search Query collapse test ',
+      'Search Query field_sort_missing_field_query', 'Search Query group_by_composite', 'Search Query collapse test ',
       'Search Query weight', 'ParallelScan compute_splits', 'ParallelScan parallel_scan'], r.lines.join('\n'));
     for (const l of r.lines.filter((x) => x.startsWith('not ok - '))) {
       assert.match(l, /is not supported by acsemu/, l);
@@ -268,6 +268,21 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
     assert.deepStrictEqual(dh.grid.map((i) => [i.key, toNum(i.rowCount), i.geoGrid.topLeft.lat, i.geoGrid.topLeft.lon, i.geoGrid.bottomRight.lat, i.geoGrid.bottomRight.lon]),
       [['wtm', 3, 30.9375, 119.53125, 29.53125, 120.9375], ['wx4', 1, 40.78125, 115.3125, 39.375, 116.71875]]);
     assert.deepStrictEqual(dh.grid1.map((i) => [i.key, toNum(i.rowCount)]), [['w', 4]]);
+    // Composite: key tuples in order, pages by next token.
+    const composite = (nextToken) => ({ name: 'comp', type: GT.GROUP_BY_COMPOSITE, body: { size: 2, nextToken, sources: { groupBys: [
+      { name: 'k', type: GT.GROUP_BY_FIELD, body: { fieldName: 'kind' } },
+      { name: 'p', type: GT.GROUP_BY_HISTOGRAM, body: { fieldName: 'price', interval: Long.fromNumber(5) } }] } } });
+    const cx = async (token) => {
+      const x = await c.search({
+        tableName: T, indexName: 'shop_idx', searchQuery: { offset: 0, limit: 0, query: { queryType: QT.MATCH_ALL_QUERY }, groupBys: { groupBys: [composite(token)] } },
+        columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE },
+      });
+      return x.groupBys.groupByResults[0].groupByResult;
+    };
+    const c1 = await cx(undefined);
+    assert.deepStrictEqual([c1.sourceNames, c1.items.map((i) => [...i.keys, toNum(i.rowCount)])], [['k', 'p'], [['cake', '10', 1], ['drink', '5', 1]]]);
+    const c2 = await cx(c1.nextToken);
+    assert.deepStrictEqual([c2.items.map((i) => [...i.keys, toNum(i.rowCount)]), c2.nextToken], [[['fruit', '0', 2], ['fruit', '5', 1]], null]);
     await rejects(groupBy([{ name: 'd', type: GT.GROUP_BY_DATE_HISTOGRAM, body: { fieldName: 'price', interval: { value: 1, unit: U.DAY } } }]),
       400, 'OTSParameterInvalid', 'GroupByDateHistogram needs a Date field');
     await rejects(groupBy([{ name: 'd', type: GT.GROUP_BY_GEO_GRID, body: { fieldName: 'kind', precision: 1 } }]),
