@@ -1751,6 +1751,9 @@ static void order_docs(qctx *q, const sorter *sorters, size_t ns, const sdoc **d
 typedef struct aggctx {
     qctx *q;
     emu_arena *scratch;
+    /* The top level's documents are every document of the index (a
+     * MatchAll or no query): a histogram may count from the postings. */
+    bool all;
 } aggctx;
 
 /* The values of f in one document (in the scratch arena). */
@@ -2020,8 +2023,10 @@ static emu_rc bucket_subs(aggctx *c, const sdoc *const *docs, size_t n, const Ot
                           const Ots__GroupBys *sg, int depth, Ots__AggregationsResult **ar,
                           Ots__GroupBysResult **gr)
 {
-    emu_rc rc = aggs_eval(c, docs, n, sa, depth + 1, ar);
-    return rc ? rc : gbs_eval(c, docs, n, sg, depth + 1, gr);
+    aggctx sub = *c;
+    sub.all = false; /* a bucket's documents */
+    emu_rc rc = aggs_eval(&sub, docs, n, sa, depth + 1, ar);
+    return rc ? rc : gbs_eval(&sub, docs, n, sg, depth + 1, gr);
 }
 
 typedef struct kd {
@@ -2324,6 +2329,110 @@ typedef struct hbucket {
     Ots__GroupBysResult *gbs;
 } hbucket;
 
+/* Orders buckets (ascending keys) by `sort`'s first sorter: key, or row
+ * count with keys ascending among equals. */
+static void hist_order(hbucket *b, size_t m, const Ots__GroupBySort *sort)
+{
+    bool desc = false, by_count = false;
+    if (sort && sort->n_sorters) {
+        const Ots__GroupBySorter *s = sort->sorters[0];
+        by_count = s->row_count_sort != NULL;
+        desc = by_count ? s->row_count_sort->has_order &&
+                              s->row_count_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC
+                        : s->group_key_sort && s->group_key_sort->has_order &&
+                              s->group_key_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
+    }
+    if (by_count) { /* stable: keys stay ascending among equal counts */
+        for (size_t i = 1; i < m; i++)
+            for (size_t j = i;
+                 j > 0 && (desc ? b[j].count > b[j - 1].count : b[j].count < b[j - 1].count); j--) {
+                hbucket t = b[j];
+                b[j] = b[j - 1];
+                b[j - 1] = t;
+            }
+    } else if (desc) {
+        for (size_t i = 0; i < m / 2; i++) {
+            hbucket t = b[i];
+            b[i] = b[m - 1 - i];
+            b[m - 1 - i] = t;
+        }
+    }
+}
+
+typedef struct hcount {
+    const ots_sfield *f;
+    const hkey *h;
+    double lo, hi;
+    hbucket *b;
+    size_t n, cap;
+    size_t seen; /* documents with a value */
+    emu_arena *a;
+} hcount;
+
+static void hcount_add(hcount *c, double key, int64_t k)
+{
+    size_t i = c->n;
+    while (i > 0 && c->b[i - 1].key > key)
+        i--;
+    if (i > 0 && c->b[i - 1].key == key) {
+        c->b[i - 1].count += k;
+        return;
+    }
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 64;
+        hbucket *g = emu_arena_alloc(c->a, (cap + 1) * sizeof *g);
+        if (c->n)
+            memcpy(g, c->b, c->n * sizeof *g);
+        c->b = g;
+        c->cap = cap;
+    }
+    memmove(&c->b[i + 1], &c->b[i], (c->n - i) * sizeof *c->b);
+    c->b[i] = (hbucket){key, k, NULL, NULL};
+    c->n++;
+}
+
+static bool hcount_one(void *ud, const uint8_t *v, size_t vl, const uint8_t *doc, size_t dl)
+{
+    hcount *c = ud;
+    (void)vl, (void)doc, (void)dl;
+    double d = c->f->type == OTS_SF_LONG ? (double)ots_search_dec_i64(v) : ots_search_dec_f64(v);
+    c->seen++;
+    if (!(d >= c->lo && d < c->hi))
+        return true;
+    double key = bucket_key(c->h, d);
+    /* Postings come in value order: keys only grow (the last bucket, mostly). */
+    if (c->n && c->b[c->n - 1].key == key)
+        c->b[c->n - 1].count++;
+    else
+        hcount_add(c, key, 1);
+    return true;
+}
+
+/* hist_buckets for every document of the index, without sub-aggregations,
+ * over a single-valued Long or Double field: one walk of the field's
+ * postings (value order) instead of a row read per document. */
+static emu_rc hist_postings(aggctx *c, size_t n, const ots_sfield *f, const hkey *h,
+                            const ots_value *miss, double lo, double hi, bool has_min,
+                            int64_t min_doc_count, const Ots__GroupBySort *sort, hbucket **out,
+                            size_t *nb)
+{
+    hcount hc = {.f = f, .h = h, .lo = lo, .hi = hi, .a = c->q->a};
+    emu_rc rc = walk(c->q, f, NULL, 0, NULL, 0, hcount_one, &hc);
+    if (rc)
+        return rc;
+    double d;
+    if (miss && hc.seen < n && num_of(f, miss, &d) && d >= lo && d < hi)
+        hcount_add(&hc, bucket_key(h, d), (int64_t)(n - hc.seen));
+    size_t m = 0;
+    for (size_t i = 0; i < hc.n; i++)
+        if (!has_min || hc.b[i].count >= min_doc_count)
+            hc.b[m++] = hc.b[i];
+    hist_order(hc.b, m, sort);
+    *out = hc.b;
+    *nb = m;
+    return EMU_OK;
+}
+
 /* The buckets of a histogram over the values of f in docs (a document
  * without one counts under `miss` when set), values in [lo, hi), at least
  * min_doc_count documents each, in the order of `sort`'s first sorter
@@ -2338,6 +2447,9 @@ static emu_rc hist_buckets(aggctx *c, const sdoc *const *docs, size_t n, const o
     qctx *q = c->q;
     emu_rc rc = EMU_OK;
     double d;
+    if (c->all && !(sa && sa->n_aggs) && !(sg && sg->n_group_bys) && !f->array && !f->sub &&
+        (f->type == OTS_SF_LONG || f->type == OTS_SF_DOUBLE))
+        return hist_postings(c, n, f, h, miss, lo, hi, has_min, min_doc_count, sort, out, nb);
     size_t cnt = 0, cap = 64;
     kd *v = emu_xcalloc(cap, sizeof *v);
     for (size_t i = 0; i < n; i++) {
@@ -2353,15 +2465,6 @@ static emu_rc hist_buckets(aggctx *c, const sdoc *const *docs, size_t n, const o
         }
     }
     qsort(v, cnt, sizeof *v, num_kd_cmp);
-    bool desc = false, by_count = false;
-    if (sort && sort->n_sorters) {
-        const Ots__GroupBySorter *s = sort->sorters[0];
-        by_count = s->row_count_sort != NULL;
-        desc = by_count ? s->row_count_sort->has_order &&
-                              s->row_count_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC
-                        : s->group_key_sort && s->group_key_sort->has_order &&
-                              s->group_key_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
-    }
     hbucket *b = emu_arena_alloc(q->a, (cnt + 1) * sizeof *b);
     size_t m = 0;
     const sdoc **sub = emu_xcalloc(n ? n : 1, sizeof *sub);
@@ -2381,21 +2484,7 @@ static emu_rc hist_buckets(aggctx *c, const sdoc *const *docs, size_t n, const o
     free(v);
     if (rc)
         return rc;
-    if (by_count) { /* stable: keys stay ascending among equal counts */
-        for (size_t i = 1; i < m; i++)
-            for (size_t j = i;
-                 j > 0 && (desc ? b[j].count > b[j - 1].count : b[j].count < b[j - 1].count); j--) {
-                hbucket t = b[j];
-                b[j] = b[j - 1];
-                b[j - 1] = t;
-            }
-    } else if (desc) {
-        for (size_t i = 0; i < m / 2; i++) {
-            hbucket t = b[i];
-            b[i] = b[m - 1 - i];
-            b[m - 1 - i] = t;
-        }
-    }
+    hist_order(b, m, sort);
     *out = b;
     *nb = m;
     return EMU_OK;
@@ -3032,7 +3121,9 @@ static emu_rc gbs_eval(aggctx *c, const sdoc *const *docs, size_t n, const Ots__
 static emu_rc search_aggs(qctx *q, const dset *res, const Ots__SearchQuery *sq,
                           Ots__SearchResponse *resp)
 {
-    aggctx c = {q, emu_arena_new(0)};
+    aggctx c = {q, emu_arena_new(0),
+                !sq->query ||
+                    (sq->query->has_type && sq->query->type == OTS__QUERY_TYPE__MATCH_ALL_QUERY)};
     const sdoc **docs = emu_xcalloc(res->n ? res->n : 1, sizeof *docs);
     for (size_t i = 0; i < res->n; i++)
         docs[i] = &res->d[i];

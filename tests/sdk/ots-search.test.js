@@ -268,6 +268,19 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
     assert.deepStrictEqual(dh.grid.map((i) => [i.key, toNum(i.rowCount), i.geoGrid.topLeft.lat, i.geoGrid.topLeft.lon, i.geoGrid.bottomRight.lat, i.geoGrid.bottomRight.lon]),
       [['wtm', 3, 30.9375, 119.53125, 29.53125, 120.9375], ['wx4', 1, 40.78125, 115.3125, 39.375, 116.71875]]);
     assert.deepStrictEqual(dh.grid1.map((i) => [i.key, toNum(i.rowCount)]), [['w', 4]]);
+    // A histogram over every document counts from the postings; the same
+    // over a query's documents reads rows: both give the same buckets.
+    const histOf = async (query) => {
+      const x = await c.search({
+        tableName: T, indexName: 'shop_idx', columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE },
+        searchQuery: { offset: 0, limit: 0, query, groupBys: { groupBys: [{ name: 'h', type: GT.GROUP_BY_HISTOGRAM,
+          body: { fieldName: 'weight', interval: 1, missing: 0.1, sort: { sorters: [{ rowCountSort: { order: TableStore.SortOrder.SORT_ORDER_DESC } }] } } }] } },
+      });
+      return x.groupBys.groupByResults[0].groupByResult.items.map((i) => [toNum(i.key), toNum(i.value)]);
+    };
+    const viaPostings = await histOf({ queryType: QT.MATCH_ALL_QUERY });
+    assert.deepStrictEqual(viaPostings, [[0, 3], [1, 1], [2, 1]]);
+    assert.deepStrictEqual(await histOf({ queryType: QT.BOOL_QUERY, query: { mustNotQueries: [{ queryType: QT.TERM_QUERY, query: { fieldName: 'kind', term: 'nosuch' } }] } }), viaPostings);
     // Composite: key tuples in order, pages by next token.
     const composite = (nextToken) => ({ name: 'comp', type: GT.GROUP_BY_COMPOSITE, body: { size: 2, nextToken, sources: { groupBys: [
       { name: 'k', type: GT.GROUP_BY_FIELD, body: { fieldName: 'kind' } },
