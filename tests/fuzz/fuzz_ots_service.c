@@ -1,8 +1,9 @@
 /* Fuzz harness: the Tablestore service behind a valid signature. The first
  * byte picks the operation (same order as fuzz_ots_pb.c, so its corpus
- * seeds this one; 13 and 29 and above name an unsupported operation, 14
- * and 15 are CreateIndex and DropIndex, 16-18 the local transaction calls,
- * 19-22 the stream calls, 23-28 the search index calls, Search last),
+ * seeds this one; 13 is SQLQuery, 14 and 15 are CreateIndex and DropIndex,
+ * 16-18 the local transaction calls, 19-22 the stream calls, 23-28 the
+ * search index calls and Search, 29 and 30 ComputeSplits and ParallelScan,
+ * and above them an operation acsemu does not implement),
  * the rest is the protobuf body. With the high bit set, the request runs
  * with a local transaction open: the harness first starts one on t, id 1
  * (random numbers reseeded, so its id is always the same and a seed can
@@ -70,6 +71,9 @@ static const char *const ops[] = {
     "UpdateSearchIndex",
     "DeleteSearchIndex",
     "Search",
+    "ComputeSplits",
+    "ParallelScan",
+    "BulkImport", /* not implemented: "Unsupported operation" */
 };
 #define N_OPS (sizeof ops / sizeof ops[0])
 #define DATE "2025-01-01T00:00:00.000Z"
@@ -224,7 +228,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!size)
         return 0;
     uint8_t k = data[0] & 0x7f;
-    const char *op = ops[k < N_OPS ? k : 13];
+    const char *op = ops[k < N_OPS ? k : N_OPS - 1];
 
     emu_buf r;
     emu_buf_init(&r, 64 * 1024 * 1024);
