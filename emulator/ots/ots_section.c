@@ -661,18 +661,17 @@ static void search_indexes_json(const ots_instance_t *in, const ots_table_t *t, 
 static emu_rc load_instance(ots_store_t *s, const cJSON *ij, const char *path, const char *base_dir,
                             emu_err *err)
 {
-    static const field_spec spec[] = {{"InstanceName", cJSON_String, true},
-                                      {"Network", cJSON_String, false},
-                                      {"Tables", cJSON_Array, false},
-                                      {"NetworkTypeACL", cJSON_Array, false},
-                                      {"NetworkSourceACL", cJSON_Array, false}};
-    const cJSON *f[5] = {NULL};
+    static const field_spec spec[] = {
+        {"InstanceName", cJSON_String, true},     {"Network", cJSON_String, false},
+        {"Tables", cJSON_Array, false},           {"NetworkTypeACL", cJSON_Array, false},
+        {"NetworkSourceACL", cJSON_Array, false}, {"SqlMappings", cJSON_Array, false}};
+    const cJSON *f[6] = {NULL};
     char p[PATH_BUF];
     ots_network net = OTS_NET_ANY;
     ots_instance_t *in;
     emu_rc rc;
 
-    if ((rc = check_object(ij, path, spec, 5, f, err)))
+    if ((rc = check_object(ij, path, spec, 6, f, err)))
         return rc;
     ots_net_acl acl = {0};
     if ((rc = acl_list(f[3], path, "NetworkTypeACL", false, &acl.types, err)) ||
@@ -693,6 +692,23 @@ static emu_rc load_instance(ots_store_t *s, const cJSON *ij, const char *path, c
         return rc;
     }
     ots_instance_set_acl(in, &acl);
+    /* SQL mapping tables: {"Name", "Ddl"} (the CREATE TABLE statement;
+     * SQLQuery parses it when a query uses the mapping). */
+    int m = 0;
+    for (const cJSON *x = f[5] ? f[5]->child : NULL; x; x = x->next, m++) {
+        static const field_spec mspec[] = {{"Name", cJSON_String, true},
+                                           {"Ddl", cJSON_String, true}};
+        const cJSON *g[2];
+        snprintf(p, sizeof p, "%s.SqlMappings[%d]", path, m);
+        if ((rc = check_object(x, p, mspec, 2, g, err)))
+            return rc;
+        if (!*g[0]->valuestring || ots_sqlmap_find(in, g[0]->valuestring))
+            return emu_err_set(err, EMU_E_INVALID, NULL, "%s.Name: empty or duplicate \"%.64s\"", p,
+                               g[0]->valuestring);
+        if (!ots_sqlmap_add(in, g[0]->valuestring, g[1]->valuestring))
+            return emu_err_set(err, EMU_E_LIMIT, NULL, "%s: more than %d mapping tables", p,
+                               EMU_MAX_OTS_SQL_MAPPINGS);
+    }
     if (!f[2])
         return EMU_OK;
     int i = 0;
@@ -858,6 +874,19 @@ static cJSON *store_to_json(const void *state, bool with_rows)
         cJSON_AddStringToObject(ij, "InstanceName", ots_instance_name(in));
         cJSON_AddStringToObject(ij, "Network", ots_network_name(ots_instance_network(in)));
         acl_json(ij, in);
+        size_t nm = ots_sqlmap_list(in, NULL, 0);
+        if (nm) {
+            const ots_sql_mapping **ms = emu_xcalloc(nm, sizeof *ms);
+            ots_sqlmap_list(in, ms, nm);
+            cJSON *ma = cJSON_AddArrayToObject(ij, "SqlMappings");
+            for (size_t k = 0; k < nm; k++) {
+                cJSON *mo = cJSON_CreateObject();
+                cJSON_AddStringToObject(mo, "Name", ms[k]->name);
+                cJSON_AddStringToObject(mo, "Ddl", ms[k]->ddl);
+                cJSON_AddItemToArray(ma, mo);
+            }
+            free(ms);
+        }
         cJSON *tabs = cJSON_AddArrayToObject(ij, "Tables");
         for (size_t j = 0; j < ots_store_table_count(in); j++) {
             const ots_table_t *t = ots_store_table_at(in, j);

@@ -26,7 +26,11 @@
  *
  * Results are SQLQueryResponse{version: SQL_FLAT_BUFFERS, type, rows} with
  * rows a FlatBuffers SQLResponseColumns (ots_sql_fbs.c); CREATE and DROP
- * answer with an empty one (the SDKs decode rows whenever it is there). Errors are
+ * answer with an empty one (the SDKs decode rows whenever it is there).
+ *
+ * Mappings are world state ("SqlMappings": [{"Name", "Ddl"}] under the
+ * instance); a call that changes them sets call->changed_world, so a
+ * --data-dir sandbox journals it like a write. Errors are
  * OTSParameterInvalid with the service's texts where known ("Table 'instance.name' doesn't exist",
  * "... already exist") and the engine's otherwise, without its ODPS prefix. */
 #include <stdarg.h>
@@ -246,6 +250,7 @@ static emu_rc find_mapping(emu_call *call, const char *name, bool autocreate, ma
             return ots_fail(&call->err, EMU_E_LIMIT, "OTSQuotaExhausted",
                             "The number of mapping tables exceeds the limit: %d.",
                             EMU_MAX_OTS_SQL_MAPPINGS);
+        call->changed_world = true;
     }
     odps_stmt *st = emu_arena_zalloc(call->arena, sizeof *st);
     emu_err e;
@@ -331,6 +336,7 @@ static emu_rc run_create(emu_call *call, const odps_stmt *s)
         return ots_fail(&call->err, EMU_E_LIMIT, "OTSQuotaExhausted",
                         "The number of mapping tables exceeds the limit: %d.",
                         EMU_MAX_OTS_SQL_MAPPINGS);
+    call->changed_world = true;
     return EMU_OK;
 }
 
@@ -341,7 +347,7 @@ static emu_rc run_drop(emu_call *call, const odps_stmt *s)
         if (!ots_sqlmap_find(in, s->names[i]) && !s->if_exists)
             return missing(call, s->names[i]);
     for (size_t i = 0; i < s->n_names; i++)
-        ots_sqlmap_drop(in, s->names[i]);
+        call->changed_world |= ots_sqlmap_drop(in, s->names[i]);
     return EMU_OK;
 }
 

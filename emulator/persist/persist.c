@@ -396,7 +396,7 @@ static uint64_t journal_call(emu_persist *p, const emu_call *call)
             append_meta(p);
         return 0; /* checkpoints themselves live in memory only */
     }
-    if (!(call->action->flags & EMU_ACT_WRITE))
+    if (!(call->action->flags & EMU_ACT_WRITE) && !call->changed_world)
         return 0;
     if (!strcmp(call->svc->name, "sts")) {
         /* AssumeRole: world_session_add appends, so the new session is last. */

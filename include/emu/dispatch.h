@@ -125,6 +125,10 @@ struct emu_call {
     /* Milliseconds of virtual time this call's changes take to reach
      * Tablestore global indexes (fault rules' index_lag_ms); 0 = at once. */
     unsigned index_lag_ms;
+    /* A handler of a read action changed world state (Tablestore SQL's
+     * CREATE TABLE / DROP MAPPING TABLE, a mapping made on first use): the
+     * durability hook journals it as it does write actions. */
+    bool changed_world;
 };
 
 /* The decision recorder (emu/decision.h registers it): `note` runs after

@@ -13,7 +13,7 @@ const assert = require('node:assert');
 const path = require('node:path');
 const TableStore = require('tablestore');
 const RPCClient = require('@alicloud/pop-core');
-const { start, SRC } = require('../support/emu');
+const { start, reloaded, tmpdir, SRC } = require('../support/emu');
 const mocha = require('../support/mocha');
 
 const Long = TableStore.Long;
@@ -180,6 +180,35 @@ test('Tablestore SQL through the official Node SDK', async (t) => {
       "ENGINE='searchindex' (mapping tables of search indexes) is not supported by acsemu");
     await rejects(sql('create table orders (id json, primary key(id))'), 400, 'OTSParameterInvalid', "column type 'json' is not supported");
     await assert.rejects(c.sqlQuery({ query: 'show tables', version: 1 }), /SQL payload version only support/);
+  });
+
+  await t.test('mappings are world state: world files, checkpoints, a --data-dir restart', async () => {
+    const world = (await emu.json('GET', '/_emu/world')).body;
+    const maps = world.Accounts[0].Tablestore.Instances[0].SqlMappings;
+    assert.deepStrictEqual(maps.map((m) => m.Name).sort(), ['bare', 'js_sql', 'orders']);
+    assert.match(maps.find((m) => m.Name === 'orders').Ddl, /^create table orders \(id bigint, city mediumtext/);
+    await reloaded(emu, world, async (emu2) => {
+      const c2 = new TableStore.Client({ ...env, endpoint: emu2.base, maxRetries: 0 });
+      assert.deepStrictEqual(rows(await c2.sqlQuery({ query: 'show tables' })), [['bare'], ['js_sql'], ['orders']]);
+    });
+    assert.strictEqual((await emu.json('POST', '/_emu/checkpoints/sql')).status, 200);
+    await sql('drop mapping table bare');
+    assert.strictEqual((await emu.json('POST', '/_emu/checkpoints/sql/restore')).status, 200);
+    assert.deepStrictEqual(rows(await sql('show tables')), [['bare'], ['js_sql'], ['orders']]);
+    const dir = path.join(tmpdir(), 'sql-data');
+    let e3 = await start({ world: WORLD, args: ['--data-dir', dir] });
+    let c3 = new TableStore.Client({ ...env, endpoint: e3.base, maxRetries: 0 });
+    await c3.createTable({ tableMeta: { tableName: 'kept', primaryKey: [{ name: 'id', type: 'INTEGER' }] },
+      reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 } });
+    await c3.sqlQuery({ query: 'create table kept (id bigint, v mediumtext, primary key(id))' });
+    const dead = new Promise((resolve) => e3.child.once('exit', resolve));
+    e3.child.kill('SIGKILL');
+    await dead;
+    e3 = await start({ world: WORLD, args: ['--data-dir', dir] });
+    c3 = new TableStore.Client({ ...env, endpoint: e3.base, maxRetries: 0 });
+    assert.deepStrictEqual(rows(await c3.sqlQuery({ query: 'describe kept' })).map((x) => x[0]), ['id', 'v']);
+    await c3.sqlQuery({ query: 'drop mapping table kept' });
+    await e3.stop();
   });
 
   await t.test('authorized per statement: ots:SQLSelect, ots:SQLCreateTable, ots:SQLShowTable ...', async () => {
