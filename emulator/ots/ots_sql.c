@@ -26,7 +26,8 @@
  *
  * Results are SQLQueryResponse{version: SQL_FLAT_BUFFERS, type, rows} with
  * rows a FlatBuffers SQLResponseColumns (ots_sql_fbs.c); CREATE and DROP
- * answer with an empty one (the SDKs decode rows whenever it is there).
+ * answer without rows (the Python SDK would make rows of an empty one
+ * forever: it counts rows by the shortest column).
  *
  * Mappings are world state ("SqlMappings": [{"Name", "Ddl"}] under the
  * instance); a call that changes them sets call->changed_world, so a
@@ -722,7 +723,6 @@ emu_rc ots_sql_query(emu_call *call)
     if (!sc || !sc->parsed)
         return reword(&call->err, sc ? &sc->parse_err : &call->err);
     odps_stmt *s = &sc->stmt;
-    const result none = {.a = call->arena}; /* DDL: no columns, no rows */
     emu_rc rc;
     switch (s->kind) {
     case ODPS_STMT_SELECT:
@@ -730,11 +730,11 @@ emu_rc ots_sql_query(emu_call *call)
     case ODPS_STMT_CREATE:
         if ((rc = run_create(call, s)))
             return rc;
-        return answer(call, ST_CREATE_TABLE, &none);
+        return answer(call, ST_CREATE_TABLE, NULL);
     case ODPS_STMT_DROP:
         if ((rc = run_drop(call, s)))
             return rc;
-        return answer(call, ST_DROP_TABLE, &none);
+        return answer(call, ST_DROP_TABLE, NULL);
     case ODPS_STMT_SHOW_TABLES:
         return run_show_tables(call);
     case ODPS_STMT_DESC:
