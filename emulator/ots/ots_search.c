@@ -935,6 +935,33 @@ static emu_rc add_fields(Ots__FieldSchema *const *v, size_t n, const char *paren
     return EMU_OK;
 }
 
+/* IndexSort: the order hits come in without a sort, as the service keeps
+ * it (PrimaryKeySort, or FieldSorts on sortable single-valued fields; not
+ * with Nested fields). [inferred] texts. */
+static emu_rc check_index_sort(const Ots__Sort *s, const flist *l, emu_err *err)
+{
+    if (!s->n_sorter || s->n_sorter > 8)
+        return invalid(err, "IndexSort needs 1 to 8 sorters.");
+    for (size_t i = 0; i < l->n; i++)
+        if (l->f[i].type == OTS_SF_NESTED)
+            return invalid(err, "IndexSort is not supported on an index with Nested fields.");
+    for (size_t i = 0; i < s->n_sorter; i++) {
+        const Ots__Sorter *x = s->sorter[i];
+        if (x->pk_sort)
+            continue;
+        if (!x->field_sort || !x->field_sort->field_name)
+            return invalid(err, "IndexSort supports only PrimaryKeySort and FieldSort.");
+        const ots_sfield *f = NULL;
+        for (size_t k = 0; k < l->n && !f; k++)
+            if (!strcmp(l->f[k].name, x->field_sort->field_name))
+                f = &l->f[k];
+        if (!f || !f->sort_agg || f->array)
+            return invalid(err, "IndexSort field:%s must be a sortable, single-valued field.",
+                           x->field_sort->field_name);
+    }
+    return EMU_OK;
+}
+
 emu_rc ots_search_create(ots_instance_t *in, ots_table_t *t, const char *name,
                          const Ots__IndexSchema *schema, int32_t ttl_s, emu_err *err)
 {
@@ -956,11 +983,10 @@ emu_rc ots_search_create(ots_instance_t *in, ots_table_t *t, const char *name,
         return invalid(err, "The index schema must have field schemas.");
     if (ttl_s != -1 && ttl_s < 86400)
         return invalid(err, "time_to_live must be -1 or at least 86400 seconds.");
-    if (schema->index_sort)
-        return emu_err_set(err, EMU_E_UNSUPPORTED, "OTSParameterInvalid",
-                           "IndexSort is not supported by acsemu; create the index without it.");
     flist l = {0};
     emu_rc rc = add_fields(schema->field_schemas, schema->n_field_schemas, NULL, &l, 1, err);
+    if (!rc && schema->index_sort)
+        rc = check_index_sort(schema->index_sort, &l, err);
     if (rc) {
         for (size_t i = 0; i < l.n; i++)
             field_free(&l.f[i]);

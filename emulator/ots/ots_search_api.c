@@ -1502,7 +1502,8 @@ typedef struct sorter {
     const ots_sfield *f;
     const ots_sfield *mf; /* missing_field: sorted on where f has no value */
     int mode;             /* SORT_MODE_MIN/MAX/AVG */
-    double lat, lon;
+    double *plat, *plon;  /* geo distance: the origin points */
+    size_t np;
     ots_value missing;
     bool has_missing;
 } sorter;
@@ -1597,10 +1598,15 @@ static emu_rc parse_sort(qctx *q, const Ots__Sort *sort, sorter **out, size_t *n
             v[i].kind = 3;
             if ((rc = field_of(q, g->field_name, &v[i].f)))
                 return rc;
-            if (g->n_points != 1)
-                return bad(q->err, "GeoDistanceSort needs one point.");
-            if ((rc = geo_point(q, g->points[0], &v[i].lat, &v[i].lon)))
-                return rc;
+            if (!g->n_points || g->n_points > EMU_MAX_OTS_SEARCH_TERMS) /* [inferred] */
+                return bad(q->err, "GeoDistanceSort needs 1 to %d points.",
+                           EMU_MAX_OTS_SEARCH_TERMS);
+            v[i].np = g->n_points;
+            v[i].plat = emu_arena_alloc(q->a, g->n_points * sizeof(double));
+            v[i].plon = emu_arena_alloc(q->a, g->n_points * sizeof(double));
+            for (size_t k = 0; k < g->n_points; k++)
+                if ((rc = geo_point(q, g->points[k], &v[i].plat[k], &v[i].plon[k])))
+                    return rc;
             v[i].desc = g->has_order && g->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
         } else if (s->doc_sort) {
             v[i].kind = 1; /* acsemu's documents are in PK order */
@@ -1637,7 +1643,12 @@ static ots_value sort_value(qctx *q, const sorter *s, const sdoc *d)
             if (x.type != OTS_VT_STRING ||
                 !ots_search_geo_parse((const char *)x.p, x.len, &lat, &lon))
                 continue;
-            x = (ots_value){.type = OTS_VT_DOUBLE, .d = haversine_m(s->lat, s->lon, lat, lon)};
+            double dist = INFINITY; /* to the nearest origin point */
+            for (size_t k = 0; k < s->np; k++) {
+                double dk = haversine_m(s->plat[k], s->plon[k], lat, lon);
+                dist = dk < dist ? dk : dist;
+            }
+            x = (ots_value){.type = OTS_VT_DOUBLE, .d = dist};
         } else if (s->f->type == OTS_SF_DATE && x.type == OTS_VT_STRING) {
             int64_t ms;
             if (!ots_search_date_parse(s->f, (const char *)x.p, x.len, &ms))
@@ -3298,13 +3309,19 @@ emu_rc ots_search(emu_call *call)
     if ((rc = parse_sort(&q, sort, &sorters, &ns)))
         return rc;
     /* Scoring queries without a sort come best first, as the service
-     * answers them (the SDK's own tests rely on it). */
+     * answers them (the SDK's own tests rely on it); others in the index's
+     * IndexSort (default: primary key). */
     static const sorter by_score = {.kind = 2, .desc = true};
     if (!ns && sq->query && sq->query->has_type &&
         (sq->query->type == OTS__QUERY_TYPE__FUNCTIONS_SCORE_QUERY ||
          sq->query->type == OTS__QUERY_TYPE__KNN_VECTOR_QUERY)) {
         sorters = (sorter *)&by_score;
         ns = 1;
+    } else if (!ns) {
+        Ots__IndexSchema *is = ots_pb_unpack(&ots__index_schema__descriptor, def->schema,
+                                             def->schema_len, call->arena, &call->err);
+        if (is && is->index_sort && (rc = parse_sort(&q, is->index_sort, &sorters, &ns)))
+            return rc;
     }
     ots_read_opts ro;
     if ((rc = read_opts(&q, m->columns_to_get, &ro)))

@@ -550,22 +550,75 @@ static emu_rc json_fields(const cJSON *arr, const char *path, emu_arena *a, int 
     return EMU_OK;
 }
 
+/* "IndexSort": [{"PrimaryKey": "ASC"|"DESC"} | {"FieldName", "Order": "ASC"|"DESC"}]. */
+static emu_rc json_index_sort(const cJSON *arr, const char *path, emu_arena *a, Ots__Sort **out,
+                              emu_err *err)
+{
+    static const field_spec spec[] = {{"PrimaryKey", cJSON_String, false},
+                                      {"FieldName", cJSON_String, false},
+                                      {"Order", cJSON_String, false}};
+    size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
+    char p[PATH_BUF];
+    Ots__Sort *s = emu_arena_alloc(a, sizeof *s);
+    ots__sort__init(s);
+    s->sorter = emu_arena_alloc(a, (n + 1) * sizeof *s->sorter);
+    for (const cJSON *x = arr->child; x; x = x->next, i++) {
+        const cJSON *g[3];
+        emu_rc rc;
+        snprintf(p, sizeof p, "%s.IndexSort[%zu]", path, i);
+        if ((rc = check_object(x, p, spec, 3, g, err)))
+            return rc;
+        const cJSON *ord = g[0] ? g[0] : g[2];
+        if (!g[0] == !g[1] ||
+            (ord && strcmp(ord->valuestring, "ASC") && strcmp(ord->valuestring, "DESC")))
+            return emu_err_set(err, EMU_E_INVALID, NULL,
+                               "%s: expected {\"PrimaryKey\": \"ASC\"|\"DESC\"} or "
+                               "{\"FieldName\", \"Order\": \"ASC\"|\"DESC\"}",
+                               p);
+        bool desc = ord && !strcmp(ord->valuestring, "DESC");
+        Ots__Sorter *x2 = emu_arena_alloc(a, sizeof *x2);
+        ots__sorter__init(x2);
+        if (g[0]) {
+            x2->pk_sort = emu_arena_alloc(a, sizeof *x2->pk_sort);
+            ots__primary_key_sort__init(x2->pk_sort);
+            x2->pk_sort->has_order = true;
+            x2->pk_sort->order =
+                desc ? OTS__SORT_ORDER__SORT_ORDER_DESC : OTS__SORT_ORDER__SORT_ORDER_ASC;
+        } else {
+            x2->field_sort = emu_arena_alloc(a, sizeof *x2->field_sort);
+            ots__field_sort__init(x2->field_sort);
+            x2->field_sort->field_name = g[1]->valuestring;
+            x2->field_sort->has_order = true;
+            x2->field_sort->order =
+                desc ? OTS__SORT_ORDER__SORT_ORDER_DESC : OTS__SORT_ORDER__SORT_ORDER_ASC;
+        }
+        s->sorter[s->n_sorter++] = x2;
+    }
+    *out = s;
+    return EMU_OK;
+}
+
 static emu_rc load_search_index(ots_instance_t *in, const char *table, const cJSON *x,
                                 const char *path, emu_err *err)
 {
     static const field_spec spec[] = {{"IndexName", cJSON_String, true},
                                       {"TimeToLive", cJSON_Number, false},
-                                      {"FieldSchemas", cJSON_Array, true}};
-    const cJSON *f[3];
+                                      {"FieldSchemas", cJSON_Array, true},
+                                      {"IndexSort", cJSON_Array, false}};
+    const cJSON *f[4];
     char p[PATH_BUF];
     int64_t ttl = -1;
     emu_rc rc;
-    if ((rc = check_object(x, path, spec, 3, f, err)))
+    if ((rc = check_object(x, path, spec, 4, f, err)))
         return rc;
     if (f[1] && (rc = get_int(f[1], path, "TimeToLive", -1, INT32_MAX, &ttl, err)))
         return rc;
     emu_arena *a = emu_arena_new(0);
     Ots__IndexSchema schema = OTS__INDEX_SCHEMA__INIT;
+    if (f[3] && (rc = json_index_sort(f[3], path, a, &schema.index_sort, err))) {
+        emu_arena_free(a);
+        return rc;
+    }
     snprintf(p, sizeof p, "%s.FieldSchemas", path);
     if (!(rc = json_fields(f[2], p, a, 1, &schema.field_schemas, &schema.n_field_schemas, err)) &&
         (rc = ots_search_create(in, ots_store_table_find(in, table), f[0]->valuestring, &schema,
@@ -653,6 +706,24 @@ static void search_indexes_json(const ots_instance_t *in, const ots_table_t *t, 
         cJSON_AddItemToObject(x, "FieldSchemas",
                               s ? fields_to_json(s->field_schemas, s->n_field_schemas)
                                 : cJSON_CreateArray());
+        if (s && s->index_sort) {
+            cJSON *is = cJSON_AddArrayToObject(x, "IndexSort");
+            for (size_t k = 0; k < s->index_sort->n_sorter; k++) {
+                const Ots__Sorter *so = s->index_sort->sorter[k];
+                cJSON *e = cJSON_CreateObject();
+                if (so->pk_sort) {
+                    cJSON_AddStringToObject(
+                        e, "PrimaryKey",
+                        so->pk_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC ? "DESC" : "ASC");
+                } else if (so->field_sort) {
+                    cJSON_AddStringToObject(e, "FieldName", so->field_sort->field_name);
+                    cJSON_AddStringToObject(
+                        e, "Order",
+                        so->field_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC ? "DESC" : "ASC");
+                }
+                cJSON_AddItemToArray(is, e);
+            }
+        }
         ots__index_schema__free_unpacked(s, NULL);
         cJSON_AddItemToArray(arr, x);
     }

@@ -163,6 +163,25 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
     }
     assert.deepStrictEqual(seen, [2, 5, 4, 1, 3]);
     assert.deepStrictEqual(await hits({ queryType: QT.MATCH_ALL_QUERY }, { offset: 3, limit: 10 }), [4, 5]);
+    // Geo distance to the nearest of several origins.
+    const byNearest = { sorters: [{ geoDistanceSort: { fieldName: 'pos', points: ['40.0,116.0', '30.3,120.3'], order: TableStore.SortOrder.SORT_ORDER_ASC } }] };
+    assert.deepStrictEqual(await hits({ queryType: QT.MATCH_ALL_QUERY }, { sort: byNearest }), [3, 4, 2, 1, 5]);
+    // IndexSort: hits without a sort come in the index's order; world files keep it.
+    await c.createSearchIndex({ tableName: T, indexName: 'by_price', schema: {
+      fieldSchemas: [{ fieldName: 'price', fieldType: TableStore.FieldType.LONG, index: true, enableSortAndAgg: true }],
+      indexSort: { sorters: [{ fieldSort: { fieldName: 'price', order: TableStore.SortOrder.SORT_ORDER_DESC } }] } } });
+    const sortedHits = async (client) => ids(await client.search({ tableName: T, indexName: 'by_price',
+      searchQuery: { offset: 0, limit: 10, query: { queryType: QT.MATCH_ALL_QUERY } }, columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE } }));
+    assert.deepStrictEqual(await sortedHits(c), [2, 5, 4, 1, 3]);
+    const wj = (await emu.json('GET', '/_emu/world')).body.Accounts[0].Tablestore.Instances[0].Tables.find((x) => x.TableName === T);
+    assert.deepStrictEqual(wj.SearchIndexes.find((x) => x.IndexName === 'by_price').IndexSort, [{ FieldName: 'price', Order: 'DESC' }]);
+    await reloaded(emu, (await emu.json('GET', '/_emu/world')).body, async (emu2) => {
+      assert.deepStrictEqual(await sortedHits(new TableStore.Client({ ...env, endpoint: emu2.base, maxRetries: 0 })), [2, 5, 4, 1, 3]);
+    });
+    await c.deleteSearchIndex({ tableName: T, indexName: 'by_price' });
+    await rejects(c.createSearchIndex({ tableName: T, indexName: 'bad_sort', schema: {
+      fieldSchemas: [{ fieldName: 'tags', fieldType: TableStore.FieldType.KEYWORD, index: true, isAnArray: true }],
+      indexSort: { sorters: [{ fieldSort: { fieldName: 'tags' } }] } } }), 400, 'OTSParameterInvalid', 'IndexSort field:tags must be a sortable, single-valued field');
     // missing_field: where weight is missing (4), price stands in (5 * 1).
     const byWeightElsePrice = { sorters: [{ fieldSort: { fieldName: 'weight', order: TableStore.SortOrder.SORT_ORDER_DESC, missingField: 'price' } }] };
     assert.deepStrictEqual(await hits({ queryType: QT.MATCH_ALL_QUERY }, { sort: byWeightElsePrice }), [4, 5, 2, 1, 3]);
