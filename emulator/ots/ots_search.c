@@ -550,6 +550,12 @@ static void json_value(const cJSON *j, vlist *l)
 
 size_t ots_search_values(const ots_sfield *f, const ots_row_t *row, emu_arena *a, ots_value **out)
 {
+    return ots_search_values_where(f, row, a, out, NULL, NULL);
+}
+
+size_t ots_search_values_where(const ots_sfield *f, const ots_row_t *row, emu_arena *a,
+                               ots_value **out, bool (*keep)(void *ud, const cJSON *obj), void *ud)
+{
     vlist l = {.a = a};
     const ots_value *v = row_value(row, f->column);
     *out = NULL;
@@ -571,6 +577,8 @@ size_t ots_search_values(const ots_sfield *f, const ots_row_t *row, emu_arena *a
                     json_value(e, &l);
                     continue;
                 }
+                if (keep && !keep(ud, e))
+                    continue;
                 const cJSON *x = cJSON_GetObjectItemCaseSensitive(e, f->sub);
                 if (cJSON_IsArray(x))
                     for (const cJSON *y = x->child; y; y = y->next)

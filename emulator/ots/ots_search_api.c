@@ -1504,6 +1504,7 @@ typedef struct sorter {
     int mode;             /* SORT_MODE_MIN/MAX/AVG */
     double *plat, *plon;  /* geo distance: the origin points */
     size_t np;
+    const Ots__Query *nf; /* FieldSort nested_filter: the objects it keeps */
     ots_value missing;
     bool has_missing;
 } sorter;
@@ -1547,6 +1548,241 @@ static int sk_cmp(const void *x, const void *y)
     return doc_cmp(a->d, b->d);
 }
 
+/* ---- FieldSort nested_filter: queries over one nested object ------------------- */
+
+/* The filter keeps nested objects of one level (path is the sorted field's
+ * top-level column): Term, Terms, Range, Exists, MatchAll and Bool over the
+ * objects' fields. Checked once; [inferred] texts. */
+static emu_rc nf_check(qctx *q, const char *path, const Ots__Query *x, int depth)
+{
+    if (!x || !x->has_type || depth > EMU_MAX_OTS_SEARCH_QUERY_DEPTH)
+        return bad(q->err, "nested_filter needs a filter query.");
+    ProtobufCBinaryData b = x->has_query ? x->query : (ProtobufCBinaryData){0, NULL};
+    const char *field = NULL;
+    switch ((int)x->type) {
+    case OTS__QUERY_TYPE__MATCH_ALL_QUERY:
+        return EMU_OK;
+    case OTS__QUERY_TYPE__TERM_QUERY: {
+        Ots__TermQuery *m = UNPACK(q, TermQuery, term_query, b);
+        if (!m)
+            return EMU_E_INVALID;
+        field = m->field_name;
+        break;
+    }
+    case OTS__QUERY_TYPE__TERMS_QUERY: {
+        Ots__TermsQuery *m = UNPACK(q, TermsQuery, terms_query, b);
+        if (!m)
+            return EMU_E_INVALID;
+        field = m->field_name;
+        break;
+    }
+    case OTS__QUERY_TYPE__RANGE_QUERY: {
+        Ots__RangeQuery *m = UNPACK(q, RangeQuery, range_query, b);
+        if (!m)
+            return EMU_E_INVALID;
+        field = m->field_name;
+        break;
+    }
+    case OTS__QUERY_TYPE__EXISTS_QUERY: {
+        Ots__ExistsQuery *m = UNPACK(q, ExistsQuery, exists_query, b);
+        if (!m)
+            return EMU_E_INVALID;
+        field = m->field_name;
+        break;
+    }
+    case OTS__QUERY_TYPE__BOOL_QUERY: {
+        Ots__BoolQuery *m = UNPACK(q, BoolQuery, bool_query, b);
+        if (!m)
+            return EMU_E_INVALID;
+        Ots__Query **lists[] = {m->must_queries, m->must_not_queries, m->filter_queries,
+                                m->should_queries};
+        size_t ns[] = {m->n_must_queries, m->n_must_not_queries, m->n_filter_queries,
+                       m->n_should_queries};
+        for (int k = 0; k < 4; k++)
+            for (size_t i = 0; i < ns[k]; i++) {
+                emu_rc rc = nf_check(q, path, lists[k][i], depth + 1);
+                if (rc)
+                    return rc;
+            }
+        return EMU_OK;
+    }
+    default:
+        return unsupported(q->err, "A nested_filter other than Term, Terms, Range, Exists, "
+                                   "MatchAll or Bool");
+    }
+    const ots_sfield *f;
+    emu_rc rc = field_of(q, field, &f);
+    if (rc)
+        return rc;
+    size_t pl = strlen(path);
+    if (strncmp(f->name, path, pl) || f->name[pl] != '.' || strchr(f->name + pl + 1, '.'))
+        return bad(q->err, "nested_filter field:%s must be a field of the objects of %s.", field,
+                   path);
+    return EMU_OK;
+}
+
+static emu_rc nested_filter_of(qctx *q, const ots_sfield *f, const Ots__NestedFilter *nf,
+                               const Ots__Query **out)
+{
+    if (!nf->path || !f->sub || strcmp(nf->path, f->column) ||
+        strchr(f->name + strlen(f->column) + 1, '.'))
+        return unsupported(q->err, "A nested_filter other than on the sorted field's own "
+                                   "first-level nested objects");
+    emu_rc rc = nf_check(q, nf->path, nf->filter, 0);
+    *out = nf->filter;
+    return rc;
+}
+
+/* One object's value (a JSON element) as field f's number, or its text;
+ * false when of no comparable kind. */
+static bool obj_value(const ots_sfield *f, const cJSON *e, double *num, const char **str)
+{
+    *str = NULL;
+    if (cJSON_IsNumber(e)) {
+        *num = e->valuedouble;
+        return f->type == OTS_SF_LONG || f->type == OTS_SF_DOUBLE || f->type == OTS_SF_DATE;
+    }
+    if (cJSON_IsBool(e)) {
+        *num = cJSON_IsTrue(e);
+        return f->type == OTS_SF_BOOLEAN;
+    }
+    if (!cJSON_IsString(e))
+        return false;
+    int64_t ms;
+    if (f->type == OTS_SF_DATE) {
+        if (!ots_search_date_parse(f, e->valuestring, strlen(e->valuestring), &ms))
+            return false;
+        *num = (double)ms;
+        return true;
+    }
+    *str = e->valuestring;
+    return f->type == OTS_SF_KEYWORD || f->type == OTS_SF_TEXT;
+}
+
+/* An object's value against a query value: <0, 0, >0; 2 when not comparable. */
+static int obj_cmp(const ots_sfield *f, const cJSON *e, const ots_value *v)
+{
+    double a = 0, b;
+    const char *s;
+    if (!obj_value(f, e, &a, &s))
+        return 2;
+    if (s) {
+        if (v->type != OTS_VT_STRING)
+            return 2;
+        size_t n = strlen(s);
+        int c = memcmp(s, v->p, n < v->len ? n : v->len);
+        return c ? c : (n > v->len) - (n < v->len);
+    }
+    if (v->type == OTS_VT_BOOLEAN)
+        b = v->b;
+    else if (!num_of(f, v, &b))
+        return 2;
+    return (a > b) - (a < b);
+}
+
+typedef struct nfctx {
+    qctx *q;
+    const Ots__Query *filter;
+} nfctx;
+
+/* Whether a value of field `name` of the object equals v (op 0), lies in
+ * the range v..hi (op 2), or exists (op 3). */
+static bool obj_any(qctx *q, const char *name, const cJSON *obj, const ots_value *v, int op,
+                    const ots_value *hi, bool incl_lo, bool incl_hi)
+{
+    const ots_sfield *f = ots_search_field(q->def, name);
+    const cJSON *x = f && f->sub ? cJSON_GetObjectItemCaseSensitive(obj, f->sub) : NULL;
+    if (!x || cJSON_IsNull(x))
+        return false;
+    if (op == 3)
+        return true;
+    bool arr = cJSON_IsArray(x);
+    for (const cJSON *e = arr ? x->child : x; e; e = arr ? e->next : NULL) {
+        if (op == 0 && obj_cmp(f, e, v) == 0)
+            return true;
+        if (op == 2) {
+            int lo = v ? obj_cmp(f, e, v) : 1, up = hi ? obj_cmp(f, e, hi) : -1;
+            if (lo != 2 && up != 2 && (incl_lo ? lo >= 0 : lo > 0) && (incl_hi ? up <= 0 : up < 0))
+                return true;
+        }
+    }
+    return false;
+}
+
+static bool obj_match(qctx *q, const Ots__Query *x, const cJSON *obj, int depth)
+{
+    ProtobufCBinaryData b = x->has_query ? x->query : (ProtobufCBinaryData){0, NULL};
+    ots_value v, hi;
+    if (depth > EMU_MAX_OTS_SEARCH_QUERY_DEPTH)
+        return false;
+    switch ((int)x->type) {
+    case OTS__QUERY_TYPE__MATCH_ALL_QUERY:
+        return true;
+    case OTS__QUERY_TYPE__TERM_QUERY: {
+        Ots__TermQuery *m = UNPACK(q, TermQuery, term_query, b);
+        return m && m->has_term && !variant(q, m->term, &v) &&
+               obj_any(q, m->field_name, obj, &v, 0, NULL, false, false);
+    }
+    case OTS__QUERY_TYPE__TERMS_QUERY: {
+        Ots__TermsQuery *m = UNPACK(q, TermsQuery, terms_query, b);
+        for (size_t i = 0; m && i < m->n_terms; i++)
+            if (!variant(q, m->terms[i], &v) &&
+                obj_any(q, m->field_name, obj, &v, 0, NULL, false, false))
+                return true;
+        return false;
+    }
+    case OTS__QUERY_TYPE__RANGE_QUERY: {
+        Ots__RangeQuery *m = UNPACK(q, RangeQuery, range_query, b);
+        if (!m)
+            return false;
+        bool has_lo = m->has_range_from && m->range_from.len;
+        bool has_hi = m->has_range_to && m->range_to.len;
+        if ((has_lo && variant(q, m->range_from, &v)) || (has_hi && variant(q, m->range_to, &hi)))
+            return false;
+        return obj_any(q, m->field_name, obj, has_lo ? &v : NULL, 2, has_hi ? &hi : NULL,
+                       m->has_include_lower && m->include_lower,
+                       m->has_include_upper && m->include_upper);
+    }
+    case OTS__QUERY_TYPE__EXISTS_QUERY: {
+        Ots__ExistsQuery *m = UNPACK(q, ExistsQuery, exists_query, b);
+        return m && obj_any(q, m->field_name, obj, NULL, 3, NULL, false, false);
+    }
+    case OTS__QUERY_TYPE__BOOL_QUERY: {
+        Ots__BoolQuery *m = UNPACK(q, BoolQuery, bool_query, b);
+        if (!m)
+            return false;
+        for (size_t i = 0; i < m->n_must_queries; i++)
+            if (!obj_match(q, m->must_queries[i], obj, depth + 1))
+                return false;
+        for (size_t i = 0; i < m->n_filter_queries; i++)
+            if (!obj_match(q, m->filter_queries[i], obj, depth + 1))
+                return false;
+        for (size_t i = 0; i < m->n_must_not_queries; i++)
+            if (obj_match(q, m->must_not_queries[i], obj, depth + 1))
+                return false;
+        int32_t need = m->has_minimum_should_match                  ? m->minimum_should_match
+                       : (m->n_must_queries || m->n_filter_queries) ? 0
+                       : m->n_should_queries                        ? 1
+                                                                    : 0;
+        int32_t got = 0;
+        for (size_t i = 0; i < m->n_should_queries && got < need; i++)
+            got += obj_match(q, m->should_queries[i], obj, depth + 1);
+        return got >= need;
+    }
+    default:
+        return false;
+    }
+}
+
+static bool nf_keep(void *ud, const cJSON *obj)
+{
+    nfctx *c = ud;
+    emu_err saved = *c->q->err; /* checked up front: a match never fails the query */
+    bool r = obj_match(c->q, c->filter, obj, 0);
+    *c->q->err = saved;
+    return r;
+}
+
 static emu_rc parse_sort(qctx *q, const Ots__Sort *sort, sorter **out, size_t *n)
 {
     *n = 0;
@@ -1583,8 +1819,9 @@ static emu_rc parse_sort(qctx *q, const Ots__Sort *sort, sorter **out, size_t *n
                     return bad(q->err, "field:%s must enable enable_sort_and_agg to be sorted on.",
                                v[i].mf->name);
             }
-            if (s->field_sort->nested_filter)
-                return unsupported(q->err, "FieldSort nested_filter");
+            if (s->field_sort->nested_filter &&
+                (rc = nested_filter_of(q, v[i].f, s->field_sort->nested_filter, &v[i].nf)))
+                return rc;
         } else if (s->pk_sort) {
             v[i].kind = 1;
             v[i].desc =
@@ -1632,7 +1869,9 @@ static ots_value sort_value(qctx *q, const sorter *s, const sdoc *d)
     if (!ots_store_get_by_key(q->t, d->k, d->len, &o, q->a, &row))
         row = (ots_row_t){0}; /* no value: missing_field, missing_value */
     ots_value *v;
-    size_t n = ots_search_values(s->f, &row, q->a, &v);
+    nfctx nc = {q, s->nf};
+    size_t n = s->nf ? ots_search_values_where(s->f, &row, q->a, &v, nf_keep, &nc)
+                     : ots_search_values(s->f, &row, q->a, &v);
     ots_value best = none;
     double sum = 0;
     size_t cnt = 0;

@@ -12,6 +12,7 @@
 #ifndef EMU_OTS_SEARCH_INT_H
 #define EMU_OTS_SEARCH_INT_H
 
+#include "emu/json.h"
 #include "ots_int.h"
 #include "ots_search.pb-c.h"
 
@@ -97,6 +98,10 @@ bool ots_search_date_parse(const ots_sfield *f, const char *s, size_t n, int64_t
 /* The values of field f in a row (newest version): arena values; nested
  * and array fields yield each element. */
 size_t ots_search_values(const ots_sfield *f, const ots_row_t *row, emu_arena *a, ots_value **out);
+/* The same for a nested sub-field, from the objects `keep` accepts only
+ * (keep NULL: every object). */
+size_t ots_search_values_where(const ots_sfield *f, const ots_row_t *row, emu_arena *a,
+                               ots_value **out, bool (*keep)(void *ud, const cJSON *obj), void *ud);
 
 /* Creates an index over t (building its postings from t's rows) and
  * registers it; the service's errors (OTSParameterInvalid for the schema,

@@ -372,6 +372,36 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
     await c.deleteTable({ tableName: V });
   });
 
+  await t.test('FieldSort nested_filter: sorted on the nested objects the filter keeps', async () => {
+    const N = 'nest';
+    await c.createTable({
+      tableMeta: { tableName: N, primaryKey: [{ name: 'id', type: 'INTEGER' }] },
+      reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 },
+    });
+    const objs = { 1: [100, 160], 2: [155, 300], 3: [120] };
+    for (const [id, v] of Object.entries(objs)) {
+      await c.putRow({ tableName: N, condition: IGNORE(), primaryKey: pk(Number(id)),
+        attributeColumns: [{ n: JSON.stringify(v.map((x) => ({ nl: x, tag: x > 150 ? 'hi' : 'lo' }))) }] });
+    }
+    await c.createSearchIndex({ tableName: N, indexName: 'nest_idx', schema: { fieldSchemas: [{
+      fieldName: 'n', fieldType: TableStore.FieldType.NESTED, index: true, fieldSchemas: [
+        { fieldName: 'nl', fieldType: TableStore.FieldType.LONG, index: true, enableSortAndAgg: true },
+        { fieldName: 'tag', fieldType: TableStore.FieldType.KEYWORD, index: true, enableSortAndAgg: true }] }] } });
+    const sorted = async (fieldSort) => ids(await c.search({ tableName: N, indexName: 'nest_idx',
+      searchQuery: { offset: 0, limit: 10, query: { queryType: QT.MATCH_ALL_QUERY }, sort: { sorters: [{ fieldSort }] } },
+      columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE } }));
+    const asc = { fieldName: 'n.nl', order: TableStore.SortOrder.SORT_ORDER_ASC };
+    assert.deepStrictEqual(await sorted(asc), [1, 3, 2], 'every object: minimum 100, 120, 155');
+    const range = { queryType: QT.RANGE_QUERY, query: { fieldName: 'n.nl', rangeFrom: Long.fromNumber(150), rangeTo: Long.fromNumber(200), includeLower: true } };
+    assert.deepStrictEqual(await sorted({ ...asc, nestedFilter: { path: 'n', filter: range } }), [2, 1, 3], 'kept: 160, 155, none (last)');
+    const tagged = { queryType: QT.BOOL_QUERY, query: { mustQueries: [{ queryType: QT.TERM_QUERY, query: { fieldName: 'n.tag', term: 'lo' } }] } };
+    assert.deepStrictEqual(await sorted({ ...asc, order: TableStore.SortOrder.SORT_ORDER_DESC, nestedFilter: { path: 'n', filter: tagged } }), [3, 1, 2]);
+    await rejects(sorted({ ...asc, nestedFilter: { path: 'n', filter: { queryType: QT.MATCH_QUERY, query: { fieldName: 'n.tag', text: 'lo' } } } }),
+      400, 'OTSParameterInvalid', 'A nested_filter other than Term, Terms, Range, Exists, MatchAll or Bool is not supported by acsemu');
+    await c.deleteSearchIndex({ tableName: N, indexName: 'nest_idx' });
+    await c.deleteTable({ tableName: N });
+  });
+
   await t.test('the index follows every write, and a checkpoint restore gives it back', async () => {
     const fruit = () => hits({ queryType: QT.TERM_QUERY, query: { fieldName: 'kind', term: 'fruit' } });
     assert.strictEqual((await emu.json('POST', '/_emu/checkpoints/search')).status, 200);
