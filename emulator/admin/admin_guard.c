@@ -139,6 +139,8 @@ static bool host_allowed(const emu_admin_guard *g, emu_str host)
     if (g->bind && strcmp(g->bind, "0.0.0.0") != 0 && strcmp(g->bind, "::") != 0 &&
         name_matches(host, g->bind))
         return true;
+    if (g->metadata_host && name_matches(host, g->metadata_host))
+        return true;
     for (size_t i = 0; i < g->n_allow_hosts; i++)
         if (name_matches(host, g->allow_hosts[i]))
             return true;
@@ -197,15 +199,54 @@ static bool token_exempt(const emu_http_req *req, bool get)
                    emu_str_starts(p, "/_emu/console/") || emu_str_eq_c(p, "/_emu/console"));
 }
 
+/* The browser-facing checks: Host, Origin, Sec-Fetch-Site. */
+typedef enum web_fault { WEB_OK, WEB_HOST, WEB_ORIGIN, WEB_FETCH_SITE } web_fault;
+
+static web_fault web_check(const emu_admin_guard *g, const emu_http_req *req)
+{
+    emu_str host_value = emu_http_req_header(req, "host");
+    emu_str host;
+    /* HTTP/1.0 clients may leave Host out; no browser does. */
+    if (host_value.p && (!split_host(host_value, &host) || !host_allowed(g, host)))
+        return WEB_HOST;
+    emu_str origin = emu_http_req_header(req, "origin");
+    if (origin.p && (!host_value.p || !origin_is_own(origin, host_value)))
+        return WEB_ORIGIN;
+    bool get = emu_str_eq_c(req->method, "GET") || emu_str_eq_c(req->method, "HEAD");
+    /* Browsers without Origin on a cross-site GET still say where it came
+     * from; a link the user follows (a top-level navigation) can go. */
+    emu_str site = emu_http_req_header(req, "sec-fetch-site");
+    if ((emu_str_ieq_c(site, "cross-site") || emu_str_ieq_c(site, "same-site")) &&
+        !(get && emu_str_ieq_c(emu_http_req_header(req, "sec-fetch-mode"), "navigate")))
+        return WEB_FETCH_SITE;
+    return WEB_OK;
+}
+
+const char *emu_admin_guard_web(const emu_admin_guard *g, const emu_http_req *req)
+{
+    switch (web_check(g ? g : &default_guard, req)) {
+    case WEB_HOST:
+        return "the Host is not a name of this machine (localhost, *.localhost, 127.0.0.1, "
+               "[::1], the --bind or --metadata-listen address, an --allow-host name): a DNS "
+               "rebinding web page would look like this";
+    case WEB_ORIGIN:
+    case WEB_FETCH_SITE:
+        return "a web page of another origin sent it (Origin or Sec-Fetch-Site)";
+    default:
+        return NULL;
+    }
+}
+
 emu_rc emu_admin_guard_check(const emu_admin_guard *g, emu_call *call)
 {
     const emu_http_req *req = call->req;
     if (!g)
         g = &default_guard;
     emu_str host_value = emu_http_req_header(req, "host");
-    emu_str host;
-    /* HTTP/1.0 clients may leave Host out; no browser does. */
-    if (host_value.p && (!split_host(host_value, &host) || !host_allowed(g, host)))
+    emu_str origin = emu_http_req_header(req, "origin");
+    emu_str site = emu_http_req_header(req, "sec-fetch-site");
+    switch (web_check(g, req)) {
+    case WEB_HOST:
         return emu_admin_error(
             call, 403, "ForbiddenHost",
             "the admin API answers only requests for this machine (Host localhost, *.localhost, "
@@ -213,25 +254,21 @@ emu_rc emu_admin_guard_check(const emu_admin_guard *g, emu_call *call)
             "rebinding page would look like this). To allow that name, start acsemu with "
             "--allow-host NAME",
             (int)(host_value.len > 100 ? 100 : host_value.len), host_value.p);
-
-    emu_str origin = emu_http_req_header(req, "origin");
-    if (origin.p && (!host_value.p || !origin_is_own(origin, host_value)))
+    case WEB_ORIGIN:
         return emu_admin_error(
             call, 403, "ForbiddenOrigin",
             "the admin API does not answer requests from web pages of another origin (Origin "
             "\"%.*s\"); only the console page at /_emu/ may call it from a browser",
             (int)(origin.len > 100 ? 100 : origin.len), origin.p);
-
-    bool get = emu_str_eq_c(req->method, "GET") || emu_str_eq_c(req->method, "HEAD");
-    /* Browsers without Origin on a cross-site GET still say where it came
-     * from; a link the user follows (a top-level navigation) can go. */
-    emu_str site = emu_http_req_header(req, "sec-fetch-site");
-    if ((emu_str_ieq_c(site, "cross-site") || emu_str_ieq_c(site, "same-site")) &&
-        !(get && emu_str_ieq_c(emu_http_req_header(req, "sec-fetch-mode"), "navigate")))
+    case WEB_FETCH_SITE:
         return emu_admin_error(call, 403, "ForbiddenOrigin",
                                "the admin API does not answer requests from web pages of another "
                                "origin (Sec-Fetch-Site: %.*s)",
                                (int)site.len, site.p);
+    case WEB_OK:
+        break;
+    }
+    bool get = emu_str_eq_c(req->method, "GET") || emu_str_eq_c(req->method, "HEAD");
 
     if (g->token && !token_exempt(req, get) &&
         !token_ok(g->token, emu_http_req_header(req, "authorization")))

@@ -40,6 +40,11 @@ typedef struct cli_options {
     size_t n_allow_hosts;
     bool allow_hosts_from_env; /* the command line replaces the env list */
     const char *admin_token;
+    /* --metadata-listen ADDR:PORT: a second listener for the ECS metadata
+     * service only (emu/ecs.h); metadata_bind NULL = none. */
+    char metadata_bind[64];
+    int metadata_port;
+    bool metadata_set;
 } cli_options;
 
 /* Parses argv and ACSEMU_* environment variables (argv wins). Returns 0 to

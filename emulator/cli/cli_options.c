@@ -82,6 +82,13 @@ void cli_usage(FILE *f)
         "                       NAME (repeatable; ACSEMU_ALLOW_HOST=NAME,NAME). By default\n"
         "                       only localhost, *.localhost, 127.x.x.x, [::1] and the --bind\n"
         "                       address, so that no DNS-rebinding web page can reach it\n"
+        "  --metadata-listen ADDR:PORT  also serve the ECS instance metadata service\n"
+        "                       (/latest/..., and nothing else) on ADDR:PORT, for SDKs that\n"
+        "                       hard-code http://100.100.100.200: e.g. inside a network\n"
+        "                       namespace, ip addr add 100.100.100.200/32 dev lo, then\n"
+        "                       --metadata-listen 100.100.100.200:80. It answers the\n"
+        "                       world's ECS instances (by caller address) with their RAM\n"
+        "                       role's credentials; the main port serves /latest/ too\n"
         "  --admin-token TOKEN  admin calls need Authorization: Bearer TOKEN (required with\n"
         "                       a non-loopback --bind; prefer ACSEMU_ADMIN_TOKEN, which\n"
         "                       other local users cannot read in the process list)\n"
@@ -125,6 +132,7 @@ enum {
     OPT_DATA_DIR_REPAIR,
     OPT_NONCE_CACHE,
     OPT_ALLOW_HOST,
+    OPT_METADATA_LISTEN,
     OPT_ADMIN_TOKEN,
     OPT_MAX_CHECKPOINTS,
     OPT_MAX_CONNECTIONS,
@@ -154,6 +162,7 @@ static const struct option longopts[] = {
     {"data-dir-repair", no_argument, NULL, OPT_DATA_DIR_REPAIR},
     {"nonce-cache", required_argument, NULL, OPT_NONCE_CACHE},
     {"allow-host", required_argument, NULL, OPT_ALLOW_HOST},
+    {"metadata-listen", required_argument, NULL, OPT_METADATA_LISTEN},
     {"admin-token", required_argument, NULL, OPT_ADMIN_TOKEN},
     {"max-checkpoints", required_argument, NULL, OPT_MAX_CHECKPOINTS},
     {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
@@ -204,10 +213,34 @@ static int add_allow_host(cli_options *o, const char *name, const char *v, size_
     return 0;
 }
 
+/* --metadata-listen ADDR:PORT, IPv6 as [ADDR]:PORT. */
+static int set_metadata_listen(cli_options *o, const char *name, const char *v)
+{
+    const char *colon = strrchr(v, ':');
+    const char *host = v;
+    size_t hn = colon ? (size_t)(colon - v) : 0;
+    if (hn >= 2 && v[0] == '[' && v[hn - 1] == ']') {
+        host++;
+        hn -= 2;
+    }
+    char *end;
+    long p = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (!colon || hn == 0 || hn >= sizeof o->metadata_bind || !colon[1] || *end || p < 0 ||
+        p > 65535)
+        return bad("%s: \"%s\" is not ADDR:PORT (e.g. 100.100.100.200:80 or [::1]:8781)", name, v);
+    memcpy(o->metadata_bind, host, hn);
+    o->metadata_bind[hn] = '\0';
+    o->metadata_port = (int)p;
+    o->metadata_set = true;
+    return 0;
+}
+
 static int apply(cli_options *o, int id, const char *name, const char *v)
 {
     char *end;
     switch (id) {
+    case OPT_METADATA_LISTEN:
+        return set_metadata_listen(o, name, v);
     case OPT_BIND:
         o->bind = v;
         break;

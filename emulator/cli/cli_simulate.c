@@ -9,6 +9,8 @@
 #include "cli_int.h"
 #include "emu/clock.h"
 #include "emu/decision.h"
+#include "emu/ecs.h"
+#include "emu/fed.h"
 #include "emu/json.h"
 #include "emu/limits.h"
 #include "emu/odps.h"
@@ -166,6 +168,8 @@ int cli_simulate_main(int argc, char **argv)
     world_register_section(&ots_world_section);
     world_register_section(&odps_world_section);
     emu_rm_register();
+    fed_register();
+    ecs_register();
     emu_ots_register_authz();
     world_t *w = NULL;
     policy_doc_t *policy = NULL, *session = NULL;

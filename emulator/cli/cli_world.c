@@ -12,10 +12,13 @@
 
 #include "cli_int.h"
 #include "emu/arena.h"
+#include "emu/ecs.h"
+#include "emu/fed.h"
 #include "emu/json.h"
 #include "emu/limits.h"
 #include "emu/odps.h"
 #include "emu/ots_store.h"
+#include "emu/resourcemanager.h"
 #include "emu/world.h"
 #include "emu/world_section.h"
 
@@ -107,6 +110,9 @@ static void register_sections(void)
     emu_json_init();
     world_register_section(&ots_world_section);
     world_register_section(&odps_world_section);
+    emu_rm_register();
+    fed_register();
+    ecs_register();
 }
 
 /* ---- acsemu world check ------------------------------------------------------------------ */

@@ -12,6 +12,7 @@
 #include "emu/authz.h"
 #include "emu/clock.h"
 #include "emu/decision.h"
+#include "emu/ecs.h"
 #include "emu/faults.h"
 #include "emu/fed.h"
 #include "emu/fs.h"
@@ -29,6 +30,7 @@
 
 static emu_server server;
 static uv_signal_t sig_int, sig_term;
+static emu_net *metadata_net; /* --metadata-listen, or NULL */
 static uv_loop_t *loop;
 
 static void on_stopped(void *ud)
@@ -45,7 +47,25 @@ static void on_signal(uv_signal_t *h, int signum)
     emu_log(EMU_LOG_INFO, "%s: finishing in-flight requests, then exiting",
             signum == SIGINT ? "SIGINT" : "SIGTERM");
     emu_faults_flush(server.faults); /* delayed answers go out now */
+    if (metadata_net)
+        emu_net_shutdown(metadata_net, NULL, NULL);
     emu_net_shutdown(server.net, on_stopped, NULL);
+}
+
+/* The --metadata-listen listener serves the metadata service and nothing
+ * else: the address the SDKs hard-code is not a cloud API endpoint. */
+static void metadata_handler(void *ud, emu_exchange *x)
+{
+    emu_str path = x->req.path;
+    if (emu_str_starts(path, "/latest/") || emu_str_eq_c(path, "/latest")) {
+        emu_dispatch(ud, x);
+        return;
+    }
+    static const char body[] = "404 - Not Found\nThis address serves the ECS instance metadata "
+                               "service only (/latest/...).\n";
+    emu_http_resp_set(&x->resp, x->req.arena, 404, "text/plain; charset=utf-8", body,
+                      sizeof body - 1);
+    emu_net_respond(x);
 }
 
 static void register_everything(void)
@@ -54,6 +74,7 @@ static void register_everything(void)
     world_register_section(&odps_world_section);
     emu_rm_register();
     fed_register();
+    ecs_register();
     emu_ots_register_authz();
     emu_dispatch_add_rpc(&server, &emu_sts_service, EMU_STS_VERSION);
     emu_dispatch_add_rpc(&server, &emu_ram_service, EMU_RAM_VERSION);
@@ -62,6 +83,7 @@ static void register_everything(void)
     server.ots = &emu_ots_service;
     server.odps = &emu_odps_service;
     server.admin = &emu_admin_service;
+    server.metadata = &emu_ecs_metadata_service;
     emu_decision_register_routes();
     emu_admin_rows_register();
     emu_faults_register_routes();
@@ -107,6 +129,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < o.n_allow_hosts; i++)
         guard.allow_hosts[i] = o.allow_hosts[i];
     guard.n_allow_hosts = o.n_allow_hosts;
+    guard.metadata_host = o.metadata_set ? o.metadata_bind : NULL;
     server.admin_guard = &guard;
     signal(SIGPIPE, SIG_IGN);
     emu_log_set_level(o.log_level);
@@ -189,6 +212,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "acsemu: %s\n", err.msg);
         return 2;
     }
+    if (o.metadata_set) {
+        emu_net_config mc = nc;
+        mc.bind = o.metadata_bind;
+        mc.port = o.metadata_port;
+        mc.handler = metadata_handler;
+        mc.reject = NULL;
+        mc.tls = NULL;
+        metadata_net = emu_net_start(loop, &mc, &err);
+        if (!metadata_net) {
+            fprintf(stderr, "acsemu: --metadata-listen: %s\n", err.msg);
+            return 2;
+        }
+    }
     uv_signal_init(loop, &sig_int);
     uv_signal_init(loop, &sig_term);
     uv_signal_start(&sig_int, on_signal, SIGINT);
@@ -206,6 +242,12 @@ int main(int argc, char **argv)
     char endpoint[128];
     snprintf(endpoint, sizeof endpoint, "http://%s:%d", host, port);
     cJSON_AddStringToObject(ready, "endpoint", endpoint);
+    if (metadata_net) {
+        char mep[128];
+        snprintf(mep, sizeof mep, strchr(o.metadata_bind, ':') ? "http://[%s]:%d" : "http://%s:%d",
+                 o.metadata_bind, emu_net_port(metadata_net));
+        cJSON_AddStringToObject(ready, "metadata_endpoint", mep);
+    }
     cJSON_AddStringToObject(ready, "world", o.world);
     if (o.data_dir)
         cJSON_AddStringToObject(ready, "data_dir", o.data_dir);
@@ -244,9 +286,17 @@ int main(int argc, char **argv)
             : o.authz == EMU_AUTHZ_AUDIT ? "audit"
                                          : "off");
 
+    if (metadata_net && !emu_admin_bind_is_loopback(o.metadata_bind))
+        emu_log(EMU_LOG_WARN,
+                "--metadata-listen %s: whoever reaches this address gets the role credentials of "
+                "the world's ECS instances; keep it on a loopback alias (ip addr add "
+                "100.100.100.200/32 dev lo) or inside a network namespace",
+                o.metadata_bind);
+
     uv_run(loop, UV_RUN_DEFAULT);
 
     emu_net_free(server.net);
+    emu_net_free(metadata_net);
     for (size_t i = 0; i < server.n_checkpoints; i++)
         world_free(server.checkpoints[i].world);
     free(server.checkpoints);

@@ -1,6 +1,7 @@
 /* Routing and the fixed phases. See include/emu/dispatch.h.
  *
- * Routing order (DESIGN.md §1): /_emu/ → admin; ODPS paths → odps; a POST
+ * Routing order (DESIGN.md §1): /_emu/ → admin; /latest/ → the ECS
+ * metadata service; ODPS paths → odps; a POST
  * to /<Operation> carrying x-ots-* headers → ots; a request with an Action
  * (parameter or x-acs-action) → the RPC product chosen by Version, else by
  * the Host's first label. Anything else gets a 404 that says what acsemu
@@ -115,6 +116,8 @@ static const emu_service *route(emu_server *s, const emu_http_req *req)
     emu_str path = req->path;
     if (emu_str_starts(path, "/_emu/") || emu_str_eq_c(path, "/_emu"))
         return s->admin;
+    if (s->metadata && (emu_str_starts(path, "/latest/") || emu_str_eq_c(path, "/latest")))
+        return s->metadata;
     if (s->odps && (emu_str_starts(path, "/api/") || emu_str_eq_c(path, "/api") ||
                     emu_str_starts(path, "/projects")))
         return s->odps;

@@ -22,6 +22,9 @@ typedef struct emu_admin_guard {
     size_t n_allow_hosts;
     const char *bind;  /* --bind; its address is an allowed Host unless a wildcard */
     const char *token; /* --admin-token; NULL = none needed. Never logged. */
+    /* --metadata-listen's address: an allowed Host too (the SDKs send Host:
+     * 100.100.100.200 to the metadata service); NULL = none. */
+    const char *metadata_host;
 } emu_admin_guard;
 
 /* Checks one /_emu/ request against g (NULL = defaults), in this order:
@@ -36,6 +39,12 @@ typedef struct emu_admin_guard {
  *    Content-Type: application/json.
  * Returns EMU_OK or the error set through emu_admin_error. */
 emu_rc emu_admin_guard_check(const emu_admin_guard *g, emu_call *call);
+
+/* The browser-facing half of that guard (Host, Origin, Sec-Fetch-Site; no
+ * token, no content type), for the routes outside /_emu/ that hand secrets
+ * to unsigned requests (the ECS metadata service, emu/ecs.h): NULL when
+ * the request passes, else a static sentence saying why not. */
+const char *emu_admin_guard_web(const emu_admin_guard *g, const emu_http_req *req);
 
 /* True for 127.0.0.0/8 literals, ::1 and localhost: binding there keeps
  * the port on this machine; anything else needs an admin token. */

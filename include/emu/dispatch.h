@@ -185,6 +185,9 @@ typedef struct emu_server {
     const emu_service *ots;
     const emu_service *odps;
     const emu_service *admin;
+    /* The ECS instance metadata service (emu/ecs.h): /latest/...; NULL =
+     * not served. */
+    const emu_service *metadata;
     /* Who may call the admin API (emu/admin.h); NULL = loopback only, no
      * token. */
     const struct emu_admin_guard *admin_guard;

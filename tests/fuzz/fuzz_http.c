@@ -7,6 +7,7 @@
 
 #include "emu/admin.h"
 #include "emu/clock.h"
+#include "emu/ecs.h"
 #include "emu/json.h"
 #include "emu/limits.h"
 #include "emu/log.h"
@@ -47,6 +48,27 @@ static void add_ots_fixture(world_t *w)
     }
 }
 
+/* And ECS instances for the metadata service (one per metadata mode), so
+ * inputs reach its token and credential paths. */
+static void add_ecs_fixture(world_t *w)
+{
+    static const char doc[] = "{\"Instances\": [{\"InstanceId\": \"i-fuzz1\", \"RamRoleName\": "
+                              "\"AliyunODPSRoleForOtherUser\"},"
+                              "{\"InstanceId\": \"i-fuzz2\", \"PrivateIpAddress\": \"127.0.0.2\","
+                              "\"RamRoleName\": \"AliyunODPSRoleForOtherUser\", "
+                              "\"MetadataOptions\": {\"HttpTokens\": \"required\"}}]}";
+    world_account *a = world_account_find(w, "12345");
+    int idx = world_section_index(ecs_world_section.name);
+    emu_err err = {0};
+    cJSON *j = cJSON_Parse(doc);
+    if (!a || idx < 0 || !j ||
+        ecs_world_section.load(a->id, j, "$.ECS", ".", &a->sections[idx], &err)) {
+        fprintf(stderr, "fuzz_http: ECS fixture: %s\n", err.msg);
+        abort();
+    }
+    cJSON_Delete(j);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     emu_err err = {0};
@@ -57,16 +79,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     emu_rand_seed(1);
     world_register_section(&ots_world_section);
     world_register_section(&odps_world_section);
+    ecs_register();
     emu_dispatch_add_rpc(&server, &emu_sts_service, EMU_STS_VERSION);
     emu_dispatch_add_rpc(&server, &emu_ram_service, EMU_RAM_VERSION);
     server.ots = &emu_ots_service;
     server.odps = &emu_odps_service;
     server.admin = &emu_admin_service;
+    server.metadata = &emu_ecs_metadata_service;
     if (world_load_file(EMU_SOURCE_DIR "/tests/fixtures/worlds/basic.json", &server.world, &err)) {
         fprintf(stderr, "fuzz_http: %s\n", err.msg);
         abort();
     }
     add_ots_fixture(server.world);
+    add_ecs_fixture(server.world);
     server.pristine = world_clone(server.world);
     server.world_path = "fixture";
     server.version = "fuzz";

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "emu/ecs.h"
 #include "emu/json.h"
 #include "emu/log.h"
 #include "emu/odps.h"
@@ -22,6 +23,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     world_register_section(&ots_world_section);
     world_register_section(&odps_world_section);
     emu_rm_register();
+    ecs_register();
     return 0;
 }
 
