@@ -24,6 +24,16 @@ struct fed_key {
     int refs;
     EVP_PKEY *pkey;
     char kid[64];
+    /* Verification contexts per algorithm (RS256, RS384, RS512), set up on
+     * first use and kept: OpenSSL 3's per-call initialisation (provider
+     * fetches, context setup) cost more than the RSA operation itself. */
+    EVP_PKEY_CTX *vctx[3];
+    /* Tokens this key verified lately, by SHA-256 of (algorithm, digest of
+     * the signing input, signature): a provider's token file is presented
+     * again at every refresh until it rotates, and the same bytes verify
+     * the same way, so the RSA operation runs once per token. */
+    uint8_t verified[FED_VERIFIED_CACHE][EMU_SHA256_LEN];
+    unsigned n_verified, next_verified;
 };
 
 void fed_key_ref(fed_key *k)
@@ -36,6 +46,8 @@ void fed_key_free(fed_key *k)
 {
     if (!k || --k->refs > 0)
         return;
+    for (int i = 0; i < 3; i++)
+        EVP_PKEY_CTX_free(k->vctx[i]);
     EVP_PKEY_free(k->pkey);
     free(k);
 }
@@ -209,21 +221,70 @@ cJSON *fed_key_jwk(const fed_key *k)
     return j;
 }
 
-static const EVP_MD *alg_md(fed_alg alg)
+/* The digests, fetched once (EVP_sha256() and friends fetch on every use
+ * in OpenSSL 3). Freed with fed_issuers_free. */
+static EVP_MD *fetched_md[3];
+
+static const EVP_MD *alg_md_fetched(int i)
 {
-    return alg == FED_ALG_RS384 ? EVP_sha384() : alg == FED_ALG_RS512 ? EVP_sha512() : EVP_sha256();
+    static const char *const names[3] = {"SHA256", "SHA384", "SHA512"};
+    if (!fetched_md[i])
+        fetched_md[i] = EVP_MD_fetch(NULL, names[i], NULL);
+    return fetched_md[i];
+}
+
+/* SHA-256 of (alg, dgst, sig): what the verified-token cache holds. */
+static void verified_id(int alg, const uint8_t *dgst, unsigned dlen, const fed_jwt *t,
+                        uint8_t out[EMU_SHA256_LEN])
+{
+    uint8_t buf[1 + EVP_MAX_MD_SIZE + 1024];
+    size_t n = 0;
+    buf[n++] = (uint8_t)alg;
+    memcpy(buf + n, dgst, dlen);
+    n += dlen;
+    memcpy(buf + n, t->sig, t->sig_len); /* <= 1024: the caller checked */
+    n += t->sig_len;
+    emu_sha256(buf, n, out);
 }
 
 bool fed_key_verify(const fed_key *k, const fed_jwt *t)
 {
     if (!k || !t->sig || t->alg == FED_ALG_NONE)
         return false;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    bool ok = md && EVP_DigestVerifyInit(md, NULL, alg_md(t->alg), NULL, k->pkey) == 1 &&
-              EVP_DigestVerify(md, t->sig, t->sig_len, (const unsigned char *)t->signing_input,
-                               t->signing_input_len) == 1;
-    EVP_MD_CTX_free(md);
-    return ok;
+    int i = t->alg == FED_ALG_RS384 ? 1 : t->alg == FED_ALG_RS512 ? 2 : 0;
+    const EVP_MD *md = alg_md_fetched(i);
+    fed_key *mk = (fed_key *)k; /* the cached context is not part of the key's value */
+    if (!mk->vctx[i] && md) {
+        EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+        if (c && EVP_PKEY_verify_init(c) == 1 &&
+            EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) == 1 &&
+            EVP_PKEY_CTX_set_signature_md(c, md) == 1)
+            mk->vctx[i] = c;
+        else
+            EVP_PKEY_CTX_free(c);
+    }
+    unsigned char dgst[EVP_MAX_MD_SIZE];
+    unsigned int dlen = 0;
+    if (!mk->vctx[i] ||
+        EVP_Digest(t->signing_input, t->signing_input_len, dgst, &dlen, md, NULL) != 1)
+        return false;
+    bool cacheable = t->sig_len <= 1024; /* 8192-bit keys at most; larger ones always verify */
+    uint8_t id[EMU_SHA256_LEN];
+    if (cacheable) {
+        verified_id(i, dgst, dlen, t, id);
+        for (unsigned v = 0; v < mk->n_verified; v++)
+            if (memcmp(mk->verified[v], id, sizeof id) == 0)
+                return true;
+    }
+    if (EVP_PKEY_verify(mk->vctx[i], t->sig, t->sig_len, dgst, dlen) != 1)
+        return false;
+    if (!cacheable)
+        return true;
+    memcpy(mk->verified[mk->next_verified], id, sizeof id);
+    mk->next_verified = (mk->next_verified + 1) % FED_VERIFIED_CACHE;
+    if (mk->n_verified < FED_VERIFIED_CACHE)
+        mk->n_verified++;
+    return true;
 }
 
 /* --- test issuers ------------------------------------------------------------ */
@@ -285,4 +346,8 @@ void fed_issuers_free(void)
         fed_key_free(issuers[i].key);
     }
     n_issuers = 0;
+    for (int i = 0; i < 3; i++) {
+        EVP_MD_free(fetched_md[i]);
+        fetched_md[i] = NULL;
+    }
 }

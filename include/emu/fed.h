@@ -31,6 +31,7 @@
 #define FED_MAX_KEYS 16           /* keys of one provider's JWKS [acsemu choice] */
 #define FED_MAX_ISSUERS 16        /* test issuers acsemu signs for [acsemu choice] */
 #define FED_MAX_CLAIMS_BYTES 8192 /* extra claims of a minted token [acsemu choice] */
+#define FED_VERIFIED_CACHE 64     /* tokens a key remembers verifying [acsemu choice] */
 
 /* ---------------------------------------------------------------------------------------------
  * JWT
