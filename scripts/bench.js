@@ -990,6 +990,8 @@ async function searchBench(seconds, rows) {
     rows.push(['policy decision, 20 condition-heavy policies', `${(pb.twenty_ns / 1000).toFixed(2)} us`, 'target <= 20 us']);
     rows.push(['  seed role + 3 control-policy levels', `${(pb.seed_control_ns / 1000).toFixed(2)} us`, 'target <= 2 us']);
     rows.push(['  20 policies + 3 control-policy levels', `${(pb.twenty_control_ns / 1000).toFixed(2)} us`, 'target <= 20 us']);
+    rows.push(['  seed role + control + network ACL + instance policy', `${(pb.seed_all_layers_ns / 1000).toFixed(2)} us`, 'target <= 2 us']);
+    rows.push(['  20 policies + control + network ACL + instance policy', `${(pb.twenty_all_layers_ns / 1000).toFixed(2)} us`, 'target <= 20 us']);
   } catch (err) {
     rows.push(['policy decision', 'not measured', String(err.message).split('\n')[0]]);
   }

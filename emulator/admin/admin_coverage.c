@@ -227,7 +227,10 @@ void emu_coverage_note(emu_coverage *c, const emu_call *call, const emu_authz_no
 
 static const char *kind_name(policy_kind k)
 {
-    return k == POLICY_KIND_TRUST ? "trust" : k == POLICY_KIND_SESSION ? "session" : "permission";
+    return k == POLICY_KIND_TRUST      ? "trust"
+           : k == POLICY_KIND_SESSION  ? "session"
+           : k == POLICY_KIND_RESOURCE ? "instance"
+                                       : "permission";
 }
 
 /* One document's statements with their counts (zero when e is NULL or

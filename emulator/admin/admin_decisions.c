@@ -62,6 +62,7 @@ static void check_release(dec_check *c)
         policy_doc_free((policy_doc_t *)(uintptr_t)c->identity[k]);
     policy_doc_free((policy_doc_t *)(uintptr_t)c->session);
     policy_doc_free((policy_doc_t *)(uintptr_t)c->trust);
+    policy_doc_free((policy_doc_t *)(uintptr_t)c->instance_policy);
     for (size_t l = 0; l < c->n_control; l++)
         for (size_t k = 0; k < c->control[l].n_docs; k++)
             policy_doc_free((policy_doc_t *)(uintptr_t)c->control[l].docs[k]);
@@ -307,8 +308,13 @@ static void copy_inputs(spool *sp, dec_check *c, const emu_call *call, const emu
         keep(sp, ctx->resource_account ? ctx->resource_account : in->resource_account);
     c->caller_account = keep(sp, in->caller_account);
     c->caller = in->caller;
-    c->presented.type = ctx->principal.type;
-    c->presented.value = keep(sp, ctx->principal.value);
+    /* The principal a trust policy, or else an instance policy, saw. */
+    const policy_principal *pp =
+        ctx->principal.type != POLICY_PRINCIPAL_NONE || !in->resource_policy ? &ctx->principal
+                                                                             : &in->presented;
+    c->presented.type = pp->type;
+    c->presented.value = keep(sp, pp->value);
+    c->instance_policy = in->resource_policy ? policy_doc_ref(in->resource_policy) : NULL;
     c->n_keys = ctx->n_keys;
     /* One block for the key array and every value array. */
     size_t nv = 0;
@@ -534,6 +540,8 @@ const char *emu_decision_layer_name(policy_layer layer, bool assume)
         return "federated-token";
     case POLICY_LAYER_NETWORK_ACL:
         return "network-acl";
+    case POLICY_LAYER_INSTANCE_POLICY:
+        return "instance-policy";
     case POLICY_LAYER_NONE:
         break;
     }
@@ -796,6 +804,8 @@ static const char *mode_name(emu_authz_mode m)
     return m == EMU_AUTHZ_AUDIT ? "audit" : m == EMU_AUTHZ_OFF ? "off" : "enforce";
 }
 
+static cJSON *doc_json(const policy_doc_t *doc);
+
 static cJSON *check_json(const emu_decision *d, const dec_check *c, emu_arena *a)
 {
     cJSON *o = cJSON_CreateObject();
@@ -817,6 +827,8 @@ static cJSON *check_json(const emu_decision *d, const dec_check *c, emu_arena *a
     cJSON_AddStringToObject(o, "reason", check_reason(d, c, a));
     if (c->has_network)
         cJSON_AddItemToObject(o, "network", policy_network_json(&c->network));
+    if (c->instance_policy)
+        cJSON_AddItemToObject(o, "instancePolicy", doc_json(c->instance_policy));
     cJSON_AddItemToObject(o, "context", context_json(c));
 
     /* The deciding statement, or for an implicit deny the closest one and
@@ -927,7 +939,10 @@ cJSON *emu_decision_to_json(const emu_decision *d, bool full)
 
 static const char *kind_name(policy_kind k)
 {
-    return k == POLICY_KIND_TRUST ? "trust" : k == POLICY_KIND_SESSION ? "session" : "permission";
+    return k == POLICY_KIND_TRUST      ? "trust"
+           : k == POLICY_KIND_SESSION  ? "session"
+           : k == POLICY_KIND_RESOURCE ? "instance"
+                                       : "permission";
 }
 
 static cJSON *doc_json(const policy_doc_t *doc)
@@ -1020,6 +1035,8 @@ cJSON *emu_decision_bundle(const emu_decision *d)
             cJSON_AddBoolToObject(cj, "brokenSessionPolicy", true);
         if (c->trust)
             cJSON_AddItemToObject(cj, "trustPolicy", doc_json(c->trust));
+        if (c->instance_policy)
+            cJSON_AddItemToObject(cj, "instancePolicy", doc_json(c->instance_policy));
         if (c->n_control) {
             cJSON *levels = cJSON_AddArrayToObject(cj, "controlPolicies");
             for (size_t l = 0; l < c->n_control; l++) {

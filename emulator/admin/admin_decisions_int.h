@@ -17,7 +17,7 @@ typedef struct dec_check {
     const char *resource_account;
     const char *caller_account;
     policy_caller caller;
-    policy_principal presented; /* trust evaluation only */
+    policy_principal presented; /* trust and instance-policy evaluation only */
     policy_ckey *keys;          /* the whole context, globals included */
     size_t n_keys;
     const policy_doc_t **identity;
@@ -30,6 +30,8 @@ typedef struct dec_check {
     /* Tablestore network ACL input (strings in the arena). */
     bool has_network;
     policy_network network;
+    /* Tablestore instance policy (held document), or NULL. */
+    const policy_doc_t *instance_policy;
     bool assume;
     bool broken_session;
     bool enforced;

@@ -367,6 +367,15 @@ static cJSON *replay_offline(const cJSON *bundle, bool *allowed, emu_err *err)
                 goto fail;
             owned[n_owned++] = trust;
         }
+        policy_doc_t *ipol = NULL;
+        const cJSON *ij = cJSON_GetObjectItemCaseSensitive(cj, "instancePolicy");
+        if (ij) {
+            snprintf(where, sizeof where, "$.checks[%zu].instancePolicy", ci);
+            if (bundle_doc(ij, POLICY_KIND_RESOURCE, &ipol, err, where))
+                goto fail;
+            ctl_owned = emu_xrealloc(ctl_owned, (n_ctl_owned + 1) * sizeof *ctl_owned);
+            ctl_owned[n_ctl_owned++] = ipol;
+        }
         policy_control_level levels[POLICY_MAX_CONTROL_LEVELS];
         const policy_doc_t *ldocs[POLICY_MAX_CONTROL_LEVELS][EMU_MAX_CONTROL_POLICIES_PER_TARGET];
         size_t n_levels = 0;
@@ -407,12 +416,17 @@ static cJSON *replay_offline(const cJSON *bundle, bool *allowed, emu_err *err)
             emu_err_set(err, EMU_E_INVALID, NULL, "$.checks[%zu]: needs action and resource", ci);
             goto fail;
         }
+        policy_principal presented = {POLICY_PRINCIPAL_NONE, NULL};
         if (pj) {
             const char *type = jstr(pj, "type");
-            ctx.principal.type = type && strcmp(type, "Service") == 0 ? POLICY_PRINCIPAL_SERVICE
-                                                                      : POLICY_PRINCIPAL_RAM;
-            ctx.principal.value = jstr(pj, "value");
+            presented.type = type && strcmp(type, "Service") == 0 ? POLICY_PRINCIPAL_SERVICE
+                                                                  : POLICY_PRINCIPAL_RAM;
+            presented.value = jstr(pj, "value");
         }
+        /* A trust policy sees the caller through the context; an instance
+         * policy through policy_authz.presented. */
+        if (assume)
+            ctx.principal = presented;
         policy_network net;
         const cJSON *nj = cJSON_GetObjectItemCaseSensitive(cj, "network");
         char nerr[96];
@@ -430,6 +444,8 @@ static cJSON *replay_offline(const cJSON *bundle, bool *allowed, emu_err *err)
                            .control = levels,
                            .n_control = n_levels,
                            .network = nj ? &net : NULL,
+                           .resource_policy = ipol,
+                           .presented = presented,
                            .ctx = &ctx};
         if (!in.caller_account)
             in.caller_account = "";

@@ -375,18 +375,16 @@ cJSON *emu_authz_diagnostic_decode(const char *text)
 
 /* The constant strings of every context (global key names, Bool values),
  * in one object so that emu_authz_static_string is a range check. */
-const emu_authz_strings emu_authz_consts = {"acs:CurrentTime",
-                                            "acs:SecureTransport",
-                                            "acs:MFAPresent",
-                                            "acs:SourceIp",
-                                            "acs:AccessId",
-                                            "true",
-                                            "false"};
+const emu_authz_strings emu_authz_consts = {
+    "acs:CurrentTime", "acs:SecureTransport",  "acs:MFAPresent", "acs:SourceIp", "acs:AccessId",
+    "acs:SourceVpc",   "ots:IsFromTrustProxy", "true",           "false"};
 #define K_TIME emu_authz_consts.current_time
 #define K_TLS emu_authz_consts.secure_transport
 #define K_MFA emu_authz_consts.mfa_present
 #define K_IP emu_authz_consts.source_ip
 #define K_AK emu_authz_consts.access_id
+#define K_VPC emu_authz_consts.source_vpc
+#define K_PROXY emu_authz_consts.trust_proxy
 #define V_TRUE emu_authz_consts.v_true
 #define V_FALSE emu_authz_consts.v_false
 
@@ -433,6 +431,14 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
         keys[n_keys++] = (policy_ckey){K_IP, v_ip, 1};
     if (p->access_key_id)
         keys[n_keys++] = (policy_ckey){K_AK, v_ak, 1};
+    /* A Tablestore request: where it came from, for instance policies
+     * (acs:SourceVpc, ots:IsFromTrustProxy, Tablestore "Instance policy"). */
+    const char *v_vpc[1] = {req->network ? req->network->source_vpc : NULL};
+    const char *v_proxy[1] = {req->network && req->network->trust_proxy ? V_TRUE : V_FALSE};
+    if (v_vpc[0])
+        keys[n_keys++] = (policy_ckey){K_VPC, v_vpc, 1};
+    if (req->network)
+        keys[n_keys++] = (policy_ckey){K_PROXY, v_proxy, 1};
     size_t n_global = n_keys;
     for (size_t i = 0; i < req->n_keys; i++) {
         size_t k = 0;
@@ -497,9 +503,15 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
     }
     /* A Tablestore request: the instance's network ACL (every caller). */
     if (req->network && network_source) {
+        const policy_doc_t *ipol = NULL;
         net = *req->network;
-        if (network_source(call->world, resource, &net))
+        if (network_source(call->world, resource, &net, &ipol))
             in.network = &net;
+        /* ... and its instance policy, with the caller as the principal. */
+        if (ipol) {
+            in.resource_policy = ipol;
+            in.presented = emu_authz_presented(p);
+        }
     }
     if (req->extra_identity && in.caller != POLICY_CALLER_ROOT &&
         in.caller != POLICY_CALLER_SERVICE)
@@ -564,10 +576,14 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
      * session-policy denial is named after its layer, a trust-policy one
      * AssumeRolePolicy (ram20150501 DecodeDiagnosticMessage's
      * NoPermissionPolicyType values). */
+    /* [inferred] An instance-policy denial: ResourceBasedPolicy, RAM's
+     * name for the kind of policy it is. */
     d->policy_type = res.layer == POLICY_LAYER_SESSION   ? "SessionPolicy"
                      : res.layer == POLICY_LAYER_TRUST   ? "AssumeRolePolicy"
                      : res.layer == POLICY_LAYER_CONTROL ? "ControlPolicy"
-                                                         : "AccountLevelIdentityBasedPolicy";
+                     : res.layer == POLICY_LAYER_INSTANCE_POLICY
+                         ? "ResourceBasedPolicy"
+                         : "AccountLevelIdentityBasedPolicy";
     d->encoded_diagnostic_message = diag_encode(call, &ctx, d, &res, reason);
     call->denial = d;
     emu_err_set(&call->err, EMU_E_DENIED, "NoPermission", "%s", deny_message(call, req, res.layer));

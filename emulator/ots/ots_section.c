@@ -62,6 +62,8 @@ static const char *json_type_name(int t)
 
 static bool has_type(const cJSON *j, int t)
 {
+    if (t == 0) /* any type: the field's own loader checks it */
+        return true;
     if (t == cJSON_True)
         return cJSON_IsBool(j);
     return (j->type & 0xFF) == t;
@@ -515,8 +517,38 @@ static emu_rc json_field(const cJSON *x, const char *path, emu_arena *a, int dep
     return EMU_OK;
 }
 
+/* "InstancePolicy": the document as an object (or its JSON text), a
+ * resource-based policy (Principal + Resource; 4 KB). Labelled with the
+ * instance's name, so reasons read "Instance policy cap1 /Statement/0". */
+static emu_rc instance_policy_load(const cJSON *v, const char *instance, const char *path,
+                                   policy_doc_t **out, emu_err *err)
+{
+    emu_rc rc;
+    if (cJSON_IsString(v))
+        rc = policy_compile(v->valuestring, strlen(v->valuestring), POLICY_KIND_RESOURCE, out, err);
+    else if (cJSON_IsObject(v))
+        rc = policy_compile_json(v, POLICY_KIND_RESOURCE, out, err);
+    else
+        rc = emu_err_set(err, EMU_E_INVALID, NULL, "must be a policy document (object or string)");
+    if (rc) {
+        emu_err_prefix(err, "%s.InstancePolicy: ", path);
+        return EMU_E_INVALID;
+    }
+    policy_doc_set_label(*out, instance, "Instance", NULL);
+    return EMU_OK;
+}
+
 static void acl_json(cJSON *ij, const ots_instance_t *in)
 {
+    int64_t version;
+    const policy_doc_t *pol = ots_instance_policy(in, &version);
+    if (pol) {
+        size_t len;
+        const char *text = policy_doc_text(pol, &len);
+        cJSON *doc = cJSON_ParseWithLength(text, len);
+        cJSON_AddItemToObject(ij, "InstancePolicy", doc ? doc : cJSON_CreateString(text));
+        cJSON_AddNumberToObject(ij, "InstancePolicyVersion", (double)version);
+    }
     ots_net_acl acl = ots_instance_acl(in);
     if (acl.has_types) {
         cJSON *a = cJSON_AddArrayToObject(ij, "NetworkTypeACL");
@@ -732,17 +764,24 @@ static void search_indexes_json(const ots_instance_t *in, const ots_table_t *t, 
 static emu_rc load_instance(ots_store_t *s, const cJSON *ij, const char *path, const char *base_dir,
                             emu_err *err)
 {
-    static const field_spec spec[] = {
-        {"InstanceName", cJSON_String, true},     {"Network", cJSON_String, false},
-        {"Tables", cJSON_Array, false},           {"NetworkTypeACL", cJSON_Array, false},
-        {"NetworkSourceACL", cJSON_Array, false}, {"SqlMappings", cJSON_Array, false}};
-    const cJSON *f[6] = {NULL};
+    static const field_spec spec[] = {{"InstanceName", cJSON_String, true},
+                                      {"Network", cJSON_String, false},
+                                      {"Tables", cJSON_Array, false},
+                                      {"NetworkTypeACL", cJSON_Array, false},
+                                      {"NetworkSourceACL", cJSON_Array, false},
+                                      {"SqlMappings", cJSON_Array, false},
+                                      {"InstancePolicy", 0, false},
+                                      {"InstancePolicyVersion", cJSON_Number, false}};
+    const cJSON *f[8] = {NULL};
     char p[PATH_BUF];
     ots_network net = OTS_NET_ANY;
     ots_instance_t *in;
     emu_rc rc;
 
-    if ((rc = check_object(ij, path, spec, 6, f, err)))
+    if ((rc = check_object(ij, path, spec, 8, f, err)))
+        return rc;
+    policy_doc_t *ipol = NULL;
+    if (f[6] && (rc = instance_policy_load(f[6], f[0]->valuestring, path, &ipol, err)))
         return rc;
     ots_net_acl acl = {0};
     if ((rc = acl_list(f[3], path, "NetworkTypeACL", false, &acl.types, err)) ||
@@ -751,18 +790,21 @@ static emu_rc load_instance(ots_store_t *s, const cJSON *ij, const char *path, c
     acl.has_types = f[3] != NULL;
     acl.has_sources = f[4] != NULL;
     if (f[1] && !ots_network_parse(f[1]->valuestring, &net))
-        return emu_err_set(err, EMU_E_INVALID, NULL,
-                           "%s.Network: \"%s\" is not a network type (Any, Vpc, Internet)", path,
-                           f[1]->valuestring);
-    if (ots_store_instance_find(s, f[0]->valuestring))
-        return emu_err_set(err, EMU_E_INVALID, NULL,
-                           "%s.InstanceName: duplicate instance name \"%s\"", path,
-                           f[0]->valuestring);
-    if ((rc = ots_store_instance_create(s, f[0]->valuestring, net, &in, err))) {
+        rc = emu_err_set(err, EMU_E_INVALID, NULL,
+                         "%s.Network: \"%s\" is not a network type (Any, Vpc, Internet)", path,
+                         f[1]->valuestring);
+    else if (ots_store_instance_find(s, f[0]->valuestring))
+        rc =
+            emu_err_set(err, EMU_E_INVALID, NULL, "%s.InstanceName: duplicate instance name \"%s\"",
+                        path, f[0]->valuestring);
+    else if ((rc = ots_store_instance_create(s, f[0]->valuestring, net, &in, err)))
         emu_err_prefix(err, "%s.InstanceName: ", path);
+    if (rc) {
+        policy_doc_free(ipol);
         return rc;
     }
     ots_instance_set_acl(in, &acl);
+    ots_instance_set_policy(in, ipol, f[7] ? (int64_t)f[7]->valuedouble : ipol ? 1 : 0);
     /* SQL mapping tables: {"Name", "Ddl"} (the CREATE TABLE statement;
      * SQLQuery parses it when a query uses the mapping). */
     int m = 0;

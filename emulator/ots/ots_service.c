@@ -242,10 +242,12 @@ static emu_rc request_network(emu_call *call, ots_req *r)
     return EMU_OK;
 }
 
-/* emu_authz_network_fn: the ACL of the instance an
+/* emu_authz_network_fn: the ACL and the instance policy of the instance an
  * acs:ots:<region>:<uid>:instance/<name>[/...] ARN names. No allocation. */
-static bool network_source(const world_t *w, const char *resource, policy_network *net)
+static bool network_source(const world_t *w, const char *resource, policy_network *net,
+                           const policy_doc_t **instance_policy)
 {
+    *instance_policy = NULL;
     static const char pfx[] = "acs:ots:";
     char uid[32], name[64];
     if (!resource || strncmp(resource, pfx, sizeof pfx - 1) != 0)
@@ -277,6 +279,7 @@ static bool network_source(const world_t *w, const char *resource, policy_networ
     net->source_acl = acl.sources;
     if (!net->type)
         net->type = ots_store_default_network(s);
+    *instance_policy = ots_instance_policy(in, NULL);
     return true;
 }
 

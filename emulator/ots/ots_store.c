@@ -414,6 +414,7 @@ static void instance_free(ots_instance_t *in)
         table_free(in->tables[i]);
     free(in->tables);
     free(in->name);
+    policy_doc_free(in->policy);
     free(in);
 }
 
@@ -440,6 +441,9 @@ ots_store_t *ots_store_clone(const ots_store_t *s)
         in->name = emu_xstrdup(src->name);
         in->net = src->net;
         in->acl = src->acl;
+        /* Documents are immutable: the clone holds the same one. */
+        in->policy = (policy_doc_t *)(uintptr_t)policy_doc_ref(src->policy);
+        in->policy_version = src->policy_version;
         in->store = c;
         in->n_tables = in->cap_tables = src->n_tables;
         in->tables = emu_xcalloc(src->n_tables ? src->n_tables : 1, sizeof *in->tables);
@@ -516,6 +520,20 @@ ots_net_acl ots_instance_acl(const ots_instance_t *in)
 void ots_instance_set_acl(ots_instance_t *in, const ots_net_acl *acl)
 {
     in->acl = *acl;
+}
+
+const policy_doc_t *ots_instance_policy(const ots_instance_t *in, int64_t *version)
+{
+    if (version)
+        *version = in->policy_version;
+    return in->policy;
+}
+
+void ots_instance_set_policy(ots_instance_t *in, policy_doc_t *doc, int64_t version)
+{
+    policy_doc_free(in->policy);
+    in->policy = doc;
+    in->policy_version = doc ? version : 0;
 }
 
 uint8_t ots_store_default_network(const ots_store_t *s)

@@ -107,6 +107,8 @@ struct ots_instance {
     char *name;
     ots_network net;
     ots_net_acl acl;
+    policy_doc_t *policy;    /* instance policy (POLICY_KIND_RESOURCE), or NULL */
+    int64_t policy_version;  /* UpdateInstancePolicy's PolicyVersion */
     struct ots_store *store; /* owner */
     ots_table_t **tables;
     size_t n_tables, cap_tables;

@@ -272,6 +272,14 @@ static bool principal_matches(const pol_stmt *st, const policy_ctx *ctx, emu_str
     return false;
 }
 
+static bool resource_principal_matches(const pol_stmt *st, const policy_ctx *ctx, emu_str owner)
+{
+    for (size_t i = 0; i < st->n_princs; i++)
+        if (policy__resource_principal_match(&st->princs[i], &ctx->principal, owner))
+            return true;
+    return false;
+}
+
 /* Owner account of the resource: explicit, else the ARN's 4th field. */
 static emu_str owner_account(const policy_ctx *ctx)
 {
@@ -303,13 +311,17 @@ static bool eval_stmt(const policy_doc_t *doc, const pol_stmt *st, const policy_
                       emu_str owner, policy_trace *t, policy_trace_stmt *ts, int *score)
 {
     bool act = action_matches(st, ctx->action);
-    bool target;
+    bool target, who = true;
     bool conds = true;
 
-    if (doc->kind == POLICY_KIND_TRUST)
+    if (doc->kind == POLICY_KIND_TRUST) {
         target = principal_matches(st, ctx, owner);
-    else
+    } else {
         target = resource_matches(st, ctx->resource);
+        /* A resource policy names both: the resource and who may act on it. */
+        if (doc->kind == POLICY_KIND_RESOURCE)
+            who = resource_principal_matches(st, ctx, owner);
+    }
     /* Conditions are evaluated, all of them (no short-circuit, so the trace
      * shows every one), only for a statement about the requested action: for
      * any other statement the action alone says why it does not apply, and
@@ -322,17 +334,19 @@ static bool eval_stmt(const policy_doc_t *doc, const pol_stmt *st, const policy_
     }
     /* Weighted so that a statement about the right action is "closer" than
      * one about another action whose resource happens to match. */
-    *score = 4 * (int)act + 2 * (int)target + (int)(act && conds);
+    *score = 4 * (int)act + 2 * (int)target + (int)who + (int)(act && conds);
     if (ts) {
         ts->sid = st->sid;
         ts->deny = st->deny;
         ts->action = tri(act);
         ts->resource = doc->kind == POLICY_KIND_TRUST ? POLICY_TRI_NA : tri(target);
-        ts->principal = doc->kind == POLICY_KIND_TRUST ? tri(target) : POLICY_TRI_NA;
+        ts->principal = doc->kind == POLICY_KIND_TRUST      ? tri(target)
+                        : doc->kind == POLICY_KIND_RESOURCE ? tri(who)
+                                                            : POLICY_TRI_NA;
         ts->condition = st->n_conds && act ? tri(conds) : POLICY_TRI_NA;
-        ts->applies = act && target && conds;
+        ts->applies = act && target && who && conds;
     }
-    return act && target && conds;
+    return act && target && who && conds;
 }
 
 policy_result policy_eval(const policy_doc_t *const *docs, size_t n_docs, const policy_ctx *ctx,
@@ -443,6 +457,8 @@ static const char RULE_SERVICE[] = "a service principal holds no identity polici
 static const char RULE_ROOT_ASSUME[] = "Roles may not be assumed by root accounts.";
 static const char RULE_NO_TRUST[] = "the role has no trust policy";
 static const char RULE_NETWORK[] = "Request denied by instance ACL policies.";
+static const char RULE_CROSS_RP[] =
+    "another account's instance opens only to principals its instance policy allows";
 
 bool policy_network_allows(const policy_network *n)
 {
@@ -469,11 +485,58 @@ static policy_result control_eval(const policy_authz *in, policy_trace *trace)
     return r;
 }
 
+/* The resource's own policy (a Tablestore instance policy), with the caller
+ * as the principal its statements name. The context is copied (on the
+ * stack) so the other layers' evaluations keep theirs without a principal. */
+static policy_result resource_eval(const policy_authz *in, policy_trace *trace)
+{
+    policy_ctx rctx = *in->ctx;
+    rctx.principal = in->presented;
+    return policy_eval(&in->resource_policy, 1, &rctx, POLICY_LAYER_INSTANCE_POLICY, trace);
+}
+
+/* Users and role sessions facing a resource policy. Documented (Tablestore
+ * "Authentication process", "Use instance policies"): the session policy is
+ * checked first and must allow; an instance policy's Deny has the highest
+ * priority after that. [inferred] (RAM's rules for resource-based policies,
+ * which Tablestore's pages do not spell out): within the owner's account an
+ * Allow in either the identity policies or the instance policy grants;
+ * across accounts the instance policy must allow the caller and the
+ * caller's identity policies must allow the other account's resource. */
+static policy_result user_with_resource_policy(const policy_authz *in, bool same,
+                                               policy_trace *trace, const char **rule)
+{
+    policy_result sess = {POLICY_ALLOW, POLICY_LAYER_SESSION, NULL, -1};
+    policy_result id, rp;
+
+    if (in->caller == POLICY_CALLER_ROLE_SESSION && in->session)
+        sess = policy_eval(&in->session, 1, in->ctx, POLICY_LAYER_SESSION, trace);
+    id = policy_eval(in->identity, in->n_identity, in->ctx, POLICY_LAYER_IDENTITY, trace);
+    rp = resource_eval(in, trace);
+    if (sess.decision == POLICY_EXPLICIT_DENY)
+        return sess;
+    if (rp.decision == POLICY_EXPLICIT_DENY)
+        return rp;
+    if (id.decision == POLICY_EXPLICIT_DENY)
+        return id;
+    if (sess.decision != POLICY_ALLOW)
+        return sess;
+    if (same)
+        return id.decision == POLICY_ALLOW || rp.decision != POLICY_ALLOW ? id : rp;
+    if (rp.decision != POLICY_ALLOW) {
+        *rule = RULE_CROSS_RP;
+        return (policy_result){POLICY_IMPLICIT_DENY, POLICY_LAYER_CROSS_ACCOUNT, NULL, -1};
+    }
+    return id.decision == POLICY_ALLOW ? rp : id;
+}
+
 policy_result policy_authorize(const policy_authz *in, policy_trace *trace)
 {
     policy_result r = {POLICY_IMPLICIT_DENY, POLICY_LAYER_NONE, NULL, -1};
     policy_result sess = {POLICY_ALLOW, POLICY_LAYER_SESSION, NULL, -1};
+    policy_result rp = {POLICY_IMPLICIT_DENY, POLICY_LAYER_INSTANCE_POLICY, NULL, -1};
     policy_result id;
+    const char *rule = NULL;
 
     trace_caller(trace, in);
     /* The instance's network ACL comes before any policy: Tablestore refuses
@@ -491,15 +554,27 @@ policy_result policy_authorize(const policy_authz *in, policy_trace *trace)
     }
     switch (in->caller) {
     case POLICY_CALLER_ROOT:
+        /* [inferred] An instance policy's Deny binds the owner's root too
+         * ("the highest priority during authorization"); its Allow opens
+         * the instance to another account's root, which has no identity
+         * policies to pass. */
+        if (in->resource_policy && (rp = resource_eval(in, trace)).decision == POLICY_EXPLICIT_DENY)
+            return finish(trace, rp, NULL);
         if (same_account(in->caller_account, in->resource_account)) {
             r.decision = POLICY_ALLOW;
             r.layer = POLICY_LAYER_ROOT_RULE;
             return finish(trace, r, RULE_ROOT_OWN);
         }
+        if (rp.decision == POLICY_ALLOW)
+            return finish(trace, rp, NULL);
         r.layer = POLICY_LAYER_CROSS_ACCOUNT;
         return finish(trace, r, RULE_ROOT_OTHER);
     case POLICY_CALLER_SERVICE:
-        /* §5.3: a service obtains rights only by assuming a role [inferred]. */
+        /* [inferred] A service principal named by an instance policy gets
+         * what the policy says; otherwise §5.3: a service obtains rights
+         * only by assuming a role. */
+        if (in->resource_policy && (rp = resource_eval(in, trace)).decision != POLICY_IMPLICIT_DENY)
+            return finish(trace, rp, NULL);
         r.layer = POLICY_LAYER_IDENTITY;
         return finish(trace, r, RULE_SERVICE);
     case POLICY_CALLER_USER:
@@ -510,9 +585,14 @@ policy_result policy_authorize(const policy_authz *in, policy_trace *trace)
     if (in->n_control && (r = control_eval(in, trace)).decision != POLICY_ALLOW)
         return finish(trace, r, NULL);
     r = (policy_result){POLICY_IMPLICIT_DENY, POLICY_LAYER_NONE, NULL, -1};
+    bool same = !in->resource_account || same_account(in->caller_account, in->resource_account);
+    if (in->resource_policy) {
+        r = user_with_resource_policy(in, same, trace, &rule);
+        return finish(trace, r, rule);
+    }
     /* §5.3, case 27: a Resource "*" policy in account B never opens account
      * A. A NULL resource_account means "no owner" and skips the boundary. */
-    if (in->resource_account && !same_account(in->caller_account, in->resource_account)) {
+    if (!same) {
         r.layer = POLICY_LAYER_CROSS_ACCOUNT;
         return finish(trace, r, RULE_CROSS);
     }

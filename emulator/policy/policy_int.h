@@ -96,6 +96,7 @@ typedef enum pol_pkind {
     POL_P_ROLE,      /* acs:ram::<uid>:role/<name>: sessions of that role */
     POL_P_SERVICE,   /* [<uid>@]<service>; no uid = the role's own account */
     POL_P_FEDERATED, /* acs:ram::<uid>:saml-provider/<n> | oidc-provider/<n> */
+    POL_P_ANY,       /* "*" (resource policies only): every caller */
 } pol_pkind;
 
 typedef struct pol_princ {
@@ -115,7 +116,7 @@ typedef struct pol_stmt {
     size_t n_actions;
     const pol_pat *resources; /* none in trust documents */
     size_t n_resources;
-    const pol_princ *princs; /* trust documents only */
+    const pol_princ *princs; /* trust and resource documents only */
     size_t n_princs;
     const pol_cond *conds;
     size_t n_conds;
@@ -164,6 +165,12 @@ bool policy__principal_parse(policy_principal_type type, emu_str v, bool present
 /* Does the trust principal entry p name the presented caller? owner is the
  * role's account (for bare service names). */
 bool policy__principal_match(const pol_princ *p, const policy_principal *caller, emu_str owner);
+/* As policy__principal_match for a resource policy's entry: "*" names
+ * everyone, and an account (bare UID or acs:ram::<uid>:root) names its root
+ * as well as its RAM users and role sessions [inferred: resource policies
+ * grant to accounts as a whole, as OSS bucket policies do]. */
+bool policy__resource_principal_match(const pol_princ *p, const policy_principal *caller,
+                                      emu_str owner);
 
 /* Data files embedded at build time (console_embed.cmake): the System
  * policy catalog, data/system-policies/ (policy_system.c). */

@@ -333,6 +333,24 @@ bool policy__principal_match(const pol_princ *p, const policy_principal *caller,
     case POL_P_FEDERATED:
         return c.kind == POL_P_FEDERATED && emu_str_eq(c.account, p->account) &&
                emu_str_ieq(c.name, p->name);
+    case POL_P_ANY:
+        return true;
     }
     return false;
+}
+
+bool policy__resource_principal_match(const pol_princ *p, const policy_principal *caller,
+                                      emu_str owner)
+{
+    pol_princ c;
+
+    if (p->kind == POL_P_ANY)
+        return caller && caller->type != POLICY_PRINCIPAL_NONE;
+    if (p->kind == POL_P_ACCOUNT) {
+        if (!caller || caller->type != POLICY_PRINCIPAL_RAM ||
+            !policy__principal_parse(caller->type, emu_str_c(caller->value), true, &c))
+            return false;
+        return c.kind != POL_P_FEDERATED && emu_str_eq(c.account, p->account);
+    }
+    return policy__principal_match(p, caller, owner);
 }

@@ -9,7 +9,9 @@
  *    element names are case-sensitive [inferred];
  *  - statement: Sid?, Effect (exact "Allow"/"Deny" [inferred]), exactly one of
  *    Action/NotAction, then per kind exactly one of Resource/NotResource
- *    (permission, session) or a Principal (trust), Condition?;
+ *    (permission, session), a Principal (trust), or both (resource: a
+ *    Tablestore instance policy, whose Principal may also be the short
+ *    form ["*", "<uid>", ...]), Condition?;
  *  - duplicate member names are rejected (cJSON would keep both);
  *  - every value is validated for the place it is in, and typed condition
  *    values (numbers, dates, booleans, IP blocks) are parsed here once so that
@@ -263,6 +265,52 @@ static emu_rc compile_resources(pctx *c, const cJSON *v, pol_stmt *st)
  * trust policies [unknown → strict choice: reject]. Account ids are not
  * required to be numeric, so the seed's "1xxxx@odps.aliyuncs.com"
  * placeholder compiles and simply never matches (case 7). */
+/* A resource policy's Principal in the short form Tablestore's instance
+ * policies use ("Principal": ["*"], UpdateInstancePolicy 2020-12-09): a
+ * string or an array of strings, each "*" (everyone), an account UID, a RAM
+ * ARN (acs:ram::<uid>:root | user/<n> | role/<n>) or a service
+ * ("[<uid>@]<name>.aliyuncs.com"). Wildcards other than a lone "*" are
+ * rejected [inferred, as for trust policies]. */
+static emu_rc compile_short_principal(pctx *c, const cJSON *v, pol_stmt *st)
+{
+    const cJSON **items;
+    size_t n;
+    emu_rc rc = read_strings(c, v, &items, &n);
+    if (rc)
+        return rc;
+    pol_princ *ps = emu_arena_alloc(c->a, n * sizeof *ps);
+    for (size_t k = 0; k < n; k++) {
+        const char *s = items[k]->valuestring;
+        char *copy = emu_arena_strdup(c->a, s);
+        pol_princ *p = &ps[k];
+        bool ok;
+        if (strcmp(s, "*") == 0) {
+            memset(p, 0, sizeof *p);
+            p->type = POLICY_PRINCIPAL_RAM;
+            p->kind = POL_P_ANY;
+            ok = true;
+        } else {
+            bool service = strchr(s, '@') || strstr(s, ".aliyuncs.com");
+            ok = !strchr(s, '*') && !strchr(s, '?') && !has_ctl(s, true) &&
+                 policy__principal_parse(service ? POLICY_PRINCIPAL_SERVICE : POLICY_PRINCIPAL_RAM,
+                                         emu_str_c(copy), false, p);
+        }
+        if (!ok) {
+            size_t o = cJSON_IsArray(v) ? path_push(c, "[%zu]", k) : c->plen;
+            rc = fail(c,
+                      "malformed principal \"%.128s\" (expected \"*\", an account UID, "
+                      "acs:ram::<uid>:root|user/<name>|role/<name> or a service)",
+                      s);
+            path_pop(c, o);
+            return rc;
+        }
+        p->text = copy;
+    }
+    st->princs = ps;
+    st->n_princs = n;
+    return EMU_OK;
+}
+
 static emu_rc compile_principal(pctx *c, const cJSON *v, pol_stmt *st)
 {
     static const struct {
@@ -274,6 +322,8 @@ static emu_rc compile_principal(pctx *c, const cJSON *v, pol_stmt *st)
     size_t total = 0, at = 0;
     emu_rc rc;
 
+    if (c->kind == POLICY_KIND_RESOURCE && !cJSON_IsObject(v))
+        return compile_short_principal(c, v, st);
     if (!cJSON_IsObject(v))
         return fail(c, "must be an object with RAM, Service or Federated, not %s",
                     emu_json_type_name(v));
@@ -313,6 +363,14 @@ static emu_rc compile_principal(pctx *c, const cJSON *v, pol_stmt *st)
             pol_princ *p = &ps[at];
             bool ok = !strchr(s, '*') && !strchr(s, '?') && !has_ctl(s, true) &&
                       policy__principal_parse(kinds[kind].type, emu_str_c(copy), false, p);
+            if (!ok && c->kind == POLICY_KIND_RESOURCE &&
+                kinds[kind].type == POLICY_PRINCIPAL_RAM && strcmp(s, "*") == 0) {
+                /* A resource policy's {"RAM": ["*"]}: everyone. */
+                memset(p, 0, sizeof *p);
+                p->type = POLICY_PRINCIPAL_RAM;
+                p->kind = POL_P_ANY;
+                ok = true;
+            }
             if (!ok) {
                 size_t o = path_member(c, m->string);
                 size_t o2 = path_item(c, m, k);
@@ -561,8 +619,17 @@ static emu_rc compile_statement(pctx *c, const cJSON *s, pol_stmt *st)
         if (rc)
             return rc;
     } else {
-        if (principal)
+        if (principal && c->kind != POLICY_KIND_RESOURCE)
             return fail(c, "\"Principal\" is only allowed in a trust policy");
+        if (!principal && c->kind == POLICY_KIND_RESOURCE)
+            return fail(c, "missing element \"Principal\"");
+        if (principal) {
+            size_t o = path_member(c, "Principal");
+            rc = compile_principal(c, principal, st);
+            path_pop(c, o);
+            if (rc)
+                return rc;
+        }
         if (resource && not_resource)
             return fail(c, "must not have both \"Resource\" and \"NotResource\"");
         if (!resource && !not_resource)
@@ -655,7 +722,9 @@ static emu_rc compile_tree(pctx *c, const cJSON *root, policy_doc_t *doc)
 
 static size_t max_chars(policy_kind kind)
 {
-    return kind == POLICY_KIND_SESSION ? EMU_MAX_SESSION_POLICY_BYTES : EMU_MAX_POLICY_BYTES;
+    return kind == POLICY_KIND_SESSION    ? EMU_MAX_SESSION_POLICY_BYTES
+           : kind == POLICY_KIND_RESOURCE ? EMU_MAX_INSTANCE_POLICY_BYTES
+                                          : EMU_MAX_POLICY_BYTES;
 }
 
 /* UTF-8 code points (continuation bytes are not counted). */
@@ -677,7 +746,10 @@ static emu_rc check_size(const char *text, size_t len, policy_kind kind, emu_err
     if (chars > cap)
         return emu_err_set(err, EMU_E_LIMIT, NULL,
                            "policy document is %zu characters, more than the %zu allowed%s", chars,
-                           cap, kind == POLICY_KIND_SESSION ? " for a session policy" : "");
+                           cap,
+                           kind == POLICY_KIND_SESSION    ? " for a session policy"
+                           : kind == POLICY_KIND_RESOURCE ? " for an instance policy"
+                                                          : "");
     return EMU_OK;
 }
 

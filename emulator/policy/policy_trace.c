@@ -43,6 +43,8 @@ const char *policy_layer_name(policy_layer l)
         return "federated-token";
     case POLICY_LAYER_NETWORK_ACL:
         return "network";
+    case POLICY_LAYER_INSTANCE_POLICY:
+        return "instance-policy";
     case POLICY_LAYER_NONE:
         break;
     }
@@ -113,7 +115,10 @@ static void put_label(line *l, const policy_doc_t *doc)
     else if (doc->kind == POLICY_KIND_SESSION)
         put(l, "session policy");
     else
-        put(l, "%s policy", doc->kind == POLICY_KIND_TRUST ? "trust" : "unnamed");
+        put(l, "%s policy",
+            doc->kind == POLICY_KIND_TRUST      ? "trust"
+            : doc->kind == POLICY_KIND_RESOURCE ? "instance"
+                                                : "unnamed");
 }
 
 /* "Custom policy X v2 /Statement/1 (Sid s)"; an unnamed trust document is
@@ -306,6 +311,28 @@ static void reason_network(line *l, const policy_trace *t)
     put(l, ": %s", nz(t->rule));
 }
 
+/* Another account's instance whose instance policy did not allow the
+ * caller: name the policy and its closest statement. false when the trace
+ * has no instance-policy evaluation. */
+static bool reason_cross_rp(line *l, const policy_trace *t)
+{
+    const policy_trace_eval *e = eval_of_layer(t, POLICY_LAYER_INSTANCE_POLICY);
+    if (!e || e->decision == POLICY_ALLOW)
+        return false;
+    put(l, "the instance policy of %s does not allow ", nz(e->resource));
+    put_caller(l, &e->principal);
+    put(l, " to %s", nz(e->action));
+    if (e->closest_doc) {
+        put(l, " (closest ");
+        put_stmt(l, e->closest_doc, e->closest_stmt);
+        put_mismatch(l, t, e);
+        put(l, ")");
+    }
+    put(l, "; %s of account %s reaches resources of account %s only through it",
+        policy_caller_name(t->caller), nz(t->caller_account), nz(t->resource_account));
+    return true;
+}
+
 static void reason_rule(line *l, const policy_trace *t)
 {
     const char *ca = nz(t->caller_account), *ra = nz(t->resource_account);
@@ -323,6 +350,8 @@ static void reason_rule(line *l, const policy_trace *t)
             put(l, "%s (caller is the root of account %s)", nz(t->rule), ca);
         return;
     case POLICY_LAYER_CROSS_ACCOUNT:
+        if (reason_cross_rp(l, t))
+            return;
         if (t->has_caller && t->caller == POLICY_CALLER_ROOT)
             put(l, "root of account %s has no rights on resources of account %s", ca, ra);
         else
@@ -382,6 +411,12 @@ size_t policy_trace_reason(const policy_trace *t, char *out, size_t cap)
             put(&l, " to %s (", nz(e->action));
             put_stmt(&l, e->decider_doc, e->decider_stmt);
             put(&l, ")");
+        } else if (e->layer == POLICY_LAYER_INSTANCE_POLICY) {
+            put(&l, "instance policy allows ");
+            put_caller(&l, &e->principal);
+            put(&l, " to %s on %s (", nz(e->action), nz(e->resource));
+            put_stmt(&l, e->decider_doc, e->decider_stmt);
+            put(&l, ")");
         } else {
             put(&l, "%s allows %s on %s (",
                 e->layer == POLICY_LAYER_SESSION ? "session policy" : "identity policy",
@@ -395,7 +430,7 @@ size_t policy_trace_reason(const policy_trace *t, char *out, size_t cap)
         else
             put(&l, "explicit deny of %s on %s in ", nz(e->action), nz(e->resource));
         put_stmt(&l, e->decider_doc, e->decider_stmt);
-        if (trust) {
+        if (trust || e->layer == POLICY_LAYER_INSTANCE_POLICY) {
             put(&l, "; caller is ");
             put_caller(&l, &e->principal);
         }
@@ -485,7 +520,10 @@ static cJSON *principal_json(const policy_principal *p)
 
 static const char *kind_name(policy_kind k)
 {
-    return k == POLICY_KIND_TRUST ? "trust" : k == POLICY_KIND_SESSION ? "session" : "permission";
+    return k == POLICY_KIND_TRUST      ? "trust"
+           : k == POLICY_KIND_SESSION  ? "session"
+           : k == POLICY_KIND_RESOURCE ? "instance"
+                                       : "permission";
 }
 
 static cJSON *stmt_json(const policy_trace *t, const policy_trace_stmt *s)

@@ -38,7 +38,7 @@ typedef struct emu_authz_denial {
     const char *principal_owner_id; /* the caller's account */
     const char *principal_name;     /* user name, "role/session", alias, service */
     /* "AccountLevelIdentityBasedPolicy" | "SessionPolicy" | "AssumeRolePolicy" |
-     * "ControlPolicy" */
+     * "ControlPolicy" | "ResourceBasedPolicy" (a Tablestore instance policy) */
     const char *policy_type;
     /* EncodedDiagnosticMessage: opaque to clients, decoded by RAM
      * DecodeDiagnosticMessage (emu_authz_diagnostic_decode). */
@@ -151,6 +151,8 @@ typedef struct emu_authz_strings {
     char mfa_present[15];
     char source_ip[13];
     char access_id[13];
+    char source_vpc[14];  /* acs:SourceVpc (Tablestore requests from a VPC) */
+    char trust_proxy[21]; /* ots:IsFromTrustProxy (Tablestore requests) */
     char v_true[5];
     char v_false[6];
 } emu_authz_strings;
@@ -209,14 +211,18 @@ typedef size_t (*emu_authz_control_fn)(const world_t *w, const char *account_id,
                                        const policy_doc_t **docs, size_t doc_cap);
 void emu_authz_set_control_source(emu_authz_control_fn fn);
 
-/* Tablestore instance network ACLs (the NETWORK_ACL layer). The Tablestore
- * service registers the function that, for a resource ARN naming one of the
- * world's instances (acs:ots:<region>:<uid>:instance/<name>[/table/...]),
- * fills net->instance, the instance's NetworkTypeACL / NetworkSourceACL and,
- * when net->type is 0, the owner's default network (the one a bare
- * 127.0.0.1 / localhost Host stands for); false when the ARN names no
- * instance. No allocation: it runs on every data-plane request. */
-typedef bool (*emu_authz_network_fn)(const world_t *w, const char *resource, policy_network *net);
+/* Tablestore instance network ACLs and instance policies (the NETWORK_ACL
+ * and INSTANCE_POLICY layers). The Tablestore service registers the
+ * function that, for a resource ARN naming one of the world's instances
+ * (acs:ots:<region>:<uid>:instance/<name>[/table/...]), fills
+ * net->instance, the instance's NetworkTypeACL / NetworkSourceACL and, when
+ * net->type is 0, the owner's default network (the one a bare 127.0.0.1 /
+ * localhost Host stands for), and sets *instance_policy to the instance's
+ * compiled instance policy (NULL when it has none; owned by the world);
+ * false when the ARN names no instance. No allocation: it runs on every
+ * data-plane request. */
+typedef bool (*emu_authz_network_fn)(const world_t *w, const char *resource, policy_network *net,
+                                     const policy_doc_t **instance_policy);
 void emu_authz_set_network_source(emu_authz_network_fn fn);
 
 /* Frees the session-policy cache (at shutdown, so leak checkers stay

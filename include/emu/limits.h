@@ -45,6 +45,9 @@
 #define EMU_MAX_CSV_LINE_BYTES (2 * 1024 * 1024)
 #define EMU_MAX_POLICY_BYTES 6144
 #define EMU_MAX_SESSION_POLICY_BYTES 2048
+/* Tablestore instance policies: "up to 4 KB" per instance (Tablestore
+ * "Use instance policies" usage notes). */
+#define EMU_MAX_INSTANCE_POLICY_BYTES 4096
 #define EMU_MAX_ADMIN_BODY_BYTES (1024 * 1024)
 
 /* RPC parameters. */

@@ -34,6 +34,7 @@
 
 #include "emu/arena.h"
 #include "emu/err.h"
+#include "emu/policy.h"
 #include "emu/str.h"
 #include "emu/world_section.h"
 
@@ -193,6 +194,13 @@ typedef struct ots_net_acl {
 } ots_net_acl;
 ots_net_acl ots_instance_acl(const ots_instance_t *in);
 void ots_instance_set_acl(ots_instance_t *in, const ots_net_acl *acl);
+/* The instance policy (a POLICY_KIND_RESOURCE document; world field
+ * "InstancePolicy", UpdateInstancePolicy), or NULL; *version (may be NULL)
+ * receives its PolicyVersion. The document lives until the policy is
+ * replaced or the instance freed (a checkpoint's clone holds it too). */
+const policy_doc_t *ots_instance_policy(const ots_instance_t *in, int64_t *version);
+/* Replaces the instance policy; takes ownership of doc (NULL removes it). */
+void ots_instance_set_policy(ots_instance_t *in, policy_doc_t *doc, int64_t version);
 /* The network (a POLICY_NET_* bit) a request to one of the store's
  * instances counts as when its Host names no endpoint (127.0.0.1,
  * localhost): the section's "DefaultNetwork", INTERNET unless set. */
@@ -453,6 +461,10 @@ void ots_table_set_origin(ots_table_t *t, const ots_table_origin *o);
  *   "Tablestore": {"DefaultNetwork": "INTERNET",
  *     "Instances": [{"InstanceName": "cap1", "Network": "Any",
  *     "NetworkTypeACL": ["VPC"], "NetworkSourceACL": ["TRUST_PROXY"],
+ *     "InstancePolicy": {"Version": "1", "Statement": [{"Effect": "Deny",
+ *       "Principal": ["*"], "Action": ["ots:*"], "Resource": ["acs:ots:*:*:instance/cap1*"],
+ *       "Condition": {"NotIpAddress": {"acs:SourceIp": ["10.0.0.0/8"]}}}]},
+ *     "InstancePolicyVersion": 1,
  *     "Tables": [{"TableName": "vehicle_track",
  *                 "PrimaryKey": [{"Name": "vid", "Type": "INTEGER"}, ...],
  *                 "DefinedColumns": [{"Name": "speed", "Type": "DOUBLE"}],

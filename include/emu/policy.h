@@ -33,6 +33,9 @@ typedef enum policy_kind {
     POLICY_KIND_PERMISSION, /* identity policy (System or Custom); Resource required */
     POLICY_KIND_SESSION,    /* AssumeRole `Policy`; same grammar, 2048-character cap */
     POLICY_KIND_TRUST,      /* role trust policy; Principal required, no Resource */
+    /* resource-based policy on a resource (a Tablestore instance policy):
+     * Principal AND Resource required; 4 KB cap (EMU_MAX_INSTANCE_POLICY_BYTES) */
+    POLICY_KIND_RESOURCE,
 } policy_kind;
 
 /* A compiled, immutable document. Opaque; the layout is in policy_int.h. */
@@ -191,6 +194,7 @@ typedef enum policy_layer {
     POLICY_LAYER_MAXCOMPUTE_ACL,  /* MaxCompute's project members, roles and ACL grants */
     POLICY_LAYER_FEDERATED_TOKEN, /* the OIDC token (or SAML assertion) of a federated caller */
     POLICY_LAYER_NETWORK_ACL,     /* Tablestore instance network ACL (types and sources) */
+    POLICY_LAYER_INSTANCE_POLICY, /* Tablestore instance policy (resource-based, on the instance) */
 } policy_layer;
 
 typedef enum policy_caller {
@@ -395,12 +399,26 @@ typedef struct policy_authz {
     /* A Tablestore data-plane request: its network and the instance's ACL,
      * checked before anything else, for every caller. NULL = none. */
     const policy_network *network;
+    /* The resource's own policy (a Tablestore instance policy,
+     * POLICY_KIND_RESOURCE), evaluated after the network ACL with `presented`
+     * as the caller its Principal elements are matched against
+     * (emu_authz_presented's forms). NULL = the resource has none. */
+    const policy_doc_t *resource_policy;
+    policy_principal presented;
     const policy_ctx *ctx;
 } policy_authz;
 
 /* Final decision for an ordinary request (§5.2, §5.3):
  *  - a Tablestore request whose network the instance's network ACL does not
  *    allow: EXPLICIT_DENY (NETWORK_ACL), whoever the caller;
+ *  - with a resource policy (in->resource_policy, INSTANCE_POLICY layer), its
+ *    applying Deny refuses every caller, the instance owner's root included
+ *    (control levels and the session policy still come first); its applying
+ *    Allow grants: alone within the owner's account (identity OR resource
+ *    policy), and across accounts together with the caller's own identity
+ *    (and session) policies, which must then allow the other account's
+ *    resource too (root callers and services: the resource policy alone)
+ *    [inferred from RAM's resource-based policy rules, see policy_eval.c];
  *  - root: ALLOW on its own account (ROOT_RULE), IMPLICIT_DENY elsewhere
  *    (CROSS_ACCOUNT);
  *  - user / role session of a member account: the control levels first

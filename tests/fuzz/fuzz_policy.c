@@ -1,7 +1,7 @@
 /* Fuzz harness for the policy compiler and evaluator: compile the input as
- * each document kind and, when it compiles, evaluate it against a few request
- * contexts (with traces, reasons and JSON rendering), then free. Any crash,
- * sanitizer report or broken invariant is a finding. */
+ * each document kind (an instance policy too) and, when it compiles, evaluate it against a few
+ * request contexts (with traces, reasons and JSON rendering), then free. Any crash, sanitizer
+ * report or broken invariant is a finding. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,13 +60,37 @@ static void check(const policy_doc_t *doc, const policy_ctx *ctx, policy_layer l
     policy_trace_init(&t);
     policy_assume_role(&in, &t);
     policy_trace_reason(&t, reason, sizeof reason);
+    /* As a Tablestore instance policy: the owner's root, another account's
+     * user and a service face it. */
+    if (policy_doc_kind(doc) == POLICY_KIND_RESOURCE) {
+        static const policy_principal who[] = {
+            {POLICY_PRINCIPAL_RAM, "acs:ram::12345:root"},
+            {POLICY_PRINCIPAL_RAM, "acs:ram::56789:user/alice"},
+            {POLICY_PRINCIPAL_SERVICE, "56789@odps.aliyuncs.com"}};
+        static const policy_caller callers[] = {POLICY_CALLER_ROOT, POLICY_CALLER_USER,
+                                                POLICY_CALLER_SERVICE};
+        in.session = NULL;
+        in.trust = NULL;
+        in.resource_policy = doc;
+        for (size_t i = 0; i < 3; i++) {
+            in.caller = callers[i];
+            in.caller_account = i ? "56789" : "12345";
+            in.presented = who[i];
+            policy_trace_init(&t);
+            policy_result r2 = policy_authorize(&in, &t);
+            if (r2.layer == POLICY_LAYER_INSTANCE_POLICY && r2.decision != POLICY_IMPLICIT_DENY &&
+                r2.doc != doc)
+                abort(); /* an instance-policy decision names the instance policy */
+            policy_trace_reason(&t, reason, sizeof reason);
+        }
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const policy_kind kinds[] = {POLICY_KIND_PERMISSION, POLICY_KIND_SESSION,
-                                        POLICY_KIND_TRUST};
-    for (size_t k = 0; k < 3; k++) {
+                                        POLICY_KIND_TRUST, POLICY_KIND_RESOURCE};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         policy_doc_t *doc = NULL;
         emu_err err = {0};
         if (policy_compile((const char *)data, size, kinds[k], &doc, &err) != EMU_OK) {

@@ -784,10 +784,18 @@
         ['Principal presented', c.presentedPrincipal ? `${c.presentedPrincipal.type || ''} ${c.presentedPrincipal.value || ''}`.trim() : null],
         // Tablestore network ACL: the request's network against the instance's lists.
         ['Network', c.network ? networkText(c.network) : null],
+        // Tablestore instance policy: the resource-based policy of the instance.
+        ['Instance policy', c.instancePolicy ? instancePolicyText(c.instancePolicy) : null],
         ['Deciding layer', c.decidingLayer || c.layer], ['Reason', c.reason],
       ]),
       statementBlock('Deciding statement', c.decidingStatement),
       statementBlock('Closest statement', c.closestStatement));
+  }
+
+  function instancePolicyText(p) {
+    const st = p.document && p.document.Statement;
+    const n = Array.isArray(st) ? st.length : st ? 1 : 0;
+    return `instance ${p.name}: ${n} statement${n === 1 ? '' : 's'}${p.version ? `, version ${p.version}` : ''}`;
   }
 
   function networkText(n) {

@@ -2,7 +2,8 @@
  * policy_authorize for (a) the seed scenario's role policy and (b) twenty
  * condition-heavy policies, evaluated as enforcement does (trace included);
  * then both again with three levels of Resource Directory control policies
- * in front (issue 17).
+ * in front, and with a Tablestore network ACL and instance policy present
+ * (issue 17).
  * A benchmark, not a test: scripts/bench runs it and prints the medians. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,20 +29,26 @@ static int cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static policy_doc_t *compile(const char *text)
+static policy_doc_t *compile_kind(const char *text, policy_kind kind)
 {
     emu_err err = {0};
     policy_doc_t *d = NULL;
-    if (policy_compile(text, strlen(text), POLICY_KIND_PERMISSION, &d, &err) != EMU_OK) {
+    if (policy_compile(text, strlen(text), kind, &d, &err) != EMU_OK) {
         fprintf(stderr, "bench_policy: %s\n", err.msg);
         exit(1);
     }
     return d;
 }
 
+static policy_doc_t *compile(const char *text)
+{
+    return compile_kind(text, POLICY_KIND_PERMISSION);
+}
+
 /* Median nanoseconds per decision; checks the decision is the expected one. */
 static double run(const policy_doc_t *const *docs, size_t n, const policy_ctx *ctx,
-                  const policy_control_level *control, size_t n_control, policy_decision want)
+                  const policy_control_level *control, size_t n_control, const policy_network *net,
+                  const policy_doc_t *rp, policy_decision want)
 {
     static policy_trace trace;
     double med[ROUNDS];
@@ -52,6 +59,10 @@ static double run(const policy_doc_t *const *docs, size_t n, const policy_ctx *c
                        .n_identity = n,
                        .control = control,
                        .n_control = n_control,
+                       .network = net,
+                       .resource_policy = rp,
+                       .presented = {POLICY_PRINCIPAL_RAM,
+                                     "acs:ram::12345:assumed-role/aliyunodpsroleforotheruser/s"},
                        .ctx = ctx};
     for (int r = 0; r < ROUNDS; r++) {
         uint64_t t0 = now_ns();
@@ -89,7 +100,7 @@ int main(void)
                       .resource = "acs:ots:cn-hangzhou:12345:instance/cap1/table/vehicle_track",
                       .keys = keys,
                       .n_keys = sizeof keys / sizeof keys[0]};
-    double a = run(seed, 1, &ctx, NULL, 0, POLICY_ALLOW);
+    double a = run(seed, 1, &ctx, NULL, 0, NULL, NULL, POLICY_ALLOW);
 
     /* (b) Twenty policies, each with several statements and conditions of
      * every family; only the last statement of the last policy allows. */
@@ -112,7 +123,7 @@ int main(void)
                  i, i, i, i, i == 19 ? "cap1" : "other", 1 + i % 9);
         many[i] = compile(text);
     }
-    double b = run(many, 20, &ctx, NULL, 0, POLICY_ALLOW);
+    double b = run(many, 20, &ctx, NULL, 0, NULL, NULL, POLICY_ALLOW);
 
     /* (c) The same two with the control-policy layer present: a member
      * account in a folder under Root, FullAliyunAccess on each node and, on
@@ -127,10 +138,30 @@ int main(void)
     const policy_doc_t *member[] = {full}, *folder[] = {full, guard}, *root[] = {full};
     const policy_control_level levels[] = {
         {"12345", member, 1}, {"fd-prod", folder, 2}, {"r-root", root, 1}};
-    double c = run(seed, 1, &ctx, levels, 3, POLICY_ALLOW);
-    double d = run(many, 20, &ctx, levels, 3, POLICY_ALLOW);
+    double c = run(seed, 1, &ctx, levels, 3, NULL, NULL, POLICY_ALLOW);
+    double d = run(many, 20, &ctx, levels, 3, NULL, NULL, POLICY_ALLOW);
+    /* (d) Every layer at once: the control levels, the instance's network
+     * ACL (the request's VPC allowed) and an instance policy whose
+     * condition-heavy Deny does not apply and whose Allow does not name the
+     * caller (the identity policies decide). */
+    const policy_network net = {.instance = "cap1",
+                                .type = POLICY_NET_VPC,
+                                .has_type_acl = true,
+                                .type_acl = POLICY_NET_VPC | POLICY_NET_CLASSIC};
+    const policy_doc_t *ip = compile_kind(
+        "{\"Version\":\"1\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":[\"*\"],"
+        "\"Action\":\"ots:*\",\"Resource\":\"acs:ots:*:12345:instance/cap1*\",\"Condition\":{"
+        "\"NotIpAddress\":{\"acs:SourceIp\":[\"127.0.0.0/8\",\"10.0.0.0/8\"]}}},{\"Effect\":"
+        "\"Deny\",\"Principal\":[\"*\"],\"Action\":[\"ots:Put*\",\"ots:Delete*\"],\"Resource\":"
+        "\"*\",\"Condition\":{\"StringNotEquals\":{\"acs:SourceVpc\":\"vpc-office\"}}},"
+        "{\"Effect\":\"Allow\",\"Principal\":[\"56789\",\"acs:ram::12345:user/app\"],"
+        "\"Action\":\"ots:Get*\",\"Resource\":\"acs:ots:*:12345:instance/cap1/table/*\"}]}",
+        POLICY_KIND_RESOURCE);
+    double e = run(seed, 1, &ctx, levels, 3, &net, ip, POLICY_ALLOW);
+    double f = run(many, 20, &ctx, levels, 3, &net, ip, POLICY_ALLOW);
     printf("{\"seed_ns\":%.0f,\"twenty_ns\":%.0f,\"seed_control_ns\":%.0f,"
-           "\"twenty_control_ns\":%.0f}\n",
-           a, b, c, d);
+           "\"twenty_control_ns\":%.0f,\"seed_all_layers_ns\":%.0f,"
+           "\"twenty_all_layers_ns\":%.0f}\n",
+           a, b, c, d, e, f);
     return 0;
 }

@@ -1152,6 +1152,158 @@ static void network_acl(void **state)
     assert_false(policy_network_type_parse("lan", 3, &bit));
 }
 
+/* Tablestore instance policy (resource-based, INSTANCE_POLICY): Principal
+ * and Resource both required; its Deny beats every Allow, the owner's root
+ * included; its Allow grants within the owner's account alone and across
+ * accounts together with the caller's identity policies. */
+static void instance_policy(void **state)
+{
+    (void)state;
+    static policy_trace t;
+    policy_doc_t *bad = NULL;
+    emu_err err = {0};
+    char reason[512];
+    /* Grammar: both elements, the short Principal form, "*" alone. */
+    static const char *const rejected[] = {
+        DOC("{\"Effect\":\"Allow\",\"Action\":\"ots:*\",\"Resource\":\"*\"}"),
+        DOC("{\"Effect\":\"Allow\",\"Action\":\"ots:*\",\"Principal\":[\"*\"]}"),
+        DOC("{\"Effect\":\"Allow\",\"Action\":\"ots:*\",\"Resource\":\"*\",\"Principal\":"
+            "[\"acs:ram::56789:user/*\"]}"),
+        DOC("{\"Effect\":\"Allow\",\"Action\":\"ots:*\",\"Resource\":\"*\",\"Principal\":[]}"),
+    };
+    for (size_t i = 0; i < sizeof rejected / sizeof rejected[0]; i++) {
+        assert_int_equal(
+            policy_compile(rejected[i], strlen(rejected[i]), POLICY_KIND_RESOURCE, &bad, &err),
+            EMU_E_INVALID);
+        assert_null(bad);
+    }
+    assert_non_null(strstr(err.msg, "$.Statement[0].Principal"));
+    /* A permission policy still may not name a Principal. */
+    const char *perm_p = DOC("{\"Effect\":\"Allow\",\"Action\":\"ots:*\",\"Resource\":\"*\","
+                             "\"Principal\":[\"*\"]}");
+    assert_int_equal(policy_compile(perm_p, strlen(perm_p), POLICY_KIND_PERMISSION, &bad, &err),
+                     EMU_E_INVALID);
+    /* 4 KB cap. */
+    char big[4200];
+    memset(big, ' ', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    memcpy(big, perm_p, strlen(perm_p));
+    assert_int_equal(policy_compile(big, strlen(big), POLICY_KIND_RESOURCE, &bad, &err),
+                     EMU_E_LIMIT);
+
+    policy_doc_t *ip = (policy_doc_t *)(uintptr_t)tp_doc(
+        DOC("{\"Sid\":\"OfficeOnly\",\"Effect\":\"Deny\",\"Principal\":[\"*\"],\"Action\":"
+            "\"ots:*\",\"Resource\":\"acs:ots:*:12345:instance/cap1*\",\"Condition\":{"
+            "\"NotIpAddress\":{\"acs:SourceIp\":\"10.0.0.0/8\"}}},"
+            "{\"Sid\":\"Partner\",\"Effect\":\"Allow\",\"Principal\":{\"RAM\":[\"56789\"],"
+            "\"Service\":[\"56789@odps.aliyuncs.com\"]},\"Action\":\"ots:GetRow\",\"Resource\":"
+            "\"acs:ots:*:12345:instance/cap1/table/*\"},"
+            "{\"Effect\":\"Allow\",\"Principal\":[\"acs:ram::12345:user/bob\"],\"Action\":"
+            "\"ots:*\",\"Resource\":\"*\"}"),
+        POLICY_KIND_RESOURCE);
+    policy_doc_set_label(ip, "cap1", "Instance", NULL);
+    const policy_doc_t *admin = policy_system_find("AdministratorAccess");
+    const policy_doc_t *ids[] = {admin};
+    const char *ip_out[] = {"192.0.2.7"}, *ip_in[] = {"10.1.2.3"};
+    policy_ckey keys[] = {{"acs:SourceIp", ip_out, 1}};
+    policy_ctx ctx = {.action = "ots:GetRow",
+                      .resource = TABLE("t"),
+                      .resource_account = "12345",
+                      .keys = keys,
+                      .n_keys = 1};
+    policy_authz in = {.caller = POLICY_CALLER_USER,
+                       .caller_account = "12345",
+                       .resource_account = "12345",
+                       .identity = ids,
+                       .n_identity = 1,
+                       .resource_policy = ip,
+                       .presented = {POLICY_PRINCIPAL_RAM, "acs:ram::12345:user/ann"},
+                       .ctx = &ctx};
+
+    /* The Deny beats AdministratorAccess, and binds the owner's root. */
+    policy_trace_init(&t);
+    policy_result r = policy_authorize(&in, &t);
+    assert_int_equal(r.decision, POLICY_EXPLICIT_DENY);
+    assert_int_equal(r.layer, POLICY_LAYER_INSTANCE_POLICY);
+    assert_ptr_equal(r.doc, ip);
+    assert_int_equal(r.stmt, 0);
+    policy_trace_reason(&t, reason, sizeof reason);
+    assert_string_equal(reason, "explicit deny of ots:GetRow on " TABLE(
+                                    "t") " in Instance policy "
+                                         "cap1 /Statement/0 (Sid OfficeOnly); caller is RAM "
+                                         "acs:ram::12345:user/ann");
+    assert_string_equal(policy_layer_name(POLICY_LAYER_INSTANCE_POLICY), "instance-policy");
+    in.caller = POLICY_CALLER_ROOT;
+    in.presented.value = "acs:ram::12345:root";
+    assert_int_equal(policy_authorize(&in, NULL).layer, POLICY_LAYER_INSTANCE_POLICY);
+    /* From the office network the owner's root and its admins pass as before. */
+    keys[0].values = ip_in;
+    assert_int_equal(policy_authorize(&in, NULL).layer, POLICY_LAYER_ROOT_RULE);
+    in.caller = POLICY_CALLER_USER;
+    in.presented.value = "acs:ram::12345:user/ann";
+    r = policy_authorize(&in, NULL);
+    assert_int_equal(r.decision, POLICY_ALLOW);
+    assert_int_equal(r.layer, POLICY_LAYER_IDENTITY);
+    /* Same account: the instance policy's Allow grants alone. */
+    in.n_identity = 0;
+    assert_int_equal(policy_authorize(&in, NULL).layer, POLICY_LAYER_IDENTITY); /* ann: none */
+    in.presented.value = "acs:ram::12345:user/bob";
+    policy_trace_init(&t);
+    r = policy_authorize(&in, &t);
+    assert_int_equal(r.decision, POLICY_ALLOW);
+    assert_int_equal(r.layer, POLICY_LAYER_INSTANCE_POLICY);
+    assert_int_equal(r.stmt, 2);
+    policy_trace_reason(&t, reason, sizeof reason);
+    assert_string_equal(reason, "instance policy allows RAM acs:ram::12345:user/bob to ots:GetRow "
+                                "on " TABLE("t") " (Instance policy cap1 /Statement/2)");
+    /* Across accounts: the instance policy must name the caller (account
+     * 56789 as a whole) and the caller's own policies must allow too. */
+    in.caller_account = "56789";
+    in.presented.value = ALICE;
+    in.n_identity = 1;
+    r = policy_authorize(&in, NULL);
+    assert_int_equal(r.decision, POLICY_ALLOW);
+    assert_int_equal(r.layer, POLICY_LAYER_INSTANCE_POLICY);
+    assert_int_equal(r.stmt, 1);
+    in.n_identity = 0;
+    r = policy_authorize(&in, NULL);
+    assert_int_equal(r.decision, POLICY_IMPLICIT_DENY);
+    assert_int_equal(r.layer, POLICY_LAYER_IDENTITY);
+    /* Another action than the one granted: the cross-account boundary. */
+    in.n_identity = 1;
+    ctx.action = "ots:PutRow";
+    policy_trace_init(&t);
+    r = policy_authorize(&in, &t);
+    assert_int_equal(r.decision, POLICY_IMPLICIT_DENY);
+    assert_int_equal(r.layer, POLICY_LAYER_CROSS_ACCOUNT);
+    policy_trace_reason(&t, reason, sizeof reason);
+    assert_string_equal(
+        reason, "the instance policy of " TABLE(
+                    "t") " does not allow RAM " ALICE
+                         " to ots:PutRow (closest Instance policy cap1 /Statement/2: allows RAM "
+                         "acs:ram::12345:user/bob; caller is RAM " ALICE "); user of account 56789 "
+                         "reaches resources of account 12345 only through it");
+    /* Another account's root, and a service acting for it. */
+    ctx.action = "ots:GetRow";
+    in.caller = POLICY_CALLER_ROOT;
+    in.presented.value = "acs:ram::56789:root";
+    assert_int_equal(policy_authorize(&in, NULL).layer, POLICY_LAYER_INSTANCE_POLICY);
+    in.caller = POLICY_CALLER_SERVICE;
+    in.presented = (policy_principal){POLICY_PRINCIPAL_SERVICE, "56789@odps.aliyuncs.com"};
+    assert_int_equal(policy_authorize(&in, NULL).decision, POLICY_ALLOW);
+    in.presented.value = "11111@odps.aliyuncs.com";
+    assert_int_equal(policy_authorize(&in, NULL).layer, POLICY_LAYER_IDENTITY);
+    /* A session policy still has to allow first. */
+    const policy_doc_t *narrow =
+        tp_doc(DOC("{\"Effect\":\"Allow\",\"Action\":\"ots:PutRow\",\"Resource\":\"*\"}"),
+               POLICY_KIND_SESSION);
+    in.caller = POLICY_CALLER_ROLE_SESSION;
+    in.caller_account = "12345";
+    in.presented = (policy_principal){POLICY_PRINCIPAL_RAM, "acs:ram::12345:assumed-role/r/s"};
+    in.session = narrow;
+    assert_int_equal(policy_authorize(&in, NULL).layer, POLICY_LAYER_SESSION);
+}
+
 int tp_run_cases(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1160,6 +1312,7 @@ int tp_run_cases(void)
         cmocka_unit_test_teardown(layered_rules, tp_free_all),
         cmocka_unit_test_teardown(control_levels, tp_free_all),
         cmocka_unit_test_teardown(network_acl, tp_free_all),
+        cmocka_unit_test_teardown(instance_policy, tp_free_all),
     };
     return cmocka_run_group_tests_name("policy_cases", tests, NULL, NULL);
 }

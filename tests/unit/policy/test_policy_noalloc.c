@@ -73,6 +73,12 @@ static void evaluation_does_not_allocate(void **state)
                    "\"odps.aliyuncs.com\"},\"Condition\":{\"StringEquals\":{\"sts:ExternalId\":"
                    "\"abcd1234\"}}}"),
                POLICY_KIND_TRUST);
+    const policy_doc_t *inst = tp_doc(
+        DOC("{\"Effect\":\"Deny\",\"Principal\":[\"*\"],\"Action\":\"ots:*\",\"Resource\":"
+            "\"acs:ots:*:*:instance/cap1*\",\"Condition\":{\"NotIpAddress\":{\"acs:SourceIp\":"
+            "\"10.0.0.0/8\"}}},{\"Effect\":\"Allow\",\"Principal\":{\"RAM\":[\"56789\"]},"
+            "\"Action\":\"ots:Get*\",\"Resource\":\"*\"}"),
+        POLICY_KIND_RESOURCE);
     const policy_doc_t *ids[] = {perm, policy_system_find("AliyunOTSReadOnlyAccess")};
     const char *ips[] = {"10.1.2.3", "2001:db8::5"};
     policy_ckey keys[] = {
@@ -110,6 +116,15 @@ static void evaluation_does_not_allocate(void **state)
     policy_trace_init(&t);
     b = policy_authorize(&in, &t);
     policy_trace_reason(&t, reason, sizeof reason);
+    /* An instance policy of another account's instance (cross-account). */
+    in.resource_account = "12345";
+    in.session = NULL;
+    in.resource_policy = inst;
+    in.presented = (policy_principal){POLICY_PRINCIPAL_RAM, "acs:ram::56789:assumed-role/etl/s"};
+    ctx.resource = "acs:ots:cn-hangzhou:12345:instance/cap1/table/t";
+    policy_trace_init(&t);
+    policy_result c = policy_authorize(&in, &t);
+    policy_trace_reason(&t, reason, sizeof reason);
     counting = 0;
 
     assert_int_equal(allocs, 0);
@@ -117,6 +132,8 @@ static void evaluation_does_not_allocate(void **state)
     assert_int_equal(a.decision, POLICY_ALLOW);
     assert_int_equal(b.decision, POLICY_IMPLICIT_DENY); /* cap1 is in 12345, not 56789 */
     assert_int_equal(b.layer, POLICY_LAYER_SESSION);
+    assert_int_equal(c.decision, POLICY_ALLOW);
+    assert_int_equal(c.layer, POLICY_LAYER_INSTANCE_POLICY);
 #else
     skip();
 #endif
