@@ -538,8 +538,59 @@ static emu_rc instance_policy_load(const cJSON *v, const char *instance, const c
     return EMU_OK;
 }
 
+/* "Tags": [{"Key": "env", "Value": "prod"}], at most
+ * EMU_MAX_OTS_INSTANCE_TAGS, keys unique. */
+static emu_rc tags_check(const cJSON *a, const char *path, emu_err *err)
+{
+    int i = 0;
+    for (const cJSON *t = a ? a->child : NULL; t; t = t->next, i++) {
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "Value");
+        if (!cJSON_IsObject(t) || !cJSON_IsString(k) || !k->valuestring[0] || !cJSON_IsString(v))
+            return emu_err_set(err, EMU_E_INVALID, NULL,
+                               "%s.Tags[%d]: must be {\"Key\": non-empty string, \"Value\": "
+                               "string}",
+                               path, i);
+        if (i >= EMU_MAX_OTS_INSTANCE_TAGS)
+            return emu_err_set(err, EMU_E_INVALID, NULL, "%s.Tags: more than %d tags", path,
+                               EMU_MAX_OTS_INSTANCE_TAGS);
+        for (const cJSON *o = a->child; o != t; o = o->next)
+            if (!strcmp(cJSON_GetObjectItemCaseSensitive(o, "Key")->valuestring, k->valuestring))
+                return emu_err_set(err, EMU_E_INVALID, NULL, "%s.Tags[%d]: duplicate key \"%s\"",
+                                   path, i, k->valuestring);
+    }
+    return EMU_OK;
+}
+
+/* Description, ClusterType, CreateTime and Tags: what the instance API
+ * reports (omitted when they hold their defaults). */
+static void info_json(cJSON *ij, const ots_instance_t *in)
+{
+    ots_instance_info info = ots_instance_info_of(in);
+    if (info.description[0])
+        cJSON_AddStringToObject(ij, "Description", info.description);
+    if (strcmp(info.cluster, "SSD") != 0)
+        cJSON_AddStringToObject(ij, "ClusterType", info.cluster);
+    if (info.create_ms) {
+        char when[21];
+        emu_time_iso(info.create_ms, when);
+        cJSON_AddStringToObject(ij, "CreateTime", when);
+    }
+    if (ots_instance_tag_count(in)) {
+        cJSON *a = cJSON_AddArrayToObject(ij, "Tags");
+        const char *v;
+        for (size_t i = 0; i < ots_instance_tag_count(in); i++) {
+            cJSON *t = cJSON_CreateObject();
+            cJSON_AddStringToObject(t, "Key", ots_instance_tag_at(in, i, &v));
+            cJSON_AddStringToObject(t, "Value", v);
+            cJSON_AddItemToArray(a, t);
+        }
+    }
+}
+
 static void acl_json(cJSON *ij, const ots_instance_t *in)
 {
+    info_json(ij, in);
     int64_t version;
     const policy_doc_t *pol = ots_instance_policy(in, &version);
     if (pol) {
@@ -771,14 +822,28 @@ static emu_rc load_instance(ots_store_t *s, const cJSON *ij, const char *path, c
                                       {"NetworkSourceACL", cJSON_Array, false},
                                       {"SqlMappings", cJSON_Array, false},
                                       {"InstancePolicy", 0, false},
-                                      {"InstancePolicyVersion", cJSON_Number, false}};
-    const cJSON *f[8] = {NULL};
+                                      {"InstancePolicyVersion", cJSON_Number, false},
+                                      {"Description", cJSON_String, false},
+                                      {"ClusterType", cJSON_String, false},
+                                      {"CreateTime", cJSON_String, false},
+                                      {"Tags", cJSON_Array, false}};
+    const cJSON *f[12] = {NULL};
     char p[PATH_BUF];
     ots_network net = OTS_NET_ANY;
     ots_instance_t *in;
     emu_rc rc;
 
-    if ((rc = check_object(ij, path, spec, 8, f, err)))
+    if ((rc = check_object(ij, path, spec, 12, f, err)))
+        return rc;
+    int64_t created = 0;
+    if (f[9] && strcmp(f[9]->valuestring, "SSD") != 0 && strcmp(f[9]->valuestring, "HYBRID") != 0)
+        return emu_err_set(err, EMU_E_INVALID, NULL, "%s.ClusterType: \"%s\" is not SSD or HYBRID",
+                           path, f[9]->valuestring);
+    if (f[10] && !emu_time_parse_iso(f[10]->valuestring, strlen(f[10]->valuestring), true, &created))
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "%s.CreateTime: \"%s\" is not an ISO 8601 time", path,
+                           f[10]->valuestring);
+    if ((rc = tags_check(f[11], path, err)))
         return rc;
     policy_doc_t *ipol = NULL;
     if (f[6] && (rc = instance_policy_load(f[6], f[0]->valuestring, path, &ipol, err)))
@@ -805,6 +870,11 @@ static emu_rc load_instance(ots_store_t *s, const cJSON *ij, const char *path, c
     }
     ots_instance_set_acl(in, &acl);
     ots_instance_set_policy(in, ipol, f[7] ? (int64_t)f[7]->valuedouble : ipol ? 1 : 0);
+    ots_instance_set_info(in, f[8] ? f[8]->valuestring : NULL, f[9] ? f[9]->valuestring : NULL,
+                          created);
+    for (const cJSON *t = f[11] ? f[11]->child : NULL; t; t = t->next)
+        ots_instance_tag_set(in, cJSON_GetObjectItemCaseSensitive(t, "Key")->valuestring,
+                             cJSON_GetObjectItemCaseSensitive(t, "Value")->valuestring);
     /* SQL mapping tables: {"Name", "Ddl"} (the CREATE TABLE statement;
      * SQLQuery parses it when a query uses the mapping). */
     int m = 0;

@@ -415,6 +415,13 @@ static void instance_free(ots_instance_t *in)
     free(in->tables);
     free(in->name);
     policy_doc_free(in->policy);
+    free(in->description);
+    for (size_t i = 0; i < in->n_tags; i++) {
+        free(in->tag_keys[i]);
+        free(in->tag_values[i]);
+    }
+    free(in->tag_keys);
+    free(in->tag_values);
     free(in);
 }
 
@@ -444,6 +451,11 @@ ots_store_t *ots_store_clone(const ots_store_t *s)
         /* Documents are immutable: the clone holds the same one. */
         in->policy = (policy_doc_t *)(uintptr_t)policy_doc_ref(src->policy);
         in->policy_version = src->policy_version;
+        in->description = src->description ? emu_xstrdup(src->description) : NULL;
+        in->cluster = src->cluster;
+        in->create_ms = src->create_ms;
+        for (size_t t = 0; t < src->n_tags; t++)
+            ots_instance_tag_set(in, src->tag_keys[t], src->tag_values[t]);
         in->store = c;
         in->n_tables = in->cap_tables = src->n_tables;
         in->tables = emu_xcalloc(src->n_tables ? src->n_tables : 1, sizeof *in->tables);
@@ -477,6 +489,7 @@ emu_rc ots_store_instance_create(ots_store_t *s, const char *name, ots_network n
     ots_instance_t *in = emu_xcalloc(1, sizeof *in);
     in->name = emu_xstrdup(name);
     in->net = net;
+    in->cluster = "SSD";
     in->store = s;
     s->inst[s->n_inst++] = in;
     if (out)
@@ -520,6 +533,90 @@ ots_net_acl ots_instance_acl(const ots_instance_t *in)
 void ots_instance_set_acl(ots_instance_t *in, const ots_net_acl *acl)
 {
     in->acl = *acl;
+}
+
+emu_rc ots_store_instance_delete(ots_store_t *s, const char *name, emu_err *err)
+{
+    for (size_t i = 0; i < s->n_inst; i++) {
+        ots_instance_t *in = s->inst[i];
+        if (strcmp(in->name, name) != 0)
+            continue;
+        if (in->n_tables)
+            return emu_err_set(err, EMU_E_CONFLICT, NULL,
+                               "The instance %s still has %zu table(s): delete them first.", name,
+                               in->n_tables);
+        memmove(&s->inst[i], &s->inst[i + 1], (s->n_inst - i - 1) * sizeof *s->inst);
+        s->n_inst--;
+        instance_free(in);
+        return EMU_OK;
+    }
+    return emu_err_set(err, EMU_E_NOT_FOUND, NULL, "The instance %s does not exist.", name);
+}
+
+ots_instance_info ots_instance_info_of(const ots_instance_t *in)
+{
+    return (ots_instance_info){in->description ? in->description : "",
+                               in->cluster ? in->cluster : "SSD", in->create_ms};
+}
+
+void ots_instance_set_info(ots_instance_t *in, const char *description, const char *cluster,
+                           int64_t create_ms)
+{
+    if (description) {
+        free(in->description);
+        in->description = emu_xstrdup(description);
+    }
+    if (cluster)
+        in->cluster = strcmp(cluster, "HYBRID") == 0 ? "HYBRID" : "SSD";
+    if (create_ms)
+        in->create_ms = create_ms;
+}
+
+size_t ots_instance_tag_count(const ots_instance_t *in)
+{
+    return in->n_tags;
+}
+
+const char *ots_instance_tag_at(const ots_instance_t *in, size_t i, const char **value)
+{
+    if (i >= in->n_tags)
+        return NULL;
+    if (value)
+        *value = in->tag_values[i];
+    return in->tag_keys[i];
+}
+
+bool ots_instance_tag_set(ots_instance_t *in, const char *key, const char *value)
+{
+    for (size_t i = 0; i < in->n_tags; i++)
+        if (strcmp(in->tag_keys[i], key) == 0) {
+            free(in->tag_values[i]);
+            in->tag_values[i] = emu_xstrdup(value);
+            return true;
+        }
+    if (in->n_tags >= EMU_MAX_OTS_INSTANCE_TAGS)
+        return false;
+    in->tag_keys = emu_xrealloc(in->tag_keys, (in->n_tags + 1) * sizeof *in->tag_keys);
+    in->tag_values = emu_xrealloc(in->tag_values, (in->n_tags + 1) * sizeof *in->tag_values);
+    in->tag_keys[in->n_tags] = emu_xstrdup(key);
+    in->tag_values[in->n_tags++] = emu_xstrdup(value);
+    return true;
+}
+
+bool ots_instance_tag_remove(ots_instance_t *in, const char *key)
+{
+    for (size_t i = 0; i < in->n_tags; i++)
+        if (strcmp(in->tag_keys[i], key) == 0) {
+            free(in->tag_keys[i]);
+            free(in->tag_values[i]);
+            memmove(&in->tag_keys[i], &in->tag_keys[i + 1],
+                    (in->n_tags - i - 1) * sizeof *in->tag_keys);
+            memmove(&in->tag_values[i], &in->tag_values[i + 1],
+                    (in->n_tags - i - 1) * sizeof *in->tag_values);
+            in->n_tags--;
+            return true;
+        }
+    return false;
 }
 
 const policy_doc_t *ots_instance_policy(const ots_instance_t *in, int64_t *version)

@@ -107,8 +107,13 @@ struct ots_instance {
     char *name;
     ots_network net;
     ots_net_acl acl;
-    policy_doc_t *policy;    /* instance policy (POLICY_KIND_RESOURCE), or NULL */
-    int64_t policy_version;  /* UpdateInstancePolicy's PolicyVersion */
+    policy_doc_t *policy;   /* instance policy (POLICY_KIND_RESOURCE), or NULL */
+    int64_t policy_version; /* UpdateInstancePolicy's PolicyVersion */
+    char *description;      /* NULL = none */
+    const char *cluster;    /* "SSD" | "HYBRID" (static) */
+    int64_t create_ms;      /* virtual clock; 0 = unknown (loaded without CreateTime) */
+    char **tag_keys, **tag_values;
+    size_t n_tags;
     struct ots_store *store; /* owner */
     ots_table_t **tables;
     size_t n_tables, cap_tables;

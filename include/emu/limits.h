@@ -72,7 +72,10 @@
 
 /* Tablestore (tablestore-protocol.md §9.8 unless noted). */
 #define EMU_MAX_OTS_INSTANCES 64 /* per account; emulator choice */
-#define EMU_MAX_OTS_TABLES 64    /* per instance */
+/* Tags per Tablestore instance (TagResources: at most 20 per resource, the
+ * Alibaba Cloud tag service's limit). */
+#define EMU_MAX_OTS_INSTANCE_TAGS 20
+#define EMU_MAX_OTS_TABLES 64 /* per instance */
 #define EMU_MAX_OTS_PK_COLUMNS 4
 #define EMU_MAX_OTS_DEFINED_COLUMNS 32
 #define EMU_MAX_OTS_NAME_BYTES 255

@@ -36,6 +36,13 @@
  * ots_world_section with the world). */
 extern const emu_service emu_ots_service;
 
+/* The instance API, 2020-12-09 (ROA under /v2/openapi/, ACS3 signatures):
+ * Create/Get/List/Update/DeleteInstance, Update/DeleteInstancePolicy. Register
+ * with emu_dispatch_add_rpc(server, &emu_ots_instance_service,
+ * EMU_OTS_INSTANCE_API_VERSION). */
+extern const emu_service emu_ots_instance_service;
+#define EMU_OTS_INSTANCE_API_VERSION "2020-12-09"
+
 /* Hands the policy engine the instances' network ACLs
  * (emu_authz_set_network_source); call once at start-up, after the world
  * section is registered (the server, `acsemu simulate`, `acsemu replay`). */

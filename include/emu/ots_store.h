@@ -201,6 +201,32 @@ void ots_instance_set_acl(ots_instance_t *in, const ots_net_acl *acl);
 const policy_doc_t *ots_instance_policy(const ots_instance_t *in, int64_t *version);
 /* Replaces the instance policy; takes ownership of doc (NULL removes it). */
 void ots_instance_set_policy(ots_instance_t *in, policy_doc_t *doc, int64_t version);
+
+/* Removes an instance that holds no tables (the service's rule: tables go
+ * first). EMU_E_NOT_FOUND / EMU_E_CONFLICT (tables left) with err->msg;
+ * code left NULL. Pointers to the instance are invalid afterwards. */
+emu_rc ots_store_instance_delete(ots_store_t *s, const char *name, emu_err *err);
+
+/* What the instance API reports about an instance: strings live as long as
+ * the instance (or until the next set). */
+typedef struct ots_instance_info {
+    const char *description; /* "" when none */
+    const char *cluster;     /* "SSD" | "HYBRID" */
+    int64_t create_ms;       /* virtual clock; 0 = unknown */
+} ots_instance_info;
+ots_instance_info ots_instance_info_of(const ots_instance_t *in);
+/* NULL / 0 arguments leave that field as it is; cluster is "SSD" unless
+ * "HYBRID". Strings are copied. */
+void ots_instance_set_info(ots_instance_t *in, const char *description, const char *cluster,
+                           int64_t create_ms);
+/* Instance tags (TagKey/TagValue), at most EMU_MAX_OTS_INSTANCE_TAGS, in
+ * insertion order. tag_at returns the key (NULL past the end) and the value
+ * in *value; set replaces a key's value or appends (false when full);
+ * remove says whether the key was there. Strings are copied. */
+size_t ots_instance_tag_count(const ots_instance_t *in);
+const char *ots_instance_tag_at(const ots_instance_t *in, size_t i, const char **value);
+bool ots_instance_tag_set(ots_instance_t *in, const char *key, const char *value);
+bool ots_instance_tag_remove(ots_instance_t *in, const char *key);
 /* The network (a POLICY_NET_* bit) a request to one of the store's
  * instances counts as when its Host names no endpoint (127.0.0.1,
  * localhost): the section's "DefaultNetwork", INTERNET unless set. */

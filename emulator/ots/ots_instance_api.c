@@ -1,0 +1,556 @@
+/* The Tablestore instance API, 2020-12-09 (tablestore.<region>.aliyuncs.com):
+ * ROA paths under /v2/openapi/ signed with ACS3-HMAC-SHA256 (the x-acs-action
+ * and x-acs-version headers route them, as the official SDKs and Terraform
+ * send them): CreateInstance, GetInstance, ListInstances, UpdateInstance,
+ * DeleteInstance, UpdateInstancePolicy, DeleteInstancePolicy. GET requests
+ * carry their parameters in the query, POST requests in a JSON body.
+ *
+ * Each call is authorized as ots:<Action> on the instance's ARN,
+ * acs:ots:<region>:<caller's account>:instance/<lower-case name> (ListInstances:
+ * instance/ followed by a wildcard). An instance belongs to the caller's account; its name is
+ * unique across the region (it is a DNS name), and a created instance serves
+ * the data plane at once. Error codes and texts the documentation does not
+ * give are marked [inferred] in ots_instance_errors.def. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu/authz.h"
+#include "emu/clock.h"
+#include "emu/json.h"
+#include "emu/limits.h"
+#include "emu/ots.h"
+#include "emu/ots_store.h"
+#include "emu/rpc.h"
+#include "emu/str.h"
+#include "emu/world.h"
+
+typedef enum inst_err {
+#define INST_ERROR(id, code, rc, status, msg) INST_ERR_##id,
+#include "ots_instance_errors.def"
+#undef INST_ERROR
+    INST_ERR_COUNT
+} inst_err;
+
+static const struct {
+    const char *code;
+    emu_rc rc;
+    int status;
+    const char *msg;
+} inst_errors[] = {
+#define INST_ERROR(id, code, rc, status, msg) {code, rc, status, msg},
+#include "ots_instance_errors.def"
+#undef INST_ERROR
+};
+
+/* The table's texts are static and take one %s. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+static emu_rc inst_fail(emu_call *call, inst_err id, const char *name)
+{
+    emu_err_set(&call->err, inst_errors[id].rc, inst_errors[id].code, inst_errors[id].msg,
+                name ? name : "");
+    call->err.status = inst_errors[id].status;
+    return inst_errors[id].rc;
+}
+#pragma GCC diagnostic pop
+
+/* The JSON body of a POST, parsed (the caller deletes it), or NULL. Bodies
+ * are small (the RPC body cap), so each reader parses its own copy rather
+ * than keep a tree past the call. */
+static cJSON *body_json(const emu_call *call)
+{
+    const emu_http_req *req = call->req;
+    if (!req->body_len ||
+        !emu_str_istarts(emu_http_req_header(req, "content-type"), "application/json"))
+        return NULL;
+    emu_err perr = {0};
+    cJSON *b = emu_json_parse((const char *)req->body, req->body_len, &perr);
+    if (b && !cJSON_IsObject(b)) {
+        cJSON_Delete(b);
+        b = NULL;
+    }
+    return b;
+}
+
+static emu_rc inst_decode(emu_call *call)
+{
+    emu_rc rc = emu_rpc_decode(call);
+    if (rc)
+        return rc;
+    if (call->req->body_len &&
+        emu_str_istarts(emu_http_req_header(call->req, "content-type"), "application/json")) {
+        cJSON *b = body_json(call);
+        if (!b) {
+            emu_err_set(&call->err, EMU_E_INVALID, "InvalidParameter",
+                        "The request body is not a JSON object.");
+            call->err.status = 400;
+            return EMU_E_INVALID;
+        }
+        cJSON_Delete(b);
+    }
+    return EMU_OK;
+}
+
+/* A string parameter from the JSON body (POST) or the query (GET), in the
+ * arena; numbers in the body are given as text. */
+static const char *arg(const emu_call *call, const char *name)
+{
+    cJSON *b = body_json(call);
+    const cJSON *j = b ? cJSON_GetObjectItemCaseSensitive(b, name) : NULL;
+    const char *out = NULL;
+    if (j && cJSON_IsString(j)) {
+        out = emu_arena_strdup(call->arena, j->valuestring);
+    } else if (j && cJSON_IsNumber(j)) {
+        out = emu_arena_sprintf(call->arena, "%.0f", j->valuedouble);
+    } else if (!j) {
+        out = emu_rpc_param(call, name);
+    }
+    cJSON_Delete(b);
+    return out;
+}
+
+static emu_rc need(emu_call *call, const char *name, const char **out)
+{
+    *out = arg(call, name);
+    if (*out && **out)
+        return EMU_OK;
+    emu_err_set(&call->err, EMU_E_INVALID, "MissingParameter",
+                "The input parameter \"%s\" that is mandatory for processing this request is "
+                "not supplied.",
+                name);
+    call->err.status = 400;
+    return EMU_E_INVALID;
+}
+
+/* --- the world ------------------------------------------------------------------ */
+
+static ots_store_t *store_of(emu_call *call, bool create)
+{
+    int idx = world_section_index(ots_world_section.name);
+    world_account *a =
+        idx >= 0 ? world_account_find(call->world, call->principal.account_id) : NULL;
+    if (!a)
+        return NULL;
+    if (!a->sections[idx] && create)
+        a->sections[idx] = ots_store_new(a->id);
+    return a->sections[idx];
+}
+
+/* The caller's instance of that name (names are case-insensitive). */
+static ots_instance_t *find_own(emu_call *call, const char *name)
+{
+    ots_store_t *s = store_of(call, false);
+    for (size_t i = 0; s && i < ots_store_instance_count(s); i++) {
+        ots_instance_t *in = ots_store_instance_at(s, i);
+        if (emu_strcasecmp(ots_instance_name(in), name) == 0)
+            return in;
+    }
+    return NULL;
+}
+
+static bool name_taken(emu_call *call, const char *name)
+{
+    int idx = world_section_index(ots_world_section.name);
+    for (size_t i = 0; idx >= 0 && i < world_account_count(call->world); i++) {
+        ots_store_t *s = world_account_at(call->world, i)->sections[idx];
+        for (size_t j = 0; s && j < ots_store_instance_count(s); j++)
+            if (emu_strcasecmp(ots_instance_name(ots_store_instance_at(s, j)), name) == 0)
+                return true;
+    }
+    return false;
+}
+
+static emu_rc own_instance(emu_call *call, ots_instance_t **out)
+{
+    const char *name;
+    emu_rc rc = need(call, "InstanceName", &name);
+    if (rc)
+        return rc;
+    *out = find_own(call, name);
+    return *out ? EMU_OK : inst_fail(call, INST_ERR_NOT_FOUND, name);
+}
+
+/* CreateInstance's naming rules (2020-12-09 documentation): letters,
+ * digits and '-', a letter first, no '-' last, 3-16 characters, and none of
+ * the words ali, ay, ots, taobao, admin. */
+static bool name_ok(const char *s)
+{
+    static const char *const banned[] = {"ali", "ay", "ots", "taobao", "admin"};
+    size_t n = strlen(s);
+    if (n < 3 || n > 16 || !((s[0] | 0x20) >= 'a' && (s[0] | 0x20) <= 'z') || s[n - 1] == '-')
+        return false;
+    char low[17];
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-'))
+            return false;
+        low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    low[n] = '\0';
+    for (size_t i = 0; i < sizeof banned / sizeof banned[0]; i++)
+        if (strstr(low, banned[i]))
+            return false;
+    return true;
+}
+
+static emu_rc acl_lists(emu_call *call, const cJSON *b, ots_net_acl *acl, bool *set);
+
+/* NetworkTypeACL / NetworkSourceACL: JSON arrays in the body, or the
+ * legacy Network (NORMAL = all, VPC, VPC_CONSOLE = VPC + the console).
+ * *set reports whether the request named any of them. */
+static emu_rc read_acl(emu_call *call, ots_net_acl *acl, bool *set)
+{
+    const char *net = arg(call, "Network");
+    *set = false;
+    if (net) {
+        *set = true;
+        if (!strcmp(net, "NORMAL"))
+            *acl = (ots_net_acl){0};
+        else if (!strcmp(net, "VPC"))
+            *acl = (ots_net_acl){true, false, POLICY_NET_VPC, 0};
+        else if (!strcmp(net, "VPC_CONSOLE"))
+            *acl = (ots_net_acl){true, true, POLICY_NET_VPC, POLICY_NETSRC_TRUST_PROXY};
+        else
+            return inst_fail(call, INST_ERR_BAD_NETWORK, net);
+    }
+    cJSON *b = body_json(call);
+    emu_rc rc = acl_lists(call, b, acl, set);
+    cJSON_Delete(b);
+    return rc;
+}
+
+static emu_rc acl_lists(emu_call *call, const cJSON *b, ots_net_acl *acl, bool *set)
+{
+    static const char *const types[] = {"INTERNET", "VPC", "CLASSIC"};
+    const cJSON *t = b ? cJSON_GetObjectItemCaseSensitive(b, "NetworkTypeACL") : NULL;
+    const cJSON *src = b ? cJSON_GetObjectItemCaseSensitive(b, "NetworkSourceACL") : NULL;
+    if (t) {
+        *set = true;
+        acl->has_types = true;
+        acl->types = 0;
+        const cJSON *x, *arr = cJSON_IsArray(t) ? t : NULL;
+        cJSON_ArrayForEach(x, arr)
+        {
+            size_t k = 0;
+            while (k < 3 && !(cJSON_IsString(x) && !strcmp(x->valuestring, types[k])))
+                k++;
+            if (k == 3)
+                return inst_fail(call, INST_ERR_BAD_ACL, "NetworkTypeACL");
+            acl->types |= (uint8_t)(1u << k);
+        }
+        if (!cJSON_IsArray(t))
+            return inst_fail(call, INST_ERR_BAD_ACL, "NetworkTypeACL");
+    }
+    if (src) {
+        *set = true;
+        acl->has_sources = true;
+        acl->sources = 0;
+        const cJSON *x;
+        if (!cJSON_IsArray(src))
+            return inst_fail(call, INST_ERR_BAD_ACL, "NetworkSourceACL");
+        cJSON_ArrayForEach(x, src)
+        {
+            if (!cJSON_IsString(x) || strcmp(x->valuestring, "TRUST_PROXY") != 0)
+                return inst_fail(call, INST_ERR_BAD_ACL, "NetworkSourceACL");
+            acl->sources |= POLICY_NETSRC_TRUST_PROXY;
+        }
+    }
+    return EMU_OK;
+}
+
+/* A Policy parameter compiled as an instance policy (4 KB). */
+static emu_rc read_policy(emu_call *call, const ots_instance_t *in, const char *text,
+                          policy_doc_t **out)
+{
+    emu_err perr = {0};
+    if (policy_compile(text, strlen(text), POLICY_KIND_RESOURCE, out, &perr) != EMU_OK) {
+        emu_err_set(&call->err, EMU_E_INVALID, "InvalidParameter.Policy",
+                    "The instance policy is not valid: %s", perr.msg); /* [inferred] */
+        call->err.status = 400;
+        return EMU_E_INVALID;
+    }
+    policy_doc_set_label(*out, ots_instance_name(in), "Instance", NULL);
+    return EMU_OK;
+}
+
+/* --- rendering -------------------------------------------------------------------- */
+
+static cJSON *acl_array(uint8_t bits, bool sources)
+{
+    static const char *const types[] = {"INTERNET", "VPC", "CLASSIC"};
+    cJSON *a = cJSON_CreateArray();
+    for (size_t k = 0; k < (sources ? 1 : 3); k++)
+        if (bits & (1u << k))
+            cJSON_AddItemToArray(a, cJSON_CreateString(sources ? "TRUST_PROXY" : types[k]));
+    return a;
+}
+
+/* GetInstance's fields (ListInstances' entries are the same minus the
+ * policy and ACLs). */
+static cJSON *instance_json(emu_call *call, const ots_instance_t *in, bool full)
+{
+    ots_instance_info info = ots_instance_info_of(in);
+    ots_net_acl acl = ots_instance_acl(in);
+    char when[21];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "InstanceName", ots_instance_name(in));
+    cJSON_AddStringToObject(o, "AliasName", ots_instance_name(in));
+    cJSON_AddStringToObject(o, "RegionId", world_region(call->world));
+    cJSON_AddStringToObject(o, "UserId", call->principal.account_id);
+    cJSON_AddStringToObject(o, "InstanceDescription", info.description);
+    cJSON_AddStringToObject(o, "InstanceSpecification", info.cluster);
+    cJSON_AddStringToObject(o, "StorageType", info.cluster);
+    cJSON_AddStringToObject(o, "PaymentType", "PayAsYouGo");
+    cJSON_AddStringToObject(o, "InstanceStatus", "normal");
+    emu_time_iso(info.create_ms ? info.create_ms : emu_clock_now_ms(), when);
+    cJSON_AddStringToObject(o, "CreateTime", when);
+    cJSON_AddStringToObject(o, "Network",
+                            !acl.has_types    ? "NORMAL"
+                            : acl.has_sources ? "VPC_CONSOLE"
+                                              : "VPC");
+    cJSON_AddNumberToObject(o, "TableQuota", EMU_MAX_OTS_TABLES);
+    cJSON *tags = cJSON_AddArrayToObject(o, "Tags");
+    for (size_t i = 0; i < ots_instance_tag_count(in); i++) {
+        const char *v, *k = ots_instance_tag_at(in, i, &v);
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "Key", k);
+        cJSON_AddStringToObject(t, "Value", v);
+        cJSON_AddItemToArray(tags, t);
+    }
+    if (!full)
+        return o;
+    cJSON_AddItemToObject(
+        o, "NetworkTypeACL",
+        acl.has_types
+            ? acl_array(acl.types, false)
+            : acl_array(POLICY_NET_INTERNET | POLICY_NET_VPC | POLICY_NET_CLASSIC, false));
+    cJSON_AddItemToObject(o, "NetworkSourceACL",
+                          acl.has_sources ? acl_array(acl.sources, true)
+                                          : acl_array(POLICY_NETSRC_TRUST_PROXY, true));
+    int64_t version;
+    const policy_doc_t *pol = ots_instance_policy(in, &version);
+    size_t len;
+    cJSON_AddStringToObject(o, "Policy", pol ? policy_doc_text(pol, &len) : "");
+    cJSON_AddNumberToObject(o, "PolicyVersion", (double)version);
+    return o;
+}
+
+static emu_rc ok(emu_call *call, cJSON *r)
+{
+    call->result = r ? r : cJSON_CreateObject();
+    return EMU_OK;
+}
+
+/* --- handlers ----------------------------------------------------------------------- */
+
+static emu_rc inst_create(emu_call *call)
+{
+    const char *name, *cluster;
+    emu_rc rc;
+    if ((rc = need(call, "InstanceName", &name)) || (rc = need(call, "ClusterType", &cluster)))
+        return rc;
+    if (!name_ok(name))
+        return inst_fail(call, INST_ERR_BAD_NAME, name);
+    if (strcmp(cluster, "SSD") != 0 && strcmp(cluster, "HYBRID") != 0)
+        return inst_fail(call, INST_ERR_BAD_CLUSTER, cluster);
+    if (name_taken(call, name))
+        return inst_fail(call, INST_ERR_EXISTS, name);
+    ots_net_acl acl = {0};
+    bool acl_set;
+    if ((rc = read_acl(call, &acl, &acl_set)))
+        return rc;
+    ots_store_t *s = store_of(call, true);
+    if (!s)
+        return inst_fail(call, INST_ERR_NOT_FOUND, name); /* can't happen: caller's account */
+    if (ots_store_instance_count(s) >= EMU_MAX_OTS_INSTANCES)
+        return inst_fail(call, INST_ERR_QUOTA, name);
+    const char *ptext = arg(call, "Policy");
+    ots_instance_t *in;
+    emu_err e = {0};
+    if (ots_store_instance_create(s, name, OTS_NET_ANY, &in, &e))
+        return inst_fail(call, INST_ERR_BAD_NAME, name);
+    policy_doc_t *pol = NULL;
+    if (ptext && *ptext && (rc = read_policy(call, in, ptext, &pol))) {
+        ots_store_instance_delete(s, name, &e);
+        return rc;
+    }
+    ots_instance_set_acl(in, &acl);
+    ots_instance_set_policy(in, pol, pol ? 1 : 0);
+    ots_instance_set_info(in, arg(call, "InstanceDescription"), cluster, emu_clock_now_ms());
+    cJSON *b = body_json(call);
+    const cJSON *tags = b ? cJSON_GetObjectItemCaseSensitive(b, "Tags") : NULL, *t;
+    if (!cJSON_IsArray(tags))
+        tags = NULL;
+    cJSON_ArrayForEach(t, tags)
+    {
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "Value");
+        if (cJSON_IsString(k) && k->valuestring[0])
+            ots_instance_tag_set(in, k->valuestring, cJSON_IsString(v) ? v->valuestring : "");
+    }
+    cJSON_Delete(b);
+    return ok(call, NULL);
+}
+
+static emu_rc inst_get(emu_call *call)
+{
+    ots_instance_t *in;
+    emu_rc rc = own_instance(call, &in);
+    return rc ? rc : ok(call, instance_json(call, in, true));
+}
+
+static emu_rc inst_list(emu_call *call)
+{
+    const char *max = arg(call, "MaxResults"), *token = arg(call, "NextToken");
+    const char *only = arg(call, "InstanceName");
+    char *end;
+    long m = max ? strtol(max, &end, 10) : 50;
+    long from = token && *token ? strtol(token, &end, 10) : 0;
+    if (m < 1 || m > 200 || from < 0)
+        return inst_fail(call, INST_ERR_BAD_PAGE, max ? max : token);
+    ots_store_t *s = store_of(call, false);
+    cJSON *r = cJSON_CreateObject();
+    cJSON *list = cJSON_AddArrayToObject(r, "Instances");
+    size_t n = 0, shown = 0;
+    for (size_t i = 0; s && i < ots_store_instance_count(s); i++) {
+        const ots_instance_t *in = ots_store_instance_at(s, i);
+        if (only && *only && emu_strcasecmp(only, ots_instance_name(in)) != 0)
+            continue;
+        if (n >= (size_t)from && shown < (size_t)m) {
+            cJSON_AddItemToArray(list, instance_json(call, in, false));
+            shown++;
+        }
+        n++;
+    }
+    cJSON_AddNumberToObject(r, "TotalCount", (double)n);
+    if ((size_t)from + shown < n) {
+        char next[24];
+        snprintf(next, sizeof next, "%zu", (size_t)from + shown);
+        cJSON_AddStringToObject(r, "NextToken", next);
+    } else {
+        cJSON_AddStringToObject(r, "NextToken", "");
+    }
+    return ok(call, r);
+}
+
+static emu_rc inst_update(emu_call *call)
+{
+    ots_instance_t *in;
+    emu_rc rc = own_instance(call, &in);
+    if (rc)
+        return rc;
+    ots_net_acl acl = ots_instance_acl(in);
+    bool acl_set;
+    if ((rc = read_acl(call, &acl, &acl_set)))
+        return rc;
+    if (acl_set)
+        ots_instance_set_acl(in, &acl);
+    ots_instance_set_info(in, arg(call, "InstanceDescription"), NULL, 0);
+    return ok(call, NULL);
+}
+
+static emu_rc inst_delete(emu_call *call)
+{
+    ots_instance_t *in;
+    emu_rc rc = own_instance(call, &in);
+    if (rc)
+        return rc;
+    emu_err e = {0};
+    char *name = emu_arena_strdup(call->arena, ots_instance_name(in));
+    if (ots_store_table_count(in))
+        return inst_fail(call, INST_ERR_NOT_EMPTY, name);
+    if (ots_store_instance_delete(store_of(call, false), name, &e))
+        return inst_fail(call, INST_ERR_NOT_FOUND, name);
+    return ok(call, NULL);
+}
+
+/* PolicyVersion [inferred]: the version the caller last read
+ * (GetInstance); a stale one is refused, so two writers cannot overwrite
+ * each other unseen. The stored version then goes up by one. */
+static emu_rc check_version(emu_call *call, const ots_instance_t *in, int64_t *current)
+{
+    const char *s = arg(call, "PolicyVersion");
+    char *end;
+    ots_instance_policy(in, current);
+    if (!s)
+        return EMU_OK;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || *end || v != *current)
+        return inst_fail(call, INST_ERR_POLICY_VERSION, ots_instance_name(in));
+    return EMU_OK;
+}
+
+static emu_rc inst_update_policy(emu_call *call)
+{
+    ots_instance_t *in;
+    const char *text;
+    int64_t version;
+    policy_doc_t *pol = NULL;
+    emu_rc rc;
+    if ((rc = own_instance(call, &in)) || (rc = need(call, "Policy", &text)) ||
+        (rc = check_version(call, in, &version)) || (rc = read_policy(call, in, text, &pol)))
+        return rc;
+    ots_instance_set_policy(in, pol, version + 1);
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "Code", "200");
+    cJSON_AddStringToObject(r, "Message", "success");
+    return ok(call, r);
+}
+
+static emu_rc inst_delete_policy(emu_call *call)
+{
+    ots_instance_t *in;
+    int64_t version;
+    emu_rc rc;
+    if ((rc = own_instance(call, &in)) || (rc = check_version(call, in, &version)))
+        return rc;
+    if (!ots_instance_policy(in, NULL))
+        return inst_fail(call, INST_ERR_NO_POLICY, ots_instance_name(in));
+    ots_instance_set_policy(in, NULL, 0);
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "Code", "200");
+    cJSON_AddStringToObject(r, "Message", "success");
+    return ok(call, r);
+}
+
+/* --- the service ----------------------------------------------------------------------- */
+
+/* The instance ARN the call is authorized on: the caller's account, the
+ * name lower-cased as Tablestore's Resource elements spell it. */
+static const char *inst_resource(emu_call *call)
+{
+    const char *name = arg(call, "InstanceName");
+    bool list = call->action && call->action->handler == inst_list;
+    char *low = emu_arena_strdup(call->arena, list || !name || !*name ? "*" : name);
+    for (char *c = low; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c + 32);
+    return emu_arena_concat(call->arena, "acs:ots:", world_region(call->world), ":",
+                            call->principal.account_id ? call->principal.account_id : "",
+                            ":instance/", low, NULL);
+}
+
+static const emu_action inst_actions[] = {
+    {"CreateInstance", inst_create, "ots:CreateInstance", EMU_ACT_WRITE},
+    {"GetInstance", inst_get, "ots:GetInstance", EMU_ACT_READ},
+    {"ListInstances", inst_list, "ots:ListInstances", EMU_ACT_READ},
+    {"UpdateInstance", inst_update, "ots:UpdateInstance", EMU_ACT_WRITE},
+    {"DeleteInstance", inst_delete, "ots:DeleteInstance", EMU_ACT_WRITE},
+    {"UpdateInstancePolicy", inst_update_policy, "ots:UpdateInstancePolicy", EMU_ACT_WRITE},
+    {"DeleteInstancePolicy", inst_delete_policy, "ots:DeleteInstancePolicy", EMU_ACT_WRITE},
+};
+
+const emu_service emu_ots_instance_service = {
+    .name = "tablestore",
+    .decode = inst_decode,
+    .actions = inst_actions,
+    .n_actions = sizeof inst_actions / sizeof inst_actions[0],
+    .authenticate = emu_rpc_authenticate,
+    .authorize = emu_authz_phase,
+    .resource = inst_resource,
+    .unknown_action = emu_rpc_unknown_action,
+    .render_ok = emu_rpc_render_ok,
+    .render_err = emu_rpc_render_err,
+};
