@@ -22,7 +22,7 @@
  * past the cap are dropped with a warning rather than overflowing. */
 #define AUTHZ_MAX_DOCS 160
 /* Global keys plus a service's or a simulation's own. */
-#define AUTHZ_MAX_KEYS 32
+#define AUTHZ_MAX_KEYS 48
 
 /* --- session policies ------------------------------------------------------
  * The STS token carries the session policy as text. Compiling it on every
@@ -439,6 +439,18 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
         keys[n_keys++] = (policy_ckey){K_VPC, v_vpc, 1};
     if (req->network)
         keys[n_keys++] = (policy_ckey){K_PROXY, v_proxy, 1};
+    /* The instance a Tablestore request reaches: its network ACL, policy
+     * and tags (acs:ResourceTag/<key>, as global as the keys above: a
+     * simulation's context may pin them). */
+    policy_ckey tag_keys[EMU_MAX_OTS_INSTANCE_TAGS];
+    emu_authz_instance inst = {.tags = tag_keys, .cap = EMU_MAX_OTS_INSTANCE_TAGS};
+    bool have_net = false;
+    if (req->network && network_source) {
+        net = *req->network;
+        have_net = network_source(call->world, resource, &net, &inst);
+        for (size_t i = 0; i < inst.n_tags && n_keys < AUTHZ_MAX_KEYS; i++)
+            keys[n_keys++] = tag_keys[i];
+    }
     size_t n_global = n_keys;
     for (size_t i = 0; i < req->n_keys; i++) {
         size_t k = 0;
@@ -459,6 +471,8 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
 
     in.caller_account = caller_account;
     in.resource_account = resource_account;
+    if (have_net)
+        in.network = &net;
     in.ctx = &ctx;
     in.identity = docs;
     const world_account *a = p->account_id ? world_account_find(call->world, p->account_id) : NULL;
@@ -502,16 +516,10 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
         in.control = levels;
     }
     /* A Tablestore request: the instance's network ACL (every caller). */
-    if (req->network && network_source) {
-        const policy_doc_t *ipol = NULL;
-        net = *req->network;
-        if (network_source(call->world, resource, &net, &ipol))
-            in.network = &net;
-        /* ... and its instance policy, with the caller as the principal. */
-        if (ipol) {
-            in.resource_policy = ipol;
-            in.presented = emu_authz_presented(p);
-        }
+    /* ... and its instance policy, with the caller as the principal. */
+    if (inst.policy) {
+        in.resource_policy = inst.policy;
+        in.presented = emu_authz_presented(p);
     }
     if (req->extra_identity && in.caller != POLICY_CALLER_ROOT &&
         in.caller != POLICY_CALLER_SERVICE)

@@ -515,6 +515,125 @@ static emu_rc inst_delete_policy(emu_call *call)
     return ok(call, r);
 }
 
+/* TagResources / UntagResources / ListTagResources (ResourceType
+ * "INSTANCE", ResourceIds = instance names; the Alibaba Cloud tag API
+ * shape). At most EMU_MAX_OTS_INSTANCE_TAGS tags per instance. */
+static emu_rc tag_targets(emu_call *call, const cJSON *b, bool required, ots_instance_t **out,
+                          size_t cap, size_t *n)
+{
+    const cJSON *type = b ? cJSON_GetObjectItemCaseSensitive(b, "ResourceType") : NULL;
+    const cJSON *ids = b ? cJSON_GetObjectItemCaseSensitive(b, "ResourceIds") : NULL, *x;
+    *n = 0;
+    if (type && (!cJSON_IsString(type) || emu_strcasecmp(type->valuestring, "INSTANCE") != 0))
+        return inst_fail(call, INST_ERR_BAD_RESOURCE_TYPE,
+                         cJSON_IsString(type) ? type->valuestring : "?");
+    if (!cJSON_IsArray(ids) || !cJSON_GetArraySize(ids)) {
+        if (!required)
+            return EMU_OK;
+        const char *dummy;
+        return need(call, "ResourceIds", &dummy);
+    }
+    cJSON_ArrayForEach(x, ids)
+    {
+        if (!cJSON_IsString(x))
+            return inst_fail(call, INST_ERR_NOT_FOUND, "?");
+        ots_instance_t *in = find_own(call, x->valuestring);
+        if (!in)
+            return inst_fail(call, INST_ERR_NOT_FOUND, x->valuestring);
+        if (*n == cap)
+            return inst_fail(call, INST_ERR_BAD_PAGE, "ResourceIds");
+        out[(*n)++] = in;
+    }
+    return EMU_OK;
+}
+
+#define TAG_MAX_TARGETS 50
+
+static emu_rc inst_tag(emu_call *call)
+{
+    ots_instance_t *targets[TAG_MAX_TARGETS];
+    size_t n;
+    cJSON *b = body_json(call);
+    const cJSON *tags = b ? cJSON_GetObjectItemCaseSensitive(b, "Tags") : NULL, *t;
+    emu_rc rc = tag_targets(call, b, true, targets, TAG_MAX_TARGETS, &n);
+    if (!rc && (!cJSON_IsArray(tags) || !cJSON_GetArraySize(tags))) {
+        const char *dummy;
+        rc = need(call, "Tags", &dummy);
+    }
+    for (size_t i = 0; !rc && i < n; i++) {
+        cJSON_ArrayForEach(t, tags)
+        {
+            const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "Value");
+            if (!cJSON_IsString(k) || !k->valuestring[0] || strlen(k->valuestring) > 128 ||
+                (v && (!cJSON_IsString(v) || strlen(v->valuestring) > 128))) {
+                rc = inst_fail(call, INST_ERR_BAD_TAG, "Tags");
+                break;
+            }
+            if (!ots_instance_tag_set(targets[i], k->valuestring, v ? v->valuestring : "")) {
+                rc = inst_fail(call, INST_ERR_TAG_QUOTA, ots_instance_name(targets[i]));
+                break;
+            }
+        }
+    }
+    cJSON_Delete(b);
+    return rc ? rc : ok(call, NULL);
+}
+
+static emu_rc inst_untag(emu_call *call)
+{
+    ots_instance_t *targets[TAG_MAX_TARGETS];
+    size_t n;
+    cJSON *b = body_json(call);
+    const cJSON *keys = b ? cJSON_GetObjectItemCaseSensitive(b, "TagKeys") : NULL, *k;
+    const cJSON *all = b ? cJSON_GetObjectItemCaseSensitive(b, "All") : NULL;
+    emu_rc rc = tag_targets(call, b, true, targets, TAG_MAX_TARGETS, &n);
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (cJSON_IsTrue(all)) {
+            while (ots_instance_tag_count(targets[i]))
+                ots_instance_tag_remove(targets[i], ots_instance_tag_at(targets[i], 0, NULL));
+            continue;
+        }
+        const cJSON *klist = cJSON_IsArray(keys) ? keys : NULL;
+        cJSON_ArrayForEach(k, klist)
+        {
+            if (cJSON_IsString(k))
+                ots_instance_tag_remove(targets[i], k->valuestring);
+        }
+    }
+    cJSON_Delete(b);
+    return rc ? rc : ok(call, NULL);
+}
+
+static emu_rc inst_list_tags(emu_call *call)
+{
+    ots_instance_t *targets[TAG_MAX_TARGETS];
+    size_t n;
+    cJSON *b = body_json(call);
+    emu_rc rc = tag_targets(call, b, false, targets, TAG_MAX_TARGETS, &n);
+    cJSON_Delete(b);
+    if (rc)
+        return rc;
+    ots_store_t *s = store_of(call, false);
+    if (!n) /* every instance of the caller */
+        for (size_t i = 0; s && i < ots_store_instance_count(s) && n < TAG_MAX_TARGETS; i++)
+            targets[n++] = ots_store_instance_at(s, i);
+    cJSON *r = cJSON_CreateObject();
+    cJSON *list = cJSON_AddArrayToObject(r, "TagResources");
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < ots_instance_tag_count(targets[i]); j++) {
+            const char *v, *k = ots_instance_tag_at(targets[i], j, &v);
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "ResourceId", ots_instance_name(targets[i]));
+            cJSON_AddStringToObject(o, "ResourceType", "INSTANCE");
+            cJSON_AddStringToObject(o, "TagKey", k);
+            cJSON_AddStringToObject(o, "TagValue", v);
+            cJSON_AddItemToArray(list, o);
+        }
+    cJSON_AddStringToObject(r, "NextToken", "");
+    return ok(call, r);
+}
+
 /* --- the service ----------------------------------------------------------------------- */
 
 /* The instance ARN the call is authorized on: the caller's account, the
@@ -522,7 +641,8 @@ static emu_rc inst_delete_policy(emu_call *call)
 static const char *inst_resource(emu_call *call)
 {
     const char *name = arg(call, "InstanceName");
-    bool list = call->action && call->action->handler == inst_list;
+    bool list = call->action &&
+                (call->action->handler == inst_list || call->action->handler == inst_list_tags);
     char *low = emu_arena_strdup(call->arena, list || !name || !*name ? "*" : name);
     for (char *c = low; *c; c++)
         if (*c >= 'A' && *c <= 'Z')
@@ -540,7 +660,70 @@ static const emu_action inst_actions[] = {
     {"DeleteInstance", inst_delete, "ots:DeleteInstance", EMU_ACT_WRITE},
     {"UpdateInstancePolicy", inst_update_policy, "ots:UpdateInstancePolicy", EMU_ACT_WRITE},
     {"DeleteInstancePolicy", inst_delete_policy, "ots:DeleteInstancePolicy", EMU_ACT_WRITE},
+    {"TagResources", inst_tag, "ots:TagResources", EMU_ACT_WRITE},
+    {"UntagResources", inst_untag, "ots:UntagResources", EMU_ACT_WRITE},
+    {"ListTagResources", inst_list_tags, "ots:ListTagResources", EMU_ACT_READ},
 };
+
+/* The authorize phase: ots:<Action> on each instance the call names (the
+ * tag calls name several in ResourceIds), with the tags it asks for as
+ * acs:RequestTag/<key> condition keys (CreateInstance, TagResources), as
+ * the tag service documents them. */
+static emu_rc inst_authorize(emu_call *call)
+{
+    policy_ckey keys[EMU_MAX_OTS_INSTANCE_TAGS];
+    size_t nk = 0;
+    const char *names[TAG_MAX_TARGETS];
+    size_t nn = 0;
+    cJSON *b = body_json(call);
+    const cJSON *tags = b ? cJSON_GetObjectItemCaseSensitive(b, "Tags") : NULL, *t;
+    const cJSON *ids = b ? cJSON_GetObjectItemCaseSensitive(b, "ResourceIds") : NULL;
+    bool tagging = call->action->handler == inst_tag || call->action->handler == inst_untag ||
+                   call->action->handler == inst_list_tags;
+    if (!cJSON_IsArray(tags))
+        tags = NULL;
+    if (!cJSON_IsArray(ids))
+        ids = NULL;
+    if (call->action->handler == inst_create || call->action->handler == inst_tag) {
+        cJSON_ArrayForEach(t, tags)
+        {
+            const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "Value");
+            if (nk == EMU_MAX_OTS_INSTANCE_TAGS || !cJSON_IsString(k))
+                continue;
+            const char **vals = emu_arena_alloc(call->arena, sizeof *vals);
+            vals[0] = emu_arena_strdup(call->arena, cJSON_IsString(v) ? v->valuestring : "");
+            keys[nk++] = (policy_ckey){
+                emu_arena_concat(call->arena, "acs:RequestTag/", k->valuestring, NULL), vals, 1};
+        }
+    }
+    if (tagging) {
+        const cJSON *x;
+        cJSON_ArrayForEach(x, ids)
+        {
+            if (cJSON_IsString(x) && nn < TAG_MAX_TARGETS)
+                names[nn++] = emu_arena_strdup(call->arena, x->valuestring);
+        }
+    }
+    cJSON_Delete(b);
+    emu_authz_req q = {.action = call->action->policy_action, .keys = keys, .n_keys = nk};
+    if (!nn) {
+        q.resource = inst_resource(call);
+        return emu_authz_check(call, &q);
+    }
+    for (size_t i = 0; i < nn; i++) {
+        char *low = emu_arena_strdup(call->arena, names[i]);
+        for (char *c = low; *c; c++)
+            if (*c >= 'A' && *c <= 'Z')
+                *c = (char)(*c + 32);
+        q.resource = emu_arena_concat(call->arena, "acs:ots:", world_region(call->world), ":",
+                                      call->principal.account_id, ":instance/", low, NULL);
+        emu_rc rc = emu_authz_check(call, &q);
+        if (rc)
+            return rc;
+    }
+    return EMU_OK;
+}
 
 const emu_service emu_ots_instance_service = {
     .name = "tablestore",
@@ -548,7 +731,7 @@ const emu_service emu_ots_instance_service = {
     .actions = inst_actions,
     .n_actions = sizeof inst_actions / sizeof inst_actions[0],
     .authenticate = emu_rpc_authenticate,
-    .authorize = emu_authz_phase,
+    .authorize = inst_authorize,
     .resource = inst_resource,
     .unknown_action = emu_rpc_unknown_action,
     .render_ok = emu_rpc_render_ok,

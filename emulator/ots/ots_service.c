@@ -245,9 +245,10 @@ static emu_rc request_network(emu_call *call, ots_req *r)
 /* emu_authz_network_fn: the ACL and the instance policy of the instance an
  * acs:ots:<region>:<uid>:instance/<name>[/...] ARN names. No allocation. */
 static bool network_source(const world_t *w, const char *resource, policy_network *net,
-                           const policy_doc_t **instance_policy)
+                           emu_authz_instance *out)
 {
-    *instance_policy = NULL;
+    out->policy = NULL;
+    out->n_tags = 0;
     static const char pfx[] = "acs:ots:";
     char uid[32], name[64];
     if (!resource || strncmp(resource, pfx, sizeof pfx - 1) != 0)
@@ -279,7 +280,8 @@ static bool network_source(const world_t *w, const char *resource, policy_networ
     net->source_acl = acl.sources;
     if (!net->type)
         net->type = ots_store_default_network(s);
-    *instance_policy = ots_instance_policy(in, NULL);
+    out->policy = ots_instance_policy(in, NULL);
+    out->n_tags = ots_instance_tag_ckeys(in, out->tags, out->cap);
     return true;
 }
 

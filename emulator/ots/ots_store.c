@@ -419,9 +419,11 @@ static void instance_free(ots_instance_t *in)
     for (size_t i = 0; i < in->n_tags; i++) {
         free(in->tag_keys[i]);
         free(in->tag_values[i]);
+        free(in->tag_ckeys[i]);
     }
     free(in->tag_keys);
     free(in->tag_values);
+    free(in->tag_ckeys);
     free(in);
 }
 
@@ -598,6 +600,11 @@ bool ots_instance_tag_set(ots_instance_t *in, const char *key, const char *value
         return false;
     in->tag_keys = emu_xrealloc(in->tag_keys, (in->n_tags + 1) * sizeof *in->tag_keys);
     in->tag_values = emu_xrealloc(in->tag_values, (in->n_tags + 1) * sizeof *in->tag_values);
+    in->tag_ckeys = emu_xrealloc(in->tag_ckeys, (in->n_tags + 1) * sizeof *in->tag_ckeys);
+    size_t kl = strlen(key);
+    in->tag_ckeys[in->n_tags] = emu_xmalloc(sizeof "acs:ResourceTag/" + kl);
+    memcpy(in->tag_ckeys[in->n_tags], "acs:ResourceTag/", sizeof "acs:ResourceTag/" - 1);
+    memcpy(in->tag_ckeys[in->n_tags] + sizeof "acs:ResourceTag/" - 1, key, kl + 1);
     in->tag_keys[in->n_tags] = emu_xstrdup(key);
     in->tag_values[in->n_tags++] = emu_xstrdup(value);
     return true;
@@ -609,6 +616,9 @@ bool ots_instance_tag_remove(ots_instance_t *in, const char *key)
         if (strcmp(in->tag_keys[i], key) == 0) {
             free(in->tag_keys[i]);
             free(in->tag_values[i]);
+            free(in->tag_ckeys[i]);
+            memmove(&in->tag_ckeys[i], &in->tag_ckeys[i + 1],
+                    (in->n_tags - i - 1) * sizeof *in->tag_ckeys);
             memmove(&in->tag_keys[i], &in->tag_keys[i + 1],
                     (in->n_tags - i - 1) * sizeof *in->tag_keys);
             memmove(&in->tag_values[i], &in->tag_values[i + 1],
@@ -617,6 +627,14 @@ bool ots_instance_tag_remove(ots_instance_t *in, const char *key)
             return true;
         }
     return false;
+}
+
+size_t ots_instance_tag_ckeys(const ots_instance_t *in, policy_ckey *out, size_t cap)
+{
+    size_t n = in->n_tags < cap ? in->n_tags : cap;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (policy_ckey){in->tag_ckeys[i], (const char *const *)&in->tag_values[i], 1};
+    return n;
 }
 
 const policy_doc_t *ots_instance_policy(const ots_instance_t *in, int64_t *version)

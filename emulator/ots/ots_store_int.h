@@ -113,6 +113,7 @@ struct ots_instance {
     const char *cluster;    /* "SSD" | "HYBRID" (static) */
     int64_t create_ms;      /* virtual clock; 0 = unknown (loaded without CreateTime) */
     char **tag_keys, **tag_values;
+    char **tag_ckeys; /* "acs:ResourceTag/<key>", for policy contexts */
     size_t n_tags;
     struct ots_store *store; /* owner */
     ots_table_t **tables;

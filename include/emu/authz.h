@@ -217,12 +217,19 @@ void emu_authz_set_control_source(emu_authz_control_fn fn);
  * (acs:ots:<region>:<uid>:instance/<name>[/table/...]), fills
  * net->instance, the instance's NetworkTypeACL / NetworkSourceACL and, when
  * net->type is 0, the owner's default network (the one a bare 127.0.0.1 /
- * localhost Host stands for), and sets *instance_policy to the instance's
- * compiled instance policy (NULL when it has none; owned by the world);
+ * localhost Host stands for), and sets out->policy to the instance's
+ * compiled instance policy (NULL when it has none; owned by the world) and
+ * out->tags[0..n_tags) to its tags as acs:ResourceTag/<key> condition keys
+ * (at most out->cap; strings owned by the world);
  * false when the ARN names no instance. No allocation: it runs on every
  * data-plane request. */
+typedef struct emu_authz_instance {
+    const policy_doc_t *policy; /* the instance policy, NULL = none */
+    policy_ckey *tags;          /* acs:ResourceTag/<key> keys, filled up to cap */
+    size_t cap, n_tags;
+} emu_authz_instance;
 typedef bool (*emu_authz_network_fn)(const world_t *w, const char *resource, policy_network *net,
-                                     const policy_doc_t **instance_policy);
+                                     emu_authz_instance *out);
 void emu_authz_set_network_source(emu_authz_network_fn fn);
 
 /* Frees the session-policy cache (at shutdown, so leak checkers stay

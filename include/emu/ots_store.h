@@ -227,6 +227,11 @@ size_t ots_instance_tag_count(const ots_instance_t *in);
 const char *ots_instance_tag_at(const ots_instance_t *in, size_t i, const char **value);
 bool ots_instance_tag_set(ots_instance_t *in, const char *key, const char *value);
 bool ots_instance_tag_remove(ots_instance_t *in, const char *key);
+/* The tags as policy condition keys, acs:ResourceTag/<key> = value, into
+ * out[cap] (strings owned by the instance, valid until its tags change).
+ * No allocation: the data plane's authorization calls it. Returns the
+ * count. */
+size_t ots_instance_tag_ckeys(const ots_instance_t *in, policy_ckey *out, size_t cap);
 /* The network (a POLICY_NET_* bit) a request to one of the store's
  * instances counts as when its Host names no endpoint (127.0.0.1,
  * localhost): the section's "DefaultNetwork", INTERNET unless set. */

@@ -17,6 +17,7 @@ const { start, SRC } = require('../support/emu');
 const WORLD = path.join(SRC, 'tests/fixtures/worlds/instance_policy.json');
 const APP = ['LTAIipApp12345', 'ip-secret-app'];
 const PARTNER = ['LTAIipPartner5678', 'ip-secret-partner'];
+const BUILDER = ['LTAIipBuilder1234', 'ip-secret-builder'];
 const GETS = new Set(['GetInstance', 'ListInstances']);
 
 const api = (emu, [accessKeyId, accessKeySecret]) => {
@@ -117,6 +118,34 @@ test('the Tablestore instance API', async (t) => {
     assert.strictEqual(rec.decidingLayer, 'identity-policy');
     // The partner does not see account 12345's instances.
     await fails(api(emu, PARTNER)('GetInstance', { InstanceName: 'made1' }), 404, 'NotFound');
+  });
+
+  await t.test('tags: the tag API, acs:ResourceTag on the data plane, acs:RequestTag', async () => {
+    await call('TagResources', { ResourceType: 'INSTANCE', ResourceIds: ['made1'], Tags: [{ Key: 'env', Value: 'prod' }] });
+    const l = await call('ListTagResources', { ResourceType: 'INSTANCE', ResourceIds: ['made1'] });
+    assert.deepStrictEqual(l.TagResources, [{ ResourceId: 'made1', ResourceType: 'INSTANCE', TagKey: 'env', TagValue: 'prod' }]);
+    // Writes only to instances tagged env=prod: the instance's tags are
+    // acs:ResourceTag/<key> on every data-plane request.
+    await call('UpdateInstancePolicy', { InstanceName: 'made1', Policy: JSON.stringify({ Version: '1', Statement: [{
+      Sid: 'ProdOnly', Effect: 'Deny', Principal: ['*'], Action: ['ots:PutRow'], Resource: ['acs:ots:*:12345:instance/made1/table/*'],
+      Condition: { StringNotEquals: { 'acs:ResourceTag/env': 'prod' } } }] }) });
+    await putRow(ots(emu, APP, 'made1'));
+    await call('UntagResources', { ResourceType: 'INSTANCE', ResourceIds: ['made1'], TagKeys: ['env'] });
+    await assert.rejects(putRow(ots(emu, APP, 'made1')), (e) => e.code === 403 && /OTSNoPermissionAccess/.test(e.message));
+    const id = (await emu.json('GET', '/_emu/decisions?denied=1&limit=1&action=ots:PutRow')).body.decisions[0].id;
+    const rec = (await emu.json('GET', `/_emu/decisions/${id}`)).body;
+    assert.strictEqual(rec.decidingLayer, 'instance-policy');
+    assert.strictEqual(rec.checks[0].decidingStatement.sid, 'ProdOnly');
+    const g = await call('GetInstance', { InstanceName: 'made1' });
+    await call('DeleteInstancePolicy', { InstanceName: 'made1', PolicyVersion: g.PolicyVersion });
+    // A policy that requires an owner tag on what its user creates or tags.
+    const b = api(emu, BUILDER);
+    await fails(b('CreateInstance', { InstanceName: 'made3', ClusterType: 'SSD' }), 403, 'NoPermission');
+    const d = (await emu.json('GET', '/_emu/decisions?denied=1&limit=1&action=ots:CreateInstance')).body.decisions[0];
+    assert.strictEqual(d.decidingLayer, 'identity-policy');
+    await b('CreateInstance', { InstanceName: 'made3', ClusterType: 'SSD', Tags: [{ Key: 'owner', Value: 'builder' }] });
+    await fails(b('TagResources', { ResourceType: 'INSTANCE', ResourceIds: ['made3'], Tags: [{ Key: 'owner', Value: 'x' }] }), 403, 'NoPermission');
+    await b('DeleteInstance', { InstanceName: 'made3' });
   });
 
   await t.test('DeleteInstance needs the tables gone first', async () => {
