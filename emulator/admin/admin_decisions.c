@@ -364,6 +364,7 @@ static void copy_inputs(spool *sp, dec_check *c, const emu_call *call, const emu
     c->layer = n->res.layer;
     c->rule = call->trace ? call->trace->rule : NULL;
     c->reason = n->reason ? emu_arena_strdup(a, n->reason) : NULL;
+    c->input = n->input ? emu_arena_strdup(a, n->input) : NULL;
 }
 
 /* The record's copy of one trace array at its new length n_new: the first
@@ -1050,6 +1051,9 @@ cJSON *emu_decision_bundle(const emu_decision *d)
         }
         if (c->has_network)
             cJSON_AddItemToObject(cj, "network", policy_network_json(&c->network));
+        cJSON *input = c->input ? cJSON_Parse(c->input) : NULL;
+        if (input)
+            cJSON_AddItemToObject(cj, "ruleInput", input);
         cJSON_AddStringToObject(cj, "decision", policy_decision_name(c->decision));
         cJSON_AddStringToObject(cj, "layer", policy_layer_name(c->layer));
         cJSON_AddStringToObject(cj, "reason", check_reason(d, c, a));

@@ -39,6 +39,7 @@ typedef struct dec_check {
     policy_layer layer;
     const char *rule;   /* static engine text for rule layers */
     const char *reason; /* denials only; allows render theirs on demand */
+    const char *input;  /* a rule layer's inputs, JSON text (emu_authz_note.input) */
     uint16_t first_eval, n_evals;
 } dec_check;
 

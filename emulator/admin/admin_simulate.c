@@ -176,6 +176,20 @@ cJSON *emu_decision_simulate(world_t *world, const emu_sim_req *req, bool *allow
                EMU_OK) {
         goto done;
     }
+    const emu_authz_rule_model *model = emu_authz_rule_model_for(req->action);
+    emu_rc rc = EMU_OK;
+    if (model) {
+        /* A service's own permission model decides its actions, as on the
+         * data plane: its first check (MaxCompute: membership), then the
+         * action itself. */
+        if (model->first_action && emu_strcasecmp(req->action, model->first_action) != 0)
+            rc = model->decide(&s.call, model->first_action, req->resource, err);
+        if (rc == EMU_OK)
+            rc = model->decide(&s.call, req->action, req->resource, err);
+        if (rc != EMU_OK && rc != EMU_E_DENIED)
+            goto done;
+        goto decided;
+    }
     emu_authz_req q = {.action = req->action,
                        .resource = req->resource ? req->resource : "*",
                        .keys = req->keys,
@@ -220,9 +234,10 @@ cJSON *emu_decision_simulate(world_t *world, const emu_sim_req *req, bool *allow
         q.resource_account =
             emu_arena_strndup(arena, req->resource + 9, strcspn(req->resource + 9, ":"));
     }
-    emu_rc rc = emu_authz_check(&s.call, &q);
+    rc = emu_authz_check(&s.call, &q);
     if (q.trust && rc == EMU_OK && s.call.principal.kind == EMU_PRINCIPAL_ROOT)
         rc = EMU_E_DENIED; /* precondition of STS; the engine said so too */
+decided:;
     const emu_decision *d = emu_decisions_at(s.server.decisions, 0);
     if (!d) {
         emu_err_set(err, EMU_E_INTERNAL, NULL, "no decision was recorded");
@@ -336,6 +351,43 @@ static cJSON *replay_offline(const cJSON *bundle, bool *allowed, emu_err *err)
         size_t n_keys = bundle_keys(cj, a, &keys, err, ci);
         if (n_keys == (size_t)-1)
             goto fail;
+        const cJSON *rin = cJSON_GetObjectItemCaseSensitive(cj, "ruleInput");
+        if (rin) {
+            /* A service's own permission model: it decides again from the
+             * inputs the bundle carries. */
+            const char *action = jstr(cj, "action"), *resource = jstr(cj, "resource");
+            const emu_authz_rule_model *m = emu_authz_rule_model_for(action);
+            bool ok = false;
+            const char *why = NULL;
+            if (!m || !m->replay || !resource) {
+                emu_err_set(err, EMU_E_INVALID, NULL,
+                            "$.checks[%zu]: no permission model decides \"%.60s\"", ci,
+                            action ? action : "");
+                goto fail;
+            }
+            if (m->replay(rin, action, resource, a, &ok, &why, err)) {
+                emu_err_prefix(err, "$.checks[%zu].", ci);
+                goto fail;
+            }
+            policy_decision dec = ok ? POLICY_ALLOW : POLICY_IMPLICIT_DENY;
+            const char *reason = ok ? "the service's own permission model allows it" : why;
+            cJSON *co = cJSON_CreateObject();
+            cJSON_AddStringToObject(co, "action", action);
+            cJSON_AddStringToObject(co, "resource", resource);
+            cJSON_AddStringToObject(co, "decision", policy_decision_name(dec));
+            cJSON_AddStringToObject(co, "layer", policy_layer_name(m->layer));
+            cJSON_AddStringToObject(co, "decidingLayer", emu_decision_layer_name(m->layer, false));
+            cJSON_AddStringToObject(co, "reason", reason);
+            cJSON_AddItemToArray(checks_out, co);
+            final = dec;
+            final_layer = m->layer;
+            final_assume = false;
+            final_reason = reason;
+            ci++;
+            if (!ok)
+                break;
+            continue;
+        }
         const policy_doc_t *ids[REPLAY_MAX_DOCS];
         policy_doc_t *session = NULL, *trust = NULL;
         size_t n_ids = 0;
@@ -550,6 +602,19 @@ static cJSON *replay_world(const cJSON *bundle, world_t *w, bool *allowed, emu_e
         if (!q.action || !q.resource) {
             emu_err_set(err, EMU_E_INVALID, NULL, "$.checks[%zu]: needs action and resource", ci);
             goto done;
+        }
+        const emu_authz_rule_model *m = emu_authz_rule_model_for(q.action);
+        if (m) {
+            /* The service's own model, against the world as it is now. */
+            rc = m->decide(&s.call, q.action, q.resource, err);
+            if (rc != EMU_OK && rc != EMU_E_DENIED) {
+                emu_err_prefix(err, "$.checks[%zu]: ", ci);
+                goto done;
+            }
+            ci++;
+            if (rc)
+                break;
+            continue;
         }
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cj, "assumeRole"))) {
             world_role *r = role_of(w, q.resource, a);

@@ -70,6 +70,7 @@ int cli_replay_main(int argc, char **argv)
     fed_register();
     ecs_register();
     emu_ots_register_authz();
+    emu_odps_register_authz();
     world_t *w = NULL;
     cJSON *bundle = NULL;
     emu_err err = {0};

@@ -171,6 +171,7 @@ int cli_simulate_main(int argc, char **argv)
     fed_register();
     ecs_register();
     emu_ots_register_authz();
+    emu_odps_register_authz();
     world_t *w = NULL;
     policy_doc_t *policy = NULL, *session = NULL;
     emu_err err = {0};

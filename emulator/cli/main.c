@@ -76,6 +76,7 @@ static void register_everything(void)
     fed_register();
     ecs_register();
     emu_ots_register_authz();
+    emu_odps_register_authz();
     emu_dispatch_add_rpc(&server, &emu_sts_service, EMU_STS_VERSION);
     emu_dispatch_add_rpc(&server, &emu_ram_service, EMU_RAM_VERSION);
     emu_dispatch_add_rpc(&server, &emu_rm_service, EMU_RM_VERSION);

@@ -111,6 +111,34 @@ void emu_authz_set_network_source(emu_authz_network_fn fn)
     network_source = fn;
 }
 
+static const emu_authz_rule_model *rule_models[EMU_AUTHZ_MAX_RULE_MODELS];
+static size_t n_rule_models;
+
+void emu_authz_add_rule_model(const emu_authz_rule_model *m)
+{
+    for (size_t i = 0; i < n_rule_models; i++)
+        if (rule_models[i] == m)
+            return;
+    if (n_rule_models < EMU_AUTHZ_MAX_RULE_MODELS)
+        rule_models[n_rule_models++] = m;
+}
+
+const emu_authz_rule_model *emu_authz_rule_model_for(const char *action)
+{
+    for (size_t i = 0; action && i < n_rule_models; i++)
+        if (emu_str_istarts(emu_str_c(action), rule_models[i]->action_prefix))
+            return rule_models[i];
+    return NULL;
+}
+
+const emu_authz_rule_model *emu_authz_rule_model_of(policy_layer layer)
+{
+    for (size_t i = 0; i < n_rule_models; i++)
+        if (rule_models[i]->layer == layer)
+            return rule_models[i];
+    return NULL;
+}
+
 const policy_doc_t *emu_authz_ref_doc(const world_account *a, const world_policy_ref *ref)
 {
     if (ref->system)
@@ -613,7 +641,7 @@ emu_rc emu_authz_phase(emu_call *call)
  * evaluated; the trace carries the layer and the rule text. */
 static emu_rc note_rule(emu_call *call, const char *action, const char *resource,
                         const char *resource_account, bool allowed, policy_layer layer,
-                        const char *reason, bool forced)
+                        const char *reason, const char *input, bool forced)
 {
     const emu_principal *p = &call->principal;
     if (!forced && call->server && call->server->authz == EMU_AUTHZ_OFF)
@@ -647,7 +675,8 @@ static emu_rc note_rule(emu_call *call, const char *action, const char *resource
                            .res = {t->decision, layer, NULL, -1},
                            .enforced = !allowed && !audit,
                            .first_eval = t->n_evals,
-                           .reason = allowed ? NULL : reason};
+                           .reason = allowed ? NULL : reason,
+                           .input = input};
     if (allowed) {
         if (!call->decision || strcmp(call->decision, "audit-deny") != 0)
             call->decision = "allow";
@@ -666,13 +695,14 @@ static emu_rc note_rule(emu_call *call, const char *action, const char *resource
 
 emu_rc emu_authz_note_rule(emu_call *call, const char *action, const char *resource,
                            const char *resource_account, bool allowed, policy_layer layer,
-                           const char *reason)
+                           const char *reason, const char *input)
 {
-    return note_rule(call, action, resource, resource_account, allowed, layer, reason, false);
+    return note_rule(call, action, resource, resource_account, allowed, layer, reason, input,
+                     false);
 }
 
 void emu_authz_note_refusal(emu_call *call, const char *action, const char *resource,
                             const char *resource_account, policy_layer layer, const char *reason)
 {
-    note_rule(call, action, resource, resource_account, false, layer, reason, true);
+    note_rule(call, action, resource, resource_account, false, layer, reason, NULL, true);
 }

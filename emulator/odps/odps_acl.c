@@ -341,14 +341,9 @@ static bool in_role(const odps_role *r, const char *who)
     return list_find(r->users, r->n_users, who) >= 0;
 }
 
-bool odps__acl_allowed(const odps_project *p, const char *who, const char *table, uint32_t priv)
+/* Granted to `who` or to one of its roles. */
+static bool acl_grants(const odps_acl *acl, const char *who, const char *table, uint32_t priv)
 {
-    const odps_acl *acl = &p->acl;
-    if (table) {
-        const odps_ext_table *t = odps__table_find((odps_project *)(uintptr_t)p, table);
-        if (t && t->owner && emu_strcasecmp(t->owner, who) == 0)
-            return true; /* the creator owns its table */
-    }
     for (size_t i = 0; i < acl->n_grants; i++) {
         const odps_grant *g = &acl->grants[i];
         if (!(g->privs & priv) ||
@@ -363,10 +358,170 @@ bool odps__acl_allowed(const odps_project *p, const char *who, const char *table
     return false;
 }
 
+/* The member who created `table` in p, or NULL. */
+static const char *table_owner(const odps_project *p, const char *table)
+{
+    const odps_ext_table *t = table ? odps__table_find((odps_project *)(uintptr_t)p, table) : NULL;
+    return t ? t->owner : NULL;
+}
+
+bool odps__acl_allowed(const odps_project *p, const char *who, const char *table, uint32_t priv)
+{
+    const char *towner = table_owner(p, table);
+    if (towner && emu_strcasecmp(towner, who) == 0)
+        return true; /* the creator owns its table */
+    return acl_grants(&p->acl, who, table, priv);
+}
+
+static bool acl_admin(const odps_acl *acl, const char *who)
+{
+    const odps_role *r = role_find(acl, "admin");
+    return r && in_role(r, who);
+}
+
 bool odps__acl_admin(const odps_project *p, const char *who)
 {
-    const odps_role *r = role_find(&p->acl, "admin");
-    return r && in_role(r, who);
+    return acl_admin(&p->acl, who);
+}
+
+/* ---- reasons, and decisions again from a replay bundle ------------------------------ */
+
+const char *odps__acl_reason(emu_arena *a, odps_check check, const char *who, const char *arn,
+                             const char *project, const char *owner_account, const char *table,
+                             uint32_t priv)
+{
+    switch (check) {
+    case ODPS_CHECK_MEMBER:
+        return emu_arena_sprintf(a,
+                                 "%s (%s) is not a member of MaxCompute project %s (owner "
+                                 "account %s); the owner adds members with ADD USER",
+                                 who, arn, project, owner_account);
+    case ODPS_CHECK_MANAGER:
+        return emu_arena_sprintf(a,
+                                 "%s may not manage the security of project %s (not its owner "
+                                 "or an admin)",
+                                 who, project);
+    case ODPS_CHECK_PRIVILEGE:
+        break;
+    }
+    return emu_arena_sprintf(a,
+                             "%s has no privilege %s on %s in MaxCompute project %s (neither "
+                             "granted to it nor to one of its roles)",
+                             who, odps_priv_name(priv), table ? table : "the project", project);
+}
+
+cJSON *odps__acl_input(const odps_project *p, const char *owner_account, bool project_owner,
+                       const char *who, const char *arn, const char *table)
+{
+    const odps_acl *acl = &p->acl;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "Project", p->name);
+    cJSON_AddStringToObject(o, "OwnerAccount", owner_account);
+    cJSON_AddStringToObject(o, "Member", who);
+    cJSON_AddStringToObject(o, "Principal", arn ? arn : "");
+    cJSON_AddBoolToObject(o, "ProjectOwner", project_owner);
+    const char *towner = table_owner(p, table);
+    if (towner)
+        cJSON_AddStringToObject(o, "TableOwner", towner);
+    /* Only what concerns `who`: its membership, its roles, and the grants to
+     * it or to those roles. */
+    cJSON *users = cJSON_AddArrayToObject(o, "Users");
+    if (list_find(acl->users, acl->n_users, who) >= 0)
+        cJSON_AddItemToArray(users, cJSON_CreateString(who));
+    cJSON *roles = cJSON_AddArrayToObject(o, "Roles");
+    for (size_t i = 0; i < acl->n_roles; i++)
+        if (in_role(&acl->roles[i], who)) {
+            cJSON *r = cJSON_CreateObject();
+            cJSON_AddStringToObject(r, "Name", acl->roles[i].name);
+            cJSON_AddItemToObject(r, "Users", names_json((char *const[]){(char *)who}, 1));
+            cJSON_AddItemToArray(roles, r);
+        }
+    cJSON *grants = cJSON_AddArrayToObject(o, "Grants");
+    for (size_t i = 0; i < acl->n_grants; i++) {
+        const odps_grant *g = &acl->grants[i];
+        const odps_role *r = g->role ? role_find(acl, g->grantee) : NULL;
+        if (g->role ? !(r && in_role(r, who)) : emu_strcasecmp(g->grantee, who) != 0)
+            continue;
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, g->role ? "Role" : "User", g->grantee);
+        if (g->table)
+            cJSON_AddStringToObject(x, "Table", g->table);
+        cJSON_AddItemToObject(x, "Privileges", privs_json(g->privs, g->table != NULL));
+        cJSON_AddItemToArray(grants, x);
+    }
+    return o;
+}
+
+/* "acs:odps:*:projects/<p>[/tables/<t>]": the table, or NULL for the
+ * project; false when the ARN is not a MaxCompute one. */
+bool odps__acl_resource(const char *arn, emu_arena *a, const char **project, const char **table)
+{
+    static const char pfx[] = "acs:odps:*:projects/";
+    if (!arn || strncmp(arn, pfx, sizeof pfx - 1) != 0 || !arn[sizeof pfx - 1])
+        return false;
+    const char *p = arn + sizeof pfx - 1;
+    const char *slash = strchr(p, '/');
+    *project = emu_arena_strndup(a, p, slash ? (size_t)(slash - p) : strlen(p));
+    *table = NULL;
+    if (!slash)
+        return true;
+    if (strncmp(slash, "/tables/", 8) != 0 || !slash[8] || strchr(slash + 8, '/'))
+        return false;
+    *table = emu_arena_strdup(a, slash + 8);
+    return true;
+}
+
+bool odps__acl_check_of(const char *action, bool table, odps_check *check, uint32_t *priv)
+{
+    if (emu_strcasecmp(action, "odps:Member") == 0)
+        *check = ODPS_CHECK_MEMBER, *priv = 0;
+    else if (emu_strcasecmp(action, "odps:Grant") == 0)
+        *check = ODPS_CHECK_MANAGER, *priv = 0;
+    else if (emu_str_istarts(emu_str_c(action), "odps:") &&
+             (*priv = priv_bit(action + 5, strlen(action + 5), table)) != 0 &&
+             emu_strcasecmp(action + 5, "All") != 0)
+        *check = ODPS_CHECK_PRIVILEGE;
+    else
+        return false;
+    return true;
+}
+
+emu_rc odps_acl_replay(const cJSON *in, const char *action, const char *resource, emu_arena *a,
+                       bool *allowed, const char **reason, emu_err *err)
+{
+    const char *project, *table, *who = cJSON_GetStringValue(cJSON_GetObjectItem(in, "Member"));
+    const char *owner = cJSON_GetStringValue(cJSON_GetObjectItem(in, "OwnerAccount"));
+    const char *arn = cJSON_GetStringValue(cJSON_GetObjectItem(in, "Principal"));
+    const char *towner = cJSON_GetStringValue(cJSON_GetObjectItem(in, "TableOwner"));
+    bool powner = cJSON_IsTrue(cJSON_GetObjectItem(in, "ProjectOwner"));
+    odps_check check;
+    uint32_t priv;
+    if (!who || !owner || !arn)
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "ruleInput: needs Member, OwnerAccount and Principal");
+    if (!odps__acl_resource(resource, a, &project, &table))
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "resource \"%.100s\" is not acs:odps:*:projects/<p>[/tables/<t>]",
+                           resource);
+    if (!odps__acl_check_of(action, table != NULL, &check, &priv))
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "\"%.60s\" is not odps:Member, odps:Grant or a MaxCompute %s "
+                           "privilege",
+                           action, table ? "table" : "project");
+    odps_acl acl = {0};
+    emu_rc rc = odps__acl_load(&acl, in, "ruleInput", err);
+    if (rc == EMU_OK) {
+        *allowed =
+            powner || (check == ODPS_CHECK_MEMBER ? list_find(acl.users, acl.n_users, who) >= 0
+                       : check == ODPS_CHECK_MANAGER
+                           ? acl_admin(&acl, who)
+                           : (table && towner && emu_strcasecmp(towner, who) == 0) ||
+                                 acl_grants(&acl, who, table, priv));
+        *reason =
+            *allowed ? NULL : odps__acl_reason(a, check, who, arn, project, owner, table, priv);
+    }
+    odps__acl_dispose(&acl);
+    return rc;
 }
 
 /* ---- security statements ------------------------------------------------------------------ */

@@ -135,6 +135,30 @@ bool odps__acl_member(const odps_project *p, const char *who);
 bool odps__acl_allowed(const odps_project *p, const char *who, const char *table, uint32_t priv);
 /* `who` is in the project's admin role (manages security like the owner). */
 bool odps__acl_admin(const odps_project *p, const char *who);
+
+/* The three decisions of the model, recorded in layer maxcompute-acl as
+ * "odps:Member", "odps:Grant" (managing security) and "odps:<Privilege>". */
+typedef enum odps_check { ODPS_CHECK_MEMBER, ODPS_CHECK_MANAGER, ODPS_CHECK_PRIVILEGE } odps_check;
+/* The one-line reason of a denial, shared by the service and replay. */
+const char *odps__acl_reason(emu_arena *a, odps_check check, const char *who, const char *arn,
+                             const char *project, const char *owner_account, const char *table,
+                             uint32_t priv);
+/* Everything a decision about `who` looked at, for replay bundles
+ * ("ruleInput"): the project, its owner account, whether `who` is that
+ * owner, the table's creator, and the slice of Users/Roles/Grants that
+ * names `who` (the world file's shape, so odps__acl_load reads it back). */
+cJSON *odps__acl_input(const odps_project *p, const char *owner_account, bool project_owner,
+                       const char *who, const char *arn, const char *table);
+/* "acs:odps:*:projects/<p>[/tables/<t>]" into project and table (NULL for
+ * the project), in a; false when it is not such an ARN. */
+bool odps__acl_resource(const char *arn, emu_arena *a, const char **project, const char **table);
+/* The check an action names ("odps:Member", "odps:Grant", "odps:Select"
+ * ... on a table when `table`, "odps:List" ... on the project); false when
+ * it names none. */
+bool odps__acl_check_of(const char *action, bool table, odps_check *check, uint32_t *priv);
+/* emu_authz_rule_model.replay for the maxcompute-acl layer. */
+emu_rc odps_acl_replay(const cJSON *in, const char *action, const char *resource, emu_arena *a,
+                       bool *allowed, const char **reason, emu_err *err);
 /* The text starts a security statement (WHOAMI, ADD/REMOVE USER, LIST,
  * GRANT, REVOKE, SHOW GRANTS, CREATE/DROP ROLE) rather than SQL. */
 bool odps_acl_is_statement(const char *text, size_t len);

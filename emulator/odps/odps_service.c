@@ -445,24 +445,50 @@ static const char *acl_resource(emu_call *call, const char *table)
                  : emu_arena_sprintf(call->arena, "acs:odps:*:projects/%s", r->proj->name);
 }
 
-/* One privilege of the permission model, decided and recorded (layer
- * maxcompute-acl). The owner holds all; members what odps_acl.c grants. */
-static bool acl_allow(emu_call *call, const char *table, uint32_t priv)
+/* One decision of the permission model (layer maxcompute-acl), recorded
+ * with its reason and, for replay, everything it looked at. */
+static emu_rc acl_note(emu_call *call, odps_check check, const char *table, uint32_t priv, bool ok)
 {
     odps_req *r = req_of(call);
     const char *who = member_name(call);
-    bool ok = is_project_owner(call) || odps__acl_allowed(r->proj, who, table, priv);
-    const char *reason =
-        ok ? NULL
-           : emu_arena_sprintf(call->arena,
-                               "%s has no privilege %s on %s in MaxCompute project %s (neither "
-                               "granted to it nor to one of its roles)",
-                               who, odps_priv_name(priv), table ? table : "the project",
-                               r->proj->name);
-    return emu_authz_note_rule(call,
-                               emu_arena_sprintf(call->arena, "odps:%s", odps_priv_name(priv)),
-                               acl_resource(call, table), r->owner->id, ok,
-                               POLICY_LAYER_MAXCOMPUTE_ACL, reason) == EMU_OK;
+    const char *action = check == ODPS_CHECK_MEMBER ? "odps:Member"
+                         : check == ODPS_CHECK_MANAGER
+                             ? "odps:Grant"
+                             : emu_arena_sprintf(call->arena, "odps:%s", odps_priv_name(priv));
+    const char *reason = ok ? NULL
+                            : odps__acl_reason(call->arena, check, who, call->principal.arn,
+                                               r->proj->name, r->owner->id, table, priv);
+    cJSON *in = odps__acl_input(r->proj, r->owner->id, is_project_owner(call), who,
+                                call->principal.arn, table);
+    char *text = cJSON_PrintUnformatted(in);
+    const char *input = text ? emu_arena_strdup(call->arena, text) : NULL;
+    cJSON_free(text);
+    cJSON_Delete(in);
+    return emu_authz_note_rule(call, action, acl_resource(call, table), r->owner->id, ok,
+                               POLICY_LAYER_MAXCOMPUTE_ACL, reason, input);
+}
+
+/* One privilege of the permission model, decided and recorded. The owner
+ * holds all; members what odps_acl.c grants. */
+static bool acl_allow(emu_call *call, const char *table, uint32_t priv)
+{
+    odps_req *r = req_of(call);
+    bool ok = is_project_owner(call) || odps__acl_allowed(r->proj, member_name(call), table, priv);
+    return acl_note(call, ODPS_CHECK_PRIVILEGE, table, priv, ok) == EMU_OK;
+}
+
+/* Membership: the owner, or a member added with ADD USER. */
+static bool member_allow(emu_call *call)
+{
+    odps_req *r = req_of(call);
+    bool ok = is_project_owner(call) || odps__acl_member(r->proj, member_name(call));
+    return acl_note(call, ODPS_CHECK_MEMBER, NULL, 0, ok) == EMU_OK;
+}
+
+/* Managing the project's security: the owner or a member of role admin. */
+static bool is_manager(emu_call *call)
+{
+    return is_project_owner(call) || odps__acl_admin(req_of(call)->proj, member_name(call));
 }
 
 static bool exec_allow(void *ud, const char *table, uint32_t priv)
@@ -491,16 +517,7 @@ static emu_rc odps_authorize(emu_call *call)
     if (!r->proj)
         return fail(call, EMU_E_NOT_FOUND, "NoSuchProject",
                     "ODPS-0420111:Project not found - project '%.100s' does not exist", r->project);
-    const char *who = member_name(call);
-    bool member = is_project_owner(call) || odps__acl_member(r->proj, who);
-    const char *reason =
-        member ? NULL
-               : emu_arena_sprintf(call->arena,
-                                   "%s (%s) is not a member of MaxCompute project %s (owner "
-                                   "account %s); the owner adds members with ADD USER",
-                                   who, call->principal.arn, r->proj->name, r->owner->id);
-    if (emu_authz_note_rule(call, "odps:Member", acl_resource(call, NULL), r->owner->id, member,
-                            POLICY_LAYER_MAXCOMPUTE_ACL, reason) != EMU_OK)
+    if (!member_allow(call))
         return fail(call, EMU_E_DENIED, "NoPermission",
                     "ODPS-0420095: Access Denied - Authorization Failed [4002], You don't exist "
                     "in project %s.",
@@ -1142,18 +1159,13 @@ static emu_rc run_security_query(emu_call *call)
         return fail(call, EMU_E_INVALID, "InvalidArgument",
                     "ODPS-0420411:Invalid argument - authorization body: %s", e.msg);
     const char *who = member_name(call);
-    bool manager = is_project_owner(call) || odps__acl_admin(r->proj, who);
+    bool manager = is_manager(call);
     emu_buf out;
     emu_buf_init(&out, EMU_MAX_BODY_BYTES);
     emu_rc rc = odps_acl_run(r->proj, who, manager, query, json, call->arena, &out, &e);
     if (rc == EMU_E_DENIED) {
         emu_buf_dispose(&out);
-        emu_authz_note_rule(call, "odps:Grant", acl_resource(call, NULL), r->owner->id, false,
-                            POLICY_LAYER_MAXCOMPUTE_ACL,
-                            emu_arena_sprintf(call->arena,
-                                              "%s may not manage the security of "
-                                              "project %s (not its owner or an admin)",
-                                              who, r->proj->name));
+        acl_note(call, ODPS_CHECK_MANAGER, NULL, 0, false);
         return fail(call, EMU_E_DENIED, "NoPermission", "%s", e.msg);
     }
     if (rc) {
@@ -1467,3 +1479,54 @@ const emu_service emu_odps_service = {
     .render_err = odps_render_err,
     .busy = odps_busy,
 };
+
+/* ---- the permission model for the simulator and replay ------------------------------- */
+
+/* emu_authz_rule_model.decide: one decision of the model for the scratch
+ * call's principal, through the same acl_note as a request. */
+static emu_rc odps_decide(emu_call *call, const char *action, const char *resource, emu_err *err)
+{
+    const char *project, *table;
+    odps_check check;
+    uint32_t priv;
+    if (!odps__acl_resource(resource, call->arena, &project, &table))
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "MaxCompute actions are simulated on acs:odps:*:projects/<p> or "
+                           "acs:odps:*:projects/<p>/tables/<t>, not \"%.100s\"",
+                           resource ? resource : "");
+    if (!odps__acl_check_of(action, table != NULL, &check, &priv))
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "\"%.60s\" is not odps:Member, odps:Grant or a MaxCompute %s privilege "
+                           "(%s)",
+                           action, table ? "table" : "project",
+                           table ? "Describe, Select, Alter, Update, Drop"
+                                 : "Read, Write, List, CreateTable, CreateInstance, "
+                                   "CreateFunction, CreateResource");
+    odps_req *r = emu_arena_alloc(call->arena, sizeof *r);
+    memset(r, 0, sizeof *r);
+    r->project = project;
+    r->proj = odps__project_lookup(call->world, project, &r->owner);
+    if (!r->proj)
+        return emu_err_set(err, EMU_E_NOT_FOUND, NULL, "no MaxCompute project %.100s in the world",
+                           project);
+    r->table = table;
+    call->svc_data = r;
+    if (check == ODPS_CHECK_MEMBER)
+        return member_allow(call) ? EMU_OK : EMU_E_DENIED;
+    if (check == ODPS_CHECK_MANAGER)
+        return acl_note(call, ODPS_CHECK_MANAGER, NULL, 0, is_manager(call));
+    return acl_allow(call, table, priv) ? EMU_OK : EMU_E_DENIED;
+}
+
+static const emu_authz_rule_model odps_rule_model = {
+    .action_prefix = "odps:",
+    .layer = POLICY_LAYER_MAXCOMPUTE_ACL,
+    .first_action = "odps:Member",
+    .decide = odps_decide,
+    .replay = odps_acl_replay,
+};
+
+void emu_odps_register_authz(void)
+{
+    emu_authz_add_rule_model(&odps_rule_model);
+}

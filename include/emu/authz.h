@@ -91,6 +91,7 @@ typedef struct emu_authz_note {
     bool enforced;       /* a denial refused the request (enforce mode) */
     size_t first_eval;   /* this decision's entries in call->trace->evals */
     const char *reason;  /* one-line reason of a denial (the call's arena), else NULL */
+    const char *input;   /* a rule layer's inputs as JSON text (replay), else NULL */
 } emu_authz_note;
 
 /* The calling principal as a trust policy sees it (ram-policy.md §3.4):
@@ -130,10 +131,14 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req);
  * record, call->decision/reason; `reason` must live as long as the call).
  * The --authz mode applies: `off` records nothing and allows, `audit`
  * records a would-be denial and allows. Returns EMU_E_DENIED when the
- * denial is enforced (the caller renders its service's error), else EMU_OK. */
+ * denial is enforced (the caller renders its service's error), else EMU_OK.
+ * `input` (may be NULL; must live as long as the call) is the JSON text of
+ * everything the service's model looked at: replay bundles carry it as
+ * "ruleInput" and replay decides again from it (emu/decision.h,
+ * emu_decision_set_rule_replayer). */
 emu_rc emu_authz_note_rule(emu_call *call, const char *action, const char *resource,
                            const char *resource_account, bool allowed, policy_layer layer,
-                           const char *reason);
+                           const char *reason, const char *input);
 
 /* Records a refusal that no --authz mode lifts (a federated token that
  * failed a check is an authentication failure, not a policy decision): a
@@ -231,6 +236,34 @@ typedef struct emu_authz_instance {
 typedef bool (*emu_authz_network_fn)(const world_t *w, const char *resource, policy_network *net,
                                      emu_authz_instance *out);
 void emu_authz_set_network_source(emu_authz_network_fn fn);
+
+/* A service's own permission model (a rule layer such as MaxCompute's
+ * project members and ACL grants, decided through emu_authz_note_rule),
+ * registered so that the simulator and replay decide its actions the way
+ * the service does rather than with RAM policies:
+ *  - decide: live, against call->world for call->principal: one decision of
+ *    `action` on `resource`, recorded with emu_authz_note_rule; EMU_OK or
+ *    EMU_E_DENIED, another rc with err when the resource is not in the
+ *    world or the action is not one of the model's;
+ *  - replay: offline, from a bundle check's "ruleInput" (the note's input):
+ *    *allowed and *reason (in a) as the live decision gave them;
+ *  - first_action: decided before any other action of the model when the
+ *    simulator is asked about it (MaxCompute: membership, "odps:Member").
+ * Set at start-up; at most EMU_AUTHZ_MAX_RULE_MODELS. */
+typedef struct emu_authz_rule_model {
+    const char *action_prefix; /* "odps:" */
+    policy_layer layer;
+    const char *first_action;
+    emu_rc (*decide)(emu_call *call, const char *action, const char *resource, emu_err *err);
+    emu_rc (*replay)(const cJSON *input, const char *action, const char *resource, emu_arena *a,
+                     bool *allowed, const char **reason, emu_err *err);
+} emu_authz_rule_model;
+#define EMU_AUTHZ_MAX_RULE_MODELS 4
+void emu_authz_add_rule_model(const emu_authz_rule_model *m);
+/* The model whose prefix starts `action` (case-insensitive), or NULL. */
+const emu_authz_rule_model *emu_authz_rule_model_for(const char *action);
+/* The model deciding in `layer`, or NULL. */
+const emu_authz_rule_model *emu_authz_rule_model_of(policy_layer layer);
 
 /* Frees the session-policy cache (at shutdown, so leak checkers stay
  * quiet). */

@@ -32,6 +32,10 @@ bool odps_project_exists(const void *state, const char *name);
  * server.ots registered too, for the external-table read path. */
 extern const emu_service emu_odps_service;
 
+/* Registers MaxCompute's permission model (layer maxcompute-acl) with the
+ * simulator and replay (emu_authz_add_rule_model). Once at start-up. */
+void emu_odps_register_authz(void);
+
 /* ---- for clients of the REST API (acsemu sql) --------------------------- */
 
 typedef struct odps_xml_result {

@@ -156,3 +156,70 @@ test('members, roles and grants', async (t) => {
     assert.strictEqual((await root.sql('SHOW TABLES')).status, 'Success');
   });
 });
+
+// The simulator and replay decide MaxCompute actions with the service's own
+// model (not RAM policies), and a bundle carries what the model looked at.
+test('maxcompute-acl decisions: the bundle replays, the simulator agrees', async (t) => {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const { run } = require('../support/emu');
+  const emu = await start();
+  t.after(() => emu.stop());
+  const ram = client(emu, { [ROOT_B.ak]: ROOT_B.secret });
+  assert.strictEqual((await ram(ROOT_B.ak, 'CreateUser', { UserName: 'bob' })).status, 200);
+  assert.strictEqual((await ram(ROOT_B.ak, 'CreateUser', { UserName: 'dan' })).status, 200);
+  const key = (await ram(ROOT_B.ak, 'CreateAccessKey', { UserName: 'bob' })).body.AccessKey;
+  const BOB = { ak: key.AccessKeyId, secret: key.AccessKeySecret, project: 'b_project' };
+  assert.strictEqual((await odps.session(emu, ETL).sql(odps.SEED_DDL)).status, 'Success');
+  assert.strictEqual((await security(emu, ROOT_B, 'add user RAM$account-b:bob')).status, 200);
+  const PROJECT = 'acs:odps:*:projects/b_project';
+  const simulate = (principal, action, resource) => emu.json('POST', '/_emu/simulate', { principal, action, resource });
+
+  // Enforced: a member without Read.
+  const r = await odps.call(emu, 'GET', base, { ak: BOB.ak, secret: BOB.secret, params: { curr_project: 'b_project' } });
+  errorXml(r, 403, 'NoPermission', /NO privilege 'odps:Read'/);
+  const rec = await decision(emu, r, 'maxcompute-acl', 'odps:Read');
+  const bundle = (await emu.json('GET', `/_emu/decisions/${rec.id}/bundle`)).body;
+  assert.ok(!JSON.stringify(bundle).includes(BOB.secret), 'no secrets in the bundle');
+  const last = bundle.checks[bundle.checks.length - 1];
+  assert.deepStrictEqual(bundle.checks.map((c) => [c.action, c.decision]), [['odps:Member', 'Allow'], ['odps:Read', 'ImplicitDeny']]);
+  assert.strictEqual(last.ruleInput.Member, 'RAM$account-b:bob');
+  assert.deepStrictEqual(last.ruleInput.Users, ['RAM$account-b:bob']);
+  assert.deepStrictEqual(last.ruleInput.Grants, [], 'only the grants that name bob');
+  const file = path.join(emu.dir, 'bob.json');
+  fs.writeFileSync(file, JSON.stringify(bundle));
+  const rp = await run(['replay', file]);
+  assert.strictEqual(rp.code, 1, rp.stderr);
+  const replayed = JSON.parse(rp.stdout);
+  assert.strictEqual(replayed.decidingLayer, 'maxcompute-acl');
+  assert.strictEqual(replayed.reason, rec.reason);
+  assert.strictEqual(replayed.sameDecision, true);
+  assert.strictEqual(replayed.sameReason, true);
+
+  // The simulator: same decision, layer and reason, for members and not.
+  const sim = await simulate('acs:ram::56789:user/bob', 'odps:Read', PROJECT);
+  assert.strictEqual(sim.status, 200, JSON.stringify(sim.body));
+  assert.deepStrictEqual([sim.body.allowed, sim.body.decidingLayer, sim.body.reason], [false, 'maxcompute-acl', rec.reason]);
+  const sel = await simulate('acs:ram::56789:user/bob', 'odps:Select', `${PROJECT}/tables/${TABLE}`);
+  assert.strictEqual(sel.body.allowed, false);
+  assert.match(sel.body.reason, new RegExp(`no privilege Select on ${TABLE} in MaxCompute project b_project`));
+  const dan = await simulate('acs:ram::56789:user/dan', 'odps:Select', `${PROJECT}/tables/${TABLE}`);
+  assert.strictEqual(dan.body.allowed, false);
+  assert.strictEqual(dan.body.action, 'odps:Member');
+  assert.match(dan.body.reason, /RAM\$account-b:dan .* is not a member of MaxCompute project b_project/);
+  assert.strictEqual((await simulate('acs:ram::56789:user/etl', 'odps:Select', `${PROJECT}/tables/${TABLE}`)).body.allowed, true, 'etl created the table');
+  assert.strictEqual((await simulate('acs:ram::56789:root', 'odps:Drop', `${PROJECT}/tables/${TABLE}`)).body.allowed, true, 'the owner holds everything');
+  assert.strictEqual((await simulate('acs:ram::56789:user/bob', 'odps:Fly', PROJECT)).status, 400);
+  assert.strictEqual((await simulate('acs:ram::56789:user/bob', 'odps:Read', 'acs:odps:*:projects/nope')).status, 404);
+
+  // Granted: the simulator and a replay against the world as it is now say
+  // allowed; the bundle alone still says what was true then.
+  assert.strictEqual((await security(emu, ROOT_B, 'grant Read on project b_project to user RAM$account-b:bob')).status, 200);
+  assert.strictEqual((await simulate('acs:ram::56789:user/bob', 'odps:Read', PROJECT)).body.allowed, true);
+  const wfile = path.join(emu.dir, 'now.json');
+  fs.writeFileSync(wfile, JSON.stringify((await emu.json('GET', '/_emu/world')).body));
+  const now = await run(['replay', '--world', wfile, file]);
+  assert.strictEqual(now.code, 0, now.stdout + now.stderr);
+  assert.strictEqual(JSON.parse(now.stdout).sameDecision, false);
+  assert.strictEqual((await run(['replay', file])).code, 1);
+});
