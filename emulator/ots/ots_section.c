@@ -839,7 +839,8 @@ static emu_rc load_instance(ots_store_t *s, const cJSON *ij, const char *path, c
     if (f[9] && strcmp(f[9]->valuestring, "SSD") != 0 && strcmp(f[9]->valuestring, "HYBRID") != 0)
         return emu_err_set(err, EMU_E_INVALID, NULL, "%s.ClusterType: \"%s\" is not SSD or HYBRID",
                            path, f[9]->valuestring);
-    if (f[10] && !emu_time_parse_iso(f[10]->valuestring, strlen(f[10]->valuestring), true, &created))
+    if (f[10] &&
+        !emu_time_parse_iso(f[10]->valuestring, strlen(f[10]->valuestring), true, &created))
         return emu_err_set(err, EMU_E_INVALID, NULL,
                            "%s.CreateTime: \"%s\" is not an ISO 8601 time", path,
                            f[10]->valuestring);
