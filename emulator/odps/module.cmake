@@ -11,7 +11,7 @@ target_include_directories(emu_odps_sql PUBLIC include)
 target_link_libraries(emu_odps_sql PUBLIC emu_core PRIVATE emu_warnings m)
 
 add_library(emu_odps STATIC emulator/odps/odps_section.c emulator/odps/odps_table.c emulator/odps/odps_pbuf.c
-                            emulator/odps/odps_xml.c emulator/odps/odps_tunnel.c
+                            emulator/odps/odps_xml.c emulator/odps/odps_tunnel.c emulator/odps/odps_arrow.c
                             emulator/odps/odps_meta.c emulator/odps/odps_acl.c)
 target_include_directories(emu_odps PUBLIC include PRIVATE emulator/odps)
 target_link_libraries(emu_odps PUBLIC emu_odps_sql emu_dispatch PkgConfig::LIBXML2 PRIVATE emu_warnings m)

@@ -288,6 +288,13 @@ cJSON *odps_schema_json(size_t n_cols, const char *const *names, const odps_type
 bool odps_tunnel_encode(const odps_resultset *rs, size_t start, size_t count, const size_t *cols,
                         size_t n_cols, emu_buf *out);
 
+/* The same rows as one Arrow IPC record batch and the end-of-stream
+ * marker, in the tunnel's CRC-32C chunks of `chunk` bytes (odps_arrow.c
+ * says the layout); the client brings the schema. False at out's cap. */
+#define ODPS_ARROW_CHUNK_BYTES 65536
+bool odps_arrow_encode(const odps_resultset *rs, size_t start, size_t count, const size_t *cols,
+                       size_t n_cols, size_t chunk, emu_buf *out);
+
 /* Decodes such a stream for a schema of `n_cols` types: every record's
  * CRC, the trailer's count and stream CRC are checked, and nothing may
  * follow the trailer. Values in `a` (*rows is n_rows * n_cols, NULL where a

@@ -786,10 +786,6 @@ static emu_rc download_data(emu_call *call)
     emu_rc rc = session_of(call, &in);
     if (rc)
         return rc;
-    if (has_param(call, "arrow"))
-        return fail(call, EMU_E_UNSUPPORTED, "MethodNotAllowed",
-                    "ODPS-0420111:Method not allowed - acsemu's instance tunnel serves records, "
-                    "not Arrow; read without arrow (pyodps retries so by itself)");
     const odps_resultset *rs = in->result.rows;
     const char *range = param(call, "rowrange");
     uint64_t start = 0, count = 0;
@@ -804,7 +800,10 @@ static emu_rc download_data(emu_call *call)
         return rc;
     emu_buf b;
     emu_buf_init(&b, ODPS_TUNNEL_MAX_ANSWER_BYTES);
-    if (!odps_tunnel_encode(rs, (size_t)start, (size_t)count, cols, n_cols, &b)) {
+    bool arrow = has_param(call, "arrow");
+    if (!(arrow ? odps_arrow_encode(rs, (size_t)start, (size_t)count, cols, n_cols,
+                                    ODPS_ARROW_CHUNK_BYTES, &b)
+                : odps_tunnel_encode(rs, (size_t)start, (size_t)count, cols, n_cols, &b))) {
         emu_buf_dispose(&b);
         return fail(call, EMU_E_LIMIT, "InvalidRowRange",
                     "The specified row range is not valid - records %llu..%llu of instance %s "

@@ -83,7 +83,7 @@ test('instance tunnel: sessions and record streams for SELECT results', async (t
     assert.deepStrictEqual(r.rows[10000], [101, 5, null, null, null, 1.25, null]);
   });
 
-  await t.test('the service\'s errors: DDL instances, ranges, columns, arrow, ids', async () => {
+  await t.test('the service\'s errors: DDL instances, ranges, columns, ids', async () => {
     const ddl = await b.sql('SHOW TABLES');
     errorXml(await tcall('POST', ddl.id, { downloads: '' }, { 'Content-Length': '0' }), 400, 'InstanceTypeNotSupported', /not a SELECT/);
     const bad = await b.sql('SELECT nope FROM ads_log_ots_pt_external');
@@ -99,7 +99,6 @@ test('instance tunnel: sessions and record streams for SELECT results', async (t
       errorXml(await tcall('GET', sel.id, { downloadid: id, rowrange: range, data: '' }), 400, 'InvalidRowRange', /^The specified row range is not valid/);
     errorXml(await tcall('GET', sel.id, { downloadid: id, data: '' }), 400, 'InvalidRowRange');
     errorXml(await tcall('GET', sel.id, { downloadid: id, rowrange: '(0,3)', data: '', columns: 'vid,nope' }), 400, 'InvalidColumnSpec', /'nope'/);
-    errorXml(await tcall('GET', sel.id, { downloadid: id, rowrange: '(0,3)', data: '', arrow: '' }), 405, 'MethodNotAllowed', /Arrow/);
     errorXml(await tcall('GET', sel.id, { downloadid: 'nope', rowrange: '(0,3)', data: '' }), 404, 'NoSuchDownload');
     // A second session replaces the first.
     const second = JSON.parse((await tcall('POST', sel.id, { downloads: '' })).body).DownloadID;

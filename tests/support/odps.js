@@ -237,8 +237,9 @@ function decodeRecords(buf, types) {
 
 // The tunnel calls of open_reader(): ?service on the service endpoint, then
 // the session and its data on the tunnel endpoint (no /api). Returns
-// { service, session, data (raw response), rows, count }.
-async function tunnelRead(emu, { ak, secret, project }, id, { start = 0, count, columns, prefix = '/api' } = {}) {
+// { service, session, data (raw response), rows, count }; with arrow, the
+// data as Arrow (?arrow) and no rows: the caller decodes it.
+async function tunnelRead(emu, { ak, secret, project }, id, { start = 0, count, columns, prefix = '/api', arrow = false } = {}) {
   const o = (params, headers = {}) => ({ ak, secret, params: { curr_project: project, ...params }, headers: { 'x-odps-tunnel-version': '6', ...headers } });
   const service = await call(emu, 'GET', `${prefix}/projects/${project}/tunnel`, o({ service: '' }));
   if (service.status !== 200) throw new Error(`tunnel service: ${service.status} ${service.body}`);
@@ -247,8 +248,8 @@ async function tunnelRead(emu, { ak, secret, project }, id, { start = 0, count, 
   if (created.status !== 201) return { service, created };
   const session = JSON.parse(created.body);
   const n = count === undefined ? session.RecordCount - start : count;
-  const data = await call(emu, 'GET', base, o({ downloadid: session.DownloadID, rowrange: `(${start},${n})`, data: '', ...(columns ? { columns } : {}) }));
-  if (data.status !== 200) return { service, created, session, data };
+  const data = await call(emu, 'GET', base, o({ downloadid: session.DownloadID, rowrange: `(${start},${n})`, data: '', ...(columns ? { columns } : {}), ...(arrow ? { arrow: '' } : {}) }));
+  if (data.status !== 200 || arrow) return { service, created, session, data };
   const names = columns ? columns.split(',') : session.Schema.columns.map((c) => c.name);
   const types = names.map((nm) => session.Schema.columns.find((c) => c.name === nm).type);
   return { service, created, session, data, ...decodeRecords(data.raw, types) };
