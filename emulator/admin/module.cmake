@@ -22,6 +22,7 @@ add_library(emu_admin STATIC emulator/admin/admin.c emulator/admin/admin_console
                              emulator/admin/admin_faults.c
                              emulator/admin/admin_guard.c
                              emulator/admin/admin_oidc.c
+                             emulator/admin/admin_saml.c
                              emulator/admin/admin_credentials.c)
 target_include_directories(emu_admin PUBLIC include PRIVATE emulator/admin)
 target_link_libraries(emu_admin PUBLIC emu_dispatch PRIVATE emu_ots emu_fed emu_warnings m)

@@ -90,6 +90,7 @@ static void register_everything(void)
     emu_admin_rows_register();
     emu_faults_register_routes();
     emu_admin_oidc_register();
+    emu_admin_saml_register();
     emu_admin_credentials_register();
     /* Keep last: the console's /_emu/ route catches every GET that no
      * earlier admin route took. */

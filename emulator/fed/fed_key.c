@@ -133,6 +133,16 @@ static fed_key *key_wrap(EVP_PKEY *pkey, const char *kid)
     return k;
 }
 
+fed_key *fed_key_wrap(EVP_PKEY *pkey)
+{
+    return key_wrap(pkey, NULL);
+}
+
+EVP_PKEY *fed_key_pkey(const fed_key *k)
+{
+    return k->pkey;
+}
+
 static EVP_PKEY *rsa_public(BIGNUM *n, BIGNUM *e)
 {
     EVP_PKEY *pkey = NULL;

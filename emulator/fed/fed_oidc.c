@@ -38,6 +38,7 @@ void fed_register(void)
 {
     world_register_section(&fed_oidc_section);
     section_index = world_section_index(fed_oidc_section.name);
+    world_register_section(&fed_saml_section);
 }
 
 /* --- field checks ------------------------------------------------------------ */

@@ -70,6 +70,15 @@ static const char *ims_resource(emu_call *call)
     const char *name = optional(call, "OIDCProviderName");
     if (!account_of(call))
         return NULL;
+    if (strstr(call->action->name, "SAMLProvider")) {
+        const char *sn = optional(call, "SAMLProviderName");
+        const fed_saml_provider *sp = sn ? fed_saml_find(call->world, account_of(call), sn) : NULL;
+        return emu_arena_concat(call->arena, "acs:ram::", account_of(call), ":saml-provider/",
+                                sp   ? sp->name
+                                : sn ? sn
+                                     : "*",
+                                NULL);
+    }
     const fed_oidc_provider *p = name ? fed_oidc_find(call->world, account_of(call), name) : NULL;
     return provider_arn(call, p ? p->name : name ? name : "*");
 }
@@ -294,6 +303,142 @@ static emu_rc ims_list_oidc_providers(emu_call *call)
     cJSON_AddBoolToObject(r, "IsTruncated", i < n);
     if (i < n)
         emu_json_add_str_ref(r, "Marker", fed_oidc_at(call->world, account_of(call), i)->name);
+    call->result = r;
+    return EMU_OK;
+}
+
+/* --- SAML providers (CreateSAMLProvider: SAMLProviderName,
+ * EncodedSAMLMetadataDocument, Description; UpdateSAMLProvider:
+ * SAMLProviderName, NewEncodedSAMLMetadataDocument, NewDescription; answers
+ * {"SAMLProvider": {Arn, SAMLProviderName, Description,
+ * EncodedSAMLMetadataDocument, CreateDate, UpdateDate}}) ------------------- */
+
+static cJSON *saml_json(emu_call *call, const fed_saml_provider *p)
+{
+    cJSON *o = cJSON_CreateObject();
+    emu_json_add_str_ref(o, "Arn",
+                         emu_arena_concat(call->arena, "acs:ram::", account_of(call),
+                                          ":saml-provider/", p->name, NULL));
+    emu_json_add_str_ref(o, "SAMLProviderName", p->name);
+    emu_json_add_str_ref(o, "Description", p->description ? p->description : "");
+    emu_json_add_str_ref(o, "EncodedSAMLMetadataDocument", p->metadata);
+    emu_json_add_str_ref(o, "CreateDate", date(call, p->create_ms));
+    emu_json_add_str_ref(o, "UpdateDate", date(call, p->update_ms));
+    return o;
+}
+
+static emu_rc saml_answer(emu_call *call, const fed_saml_provider *p)
+{
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddItemToObject(r, "SAMLProvider", saml_json(call, p));
+    call->result = r;
+    return EMU_OK;
+}
+
+static emu_rc ims_create_saml_provider(emu_call *call)
+{
+    const char *name, *md, *why;
+    emu_rc rc;
+    if ((rc = emu_rpc_require(call, "SAMLProviderName", &name)) ||
+        (rc = emu_rpc_require(call, "EncodedSAMLMetadataDocument", &md)))
+        return rc;
+    const char *desc = optional(call, "Description");
+    if ((why = fed_oidc_name_problem(name)))
+        return ims_fail(call, IMS_ERR_SAML_NAME, why);
+    if (desc && (rc = description_param(call, desc)))
+        return rc;
+    if (fed_saml_find(call->world, account_of(call), name))
+        return ims_fail(call, IMS_ERR_SAML_EXISTS, NULL);
+    fed_saml_provider *p = emu_xcalloc(1, sizeof *p);
+    if ((why = fed_saml_metadata_read(p, md))) {
+        fed_saml_provider_free(p);
+        return ims_fail(call, IMS_ERR_SAML_METADATA, why);
+    }
+    p->name = emu_xstrdup(name);
+    p->description = desc ? emu_xstrdup(desc) : NULL;
+    p->create_ms = p->update_ms = emu_clock_now_ms() / 1000 * 1000;
+    if (fed_saml_add(call->world, account_of(call), p) != EMU_OK) {
+        fed_saml_provider_free(p);
+        return ims_fail(call, IMS_ERR_SAML_LIMIT, NULL);
+    }
+    return saml_answer(call, p);
+}
+
+static emu_rc saml_find(emu_call *call, fed_saml_provider **p)
+{
+    const char *name;
+    emu_rc rc = emu_rpc_require(call, "SAMLProviderName", &name);
+    if (rc)
+        return rc;
+    *p = fed_saml_find(call->world, account_of(call), name);
+    return *p ? EMU_OK : ims_fail(call, IMS_ERR_SAML_NOT_EXIST, NULL);
+}
+
+static emu_rc ims_get_saml_provider(emu_call *call)
+{
+    fed_saml_provider *p;
+    emu_rc rc = saml_find(call, &p);
+    return rc ? rc : saml_answer(call, p);
+}
+
+static emu_rc ims_update_saml_provider(emu_call *call)
+{
+    fed_saml_provider *p;
+    emu_rc rc = saml_find(call, &p);
+    if (rc)
+        return rc;
+    const char *md = optional(call, "NewEncodedSAMLMetadataDocument");
+    const char *desc = optional(call, "NewDescription");
+    const char *why;
+    if (desc && (rc = description_param(call, desc)))
+        return rc;
+    if (md && (why = fed_saml_metadata_read(p, md))) /* changes p only when valid */
+        return ims_fail(call, IMS_ERR_SAML_METADATA, why);
+    if (desc) {
+        free(p->description);
+        p->description = emu_xstrdup(desc);
+    }
+    p->update_ms = emu_clock_now_ms() / 1000 * 1000;
+    return saml_answer(call, p);
+}
+
+static emu_rc ims_delete_saml_provider(emu_call *call)
+{
+    fed_saml_provider *p;
+    emu_rc rc = saml_find(call, &p);
+    if (rc)
+        return rc;
+    fed_saml_remove(call->world, account_of(call), p->name);
+    call->result = cJSON_CreateObject();
+    return EMU_OK;
+}
+
+static emu_rc ims_list_saml_providers(emu_call *call)
+{
+    const char *max_text = optional(call, "MaxItems");
+    const char *marker = optional(call, "Marker");
+    long max = 100;
+    if (max_text) {
+        char *end;
+        max = strtol(max_text, &end, 10);
+        if (*end || end == max_text || max < 1 || max > 1000)
+            return ims_fail(call, IMS_ERR_MAX_ITEMS, "a whole number 1-1000");
+    }
+    size_t n = fed_saml_count(call->world, account_of(call)), i = 0;
+    if (marker) {
+        while (i < n && strcmp(fed_saml_at(call->world, account_of(call), i)->name, marker) != 0)
+            i++;
+        if (i == n)
+            return ims_fail(call, IMS_ERR_MARKER, "not a marker of this list");
+    }
+    cJSON *r = cJSON_CreateObject();
+    cJSON *arr =
+        cJSON_AddArrayToObject(cJSON_AddObjectToObject(r, "SAMLProviders"), "SAMLProvider");
+    for (long k = 0; i < n && k < max; i++, k++)
+        cJSON_AddItemToArray(arr, saml_json(call, fed_saml_at(call->world, account_of(call), i)));
+    cJSON_AddBoolToObject(r, "IsTruncated", i < n);
+    if (i < n)
+        emu_json_add_str_ref(r, "Marker", fed_saml_at(call->world, account_of(call), i)->name);
     call->result = r;
     return EMU_OK;
 }

@@ -82,6 +82,17 @@ void sts__add_session(emu_call *call, cJSON *r, const world_account *a, const wo
 
 emu_rc sts_assume_role(emu_call *call);
 emu_rc sts_assume_role_with_oidc(emu_call *call);
+emu_rc sts_assume_role_with_saml(emu_call *call);
+
+/* --- shared by AssumeRoleWithOIDC and AssumeRoleWithSAML (sts_oidc.c) ------- */
+bool sts__parse_provider_arn(const char *text, const char *kind, char *account, size_t acap,
+                             const char **name);
+/* A decision record (layer federated-token) with `reason`, then error id
+ * (its message replaced by `message` when not NULL). */
+emu_rc sts__token_fail(emu_call *call, const char *action, sts_err id, const char *role_arn,
+                       const char *account, const char *reason, const char *message);
+/* ISO 8601 of epoch seconds, in the arena. */
+const char *sts__iso(emu_arena *a, int64_t sec);
 emu_rc sts_get_caller_identity(emu_call *call);
 
 #endif

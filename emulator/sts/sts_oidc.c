@@ -46,9 +46,12 @@
 
 #define ACTION "sts:AssumeRoleWithOIDC"
 
-/* Parses "acs:ram::<digits>:oidc-provider/<name>". */
-static bool parse_provider_arn(const char *text, char *account, size_t acap, const char **name)
+/* Parses "acs:ram::<digits>:<kind>/<name>" (kind "oidc-provider" or
+ * "saml-provider"). */
+bool sts__parse_provider_arn(const char *text, const char *kind, char *account, size_t acap,
+                             const char **name)
 {
+    size_t kl = strlen(kind);
     static const char prefix[] = "acs:ram::";
     if (strncmp(text, prefix, sizeof prefix - 1) != 0)
         return false;
@@ -56,19 +59,20 @@ static bool parse_provider_arn(const char *text, char *account, size_t acap, con
     size_t n = 0;
     while (p[n] >= '0' && p[n] <= '9')
         n++;
-    if (n == 0 || n >= acap || strncmp(p + n, ":oidc-provider/", 15) != 0)
+    if (n == 0 || n >= acap || p[n] != ':' || strncmp(p + n + 1, kind, kl) != 0 ||
+        p[n + 1 + kl] != '/')
         return false;
     memcpy(account, p, n);
     account[n] = 0;
-    *name = p + n + 15;
+    *name = p + n + kl + 2;
     return fed_oidc_name_problem(*name) == NULL;
 }
 
 /* A token check failed: a decision record naming why, then the error. */
-static emu_rc token_fail(emu_call *call, sts_err id, const char *role_arn, const char *account,
-                         const char *reason, const char *message)
+emu_rc sts__token_fail(emu_call *call, const char *action, sts_err id, const char *role_arn,
+                       const char *account, const char *reason, const char *message)
 {
-    emu_authz_note_refusal(call, ACTION, role_arn, account, POLICY_LAYER_FEDERATED_TOKEN, reason);
+    emu_authz_note_refusal(call, action, role_arn, account, POLICY_LAYER_FEDERATED_TOKEN, reason);
     emu_rc rc = sts__fail(call, id);
     if (message)
         snprintf(call->err.msg, sizeof call->err.msg, "%s", message);
@@ -84,7 +88,7 @@ static const char *list_text(emu_arena *a, const char *const *v, size_t n)
     return emu_arena_concat(a, s, "]", NULL);
 }
 
-static const char *iso(emu_arena *a, int64_t sec)
+const char *sts__iso(emu_arena *a, int64_t sec)
 {
     char *d = emu_arena_alloc(a, 21);
     emu_time_iso(sec * 1000, d);
@@ -100,8 +104,8 @@ static emu_rc check_token(emu_call *call, const char *token, const fed_oidc_prov
     fed_jwt_fault f = fed_jwt_decode(token, strlen(token), a, t);
     if (f) {
         fed_jwt_message(f, t->alg_name, msg, sizeof msg);
-        return token_fail(call, STS_ERR_OIDC_INVALID, role_arn, account,
-                          emu_arena_concat(a, "OIDC token: ", msg, NULL), msg);
+        return sts__token_fail(call, ACTION, STS_ERR_OIDC_INVALID, role_arn, account,
+                               emu_arena_concat(a, "OIDC token: ", msg, NULL), msg);
     }
 
     const fed_key *keys[FED_MAX_KEYS + 1];
@@ -123,11 +127,11 @@ static emu_rc check_token(emu_call *call, const char *token, const fed_oidc_prov
                                             "\" is none of provider ", p->name, "'s keys", NULL)
                          : emu_arena_concat(a, "signature: does not verify with provider ", p->name,
                                             "'s keys (", t->alg_name, ")", NULL);
-        return token_fail(call, STS_ERR_OIDC_SIGNATURE, role_arn, account, why, NULL);
+        return sts__token_fail(call, ACTION, STS_ERR_OIDC_SIGNATURE, role_arn, account, why, NULL);
     }
     if (!t->iss || strcmp(t->iss, p->issuer_url) != 0)
-        return token_fail(
-            call, STS_ERR_OIDC_ISSUER, role_arn, account,
+        return sts__token_fail(
+            call, ACTION, STS_ERR_OIDC_ISSUER, role_arn, account,
             emu_arena_concat(a, "iss: expected \"", p->issuer_url, "\", token presents ",
                              t->iss ? emu_arena_concat(a, "\"", t->iss, "\"", NULL) : "none", NULL),
             NULL);
@@ -136,8 +140,8 @@ static emu_rc check_token(emu_call *call, const char *token, const fed_oidc_prov
         for (size_t k = 0; k < p->n_client_ids && !aud_ok; k++)
             aud_ok = strcmp(t->aud[i], p->client_ids[k]) == 0;
     if (!aud_ok)
-        return token_fail(
-            call, STS_ERR_OIDC_AUDIENCE, role_arn, account,
+        return sts__token_fail(
+            call, ACTION, STS_ERR_OIDC_AUDIENCE, role_arn, account,
             emu_arena_concat(a, "aud: expected one of ",
                              list_text(a, (const char *const *)p->client_ids, p->n_client_ids),
                              " (ClientIds of ", p->name, "), token presents ",
@@ -145,29 +149,30 @@ static emu_rc check_token(emu_call *call, const char *token, const fed_oidc_prov
             NULL);
 
     int64_t now = emu_clock_now_ms() / 1000;
-    const char *now_s = iso(a, now);
+    const char *now_s = sts__iso(a, now);
     if (!t->has_exp)
-        return token_fail(call, STS_ERR_OIDC_INVALID, role_arn, account,
-                          "exp: the token has no exp claim [inferred code]", NULL);
+        return sts__token_fail(call, ACTION, STS_ERR_OIDC_INVALID, role_arn, account,
+                               "exp: the token has no exp claim [inferred code]", NULL);
     if (now >= t->exp)
-        return token_fail(call, STS_ERR_OIDC_EXPIRED, role_arn, account,
-                          emu_arena_concat(a, "exp: token expired at ", iso(a, t->exp),
-                                           "; virtual clock is ", now_s, NULL),
-                          NULL);
+        return sts__token_fail(call, ACTION, STS_ERR_OIDC_EXPIRED, role_arn, account,
+                               emu_arena_concat(a, "exp: token expired at ", sts__iso(a, t->exp),
+                                                "; virtual clock is ", now_s, NULL),
+                               NULL);
     if (t->has_nbf && now < t->nbf) {
-        snprintf(msg, sizeof msg, "The Jwt is not valid before %s.", iso(a, t->nbf));
-        return token_fail(call, STS_ERR_OIDC_INVALID, role_arn, account,
-                          emu_arena_concat(a, "nbf: token valid from ", iso(a, t->nbf),
-                                           "; virtual clock is ", now_s, " [inferred code]", NULL),
-                          msg); /* [inferred] text */
+        snprintf(msg, sizeof msg, "The Jwt is not valid before %s.", sts__iso(a, t->nbf));
+        return sts__token_fail(call, ACTION, STS_ERR_OIDC_INVALID, role_arn, account,
+                               emu_arena_concat(a, "nbf: token valid from ", sts__iso(a, t->nbf),
+                                                "; virtual clock is ", now_s, " [inferred code]",
+                                                NULL),
+                               msg); /* [inferred] text */
     }
     if (t->has_iat && t->iat > now) {
-        snprintf(msg, sizeof msg, "The Jwt is issued in the future (iat %s).", iso(a, t->iat));
-        return token_fail(call, STS_ERR_OIDC_INVALID, role_arn, account,
-                          emu_arena_concat(a, "iat: token issued at ", iso(a, t->iat),
-                                           ", after the virtual clock ", now_s, " [inferred code]",
-                                           NULL),
-                          msg); /* [inferred] text */
+        snprintf(msg, sizeof msg, "The Jwt is issued in the future (iat %s).", sts__iso(a, t->iat));
+        return sts__token_fail(call, ACTION, STS_ERR_OIDC_INVALID, role_arn, account,
+                               emu_arena_concat(a, "iat: token issued at ", sts__iso(a, t->iat),
+                                                ", after the virtual clock ", now_s,
+                                                " [inferred code]", NULL),
+                               msg); /* [inferred] text */
     }
     if (t->has_iat && now - t->iat > (int64_t)p->issuance_limit_hours * 3600) {
         /* IssuanceLimitTime (hours): how old a token's iat may be. */
@@ -175,14 +180,14 @@ static emu_rc check_token(emu_call *call, const char *token, const fed_oidc_prov
                  "The Jwt is issued more than %d hours ago (IssuanceLimitTime of the OIDC "
                  "Provider).",
                  p->issuance_limit_hours);
-        return token_fail(call, STS_ERR_OIDC_INVALID, role_arn, account,
-                          emu_arena_sprintf(a,
-                                            "iat: token issued at %s, more than %d hours "
-                                            "(IssuanceLimitTime of %s) before the virtual clock "
-                                            "%s [inferred code]",
-                                            iso(a, t->iat), p->issuance_limit_hours, p->name,
-                                            now_s),
-                          msg); /* [inferred] text */
+        return sts__token_fail(
+            call, ACTION, STS_ERR_OIDC_INVALID, role_arn, account,
+            emu_arena_sprintf(a,
+                              "iat: token issued at %s, more than %d hours "
+                              "(IssuanceLimitTime of %s) before the virtual clock "
+                              "%s [inferred code]",
+                              sts__iso(a, t->iat), p->issuance_limit_hours, p->name, now_s),
+            msg); /* [inferred] text */
     }
     return EMU_OK;
 }
@@ -211,7 +216,8 @@ emu_rc sts_assume_role_with_oidc(emu_call *call)
     const char *provider_name;
     if (!sts__parse_role_arn(arn_text, &arn))
         return sts__fail(call, STS_ERR_ROLE_ARN);
-    if (!parse_provider_arn(provider_arn, account, sizeof account, &provider_name))
+    if (!sts__parse_provider_arn(provider_arn, "oidc-provider", account, sizeof account,
+                                 &provider_name))
         return sts__fail(call, STS_ERR_OIDC_PROVIDER_ARN);
     if (session_name && !sts__valid_session_name(session_name))
         return sts__fail(call, STS_ERR_SESSION_NAME);
@@ -303,9 +309,9 @@ emu_rc sts_assume_role_with_oidc(emu_call *call)
     for (size_t i = 1; i < t.n_aud; i++)
         aud = emu_arena_concat(call->arena, aud, ",", t.aud[i], NULL);
     emu_json_add_str_ref(info, "ClientIds", aud);
-    emu_json_add_str_ref(info, "ExpirationTime", iso(call->arena, t.exp));
+    emu_json_add_str_ref(info, "ExpirationTime", sts__iso(call->arena, t.exp));
     if (t.has_iat)
-        emu_json_add_str_ref(info, "IssuanceTime", iso(call->arena, t.iat));
+        emu_json_add_str_ref(info, "IssuanceTime", sts__iso(call->arena, t.iat));
     /* [inferred] text: the cloud reports how it got the issuer's keys. */
     emu_json_add_str_ref(info, "VerificationInfo",
                          "Success: The public key is obtained from the keys acsemu holds for "

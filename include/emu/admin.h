@@ -77,6 +77,9 @@ void emu_admin_console_register(void);
  * mints a signed token, GET /_emu/oidc[/NAME]/.well-known/openid-
  * configuration and /jwks serve the discovery document and the keys. */
 void emu_admin_oidc_register(void);
+/* acsemu as a SAML test IdP (admin_saml.c): POST /_emu/saml/assertion
+ * mints a signed SAMLResponse, GET /_emu/saml/metadata?issuer=URL. */
+void emu_admin_saml_register(void);
 /* The credentials URI (admin_credentials.c): GET
  * /_emu/credentials/ACCOUNT/ROLE[?duration=S] mints a session of the role
  * and answers the JSON ALIBABA_CLOUD_CREDENTIALS_URI providers read. */

@@ -92,7 +92,14 @@ char *fed_b64url(emu_arena *a, const uint8_t *in, size_t n);
  * reference count (fed_key_ref / fed_key_free), since checkpoints copy. */
 typedef struct fed_key fed_key;
 
+/* OpenSSL's key type (openssl/types.h spells it the same way). */
+typedef struct evp_pkey_st EVP_PKEY;
+
 void fed_key_ref(fed_key *k);
+/* Wraps an OpenSSL key (the fed_key takes it; kid = its RFC 7638
+ * thumbprint), and the key inside one (borrowed). */
+fed_key *fed_key_wrap(EVP_PKEY *pkey);
+EVP_PKEY *fed_key_pkey(const fed_key *k);
 void fed_key_free(fed_key *k);
 const char *fed_key_kid(const fed_key *k);
 
@@ -175,5 +182,85 @@ void fed_free_list(char **v, size_t n);
  * JWKS keys, then the test issuer's key for its IssuerUrl when acsemu holds
  * one. Fills out[cap] (borrowed pointers) and returns how many. */
 size_t fed_oidc_keys(const fed_oidc_provider *p, const fed_key **out, size_t cap);
+
+/* ---------------------------------------------------------------------------------------------
+ * SAML (fed_saml.c: the "SAMLProviders" world section, IdP metadata, the
+ * SAMLResponse verifier and acsemu's own test IdPs)
+ * ------------------------------------------------------------------------------------------- */
+
+#define FED_MAX_SAML_ASSERTION_BYTES 100000 /* SAMLAssertion: 4-100,000 characters [inferred] */
+#define FED_MAX_SAML_METADATA_BYTES 100000  /* EncodedSAMLMetadataDocument [inferred] */
+#define FED_MAX_SAML_CERTS 4                /* signing certificates read from metadata */
+#define FED_MAX_SAML_VALUES 32              /* audiences, role values read [acsemu choice] */
+
+typedef struct fed_saml_provider {
+    char *name; /* SAMLProviderName */
+    char *description;
+    char *metadata;  /* EncodedSAMLMetadataDocument, as given (base64) */
+    char *entity_id; /* the metadata's entityID: the Issuer assertions must carry */
+    int64_t create_ms, update_ms;
+    fed_key **keys; /* the metadata's signing certificates' keys */
+    size_t n_keys;
+} fed_saml_provider;
+
+extern const world_section fed_saml_section;
+
+size_t fed_saml_count(const world_t *w, const char *account_id);
+fed_saml_provider *fed_saml_at(const world_t *w, const char *account_id, size_t i);
+fed_saml_provider *fed_saml_find(const world_t *w, const char *account_id, const char *name);
+emu_rc fed_saml_add(world_t *w, const char *account_id, fed_saml_provider *p);
+bool fed_saml_remove(world_t *w, const char *account_id, const char *name);
+void fed_saml_provider_free(fed_saml_provider *p);
+
+/* Reads base64 IdP metadata (an md:EntityDescriptor with an
+ * IDPSSODescriptor whose KeyDescriptor holds X509 signing certificates)
+ * into p->metadata, p->entity_id and p->keys. NULL when valid, else a short
+ * reason (p unchanged). */
+const char *fed_saml_metadata_read(fed_saml_provider *p, const char *b64);
+
+/* What a verified SAMLResponse says (strings in the arena). Absent times
+ * are 0 with has_* false. */
+typedef struct fed_saml {
+    const char *issuer;
+    const char *subject, *subject_type; /* NameID and its Format */
+    const char *recipient;              /* SubjectConfirmationData Recipient */
+    const char *audiences[FED_MAX_SAML_VALUES];
+    size_t n_audiences;
+    const char *roles[FED_MAX_SAML_VALUES]; /* values of the Role attribute */
+    size_t n_roles;
+    const char *session_name; /* the RoleSessionName attribute */
+    bool has_not_before, has_not_on_or_after, has_scd_not_on_or_after;
+    int64_t not_before, not_on_or_after, scd_not_on_or_after; /* ms */
+} fed_saml;
+
+typedef enum fed_saml_fault {
+    FED_SAML_OK = 0,
+    FED_SAML_MALFORMED, /* not base64, not XML, a DTD, not a SAML 2.0 Response with one Assertion */
+    FED_SAML_SIGNATURE, /* no signature, a misplaced or wrapped one, or it does not verify */
+} fed_saml_fault;
+
+/* Decodes the base64 SAMLResponse b64[0..len), parses it (no network, no
+ * DTD), verifies its enveloped signature (exclusive C14N; RSA-SHA256 or
+ * RSA-SHA1 over SignedInfo; the Reference's digest, compared in constant
+ * time) with one of keys[0..n), the signed element being the Assertion or
+ * the Response that holds it, and reads the assertion's claims into *out.
+ * On a fault, why[cap] says what (never the assertion's content beyond
+ * element names). Allocates only from `a` and libxml2 (freed). */
+fed_saml_fault fed_saml_verify(const char *b64, size_t len, const fed_key *const *keys, size_t n,
+                               emu_arena *a, fed_saml *out, char *why, size_t cap);
+
+/* A signed SAMLResponse (base64) from acsemu's test IdP `issuer` (its key
+ * is fed_issuer_key(issuer)), for AssumeRoleWithSAML tests. */
+typedef struct fed_saml_mint_req {
+    const char *issuer, *subject, *audience, *recipient;
+    const char *const *roles; /* "RoleArn,SAMLProviderArn" values */
+    size_t n_roles;
+    const char *session_name; /* NULL: no RoleSessionName attribute */
+    int64_t now_ms, lifetime_s;
+} fed_saml_mint_req;
+char *fed_saml_mint(const fed_saml_mint_req *r, emu_arena *a);
+/* The test IdP's metadata XML (not base64), in the arena; NULL when acsemu
+ * holds no key for it. */
+char *fed_saml_idp_metadata(const char *issuer, emu_arena *a);
 
 #endif
