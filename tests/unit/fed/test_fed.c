@@ -8,8 +8,10 @@
 
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "emu/crypto.h"
 #include "emu/fed.h"
 #include "emu/json.h"
 
@@ -139,14 +141,122 @@ static void provider_fields(void **state)
     assert_int_equal(fed_split_list("a,b", &v, 1), -1);
 }
 
+/* --- SAML ----------------------------------------------------------------- */
+
+static char *b64_of(emu_arena *a, const char *s)
+{
+    char *o = emu_arena_alloc(a, (strlen(s) + 2) / 3 * 4 + 1);
+    o[emu_base64_encode((const uint8_t *)s, strlen(s), o)] = 0;
+    return o;
+}
+
+static char *xml_of(emu_arena *a, const char *b64)
+{
+    size_t n = strlen(b64), len = 0;
+    uint8_t *o = emu_arena_alloc(a, n + 1);
+    assert_true(emu_base64_decode(b64, n, o, n, &len));
+    o[len] = 0;
+    return (char *)o;
+}
+
+/* s with the first `from` replaced by `to`, in the arena. */
+static char *replace(emu_arena *a, const char *s, const char *from, const char *to)
+{
+    const char *p = strstr(s, from);
+    assert_non_null(p);
+    return emu_arena_sprintf(a, "%.*s%s%s", (int)(p - s), s, to, p + strlen(from));
+}
+
+static void saml_verify(void **state)
+{
+    (void)state;
+    emu_arena *a = emu_arena_new(0);
+    const char *idp = "https://unit.example.com/saml";
+    assert_non_null(fed_issuer_key(idp, true, NULL));
+    const char *roles[1] = {"acs:ram::1:role/r,acs:ram::1:saml-provider/p"};
+    fed_saml_mint_req r = {.issuer = idp,
+                           .subject = "alice",
+                           .audience = "urn:alibaba:cloudcomputing",
+                           .recipient = "https://signin.aliyun.com/saml-role/sso",
+                           .roles = roles,
+                           .n_roles = 1,
+                           .session_name = "alice",
+                           .now_ms = 1700000000000,
+                           .lifetime_s = 300};
+    char *tok = fed_saml_mint(&r, a);
+    assert_non_null(tok);
+
+    fed_saml_provider *p = calloc(1, sizeof *p);
+    assert_null(fed_saml_metadata_read(p, b64_of(a, fed_saml_idp_metadata(idp, a))));
+    assert_string_equal(p->entity_id, idp);
+    assert_int_equal(p->n_keys, 1);
+    const fed_key *const *keys = (const fed_key *const *)p->keys;
+
+    fed_saml s;
+    char why[256];
+    assert_int_equal(fed_saml_verify(tok, strlen(tok), keys, 1, a, &s, why, sizeof why),
+                     FED_SAML_OK);
+    assert_string_equal(s.issuer, idp);
+    assert_string_equal(s.subject, "alice");
+    assert_int_equal(s.n_roles, 1);
+    assert_string_equal(s.roles[0], roles[0]);
+    assert_string_equal(s.session_name, "alice");
+    assert_int_equal(s.not_on_or_after, 1700000300000);
+
+    const char *xml = xml_of(a, tok);
+    /* Content changed after signing. */
+    const char *bad = b64_of(a, replace(a, xml, ">alice<", ">mallory<"));
+    assert_int_equal(fed_saml_verify(bad, strlen(bad), keys, 1, a, &s, why, sizeof why),
+                     FED_SAML_SIGNATURE);
+    assert_non_null(strstr(why, "digest"));
+    /* No signature at all. */
+    const char *sig_start = strstr(xml, "<ds:Signature"), *sig_end = strstr(xml, "</ds:Signature>");
+    const char *nosig = b64_of(a, emu_arena_sprintf(a, "%.*s%s", (int)(sig_start - xml), xml,
+                                                    sig_end + strlen("</ds:Signature>")));
+    assert_int_equal(fed_saml_verify(nosig, strlen(nosig), keys, 1, a, &s, why, sizeof why),
+                     FED_SAML_SIGNATURE);
+    /* A duplicated ID (a second element claiming the signed ID). */
+    const char *id_at = strstr(xml, "<saml:Assertion ID=\"") + strlen("<saml:Assertion ID=\"");
+    char id[64];
+    snprintf(id, sizeof id, "%.*s", (int)(strchr(id_at, '"') - id_at), id_at);
+    const char *dup =
+        b64_of(a, replace(a, xml, "<samlp:Status>",
+                          emu_arena_sprintf(a, "<samlp:Extensions ID=\"%s\"/><samlp:Status>", id)));
+    assert_int_equal(fed_saml_verify(dup, strlen(dup), keys, 1, a, &s, why, sizeof why),
+                     FED_SAML_SIGNATURE);
+    assert_non_null(strstr(why, "not unique"));
+    /* Another key. */
+    fed_key *other = fed_issuer_key("https://other.example.com", true, NULL);
+    const fed_key *okeys[1] = {other};
+    assert_int_equal(fed_saml_verify(tok, strlen(tok), okeys, 1, a, &s, why, sizeof why),
+                     FED_SAML_SIGNATURE);
+    /* Malformed: a DOCTYPE, not XML, not base64, oversize. */
+    const char *dtd = b64_of(a, emu_arena_concat(a, "<!DOCTYPE x [<!ENTITY e \"v\">]>", xml, NULL));
+    assert_int_equal(fed_saml_verify(dtd, strlen(dtd), keys, 1, a, &s, why, sizeof why),
+                     FED_SAML_MALFORMED);
+    const char *junk = b64_of(a, "<samlp:Response");
+    assert_int_equal(fed_saml_verify(junk, strlen(junk), keys, 1, a, &s, why, sizeof why),
+                     FED_SAML_MALFORMED);
+    assert_int_equal(fed_saml_verify("!!!!", 4, keys, 1, a, &s, why, sizeof why),
+                     FED_SAML_MALFORMED);
+    assert_int_equal(
+        fed_saml_verify(tok, FED_MAX_SAML_ASSERTION_BYTES + 1, keys, 1, a, &s, why, sizeof why),
+        FED_SAML_MALFORMED);
+    /* Metadata faults. */
+    assert_non_null(fed_saml_metadata_read(p, b64_of(a, "<x/>")));
+    assert_non_null(fed_saml_metadata_read(p, "not base64!"));
+    assert_string_equal(p->entity_id, idp); /* unchanged by a refused read */
+    fed_saml_provider_free(p);
+    emu_arena_free(a);
+}
+
 int main(void)
 {
     emu_json_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(jwt_faults),
-        cmocka_unit_test(jwt_claims),
-        cmocka_unit_test(sign_verify_jwks),
-        cmocka_unit_test(provider_fields),
+        cmocka_unit_test(jwt_faults),       cmocka_unit_test(jwt_claims),
+        cmocka_unit_test(sign_verify_jwks), cmocka_unit_test(provider_fields),
+        cmocka_unit_test(saml_verify),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
