@@ -313,31 +313,50 @@ static size_t u8len(uint8_t c)
     return c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
 }
 
-static void push_tok(emu_arena *a, emu_str **v, size_t *n, size_t *cap, const char *s, size_t len,
-                     bool lower)
+typedef struct toks {
+    emu_arena *a;
+    const char *text;
+    emu_str *v;
+    uint32_t *at, *span; /* NULL unless spans are asked for */
+    size_t n, cap;
+    bool spans;
+} toks;
+
+static void push_tok(toks *t, const char *s, size_t len, bool lower)
 {
     if (!len)
         return;
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
-        emu_str *nv = emu_arena_alloc(a, nc * sizeof *nv);
-        if (*n)
-            memcpy(nv, *v, *n * sizeof *nv);
-        *v = nv;
-        *cap = nc;
+    if (t->n == t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : 16;
+        emu_str *nv = emu_arena_alloc(t->a, nc * sizeof *nv);
+        if (t->n)
+            memcpy(nv, t->v, t->n * sizeof *nv);
+        t->v = nv;
+        if (t->spans) {
+            uint32_t *na = emu_arena_alloc(t->a, nc * sizeof *na);
+            uint32_t *ns = emu_arena_alloc(t->a, nc * sizeof *ns);
+            if (t->n) {
+                memcpy(na, t->at, t->n * sizeof *na);
+                memcpy(ns, t->span, t->n * sizeof *ns);
+            }
+            t->at = na;
+            t->span = ns;
+        }
+        t->cap = nc;
     }
-    char *p = emu_arena_strndup(a, s, len);
+    char *p = emu_arena_strndup(t->a, s, len);
     if (lower)
         for (size_t i = 0; i < len; i++)
             p[i] = (char)tolower((unsigned char)p[i]);
-    (*v)[(*n)++] = (emu_str){p, len};
+    if (t->spans) {
+        t->at[t->n] = (uint32_t)(s - t->text);
+        t->span[t->n] = (uint32_t)len;
+    }
+    t->v[t->n++] = (emu_str){p, len};
 }
 
-size_t ots_search_tokens(const ots_sfield *f, const char *text, size_t len, emu_arena *a,
-                         emu_str **out)
+static void tokenize(const ots_sfield *f, const char *text, size_t len, toks *t)
 {
-    emu_str *v = NULL;
-    size_t n = 0, cap = 0;
     const uint8_t *s = (const uint8_t *)text;
     if (f->analyzer == OTS_AN_SPLIT) {
         const char *d = f->delimiter;
@@ -347,7 +366,7 @@ size_t ots_search_tokens(const ots_sfield *f, const char *text, size_t len, emu_
             bool cut =
                 i == len || (dl ? (i + dl <= len && !memcmp(text + i, d, dl)) : isspace(s[i]) != 0);
             if (cut) {
-                push_tok(a, &v, &n, &cap, text + start, i - start, true);
+                push_tok(t, text + start, i - start, true);
                 i += dl ? dl : 1;
                 start = i;
             } else {
@@ -357,14 +376,14 @@ size_t ots_search_tokens(const ots_sfield *f, const char *text, size_t len, emu_
     } else if (f->analyzer == OTS_AN_FUZZY) {
         /* n-grams of min..max characters of the whole text, lower-cased */
         size_t nch = 0;
-        size_t *at = emu_arena_alloc(a, (len + 1) * sizeof *at);
+        size_t *at = emu_arena_alloc(t->a, (len + 1) * sizeof *at);
         for (size_t i = 0; i < len; i += u8len(s[i]))
             at[nch++] = i;
         at[nch] = len;
         int lo = f->min_chars > 0 ? f->min_chars : 1, hi = f->max_chars > 0 ? f->max_chars : 7;
         for (size_t i = 0; i < nch; i++)
             for (int k = lo; k <= hi && i + (size_t)k <= nch; k++)
-                push_tok(a, &v, &n, &cap, text + at[i], at[i + (size_t)k] - at[i], true);
+                push_tok(t, text + at[i], at[i + (size_t)k] - at[i], true);
     } else {
         /* single_word (and min_word / max_word, which acsemu treats the
          * same): runs of ASCII letters and digits are words (split between
@@ -377,7 +396,7 @@ size_t ots_search_tokens(const ots_sfield *f, const char *text, size_t len, emu_
                 size_t l = u8len(s[i]);
                 if (i + l > len)
                     l = len - i;
-                push_tok(a, &v, &n, &cap, text + i, l, false);
+                push_tok(t, text + i, l, false);
                 i += l;
             } else if (isalnum(s[i])) {
                 size_t j = i;
@@ -385,15 +404,33 @@ size_t ots_search_tokens(const ots_sfield *f, const char *text, size_t len, emu_
                 while (j < len && s[j] < 0x80 && isalnum(s[j]) &&
                        (!f->delimit_word || (isdigit(s[j]) != 0) == digit))
                     j++;
-                push_tok(a, &v, &n, &cap, text + i, j - i, lower);
+                push_tok(t, text + i, j - i, lower);
                 i = j;
             } else {
                 i++;
             }
         }
     }
-    *out = v;
-    return n;
+}
+
+size_t ots_search_tokens(const ots_sfield *f, const char *text, size_t len, emu_arena *a,
+                         emu_str **out)
+{
+    toks t = {.a = a, .text = text};
+    tokenize(f, text, len, &t);
+    *out = t.v;
+    return t.n;
+}
+
+size_t ots_search_token_spans(const ots_sfield *f, const char *text, size_t len, emu_arena *a,
+                              emu_str **out, uint32_t **at, uint32_t **span)
+{
+    toks t = {.a = a, .text = text, .spans = true};
+    tokenize(f, text, len, &t);
+    *out = t.v;
+    *at = t.at;
+    *span = t.span;
+    return t.n;
 }
 
 bool ots_search_geo_parse(const char *s, size_t n, double *lat, double *lon)
@@ -871,9 +908,20 @@ static emu_rc add_fields(Ots__FieldSchema *const *v, size_t n, const char *paren
             return invalid(err, "Field type of [%s] is required.", fs->field_name);
         if ((int)fs->field_type < OTS_SF_LONG || (int)fs->field_type > OTS_SF_VECTOR)
             return invalid(err, "Invalid field type of [%s].", fs->field_name);
+        /* Names are taken without surrounding blanks: the SDK's own
+         * test/ots_test_utils.js declares "col_nested2 " and queries
+         * "col_nested2". [inferred] */
+        const char *fn = fs->field_name;
+        size_t fl = strlen(fn);
+        while (fl && isspace((unsigned char)*fn))
+            fn++, fl--;
+        while (fl && isspace((unsigned char)fn[fl - 1]))
+            fl--;
+        if (!fl)
+            return invalid(err, "Field name is required.");
         char name[512];
-        int nl = snprintf(name, sizeof name, "%s%s%s", parent ? parent : "", parent ? "." : "",
-                          fs->field_name);
+        int nl = snprintf(name, sizeof name, "%s%s%.*s", parent ? parent : "", parent ? "." : "",
+                          (int)fl, fn);
         if (nl < 0 || (size_t)nl >= sizeof name)
             return invalid(err, "Field name [%s] is too long.", fs->field_name);
         for (size_t k = 0; k < l->n; k++)
@@ -894,13 +942,14 @@ static emu_rc add_fields(Ots__FieldSchema *const *v, size_t n, const char *paren
         if (parent) {
             const char *dot = strchr(name, '.');
             f->column = emu_xstrndup(name, (size_t)(dot - name));
-            f->sub = emu_xstrdup(fs->field_name);
+            f->sub = emu_xstrndup(fn, fl);
         } else {
-            f->column = emu_xstrdup(fs->field_name);
+            f->column = emu_xstrndup(fn, fl);
         }
         f->type = (ots_sf_type)fs->field_type;
         f->index = fs->has_index ? fs->index : true;
         f->sort_agg = fs->has_doc_values ? fs->doc_values : f->type != OTS_SF_TEXT;
+        f->highlight = fs->has_enable_highlighting && fs->enable_highlighting;
         f->array = fs->has_is_array && fs->is_array;
         f->id = (uint16_t)l->n;         /* 1-based: 0 is the document list */
         if (f->type == OTS_SF_VECTOR) { /* [inferred] texts */

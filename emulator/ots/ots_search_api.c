@@ -3490,6 +3490,370 @@ static ProtobufCBinaryData next_token(qctx *q, size_t to, const Ots__Sort *sort)
     return (ProtobufCBinaryData){ml + 4 + sl, tok};
 }
 
+/* ---- Highlight ------------------------------------------------------------------------- */
+
+/* The query's terms per Text field (Match and MatchPhrase tokens under
+ * the field's analyzer, Term and Terms strings), gathered from every part
+ * of the query a document matches by: Bool must/filter/should, ConstScore,
+ * FunctionScore, FunctionsScore (not must_not, not Nested: its fields are
+ * inner hits'). */
+typedef struct hl_term {
+    const ots_sfield *f;
+    emu_str t;
+} hl_term;
+
+typedef struct hl_terms {
+    hl_term *d;
+    size_t n;
+} hl_terms;
+
+static void hl_add(qctx *q, hl_terms *h, const ots_sfield *f, emu_str t)
+{
+    if (!h->d)
+        h->d = emu_arena_alloc(q->a, EMU_MAX_OTS_SEARCH_TERMS * sizeof *h->d);
+    if (h->n < EMU_MAX_OTS_SEARCH_TERMS && t.len)
+        h->d[h->n++] = (hl_term){f, t};
+}
+
+static void hl_text(qctx *q, hl_terms *h, const char *field, const char *text)
+{
+    const ots_sfield *f = field ? ots_search_field(q->def, field) : NULL;
+    if (!f || f->type != OTS_SF_TEXT || !text)
+        return;
+    emu_str *tok;
+    size_t nt = ots_search_tokens(f, text, strlen(text), q->a, &tok);
+    for (size_t i = 0; i < nt; i++)
+        hl_add(q, h, f, tok[i]);
+}
+
+static void hl_strings(qctx *q, hl_terms *h, const char *field, const ProtobufCBinaryData *t,
+                       size_t n)
+{
+    const ots_sfield *f = field ? ots_search_field(q->def, field) : NULL;
+    if (!f || f->type != OTS_SF_TEXT)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        ots_value v;
+        emu_err e = {0};
+        if (!ots_plainbuffer_decode_variant(t[i].data, t[i].len, &v, &e) && v.type == OTS_VT_STRING)
+            hl_add(q, h, f, (emu_str){(const char *)v.p, v.len});
+    }
+}
+
+static void hl_collect(qctx *q, const Ots__Query *query, int depth, hl_terms *h)
+{
+    if (!query || !query->has_type || !query->has_query || depth > EMU_MAX_OTS_SEARCH_QUERY_DEPTH)
+        return;
+    ProtobufCBinaryData b = query->query;
+    switch (query->type) {
+    case OTS__QUERY_TYPE__MATCH_QUERY: {
+        Ots__MatchQuery *m = UNPACK(q, MatchQuery, match_query, b);
+        if (m)
+            hl_text(q, h, m->field_name, m->text);
+        break;
+    }
+    case OTS__QUERY_TYPE__MATCH_PHRASE_QUERY: {
+        Ots__MatchPhraseQuery *m = UNPACK(q, MatchPhraseQuery, match_phrase_query, b);
+        if (m)
+            hl_text(q, h, m->field_name, m->text);
+        break;
+    }
+    case OTS__QUERY_TYPE__TERM_QUERY: {
+        Ots__TermQuery *m = UNPACK(q, TermQuery, term_query, b);
+        if (m && m->has_term)
+            hl_strings(q, h, m->field_name, &m->term, 1);
+        break;
+    }
+    case OTS__QUERY_TYPE__TERMS_QUERY: {
+        Ots__TermsQuery *m = UNPACK(q, TermsQuery, terms_query, b);
+        if (m)
+            hl_strings(q, h, m->field_name, m->terms, m->n_terms);
+        break;
+    }
+    case OTS__QUERY_TYPE__BOOL_QUERY: {
+        Ots__BoolQuery *m = UNPACK(q, BoolQuery, bool_query, b);
+        if (!m)
+            break;
+        for (size_t i = 0; i < m->n_must_queries; i++)
+            hl_collect(q, m->must_queries[i], depth + 1, h);
+        for (size_t i = 0; i < m->n_filter_queries; i++)
+            hl_collect(q, m->filter_queries[i], depth + 1, h);
+        for (size_t i = 0; i < m->n_should_queries; i++)
+            hl_collect(q, m->should_queries[i], depth + 1, h);
+        break;
+    }
+    case OTS__QUERY_TYPE__CONST_SCORE_QUERY: {
+        Ots__ConstScoreQuery *m = UNPACK(q, ConstScoreQuery, const_score_query, b);
+        if (m)
+            hl_collect(q, m->filter, depth + 1, h);
+        break;
+    }
+    case OTS__QUERY_TYPE__FUNCTION_SCORE_QUERY: {
+        Ots__FunctionScoreQuery *m = UNPACK(q, FunctionScoreQuery, function_score_query, b);
+        if (m)
+            hl_collect(q, m->query, depth + 1, h);
+        break;
+    }
+    case OTS__QUERY_TYPE__FUNCTIONS_SCORE_QUERY: {
+        Ots__FunctionsScoreQuery *m = UNPACK(q, FunctionsScoreQuery, functions_score_query, b);
+        if (m)
+            hl_collect(q, m->query, depth + 1, h);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* One requested field, checked before the query runs. */
+typedef struct hl_param {
+    const ots_sfield *f;
+    const char *pre, *post;
+    size_t npre, npost;
+    int nfrag;     /* 0: the whole value, highlighted */
+    size_t size;   /* characters */
+    bool by_score; /* fragments_order SCORE */
+} hl_param;
+
+typedef struct hl_spec {
+    hl_param p[EMU_MAX_OTS_SEARCH_HL_FIELDS];
+    size_t n;
+    bool html;
+    hl_terms terms;
+} hl_spec;
+
+/* Defaults as the service documents them: 5 fragments of 100 characters,
+ * <em></em>, in text order. */
+static emu_rc hl_parse(qctx *q, const Ots__Highlight *m, hl_spec *s)
+{
+    if (!m->n_highlight_parameters || m->n_highlight_parameters > EMU_MAX_OTS_SEARCH_HL_FIELDS)
+        return bad(q->err, "Highlight needs 1 to %d highlight parameters.",
+                   EMU_MAX_OTS_SEARCH_HL_FIELDS); /* [inferred] text */
+    s->html = m->has_highlight_encoder && m->highlight_encoder == 2;
+    for (size_t i = 0; i < m->n_highlight_parameters; i++) {
+        const Ots__HighlightParameter *hp = m->highlight_parameters[i];
+        hl_param *p = &s->p[s->n++];
+        emu_rc rc = field_of(q, hp->field_name, &p->f);
+        if (rc)
+            return rc;
+        if (p->f->type != OTS_SF_TEXT || !p->f->highlight) /* [inferred] text */
+            return bad(q->err, "Highlight field:%s must be a Text field with enable_highlighting.",
+                       p->f->name);
+        for (size_t j = 0; j < i; j++)
+            if (s->p[j].f == p->f)
+                return bad(q->err, "Highlight field:%s is given twice.", p->f->name);
+        p->pre = hp->pre_tag ? hp->pre_tag : "<em>";
+        p->post = hp->post_tag ? hp->post_tag : "</em>";
+        p->npre = strlen(p->pre);
+        p->npost = strlen(p->post);
+        if (p->npre > EMU_MAX_OTS_SEARCH_HL_TAG || p->npost > EMU_MAX_OTS_SEARCH_HL_TAG)
+            return bad(q->err, "pre_tag and post_tag must be at most %d bytes.",
+                       EMU_MAX_OTS_SEARCH_HL_TAG);
+        int nf = hp->has_number_of_fragments ? hp->number_of_fragments : 5;
+        int fs = hp->has_fragment_size ? hp->fragment_size : 100;
+        if (nf < 0 || nf > EMU_MAX_OTS_SEARCH_HL_FRAGMENTS)
+            return bad(q->err, "number_of_fragments must be in [0, %d].",
+                       EMU_MAX_OTS_SEARCH_HL_FRAGMENTS);
+        if (fs < 1 || fs > EMU_MAX_OTS_SEARCH_HL_FRAGMENT)
+            return bad(q->err, "fragment_size must be in [1, %d].", EMU_MAX_OTS_SEARCH_HL_FRAGMENT);
+        p->nfrag = nf;
+        p->size = (size_t)fs;
+        p->by_score = hp->has_fragments_order && hp->fragments_order == 2;
+    }
+    return EMU_OK;
+}
+
+typedef struct hl_frag {
+    char *s;
+    size_t score, seq;
+} hl_frag;
+
+static int frag_by_score(const void *a, const void *b)
+{
+    const hl_frag *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int frag_by_seq(const void *a, const void *b)
+{
+    const hl_frag *x = a, *y = b;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static size_t hl_put(char *o, const char *s, size_t n, bool html)
+{
+    if (!html) {
+        memcpy(o, s, n);
+        return n;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *e = s[i] == '&'    ? "&amp;"
+                        : s[i] == '<'  ? "&lt;"
+                        : s[i] == '>'  ? "&gt;"
+                        : s[i] == '"'  ? "&quot;"
+                        : s[i] == '\'' ? "&#x27;"
+                        : s[i] == '/'  ? "&#x2F;"
+                                       : NULL;
+        if (e) {
+            memcpy(o + k, e, strlen(e));
+            k += strlen(e);
+        } else {
+            o[k++] = s[i];
+        }
+    }
+    return k;
+}
+
+/* The fragment text: the bytes from..to with each matched span (merged
+ * when they overlap, as n-grams do) between the tags. */
+static char *hl_render(qctx *q, const hl_param *p, bool html, const char *text, size_t from,
+                       size_t to, const uint32_t *mat, const uint32_t *mspan, size_t nm)
+{
+    char *o = emu_arena_alloc(q->a, (to - from) * 6 + nm * (p->npre + p->npost) + 1);
+    size_t k = 0, at = from;
+    for (size_t i = 0; i < nm; i++) {
+        size_t s = mat[i], e = (size_t)mat[i] + mspan[i];
+        while (i + 1 < nm && mat[i + 1] <= e) { /* overlapping or touching */
+            i++;
+            if ((size_t)mat[i] + mspan[i] > e)
+                e = (size_t)mat[i] + mspan[i];
+        }
+        if (s < at)
+            s = at;
+        if (e > to)
+            e = to;
+        if (s >= e)
+            continue;
+        k += hl_put(o + k, text + at, s - at, html);
+        memcpy(o + k, p->pre, p->npre);
+        k += p->npre;
+        k += hl_put(o + k, text + s, e - s, html);
+        memcpy(o + k, p->post, p->npost);
+        k += p->npost;
+        at = e;
+    }
+    k += hl_put(o + k, text + at, to - at, html);
+    o[k] = 0;
+    return o;
+}
+
+static size_t u8_advance(const char *s, size_t at, size_t len, size_t chars)
+{
+    while (at < len && chars--) {
+        at++;
+        while (at < len && ((unsigned char)s[at] & 0xC0) == 0x80)
+            at++;
+    }
+    return at;
+}
+
+/* Fragments of one value: each starts at a matched token not yet covered,
+ * a little before it (at a token start, not before the previous fragment)
+ * so the match sits near the middle of fragment_size characters, and ends
+ * at the end of the last token that fits. Its score is the matched tokens
+ * it holds. p->nfrag 0: the whole value is one fragment. */
+static void hl_value(qctx *q, const hl_param *p, const hl_spec *s, const char *text, size_t len,
+                     hl_frag *fr, size_t *nfr, size_t cap)
+{
+    emu_str *tok;
+    uint32_t *at, *span;
+    size_t nt = ots_search_token_spans(p->f, text, len, q->a, &tok, &at, &span);
+    uint32_t *mat = emu_arena_alloc(q->a, (nt + 1) * sizeof *mat);
+    uint32_t *msp = emu_arena_alloc(q->a, (nt + 1) * sizeof *msp);
+    size_t *mtok = emu_arena_alloc(q->a, (nt + 1) * sizeof *mtok);
+    size_t nm = 0;
+    for (size_t i = 0; i < nt; i++)
+        for (size_t j = 0; j < s->terms.n; j++) {
+            const hl_term *t = &s->terms.d[j];
+            if (t->f == p->f && t->t.len == tok[i].len && !memcmp(t->t.p, tok[i].p, t->t.len)) {
+                mat[nm] = at[i];
+                msp[nm] = span[i];
+                mtok[nm++] = i;
+                break;
+            }
+        }
+    if (!nm || *nfr >= cap)
+        return;
+    if (p->nfrag == 0) {
+        fr[*nfr] = (hl_frag){hl_render(q, p, s->html, text, 0, len, mat, msp, nm), nm, *nfr};
+        ++*nfr;
+        return;
+    }
+    size_t prev_end = 0, i = 0;
+    while (i < nm && *nfr < cap) {
+        size_t ti = mtok[i], mchars = 0;
+        for (size_t b = at[ti]; b < (size_t)at[ti] + span[ti]; b = u8_advance(text, b, len, 1))
+            mchars++;
+        size_t pad = p->size > mchars ? (p->size - mchars) / 2 : 0;
+        size_t st = ti;
+        while (st > 0 && at[st - 1] >= prev_end && u8_advance(text, at[st - 1], len, pad) >= at[ti])
+            st--;
+        size_t from = at[st], lim = u8_advance(text, from, len, p->size);
+        size_t to = (size_t)at[ti] + span[ti];
+        for (size_t k = ti + 1; k < nt && at[k] < lim; k++)
+            if ((size_t)at[k] + span[k] > to && (size_t)at[k] + span[k] <= lim)
+                to = (size_t)at[k] + span[k];
+        /* near the end of the value: fill the fragment with what precedes */
+        while (st > 0 && at[st - 1] >= prev_end && u8_advance(text, at[st - 1], len, p->size) >= to)
+            st--;
+        from = at[st];
+        size_t first = i;
+        while (i < nm && mat[i] < to)
+            i++;
+        fr[*nfr] =
+            (hl_frag){hl_render(q, p, s->html, text, from, to, mat + first, msp + first, i - first),
+                      i - first, *nfr};
+        ++*nfr;
+        prev_end = to;
+    }
+}
+
+/* The highlight of one hit: per requested field with a match, its best
+ * number_of_fragments fragments in text order (or best first with SCORE). */
+static Ots__HighlightResult *hl_hit(qctx *q, const hl_spec *s, const uint8_t *key, size_t klen)
+{
+    Ots__HighlightResult *r = emu_arena_alloc(q->a, sizeof *r);
+    ots__highlight_result__init(r);
+    r->highlight_fields = emu_arena_alloc(q->a, s->n * sizeof *r->highlight_fields);
+    enum { CAP = EMU_MAX_OTS_SEARCH_HL_FRAGMENTS * 4 };
+    for (size_t i = 0; i < s->n; i++) {
+        const hl_param *p = &s->p[i];
+        emu_str col = {p->f->column, strlen(p->f->column)};
+        ots_read_opts o = {.max_versions = 1, .columns = &col, .n_columns = 1};
+        ots_row_t row;
+        ots_value *v;
+        size_t nv;
+        if (!ots_store_get_by_key(q->t, key, klen, &o, q->a, &row) ||
+            !(nv = ots_search_values(p->f, &row, q->a, &v)))
+            continue;
+        hl_frag *fr = emu_arena_alloc(q->a, CAP * sizeof *fr);
+        size_t nfr = 0;
+        for (size_t k = 0; k < nv; k++)
+            if (v[k].type == OTS_VT_STRING)
+                hl_value(q, p, s, (const char *)v[k].p, v[k].len, fr, &nfr, CAP);
+        if (!nfr)
+            continue;
+        size_t keep = nfr;
+        if (p->nfrag) {
+            qsort(fr, nfr, sizeof *fr, frag_by_score);
+            keep = nfr < (size_t)p->nfrag ? nfr : (size_t)p->nfrag;
+            if (!p->by_score)
+                qsort(fr, keep, sizeof *fr, frag_by_seq);
+        }
+        Ots__HighlightField *hf = emu_arena_alloc(q->a, sizeof *hf);
+        ots__highlight_field__init(hf);
+        hf->field_name = p->f->name;
+        hf->field_fragments = emu_arena_alloc(q->a, keep * sizeof *hf->field_fragments);
+        for (size_t k = 0; k < keep; k++)
+            hf->field_fragments[hf->n_field_fragments++] = fr[k].s;
+        r->highlight_fields[r->n_highlight_fields++] = hf;
+    }
+    return r;
+}
+
 emu_rc ots_search(emu_call *call)
 {
     ots_req *r = ots_req_of(call);
@@ -3514,8 +3878,14 @@ emu_rc ots_search(emu_call *call)
                    "Collapse field:%s must be a Long, Double, Keyword, Date or "
                    "Boolean field and not an array.",
                    collapse->name); /* [inferred] text */
-    if (sq->highlight)
-        return unsupported(&call->err, "Highlight");
+    hl_spec *hl = NULL;
+    if (sq->highlight) {
+        hl = emu_arena_alloc(call->arena, sizeof *hl);
+        memset(hl, 0, sizeof *hl);
+        if ((rc = hl_parse(&q, sq->highlight, hl)))
+            return rc;
+        hl_collect(&q, sq->query, 0, &hl->terms);
+    }
 
     int64_t offset = sq->has_offset ? sq->offset : 0;
     int64_t limit = sq->has_limit ? sq->limit : -1;
@@ -3611,6 +3981,8 @@ emu_rc ots_search(emu_call *call)
         ots__search_hit__init(h);
         h->has_score = true;
         h->score = page[i]->score;
+        if (hl)
+            h->highlight_result = hl_hit(&q, hl, page[i]->k, page[i]->len);
         resp->search_hits[resp->n_search_hits++] = h;
     }
     if (to < n_docs && limit > 0 && to <= UINT32_MAX) {

@@ -45,6 +45,7 @@ typedef struct ots_sfield {
     char *sub;    /* key inside the nested JSON objects; NULL = the column itself */
     ots_sf_type type;
     bool index, sort_agg, array;
+    bool highlight; /* enable_highlighting */
     ots_analyzer analyzer;
     bool case_sensitive, delimit_word;
     char *delimiter; /* split; NULL = whitespace */
@@ -89,6 +90,10 @@ size_t ots_search_dec_str(const uint8_t *p, size_t n, uint8_t *out);
 /* Tokens of text under a field's analyzer, in order (arena strings). */
 size_t ots_search_tokens(const ots_sfield *f, const char *text, size_t len, emu_arena *a,
                          emu_str **out);
+/* The same with each token's byte offset and length in text (for
+ * highlighting), in arena arrays. */
+size_t ots_search_token_spans(const ots_sfield *f, const char *text, size_t len, emu_arena *a,
+                              emu_str **out, uint32_t **at, uint32_t **span);
 /* "lat,lon" → degrees; false when malformed or out of range. */
 bool ots_search_geo_parse(const char *s, size_t n, double *lat, double *lon);
 /* A date field's value in ms since the epoch: an INTEGER as is, a STRING in

@@ -103,8 +103,12 @@
 #define EMU_MAX_OTS_SEARCH_TERM_BYTES 4096
 #define EMU_MAX_OTS_SEARCH_JSON_BYTES (1024 * 1024)
 #define EMU_MAX_OTS_SEARCH_SCAN 20000000
-#define EMU_MAX_OTS_SEARCH_AGGS 100 /* aggregations or group-bys of one level */
-#define EMU_MAX_OTS_SCAN_LIMIT 2000 /* rows of one ParallelScan answer (the service's) */
+#define EMU_MAX_OTS_SEARCH_HL_FIELDS 16      /* highlight parameters of one search */
+#define EMU_MAX_OTS_SEARCH_HL_FRAGMENTS 100  /* number_of_fragments */
+#define EMU_MAX_OTS_SEARCH_HL_FRAGMENT 10000 /* fragment_size, characters */
+#define EMU_MAX_OTS_SEARCH_HL_TAG 64         /* pre_tag / post_tag bytes */
+#define EMU_MAX_OTS_SEARCH_AGGS 100          /* aggregations or group-bys of one level */
+#define EMU_MAX_OTS_SCAN_LIMIT 2000          /* rows of one ParallelScan answer (the service's) */
 /* SQL (SQLQuery): mapping tables per instance, rows one query may read
  * from its tables, and the FlatBuffers answer (the service pages nothing:
  * a bigger result is refused with the advice to add a LIMIT). */

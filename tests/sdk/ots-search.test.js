@@ -402,6 +402,57 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
     await c.deleteTable({ tableName: N });
   });
 
+  await t.test('highlight: fragments around the matched tokens, tags, size, count and order', async () => {
+    const H = 'hl';
+    await c.createTable({
+      tableMeta: { tableName: H, primaryKey: [{ name: 'id', type: 'INTEGER' }] },
+      reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 },
+    });
+    const docs = {
+      1: 'Hangzhou is a city. The lake of Hangzhou is west of the town, and Shanghai is east of Hangzhou.',
+      2: 'Beijing <capital> & Shanghai',
+      3: 'nothing here',
+    };
+    for (const [id, body] of Object.entries(docs)) {
+      await c.putRow({ tableName: H, condition: IGNORE(), primaryKey: pk(Number(id)), attributeColumns: [{ body }, { plain: body }] });
+    }
+    await c.createSearchIndex({ tableName: H, indexName: 'hl_idx', schema: { fieldSchemas: [
+      { fieldName: 'body', fieldType: TableStore.FieldType.TEXT, index: true, enableHighlighting: true },
+      { fieldName: 'plain', fieldType: TableStore.FieldType.TEXT, index: true }] } });
+    const match = (text) => ({ queryType: QT.MATCH_QUERY, query: { fieldName: 'body', text } });
+    const hl = async (query, params, encoder) => {
+      const r = await c.search({ tableName: H, indexName: 'hl_idx', searchQuery: { offset: 0, limit: 10, query,
+        highlight: { highlightEncoder: encoder, highlightParameters: params } },
+      columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE } });
+      return r.searchHits.map((h, i) => [toNum(r.rows[i].primaryKey[0].value),
+        h.highlightResultItem ? Object.fromEntries([...h.highlightResultItem.highlightFields].map(([k, v]) => [k, v.fragments])) : null]);
+    };
+    // Defaults: <em></em>, fragments of 100 characters (the whole sentence here).
+    assert.deepStrictEqual(await hl(match('shanghai'), [{ fieldName: 'body' }]), [
+      [1, { body: ['Hangzhou is a city. The lake of Hangzhou is west of the town, and <em>Shanghai</em> is east of Hangzhou'] }],
+      [2, { body: ['Beijing <capital> & <em>Shanghai</em>'] }]]);
+    // About 20 characters around each match (whole words), the best 3 in text order, or the best 2 best first;
+    // the Bool's should parts count.
+    const q2 = { queryType: QT.BOOL_QUERY, query: { shouldQueries: [match('hangzhou'), match('shanghai east')], minimumShouldMatch: 1 } };
+    const p = { fieldName: 'body', preTag: '<b>', postTag: '</b>', fragmentSize: 20 };
+    assert.deepStrictEqual(await hl(q2, [{ ...p, numberOfFragments: 3 }]), [
+      [1, { body: ['<b>Hangzhou</b> is a city', 'of <b>Hangzhou</b> is west', 'and <b>Shanghai</b> is <b>east</b>'] }],
+      [2, { body: ['capital> & <b>Shanghai</b>'] }]]);
+    assert.deepStrictEqual((await hl(q2, [{ ...p, numberOfFragments: 2, fragmentsOrder: TableStore.HighlightFragmentOrder.SCORE }]))[0],
+      [1, { body: ['and <b>Shanghai</b> is <b>east</b>', '<b>Hangzhou</b> is a city'] }]);
+    // number_of_fragments 0: the whole value; HTML_MODE escapes the text, not the tags.
+    assert.deepStrictEqual((await hl(match('shanghai'), [{ fieldName: 'body', numberOfFragments: 0 }], TableStore.HighlightEncoder.HTML_MODE))[1],
+      [2, { body: ['Beijing &lt;capital&gt; &amp; <em>Shanghai</em>'] }]);
+    // A match on another field highlights nothing in this one.
+    assert.deepStrictEqual(await hl({ queryType: QT.MATCH_QUERY, query: { fieldName: 'plain', text: 'nothing' } }, [{ fieldName: 'body' }]),
+      [[3, { }]]);
+    await rejects(hl(match('x'), [{ fieldName: 'plain' }]), 400, 'OTSParameterInvalid', 'Highlight field:plain must be a Text field with enable_highlighting');
+    await rejects(hl(match('x'), [{ fieldName: 'body', fragmentSize: 0 }]), 400, 'OTSParameterInvalid', 'fragment_size must be in [1, 10000]');
+    await rejects(hl(match('x'), [{ fieldName: 'body', numberOfFragments: 101 }]), 400, 'OTSParameterInvalid', 'number_of_fragments must be in [0, 100]');
+    await c.deleteSearchIndex({ tableName: H, indexName: 'hl_idx' });
+    await c.deleteTable({ tableName: H });
+  });
+
   await t.test('the index follows every write, and a checkpoint restore gives it back', async () => {
     const fruit = () => hits({ queryType: QT.TERM_QUERY, query: { fieldName: 'kind', term: 'fruit' } });
     assert.strictEqual((await emu.json('POST', '/_emu/checkpoints/search')).status, 200);
