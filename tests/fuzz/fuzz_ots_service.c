@@ -16,8 +16,9 @@
  * World: account A (12345, root key only) with instance cap1 holding
  * vehicle_track(vid, gt INTEGER, defined name STRING, 3 rows, index
  * vt_by_name keyed by name, so that every write maintains an index, and
- * search index vt_search over name, speed, note (Text) and pos (GeoPoint),
- * so that Search inputs reach the query decoder and evaluator) and
+ * search index vt_search over name, speed, note (Text, highlighting on) and
+ * pos (GeoPoint), so that Search inputs reach the query decoder, evaluator and
+ * highlighter) and
  * t(id INTEGER, 3 versions, local transactions on, a stream: id
  * t_1700000000000),
  * restored before every input so an input's outcome never depends on the
@@ -121,6 +122,7 @@ static void fixture(world_t *w)
         fs[i].field_name = (char *)fname[i];
         fs[i].has_field_type = true;
         fs[i].field_type = ftype[i];
+        fs[i].has_enable_highlighting = fs[i].enable_highlighting = i == 2;
         fsp[i] = &fs[i];
     }
     Ots__IndexSchema schema = OTS__INDEX_SCHEMA__INIT;
