@@ -389,7 +389,7 @@ static emu_rc acl_list(const cJSON *a, const char *path, const char *field, bool
 
 /* {"IndexName", "TimeToLive": -1, "FieldSchemas": [{"FieldName", "FieldType":
  *  "LONG"|"DOUBLE"|"BOOLEAN"|"KEYWORD"|"TEXT"|"NESTED"|"GEO_POINT"|"DATE"|"VECTOR",
- *  "Index", "EnableSortAndAgg", "Store", "IsArray", "Analyzer",
+ *  "Index", "EnableSortAndAgg", "EnableHighlighting", "Store", "IsArray", "Analyzer",
  *  "AnalyzerParameter": {"CaseSensitive", "DelimitWord", "Delimiter", "MinChars",
  *  "MaxChars"}, "DateFormats": [..], "VectorOptions": {"Dimension", "MetricType":
  *  "EUCLIDEAN"|"COSINE"|"DOT_PRODUCT"}, "FieldSchemas": [..]}]}: the message
@@ -411,12 +411,12 @@ static emu_rc json_field(const cJSON *x, const char *path, emu_arena *a, int dep
         {"Store", cJSON_True, false},           {"IsArray", cJSON_True, false},
         {"Analyzer", cJSON_String, false},      {"AnalyzerParameter", cJSON_Object, false},
         {"DateFormats", cJSON_Array, false},    {"FieldSchemas", cJSON_Array, false},
-        {"VectorOptions", cJSON_Object, false},
+        {"VectorOptions", cJSON_Object, false}, {"EnableHighlighting", cJSON_True, false},
     };
-    const cJSON *f[11];
+    const cJSON *f[12];
     emu_rc rc;
     char p[PATH_BUF];
-    if ((rc = check_object(x, path, spec, 11, f, err)))
+    if ((rc = check_object(x, path, spec, 12, f, err)))
         return rc;
     ots__field_schema__init(fs);
     fs->field_name = f[0]->valuestring;
@@ -438,6 +438,8 @@ static emu_rc json_field(const cJSON *x, const char *path, emu_arena *a, int dep
     fs->store = f[4] && cJSON_IsTrue(f[4]);
     fs->has_is_array = f[5] != NULL;
     fs->is_array = f[5] && cJSON_IsTrue(f[5]);
+    fs->has_enable_highlighting = f[11] != NULL;
+    fs->enable_highlighting = f[11] && cJSON_IsTrue(f[11]);
     fs->analyzer = f[6] ? f[6]->valuestring : NULL;
     if (f[7]) {
         static const field_spec ps[] = {{"CaseSensitive", cJSON_True, false},
@@ -728,6 +730,8 @@ static cJSON *fields_to_json(Ots__FieldSchema *const *v, size_t n)
             cJSON_AddBoolToObject(o, "Store", fs->store);
         if (fs->has_is_array)
             cJSON_AddBoolToObject(o, "IsArray", fs->is_array);
+        if (fs->has_enable_highlighting)
+            cJSON_AddBoolToObject(o, "EnableHighlighting", fs->enable_highlighting);
         if (fs->analyzer)
             cJSON_AddStringToObject(o, "Analyzer", fs->analyzer);
         if (fs->has_analyzer_parameter && fs->analyzer && fs->analyzer_parameter.len) {

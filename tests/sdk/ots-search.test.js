@@ -449,6 +449,17 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
     await rejects(hl(match('x'), [{ fieldName: 'plain' }]), 400, 'OTSParameterInvalid', 'Highlight field:plain must be a Text field with enable_highlighting');
     await rejects(hl(match('x'), [{ fieldName: 'body', fragmentSize: 0 }]), 400, 'OTSParameterInvalid', 'fragment_size must be in [1, 10000]');
     await rejects(hl(match('x'), [{ fieldName: 'body', numberOfFragments: 101 }]), 400, 'OTSParameterInvalid', 'number_of_fragments must be in [0, 100]');
+    // World files keep enable_highlighting.
+    const world = (await emu.json('GET', '/_emu/world')).body;
+    const hj = world.Accounts[0].Tablestore.Instances[0].Tables.find((x) => x.TableName === H);
+    assert.deepStrictEqual(hj.SearchIndexes[0].FieldSchemas[0],
+      { FieldName: 'body', FieldType: 'TEXT', Index: true, EnableHighlighting: true });
+    await reloaded(emu, world, async (emu2) => {
+      const c2 = new TableStore.Client({ ...env, endpoint: emu2.base, maxRetries: 0 });
+      const r = await c2.search({ tableName: H, indexName: 'hl_idx', searchQuery: { offset: 0, limit: 10, query: match('capital'),
+        highlight: { highlightParameters: [{ fieldName: 'body' }] } }, columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE } });
+      assert.deepStrictEqual(r.searchHits[0].highlightResultItem.highlightFields.get('body').fragments, ['Beijing <<em>capital</em>> & Shanghai']);
+    });
     await c.deleteSearchIndex({ tableName: H, indexName: 'hl_idx' });
     await c.deleteTable({ tableName: H });
   });
