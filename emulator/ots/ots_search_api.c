@@ -3884,7 +3884,6 @@ emu_rc ots_search(emu_call *call)
         memset(hl, 0, sizeof *hl);
         if ((rc = hl_parse(&q, sq->highlight, hl)))
             return rc;
-        hl_collect(&q, sq->query, 0, &hl->terms);
     }
 
     int64_t offset = sq->has_offset ? sq->offset : 0;
@@ -3947,6 +3946,8 @@ emu_rc ots_search(emu_call *call)
         dfree(&res);
         return rc;
     }
+    if (hl) /* the query decoded whole: its parts unpack again */
+        hl_collect(&q, sq->query, 0, &hl->terms);
 
     /* Order: PK order already, unless sorted otherwise; then the first
      * document of each collapse value. The total counts every match. */
