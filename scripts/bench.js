@@ -488,8 +488,8 @@ async function odpsTunnelBench(rows) {
   const who = { ak: 'LTAIemuEtlUser56789', secret: 'emu-secret-etl', project: 'b_project' };
   const s = odps.session(emu, who);
   if ((await s.sql(odps.SEED_DDL)).status !== 'Success') throw new Error('odps tunnel bench: CREATE failed');
-  const tunnel = [], viaCsv = [];
-  let bytes = 0;
+  const tunnel = [], viaCsv = [], viaArrow = [];
+  let bytes = 0, arrowBytes = 0;
   for (let i = 0; i < 6; i++) {
     let t0 = process.hrtime.bigint();
     const r = await s.sql('select * from ads_log_ots_pt_external');
@@ -500,21 +500,30 @@ async function odpsTunnelBench(rows) {
     const readMs = Number(process.hrtime.bigint() - t0) / 1e6;
     if (t.count !== 100000) throw new Error(`odps tunnel bench: ${t.count} records`);
     bytes = t.data.raw.length;
+    // The same rows as Arrow (?arrow): the bytes only, as pyarrow would get them.
+    t0 = process.hrtime.bigint();
+    const a = await odps.tunnelRead(emu, who, r.id, { arrow: true });
+    const arrowMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (a.data.status !== 200) throw new Error(`odps tunnel bench: arrow ${a.data.status}`);
+    arrowBytes = a.data.raw.length;
     // The tunnel's end to end: create + status (s.sql also reads ?result,
     // which open_reader() would not; counted anyway) + the tunnel calls.
     if (i) {
       tunnel.push(sqlMs + readMs);
       viaCsv.push(sqlMs);
+      viaArrow.push(sqlMs + arrowMs);
     }
   }
   await stop(e.child);
   fs.rmSync(dir, { recursive: true, force: true });
   const med = (v) => v.sort((a, b) => a - b)[Math.floor(v.length / 2)];
-  const tm = med(tunnel), cm = med(viaCsv);
+  const tm = med(tunnel), cm = med(viaCsv), am = med(viaArrow);
   rows.push(['SELECT * over 100,000 rows through the tunnel', `${(100000 / (tm / 1000)).toFixed(0)} rows/s`,
     `median of 5: ${tm.toFixed(1)} ms end to end (create + status + ?result + ?service + session + ${(bytes / 1048576).toFixed(1)} MB record stream, decoded and checksummed in JS)`]);
   rows.push(['  the same query through the CSV result', `${(10000 / (cm / 1000)).toFixed(0)} rows/s`,
     `median of 5: ${cm.toFixed(1)} ms for the 10,000 records ?result carries (TRUNCATED)`]);
+  rows.push(['  the same 100,000 rows as Arrow (?arrow)', `${(100000 / (am / 1000)).toFixed(0)} rows/s`,
+    `median of 5: ${am.toFixed(1)} ms end to end (${(arrowBytes / 1048576).toFixed(1)} MB of record batch in checksummed chunks, not decoded)`]);
 }
 
 // The same comparison in instructions (valgrind --tool=callgrind), which a
