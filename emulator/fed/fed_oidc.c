@@ -18,6 +18,7 @@
  * but check nothing: there is no TLS connection to the issuer to compare
  * them with [acsemu departure]. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +27,10 @@
 #include "emu/fed.h"
 #include "emu/json.h"
 #include "emu/str.h"
+#include "fed_set.h"
 
-typedef struct oidc_set {
-    fed_oidc_provider **v;
-    size_t n;
-} oidc_set;
+typedef fed_set oidc_set;
+_Static_assert(offsetof(fed_oidc_provider, name) == 0, "fed_set reads the name first");
 
 static int section_index = -1;
 
@@ -128,14 +128,12 @@ void fed_free_list(char **v, size_t n)
 
 static oidc_set *set_of(const world_t *w, const char *account_id, bool create)
 {
-    if (section_index < 0 || !account_id)
-        return NULL;
-    world_account *a = world_account_find(w, account_id);
-    if (!a)
-        return NULL;
-    if (!a->sections[section_index] && create)
-        a->sections[section_index] = emu_xcalloc(1, sizeof(oidc_set));
-    return a->sections[section_index];
+    return fed_set_of(w, &section_index, fed_oidc_section.name, account_id, create);
+}
+
+static void provider_free(void *p)
+{
+    fed_oidc_provider_free(p);
 }
 
 size_t fed_oidc_count(const world_t *w, const char *account_id)
@@ -152,34 +150,17 @@ fed_oidc_provider *fed_oidc_at(const world_t *w, const char *account_id, size_t 
 
 fed_oidc_provider *fed_oidc_find(const world_t *w, const char *account_id, const char *name)
 {
-    oidc_set *s = set_of(w, account_id, false);
-    for (size_t i = 0; s && name && i < s->n; i++)
-        if (emu_strcasecmp(s->v[i]->name, name) == 0)
-            return s->v[i];
-    return NULL;
+    return fed_set_find(set_of(w, account_id, false), name);
 }
 
 emu_rc fed_oidc_add(world_t *w, const char *account_id, fed_oidc_provider *p)
 {
-    oidc_set *s = set_of(w, account_id, true);
-    if (!s || s->n >= FED_MAX_PROVIDERS)
-        return EMU_E_LIMIT;
-    s->v = emu_xrealloc(s->v, (s->n + 1) * sizeof *s->v);
-    s->v[s->n++] = p;
-    return EMU_OK;
+    return fed_set_add(set_of(w, account_id, true), p);
 }
 
 bool fed_oidc_remove(world_t *w, const char *account_id, const char *name)
 {
-    oidc_set *s = set_of(w, account_id, false);
-    for (size_t i = 0; s && i < s->n; i++)
-        if (emu_strcasecmp(s->v[i]->name, name) == 0) {
-            fed_oidc_provider_free(s->v[i]);
-            memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof *s->v);
-            s->n--;
-            return true;
-        }
-    return false;
+    return fed_set_remove(set_of(w, account_id, false), name, provider_free);
 }
 
 void fed_oidc_provider_free(fed_oidc_provider *p)
@@ -465,10 +446,9 @@ static emu_rc set_load(const char *account_id, const cJSON *j, const char *jpath
         snprintf(w, sizeof w, "%s[%zu]", where, i++);
         fed_oidc_provider *p = emu_xcalloc(1, sizeof *p);
         emu_rc rc = load_one(o, w, p, err);
-        for (size_t k = 0; rc == EMU_OK && k < s->n; k++)
-            if (emu_strcasecmp(s->v[k]->name, p->name) == 0)
-                rc = bad(err, "%s.OIDCProviderName: \"%s\" is already used by another provider", w,
-                         p->name);
+        if (rc == EMU_OK && fed_set_find(s, p->name))
+            rc = bad(err, "%s.OIDCProviderName: \"%s\" is already used by another provider", w,
+                     p->name);
         if (rc) {
             fed_oidc_provider_free(p);
             set_free(s);

@@ -2,6 +2,7 @@
  * (load, save, clone, free) and the lookups IMS and STS use. Field checks
  * and IdP metadata reading are in fed_saml.c; names follow the OIDC
  * providers' rules (fed_oidc_name_problem). */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,26 +10,21 @@
 #include "emu/clock.h"
 #include "emu/fed.h"
 #include "emu/str.h"
+#include "fed_set.h"
 
-typedef struct saml_set {
-    fed_saml_provider **v;
-    size_t n;
-} saml_set;
+typedef fed_set saml_set;
+_Static_assert(offsetof(fed_saml_provider, name) == 0, "fed_set reads the name first");
 
 static int section_index = -1;
 
 static saml_set *set_of(const world_t *w, const char *account_id, bool create)
 {
-    if (section_index < 0)
-        section_index = world_section_index(fed_saml_section.name);
-    if (section_index < 0 || !account_id)
-        return NULL;
-    world_account *a = world_account_find(w, account_id);
-    if (!a)
-        return NULL;
-    if (!a->sections[section_index] && create)
-        a->sections[section_index] = emu_xcalloc(1, sizeof(saml_set));
-    return a->sections[section_index];
+    return fed_set_of(w, &section_index, fed_saml_section.name, account_id, create);
+}
+
+static void provider_free(void *p)
+{
+    fed_saml_provider_free(p);
 }
 
 size_t fed_saml_count(const world_t *w, const char *account_id)
@@ -45,34 +41,17 @@ fed_saml_provider *fed_saml_at(const world_t *w, const char *account_id, size_t 
 
 fed_saml_provider *fed_saml_find(const world_t *w, const char *account_id, const char *name)
 {
-    saml_set *s = set_of(w, account_id, false);
-    for (size_t i = 0; s && name && i < s->n; i++)
-        if (emu_strcasecmp(s->v[i]->name, name) == 0)
-            return s->v[i];
-    return NULL;
+    return fed_set_find(set_of(w, account_id, false), name);
 }
 
 emu_rc fed_saml_add(world_t *w, const char *account_id, fed_saml_provider *p)
 {
-    saml_set *s = set_of(w, account_id, true);
-    if (!s || s->n >= FED_MAX_PROVIDERS)
-        return EMU_E_LIMIT;
-    s->v = emu_xrealloc(s->v, (s->n + 1) * sizeof *s->v);
-    s->v[s->n++] = p;
-    return EMU_OK;
+    return fed_set_add(set_of(w, account_id, true), p);
 }
 
 bool fed_saml_remove(world_t *w, const char *account_id, const char *name)
 {
-    saml_set *s = set_of(w, account_id, false);
-    for (size_t i = 0; s && i < s->n; i++)
-        if (emu_strcasecmp(s->v[i]->name, name) == 0) {
-            fed_saml_provider_free(s->v[i]);
-            memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof *s->v);
-            s->n--;
-            return true;
-        }
-    return false;
+    return fed_set_remove(set_of(w, account_id, false), name, provider_free);
 }
 
 void fed_saml_provider_free(fed_saml_provider *p)
@@ -215,10 +194,9 @@ static emu_rc set_load(const char *account_id, const cJSON *j, const char *jpath
         snprintf(w, sizeof w, "%s.SAMLProviders[%zu]", jpath, s->n);
         fed_saml_provider *p = emu_xcalloc(1, sizeof *p);
         emu_rc rc = load_one(o, w, p, err);
-        for (size_t k = 0; rc == EMU_OK && k < s->n; k++)
-            if (emu_strcasecmp(s->v[k]->name, p->name) == 0)
-                rc = emu_err_set(err, EMU_E_INVALID, NULL,
-                                 "%s.SAMLProviderName: \"%s\" is already used", w, p->name);
+        if (rc == EMU_OK && fed_set_find(s, p->name))
+            rc = emu_err_set(err, EMU_E_INVALID, NULL,
+                             "%s.SAMLProviderName: \"%s\" is already used", w, p->name);
         if (rc) {
             fed_saml_provider_free(p);
             set_free(s);
