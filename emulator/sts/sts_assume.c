@@ -149,31 +149,47 @@ emu_rc sts_assume_role(emu_call *call)
     if ((rc = sts__assume_authorize(call, a, role, external_id)))
         return rc;
 
-    const world_session *s = NULL;
-    emu_err ierr = {0};
     auth_session_request sreq = {
         .account = a,
         .role = role,
         .session_name = session_name,
         .source_arn = call->principal.arn,
         .policy = policy,
-        .now_ms = emu_clock_now_ms(),
         .duration_ms = (int64_t)duration * 1000,
     };
-    if (auth_session_issue(call->world, &sreq, &s, &ierr) != EMU_OK) {
+    cJSON *r;
+    if ((rc = sts__issue(call, &sreq, NULL, &r)))
+        return rc;
+    /* SourceIdentity: in the newest SDK model, echoed back; its semantics
+     * are not documented (rpc-api.md §8.1). */
+    if (source_identity)
+        emu_json_add_str_ref(r, "SourceIdentity", source_identity);
+    call->result = r;
+    return EMU_OK;
+}
+
+emu_rc sts__issue(emu_call *call, auth_session_request *req, const char *prefix, cJSON **out)
+{
+    if (!req->session_name) {
+        /* [inferred] RoleSessionName is optional for federated calls; the
+         * cloud names the session itself. acsemu uses a random name of the
+         * allowed form. */
+        char rnd[17];
+        emu_rand_base62(rnd, 16);
+        rnd[16] = 0;
+        req->session_name = emu_arena_concat(call->arena, prefix, rnd, NULL);
+    }
+    req->now_ms = emu_clock_now_ms();
+    const world_session *s = NULL;
+    emu_err ierr = {0};
+    if (auth_session_issue(call->world, req, &s, &ierr) != EMU_OK) {
         /* Cannot happen with a validated request: the store refuses only
          * missing strings and id clashes, which issue retries. */
         emu_log(EMU_LOG_ERROR, "ERR InternalError sts: issuing a session failed: %s", ierr.msg);
         return sts__fail(call, STS_ERR_INTERNAL);
     }
-
-    cJSON *r = cJSON_CreateObject();
-    /* SourceIdentity: in the newest SDK model, echoed back; its semantics
-     * are not documented (rpc-api.md §8.1). */
-    if (source_identity)
-        emu_json_add_str_ref(r, "SourceIdentity", source_identity);
-    sts__add_session(call, r, a, role, session_name, s);
-    call->result = r;
+    *out = cJSON_CreateObject();
+    sts__add_session(call, *out, req->account, req->role, req->session_name, s);
     return EMU_OK;
 }
 

@@ -74,6 +74,11 @@ const char *sts__optional(const emu_call *call, const char *name);
 /* Validates a session Policy: size first, then grammar
  * (InvalidParameter.PolicySize / .PolicyGrammar). */
 emu_rc sts__check_session_policy(emu_call *call, const char *text);
+/* Issues the session req asks for (now_ms set here; a NULL session_name
+ * becomes `prefix` + 16 random base62 characters) and answers its
+ * AssumedRoleUser and Credentials in a new object *out, to which the
+ * handler may add. STS_ERR_INTERNAL if the store refuses. */
+emu_rc sts__issue(emu_call *call, auth_session_request *req, const char *prefix, cJSON **out);
 /* Adds AssumedRoleUser and Credentials of session s to the result r. */
 void sts__add_session(emu_call *call, cJSON *r, const world_account *a, const world_role *role,
                       const char *session_name, const world_session *s);

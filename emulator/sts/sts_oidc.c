@@ -276,32 +276,17 @@ emu_rc sts_assume_role_with_oidc(emu_call *call)
     if (rc)
         return rc;
 
-    if (!session_name) {
-        /* [inferred] RoleSessionName is optional here; the cloud names the
-         * session itself. acsemu uses a random name of the allowed form. */
-        char rnd[17];
-        emu_rand_base62(rnd, 16);
-        rnd[16] = 0;
-        session_name = emu_arena_concat(call->arena, "oidc-", rnd, NULL);
-    }
-    const world_session *s = NULL;
-    emu_err ierr = {0};
     auth_session_request sreq = {
         .account = a,
         .role = role,
         .session_name = session_name,
         .source_arn = canonical_provider,
         .policy = policy,
-        .now_ms = emu_clock_now_ms(),
         .duration_ms = (int64_t)duration * 1000,
     };
-    if (auth_session_issue(call->world, &sreq, &s, &ierr) != EMU_OK) {
-        emu_log(EMU_LOG_ERROR, "ERR InternalError sts: issuing a session failed: %s", ierr.msg);
-        return sts__fail(call, STS_ERR_INTERNAL);
-    }
-
-    cJSON *r = cJSON_CreateObject();
-    sts__add_session(call, r, a, role, session_name, s);
+    cJSON *r;
+    if ((rc = sts__issue(call, &sreq, "oidc-", &r)))
+        return rc;
     cJSON *info = cJSON_AddObjectToObject(r, "OIDCTokenInfo");
     emu_json_add_str_ref(info, "Subject", t.sub ? t.sub : "");
     emu_json_add_str_ref(info, "Issuer", t.iss);

@@ -210,30 +210,17 @@ emu_rc sts_assume_role_with_saml(emu_call *call)
     if (rc)
         return rc;
 
-    const char *session_name = s.session_name;
-    if (!session_name) {
-        char rnd[17];
-        emu_rand_base62(rnd, 16);
-        rnd[16] = 0;
-        session_name = emu_arena_concat(call->arena, "saml-", rnd, NULL);
-    }
-    const world_session *ws = NULL;
-    emu_err ierr = {0};
     auth_session_request sreq = {
         .account = a,
         .role = role,
-        .session_name = session_name,
+        .session_name = s.session_name,
         .source_arn = canonical_provider,
         .policy = policy,
-        .now_ms = emu_clock_now_ms(),
         .duration_ms = (int64_t)duration * 1000,
     };
-    if (auth_session_issue(call->world, &sreq, &ws, &ierr) != EMU_OK) {
-        emu_log(EMU_LOG_ERROR, "ERR InternalError sts: issuing a session failed: %s", ierr.msg);
-        return sts__fail(call, STS_ERR_INTERNAL);
-    }
-    cJSON *r = cJSON_CreateObject();
-    sts__add_session(call, r, a, role, session_name, ws);
+    cJSON *r;
+    if ((rc = sts__issue(call, &sreq, "saml-", &r)))
+        return rc;
     cJSON *info = cJSON_AddObjectToObject(r, "SAMLAssertionInfo");
     emu_json_add_str_ref(info, "SubjectType", s.subject_type ? s.subject_type : "");
     emu_json_add_str_ref(info, "Subject", s.subject ? s.subject : "");
