@@ -109,6 +109,18 @@ void *emu_arena_zalloc(emu_arena *a, size_t n)
     return p;
 }
 
+void *emu_arena_grow(emu_arena *a, void *p, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return p;
+    size_t nc = *cap ? *cap * 2 : 8;
+    void *np = emu_arena_alloc(a, nc * size);
+    if (n)
+        memcpy(np, p, n * size);
+    *cap = nc;
+    return np;
+}
+
 char *emu_arena_strndup(emu_arena *a, const char *s, size_t n)
 {
     char *p = emu_arena_alloc(a, n + 1);

@@ -555,14 +555,7 @@ typedef struct vlist {
 
 static void vpush(vlist *l, ots_value v)
 {
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 8;
-        ots_value *nv = emu_arena_alloc(l->a, nc * sizeof *nv);
-        if (l->n)
-            memcpy(nv, l->v, l->n * sizeof *nv);
-        l->v = nv;
-        l->cap = nc;
-    }
+    l->v = emu_arena_grow(l->a, l->v, l->n, &l->cap, sizeof *l->v);
     l->v[l->n++] = v;
 }
 
@@ -583,6 +576,34 @@ static void json_value(const cJSON *j, vlist *l)
         else
             vpush(l, (ots_value){.type = OTS_VT_DOUBLE, .d = d});
     }
+}
+
+bool ots_search_obj_each(const cJSON *obj, const char *rel,
+                         bool (*fn)(void *ud, const cJSON *v, size_t idx), void *ud)
+{
+    if (!cJSON_IsObject(obj))
+        return false;
+    const char *dot = strchr(rel, '.');
+    size_t n = dot ? (size_t)(dot - rel) : strlen(rel);
+    const cJSON *x = NULL;
+    for (const cJSON *c = obj->child; c && !x; c = c->next)
+        if (c->string && strlen(c->string) == n && !memcmp(c->string, rel, n))
+            x = c;
+    if (!x || cJSON_IsNull(x))
+        return false;
+    bool arr = cJSON_IsArray(x);
+    size_t idx = 0;
+    for (const cJSON *e = arr ? x->child : x; e; e = arr ? e->next : NULL, idx++)
+        if (dot ? ots_search_obj_each(e, dot + 1, fn, ud) : fn(ud, e, idx))
+            return true;
+    return false;
+}
+
+static bool push_json(void *ud, const cJSON *v, size_t idx)
+{
+    (void)idx;
+    json_value(v, ud);
+    return false;
 }
 
 size_t ots_search_values(const ots_sfield *f, const ots_row_t *row, emu_arena *a, ots_value **out)
@@ -616,12 +637,7 @@ size_t ots_search_values_where(const ots_sfield *f, const ots_row_t *row, emu_ar
                 }
                 if (keep && !keep(ud, e))
                     continue;
-                const cJSON *x = cJSON_GetObjectItemCaseSensitive(e, f->sub);
-                if (cJSON_IsArray(x))
-                    for (const cJSON *y = x->child; y; y = y->next)
-                        json_value(y, &l);
-                else if (x)
-                    json_value(x, &l);
+                ots_search_obj_each(e, f->sub, push_json, &l);
             }
             cJSON_Delete(j);
         }
@@ -937,12 +953,13 @@ static emu_rc add_fields(Ots__FieldSchema *const *v, size_t n, const char *paren
         ots_sfield *f = &l->f[l->n++];
         memset(f, 0, sizeof *f);
         f->name = emu_xstrdup(name);
-        /* A nested child reads key fs->field_name of the objects in the
-         * top-level column; deeper levels are flattened the same way. */
+        /* A nested child reads the dotted path below the top-level column
+         * (sub "a.b": key b of the objects under key a of the column's
+         * objects; arrays are walked at every level). */
         if (parent) {
             const char *dot = strchr(name, '.');
             f->column = emu_xstrndup(name, (size_t)(dot - name));
-            f->sub = emu_xstrndup(fn, fl);
+            f->sub = emu_xstrdup(dot + 1);
         } else {
             f->column = emu_xstrndup(fn, fl);
         }

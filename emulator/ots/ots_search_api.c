@@ -1318,6 +1318,8 @@ static emu_rc q_knn(qctx *q, const Ots__KnnVectorQuery *m, int depth, dset *out)
     return EMU_OK;
 }
 
+static emu_rc q_nested(qctx *q, const Ots__NestedQuery *m, int depth, dset *out);
+
 static emu_rc eval_node(qctx *q, const Ots__Query *query, int depth, dset *out)
 {
     if (!query || !query->has_type)
@@ -1415,19 +1417,8 @@ static emu_rc eval_node(qctx *q, const Ots__Query *query, int depth, dset *out)
         return EMU_OK;
     }
     case OTS__QUERY_TYPE__NESTED_QUERY: {
-        /* The sub-query over the nested fields as fields of the document
-         * (acsemu does not keep nested objects apart). */
         Ots__NestedQuery *m = UNPACK(q, NestedQuery, nested_query, b);
-        if (!m)
-            return EMU_E_INVALID;
-        const ots_sfield *f;
-        if ((rc = field_of(q, m->path, &f)))
-            return rc;
-        if (f->type != OTS_SF_NESTED)
-            return bad(q->err, "path:%s is not a Nested field.", m->path);
-        if (m->inner_hits)
-            return unsupported(q->err, "NestedQuery inner_hits");
-        return eval(q, m->query, depth + 1, out);
+        return m ? q_nested(q, m, depth, out) : EMU_E_INVALID;
     }
     case OTS__QUERY_TYPE__GEO_BOUNDING_BOX_QUERY: {
         Ots__GeoBoundingBoxQuery *m = UNPACK(q, GeoBoundingBoxQuery, geo_bounding_box_query, b);
@@ -1548,47 +1539,53 @@ static int sk_cmp(const void *x, const void *y)
     return doc_cmp(a->d, b->d);
 }
 
-/* ---- FieldSort nested_filter: queries over one nested object ------------------- */
+/* ---- Nested objects: queries over one object at a time ------------------------- */
 
-/* The filter keeps nested objects of one level (path is the sorted field's
- * top-level column): Term, Terms, Range, Exists, MatchAll and Bool over the
- * objects' fields. Checked once; [inferred] texts. */
-static emu_rc nf_check(qctx *q, const char *path, const Ots__Query *x, int depth)
+/* A NestedQuery (and a FieldSort's nested_filter) matches an object of its
+ * path, not the document: every clause must hold in the same object, as
+ * the service's block join does. The query's fields must be fields of
+ * those objects (path.child); a deeper level needs a NestedQuery of its
+ * own. Checked once before anything runs; [inferred] texts. */
+static emu_rc nq_check(qctx *q, const char *path, const Ots__Query *x, int depth)
 {
-    if (!x || !x->has_type || depth > EMU_MAX_OTS_SEARCH_QUERY_DEPTH)
-        return bad(q->err, "nested_filter needs a filter query.");
+    if (!x || !x->has_type)
+        return bad(q->err, "The query of nested path:%s is required.", path);
+    if (depth > EMU_MAX_OTS_SEARCH_QUERY_DEPTH)
+        return bad(q->err, "The query is nested deeper than %d levels.",
+                   EMU_MAX_OTS_SEARCH_QUERY_DEPTH);
     ProtobufCBinaryData b = x->has_query ? x->query : (ProtobufCBinaryData){0, NULL};
     const char *field = NULL;
     switch ((int)x->type) {
     case OTS__QUERY_TYPE__MATCH_ALL_QUERY:
         return EMU_OK;
-    case OTS__QUERY_TYPE__TERM_QUERY: {
-        Ots__TermQuery *m = UNPACK(q, TermQuery, term_query, b);
-        if (!m)
-            return EMU_E_INVALID;
-        field = m->field_name;
-        break;
+#define FIELD_OF(type, lower)                                                                      \
+    {                                                                                              \
+        Ots__##type *m = UNPACK(q, type, lower, b);                                                \
+        if (!m)                                                                                    \
+            return EMU_E_INVALID;                                                                  \
+        field = m->field_name;                                                                     \
+        break;                                                                                     \
     }
-    case OTS__QUERY_TYPE__TERMS_QUERY: {
-        Ots__TermsQuery *m = UNPACK(q, TermsQuery, terms_query, b);
-        if (!m)
-            return EMU_E_INVALID;
-        field = m->field_name;
-        break;
-    }
-    case OTS__QUERY_TYPE__RANGE_QUERY: {
-        Ots__RangeQuery *m = UNPACK(q, RangeQuery, range_query, b);
-        if (!m)
-            return EMU_E_INVALID;
-        field = m->field_name;
-        break;
-    }
-    case OTS__QUERY_TYPE__EXISTS_QUERY: {
-        Ots__ExistsQuery *m = UNPACK(q, ExistsQuery, exists_query, b);
-        if (!m)
-            return EMU_E_INVALID;
-        field = m->field_name;
-        break;
+    case OTS__QUERY_TYPE__TERM_QUERY:
+        FIELD_OF(TermQuery, term_query)
+    case OTS__QUERY_TYPE__TERMS_QUERY:
+        FIELD_OF(TermsQuery, terms_query)
+    case OTS__QUERY_TYPE__RANGE_QUERY:
+        FIELD_OF(RangeQuery, range_query)
+    case OTS__QUERY_TYPE__EXISTS_QUERY:
+        FIELD_OF(ExistsQuery, exists_query)
+    case OTS__QUERY_TYPE__PREFIX_QUERY:
+        FIELD_OF(PrefixQuery, prefix_query)
+    case OTS__QUERY_TYPE__WILDCARD_QUERY:
+        FIELD_OF(WildcardQuery, wildcard_query)
+    case OTS__QUERY_TYPE__MATCH_QUERY:
+        FIELD_OF(MatchQuery, match_query)
+    case OTS__QUERY_TYPE__MATCH_PHRASE_QUERY:
+        FIELD_OF(MatchPhraseQuery, match_phrase_query)
+#undef FIELD_OF
+    case OTS__QUERY_TYPE__CONST_SCORE_QUERY: {
+        Ots__ConstScoreQuery *m = UNPACK(q, ConstScoreQuery, const_score_query, b);
+        return m ? nq_check(q, path, m->filter, depth + 1) : EMU_E_INVALID;
     }
     case OTS__QUERY_TYPE__BOOL_QUERY: {
         Ots__BoolQuery *m = UNPACK(q, BoolQuery, bool_query, b);
@@ -1600,15 +1597,23 @@ static emu_rc nf_check(qctx *q, const char *path, const Ots__Query *x, int depth
                        m->n_should_queries};
         for (int k = 0; k < 4; k++)
             for (size_t i = 0; i < ns[k]; i++) {
-                emu_rc rc = nf_check(q, path, lists[k][i], depth + 1);
+                emu_rc rc = nq_check(q, path, lists[k][i], depth + 1);
                 if (rc)
                     return rc;
             }
         return EMU_OK;
     }
+    case OTS__QUERY_TYPE__NESTED_QUERY: {
+        Ots__NestedQuery *m = UNPACK(q, NestedQuery, nested_query, b);
+        if (!m)
+            return EMU_E_INVALID;
+        field = m->path;
+        break;
+    }
     default:
-        return unsupported(q->err, "A nested_filter other than Term, Terms, Range, Exists, "
-                                   "MatchAll or Bool");
+        return unsupported(q->err, "Inside a nested query, a query other than Term, Terms, "
+                                   "Range, Exists, Prefix, Wildcard, Match, MatchPhrase, "
+                                   "MatchAll, ConstScore, Bool or Nested");
     }
     const ots_sfield *f;
     emu_rc rc = field_of(q, field, &f);
@@ -1616,9 +1621,14 @@ static emu_rc nf_check(qctx *q, const char *path, const Ots__Query *x, int depth
         return rc;
     size_t pl = strlen(path);
     if (strncmp(f->name, path, pl) || f->name[pl] != '.' || strchr(f->name + pl + 1, '.'))
-        return bad(q->err, "nested_filter field:%s must be a field of the objects of %s.", field,
+        return bad(q->err, "field:%s must be a field of the objects of nested path:%s.", field,
                    path);
-    return EMU_OK;
+    if (x->type != OTS__QUERY_TYPE__NESTED_QUERY)
+        return EMU_OK;
+    const Ots__NestedQuery *m = UNPACK(q, NestedQuery, nested_query, b);
+    if (f->type != OTS_SF_NESTED)
+        return bad(q->err, "path:%s is not a Nested field.", m->path);
+    return nq_check(q, f->name, m->query, depth + 1);
 }
 
 static emu_rc nested_filter_of(qctx *q, const ots_sfield *f, const Ots__NestedFilter *nf,
@@ -1628,7 +1638,9 @@ static emu_rc nested_filter_of(qctx *q, const ots_sfield *f, const Ots__NestedFi
         strchr(f->name + strlen(f->column) + 1, '.'))
         return unsupported(q->err, "A nested_filter other than on the sorted field's own "
                                    "first-level nested objects");
-    emu_rc rc = nf_check(q, nf->path, nf->filter, 0);
+    if (!nf->filter)
+        return bad(q->err, "nested_filter needs a filter query.");
+    emu_rc rc = nq_check(q, nf->path, nf->filter, 0);
     *out = nf->filter;
     return rc;
 }
@@ -1659,20 +1671,18 @@ static bool obj_value(const ots_sfield *f, const cJSON *e, double *num, const ch
     return f->type == OTS_SF_KEYWORD || f->type == OTS_SF_TEXT;
 }
 
-/* An object's value against a query value: <0, 0, >0; 2 when not comparable. */
-static int obj_cmp(const ots_sfield *f, const cJSON *e, const ots_value *v)
+static int bytes_cmp(const char *s, size_t n, const uint8_t *p, size_t len)
 {
-    double a = 0, b;
-    const char *s;
-    if (!obj_value(f, e, &a, &s))
-        return 2;
-    if (s) {
-        if (v->type != OTS_VT_STRING)
-            return 2;
-        size_t n = strlen(s);
-        int c = memcmp(s, v->p, n < v->len ? n : v->len);
-        return c ? c : (n > v->len) - (n < v->len);
-    }
+    int c = memcmp(s, p, n < len ? n : len);
+    return c ? c : (n > len) - (n < len);
+}
+
+/* A number or string against a query value: <0, 0, >0; 2 when not comparable. */
+static int obj_cmp(const ots_sfield *f, double a, const char *s, size_t n, const ots_value *v)
+{
+    double b;
+    if (s)
+        return v->type == OTS_VT_STRING ? bytes_cmp(s, n, v->p, v->len) : 2;
     if (v->type == OTS_VT_BOOLEAN)
         b = v->b;
     else if (!num_of(f, v, &b))
@@ -1680,39 +1690,207 @@ static int obj_cmp(const ots_sfield *f, const cJSON *e, const ots_value *v)
     return (a > b) - (a < b);
 }
 
-typedef struct nfctx {
-    qctx *q;
-    const Ots__Query *filter;
-} nfctx;
+/* What a leaf asks of each value of one field of an object. */
+typedef enum ov_op { OV_EQ, OV_RANGE, OV_EXISTS, OV_PREFIX, OV_GLOB, OV_MATCH, OV_PHRASE } ov_op;
 
-/* Whether a value of field `name` of the object equals v (op 0), lies in
- * the range v..hi (op 2), or exists (op 3). */
-static bool obj_any(qctx *q, const char *name, const cJSON *obj, const ots_value *v, int op,
-                    const ots_value *hi, bool incl_lo, bool incl_hi)
+typedef struct ovisit {
+    qctx *q;
+    const ots_sfield *f;
+    ov_op op;
+    const ots_value *v, *hi; /* EQ: v; RANGE: v..hi (NULL: open) */
+    bool incl_lo, incl_hi;
+    const char *pat; /* PREFIX, GLOB */
+    size_t npat;
+    const emu_str *tok; /* MATCH, PHRASE: the query's tokens */
+    size_t ntok;
+    bool *seen; /* MATCH: which tokens some value has */
+} ovisit;
+
+/* The terms of one string value as the postings hold them: a Text value's
+ * tokens, any other value whole. */
+static size_t value_terms(qctx *q, const ots_sfield *f, const char *s, emu_str **out)
 {
-    const ots_sfield *f = ots_search_field(q->def, name);
-    const cJSON *x = f && f->sub ? cJSON_GetObjectItemCaseSensitive(obj, f->sub) : NULL;
-    if (!x || cJSON_IsNull(x))
+    if (f->type == OTS_SF_TEXT)
+        return ots_search_tokens(f, s, strlen(s), q->a, out);
+    *out = emu_arena_alloc(q->a, sizeof **out);
+    (*out)[0] = (emu_str){s, strlen(s)};
+    return 1;
+}
+
+static bool ov_fn(void *ud, const cJSON *e, size_t idx)
+{
+    ovisit *o = ud;
+    double num = 0;
+    const char *s;
+    (void)idx;
+    if (o->op == OV_EXISTS)
+        return !cJSON_IsNull(e);
+    if (!obj_value(o->f, e, &num, &s))
         return false;
-    if (op == 3)
-        return true;
-    bool arr = cJSON_IsArray(x);
-    for (const cJSON *e = arr ? x->child : x; e; e = arr ? e->next : NULL) {
-        if (op == 0 && obj_cmp(f, e, v) == 0)
-            return true;
-        if (op == 2) {
-            int lo = v ? obj_cmp(f, e, v) : 1, up = hi ? obj_cmp(f, e, hi) : -1;
-            if (lo != 2 && up != 2 && (incl_lo ? lo >= 0 : lo > 0) && (incl_hi ? up <= 0 : up < 0))
-                return true;
-        }
+    if (o->op == OV_RANGE) {
+        size_t n = s ? strlen(s) : 0;
+        int lo = o->v ? obj_cmp(o->f, num, s, n, o->v) : 1;
+        int up = o->hi ? obj_cmp(o->f, num, s, n, o->hi) : -1;
+        return lo != 2 && up != 2 && (o->incl_lo ? lo >= 0 : lo > 0) &&
+               (o->incl_hi ? up <= 0 : up < 0);
     }
+    if (!s) {
+        if (o->op == OV_EQ)
+            return obj_cmp(o->f, num, NULL, 0, o->v) == 0;
+        if (o->op == OV_MATCH) /* numbers match a token that reads as the same number */
+            for (size_t i = 0; i < o->ntok; i++) {
+                char *end, *t = emu_arena_strndup(o->q->a, o->tok[i].p, o->tok[i].len);
+                double d = strtod(t, &end);
+                if (!*end && d == num)
+                    o->seen[i] = true;
+            }
+        return false;
+    }
+    emu_str *t;
+    size_t nt = value_terms(o->q, o->f, s, &t);
+    switch (o->op) {
+    case OV_EQ:
+        for (size_t i = 0; i < nt; i++)
+            if (o->v->type == OTS_VT_STRING && !bytes_cmp(t[i].p, t[i].len, o->v->p, o->v->len))
+                return true;
+        return false;
+    case OV_PREFIX:
+    case OV_GLOB:
+        for (size_t i = 0; i < nt; i++)
+            if (o->op == OV_PREFIX ? t[i].len >= o->npat && !memcmp(t[i].p, o->pat, o->npat)
+                                   : glob_match((const uint8_t *)o->pat, o->npat,
+                                                (const uint8_t *)t[i].p, t[i].len))
+                return true;
+        return false;
+    case OV_MATCH:
+        for (size_t i = 0; i < o->ntok; i++)
+            for (size_t k = 0; k < nt && !o->seen[i]; k++)
+                o->seen[i] = t[k].len == o->tok[i].len && !memcmp(t[k].p, o->tok[i].p, t[k].len);
+        return false;
+    case OV_PHRASE:
+        return has_phrase(t, nt, o->tok, o->ntok);
+    default:
+        return false;
+    }
+}
+
+/* Visits field `name` (a field of the objects at path) in obj. */
+static bool ov_run(ovisit *o, const char *path, const char *name, const cJSON *obj)
+{
+    o->f = name ? ots_search_field(o->q->def, name) : NULL;
+    size_t pl = strlen(path);
+    if (!o->f || strncmp(o->f->name, path, pl) || o->f->name[pl] != '.')
+        return false;
+    return ots_search_obj_each(obj, o->f->name + pl + 1, ov_fn, o);
+}
+
+/* The query's distinct tokens under field name's analyzer (the text whole
+ * for other fields). */
+static size_t query_tokens(qctx *q, const char *name, const char *text, emu_str **out)
+{
+    const ots_sfield *f = name ? ots_search_field(q->def, name) : NULL;
+    text = text ? text : "";
+    size_t nt = f ? value_terms(q, f, text, out) : 0, nd = 0;
+    for (size_t i = 0; i < nt; i++) {
+        bool dup = false;
+        for (size_t j = 0; j < nd && !dup; j++)
+            dup =
+                (*out)[j].len == (*out)[i].len && !memcmp((*out)[j].p, (*out)[i].p, (*out)[i].len);
+        if (!dup)
+            (*out)[nd++] = (*out)[i];
+    }
+    return nd;
+}
+
+static bool obj_eval(qctx *q, const char *path, const Ots__Query *x, const cJSON *obj, int depth,
+                     float *score);
+
+/* The objects of nested field `path` below obj (the column's root when
+ * path is the column), each passed to fn with its offset. */
+typedef struct nobj {
+    const cJSON *o;
+    int32_t off;
+    float score;
+} nobj;
+
+typedef struct nlist {
+    nobj *d;
+    size_t n, cap;
+    emu_arena *a;
+} nlist;
+
+static bool nlist_push(void *ud, const cJSON *e, size_t idx)
+{
+    nlist *l = ud;
+    if (!cJSON_IsObject(e))
+        return false;
+    l->d = emu_arena_grow(l->a, l->d, l->n, &l->cap, sizeof *l->d);
+    l->d[l->n++] = (nobj){e, (int32_t)idx, 0};
     return false;
 }
 
-static bool obj_match(qctx *q, const Ots__Query *x, const cJSON *obj, int depth)
+/* The objects at nested path `path` below the object at `base` (base NULL:
+ * root is the column's parsed value, an array of objects or one object). */
+static void objects_at(qctx *q, const char *base, const cJSON *root, const char *path, nlist *l)
+{
+    *l = (nlist){.a = q->a};
+    if (base) {
+        ots_search_obj_each(root, path + strlen(base) + 1, nlist_push, l);
+        return;
+    }
+    const char *dot = strchr(path, '.');
+    bool arr = cJSON_IsArray(root);
+    size_t idx = 0;
+    for (const cJSON *e = arr ? root->child : root; e; e = arr ? e->next : NULL, idx++) {
+        if (dot)
+            ots_search_obj_each(e, dot + 1, nlist_push, l);
+        else
+            nlist_push(l, e, idx);
+    }
+}
+
+/* The matching objects of l (scores set, the rest dropped) and the
+ * document's score under the query's score mode. */
+static bool match_objects(qctx *q, const Ots__NestedQuery *m, const char *path, nlist *l, int depth,
+                          float *score)
+{
+    size_t k = 0;
+    double sum = 0, lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < l->n; i++) {
+        float s = 0;
+        q->work++;
+        if (!obj_eval(q, path, m->query, l->d[i].o, depth, &s))
+            continue;
+        l->d[i].score = s;
+        l->d[k++] = l->d[i];
+        sum += s;
+        lo = s < lo ? s : lo;
+        hi = s > hi ? s : hi;
+    }
+    l->n = k;
+    if (!k)
+        return false;
+    /* SCORE_MODE_AVG unless given, as the service documents [inferred] */
+    int mode = m->has_score_mode ? (int)m->score_mode : OTS__SCORE_MODE__SCORE_MODE_AVG;
+    double s = mode == OTS__SCORE_MODE__SCORE_MODE_NONE    ? 0
+               : mode == OTS__SCORE_MODE__SCORE_MODE_MAX   ? hi
+               : mode == OTS__SCORE_MODE__SCORE_MODE_MIN   ? lo
+               : mode == OTS__SCORE_MODE__SCORE_MODE_TOTAL ? sum
+                                                           : sum / (double)k;
+    *score = (float)s * (m->has_weight ? m->weight : 1.0f);
+    return true;
+}
+
+/* Whether the object matches x (checked by nq_check), and its score:
+ * Match the query tokens it has, Bool its must clauses' scores plus one per
+ * should clause matched, other leaves 1 -- as the document-level query. */
+static bool obj_eval(qctx *q, const char *path, const Ots__Query *x, const cJSON *obj, int depth,
+                     float *score)
 {
     ProtobufCBinaryData b = x->has_query ? x->query : (ProtobufCBinaryData){0, NULL};
     ots_value v, hi;
+    ovisit o = {.q = q};
+    *score = 1.0f;
     if (depth > EMU_MAX_OTS_SEARCH_QUERY_DEPTH)
         return false;
     switch ((int)x->type) {
@@ -1720,14 +1898,16 @@ static bool obj_match(qctx *q, const Ots__Query *x, const cJSON *obj, int depth)
         return true;
     case OTS__QUERY_TYPE__TERM_QUERY: {
         Ots__TermQuery *m = UNPACK(q, TermQuery, term_query, b);
-        return m && m->has_term && !variant(q, m->term, &v) &&
-               obj_any(q, m->field_name, obj, &v, 0, NULL, false, false);
+        o.op = OV_EQ;
+        o.v = &v;
+        return m && m->has_term && !variant(q, m->term, &v) && ov_run(&o, path, m->field_name, obj);
     }
     case OTS__QUERY_TYPE__TERMS_QUERY: {
         Ots__TermsQuery *m = UNPACK(q, TermsQuery, terms_query, b);
+        o.op = OV_EQ;
+        o.v = &v;
         for (size_t i = 0; m && i < m->n_terms; i++)
-            if (!variant(q, m->terms[i], &v) &&
-                obj_any(q, m->field_name, obj, &v, 0, NULL, false, false))
+            if (!variant(q, m->terms[i], &v) && ov_run(&o, path, m->field_name, obj))
                 return true;
         return false;
     }
@@ -1739,48 +1919,224 @@ static bool obj_match(qctx *q, const Ots__Query *x, const cJSON *obj, int depth)
         bool has_hi = m->has_range_to && m->range_to.len;
         if ((has_lo && variant(q, m->range_from, &v)) || (has_hi && variant(q, m->range_to, &hi)))
             return false;
-        return obj_any(q, m->field_name, obj, has_lo ? &v : NULL, 2, has_hi ? &hi : NULL,
-                       m->has_include_lower && m->include_lower,
-                       m->has_include_upper && m->include_upper);
+        o.op = OV_RANGE;
+        o.v = has_lo ? &v : NULL;
+        o.hi = has_hi ? &hi : NULL;
+        o.incl_lo = m->has_include_lower && m->include_lower;
+        o.incl_hi = m->has_include_upper && m->include_upper;
+        return ov_run(&o, path, m->field_name, obj);
     }
     case OTS__QUERY_TYPE__EXISTS_QUERY: {
         Ots__ExistsQuery *m = UNPACK(q, ExistsQuery, exists_query, b);
-        return m && obj_any(q, m->field_name, obj, NULL, 3, NULL, false, false);
+        o.op = OV_EXISTS;
+        return m && ov_run(&o, path, m->field_name, obj);
+    }
+    case OTS__QUERY_TYPE__PREFIX_QUERY:
+    case OTS__QUERY_TYPE__WILDCARD_QUERY: {
+        bool prefix = x->type == OTS__QUERY_TYPE__PREFIX_QUERY;
+        Ots__PrefixQuery *p = prefix ? UNPACK(q, PrefixQuery, prefix_query, b) : NULL;
+        Ots__WildcardQuery *w = prefix ? NULL : UNPACK(q, WildcardQuery, wildcard_query, b);
+        if (!p && !w)
+            return false;
+        o.op = prefix ? OV_PREFIX : OV_GLOB;
+        o.pat = prefix ? p->prefix : w->value;
+        o.pat = o.pat ? o.pat : "";
+        o.npat = strlen(o.pat);
+        return ov_run(&o, path, prefix ? p->field_name : w->field_name, obj);
+    }
+    case OTS__QUERY_TYPE__MATCH_QUERY: {
+        Ots__MatchQuery *m = UNPACK(q, MatchQuery, match_query, b);
+        emu_str *tok;
+        if (!m || !(o.ntok = query_tokens(q, m->field_name, m->text, &tok)))
+            return false;
+        o.op = OV_MATCH;
+        o.tok = tok;
+        o.seen = emu_arena_zalloc(q->a, o.ntok * sizeof *o.seen);
+        ov_run(&o, path, m->field_name, obj);
+        size_t got = 0, need = 1;
+        for (size_t i = 0; i < o.ntok; i++)
+            got += o.seen[i];
+        if (m->has_operator_ && m->operator_ == OTS__QUERY_OPERATOR__QO_AND)
+            need = o.ntok;
+        else if (m->has_minimum_should_match && m->minimum_should_match > 0)
+            need = (size_t)m->minimum_should_match;
+        *score = (float)got;
+        return got >= need;
+    }
+    case OTS__QUERY_TYPE__MATCH_PHRASE_QUERY: {
+        Ots__MatchPhraseQuery *m = UNPACK(q, MatchPhraseQuery, match_phrase_query, b);
+        emu_str *tok;
+        if (!m || !m->text)
+            return false;
+        const ots_sfield *f = ots_search_field(q->def, m->field_name);
+        if (!f || !(o.ntok = value_terms(q, f, m->text, &tok)))
+            return false;
+        o.op = OV_PHRASE;
+        o.tok = tok;
+        *score = (float)o.ntok;
+        return ov_run(&o, path, m->field_name, obj);
+    }
+    case OTS__QUERY_TYPE__CONST_SCORE_QUERY: {
+        Ots__ConstScoreQuery *m = UNPACK(q, ConstScoreQuery, const_score_query, b);
+        float s;
+        return m && obj_eval(q, path, m->filter, obj, depth + 1, &s);
     }
     case OTS__QUERY_TYPE__BOOL_QUERY: {
         Ots__BoolQuery *m = UNPACK(q, BoolQuery, bool_query, b);
+        float s, total = 0;
         if (!m)
             return false;
-        for (size_t i = 0; i < m->n_must_queries; i++)
-            if (!obj_match(q, m->must_queries[i], obj, depth + 1))
+        for (size_t i = 0; i < m->n_must_queries; i++) {
+            if (!obj_eval(q, path, m->must_queries[i], obj, depth + 1, &s))
                 return false;
+            total += s;
+        }
         for (size_t i = 0; i < m->n_filter_queries; i++)
-            if (!obj_match(q, m->filter_queries[i], obj, depth + 1))
+            if (!obj_eval(q, path, m->filter_queries[i], obj, depth + 1, &s))
                 return false;
         for (size_t i = 0; i < m->n_must_not_queries; i++)
-            if (obj_match(q, m->must_not_queries[i], obj, depth + 1))
+            if (obj_eval(q, path, m->must_not_queries[i], obj, depth + 1, &s))
                 return false;
-        int32_t need = m->has_minimum_should_match                  ? m->minimum_should_match
-                       : (m->n_must_queries || m->n_filter_queries) ? 0
-                       : m->n_should_queries                        ? 1
-                                                                    : 0;
+        /* Without must or filter clauses one should clause is needed even
+         * when minimum_should_match is 0, as at the document level. */
+        bool positive = m->n_must_queries || m->n_filter_queries;
+        int32_t need = m->has_minimum_should_match ? m->minimum_should_match : 0;
+        if (!positive && m->n_should_queries && need < 1)
+            need = 1;
         int32_t got = 0;
-        for (size_t i = 0; i < m->n_should_queries && got < need; i++)
-            got += obj_match(q, m->should_queries[i], obj, depth + 1);
+        for (size_t i = 0; i < m->n_should_queries; i++)
+            got += obj_eval(q, path, m->should_queries[i], obj, depth + 1, &s);
+        *score = total + (float)got;
         return got >= need;
+    }
+    case OTS__QUERY_TYPE__NESTED_QUERY: {
+        Ots__NestedQuery *m = UNPACK(q, NestedQuery, nested_query, b);
+        nlist l;
+        if (!m || !m->path)
+            return false;
+        objects_at(q, path, obj, m->path, &l);
+        return match_objects(q, m, m->path, &l, depth + 1, score);
     }
     default:
         return false;
     }
 }
 
+typedef struct nfctx {
+    qctx *q;
+    const char *path;
+    const Ots__Query *filter;
+} nfctx;
+
 static bool nf_keep(void *ud, const cJSON *obj)
 {
     nfctx *c = ud;
     emu_err saved = *c->q->err; /* checked up front: a match never fails the query */
-    bool r = obj_match(c->q, c->filter, obj, 0);
+    float s;
+    bool r = obj_eval(c->q, c->path, c->filter, obj, 0, &s);
     *c->q->err = saved;
     return r;
+}
+
+/* Whether x can match an object without matching any of its leaves at the
+ * document level (a must_not somewhere): then the document-level query is
+ * no superset of the matching documents. */
+static bool has_negation(qctx *q, const Ots__Query *x, int depth)
+{
+    if (!x || !x->has_type || depth > EMU_MAX_OTS_SEARCH_QUERY_DEPTH)
+        return false;
+    ProtobufCBinaryData b = x->has_query ? x->query : (ProtobufCBinaryData){0, NULL};
+    switch ((int)x->type) {
+    case OTS__QUERY_TYPE__BOOL_QUERY: {
+        Ots__BoolQuery *m = UNPACK(q, BoolQuery, bool_query, b);
+        if (!m || m->n_must_not_queries)
+            return true;
+        for (size_t i = 0; i < m->n_must_queries; i++)
+            if (has_negation(q, m->must_queries[i], depth + 1))
+                return true;
+        for (size_t i = 0; i < m->n_filter_queries; i++)
+            if (has_negation(q, m->filter_queries[i], depth + 1))
+                return true;
+        for (size_t i = 0; i < m->n_should_queries; i++)
+            if (has_negation(q, m->should_queries[i], depth + 1))
+                return true;
+        return false;
+    }
+    case OTS__QUERY_TYPE__CONST_SCORE_QUERY: {
+        Ots__ConstScoreQuery *m = UNPACK(q, ConstScoreQuery, const_score_query, b);
+        return !m || has_negation(q, m->filter, depth + 1);
+    }
+    case OTS__QUERY_TYPE__NESTED_QUERY: {
+        Ots__NestedQuery *m = UNPACK(q, NestedQuery, nested_query, b);
+        return !m || has_negation(q, m->query, depth + 1);
+    }
+    default:
+        return false;
+    }
+}
+
+/* The column's value of document d parsed (NULL when absent or no JSON). */
+static cJSON *doc_json(qctx *q, const ots_sfield *f, const uint8_t *k, size_t klen)
+{
+    emu_str col = {f->column, strlen(f->column)};
+    ots_read_opts o = {.max_versions = 1, .columns = &col, .n_columns = 1};
+    ots_row_t row;
+    if (!ots_store_get_by_key(q->t, k, klen, &o, q->a, &row))
+        return NULL;
+    for (size_t i = 0; i < row.n_attrs; i++) { /* newest version first */
+        const ots_value *v = &row.attrs[i].value;
+        if (row.attrs[i].has_value)
+            return v->type == OTS_VT_STRING && v->len <= EMU_MAX_OTS_SEARCH_JSON_BYTES
+                       ? cJSON_ParseWithLength((const char *)v->p, v->len)
+                       : NULL;
+    }
+    return NULL;
+}
+
+static emu_rc ih_check(qctx *q, const char *path, const Ots__InnerHits *ih);
+
+/* NestedQuery: the documents with an object of path that matches the query
+ * whole. The document-level query (every clause over all the objects'
+ * values) finds the candidates when it is a superset; each candidate's
+ * objects are then tried one by one. */
+static emu_rc q_nested(qctx *q, const Ots__NestedQuery *m, int depth, dset *out)
+{
+    const ots_sfield *f;
+    emu_rc rc;
+    if ((rc = field_of(q, m->path, &f)))
+        return rc;
+    if (f->type != OTS_SF_NESTED)
+        return bad(q->err, "path:%s is not a Nested field.", m->path);
+    if ((rc = nq_check(q, f->name, m->query, depth + 1)) ||
+        (m->inner_hits && (rc = ih_check(q, f->name, m->inner_hits))))
+        return rc;
+    dset cand = {0};
+    if ((rc = eval(q, m->query, depth + 1, &cand)))
+        return rc;
+    if (has_negation(q, m->query, 0)) {
+        dfree(&cand);
+        if ((rc = q_exists(q, f->name, &cand)))
+            return rc;
+    }
+    for (size_t i = 0; i < cand.n; i++) {
+        cJSON *j = doc_json(q, f, cand.d[i].k, cand.d[i].len);
+        nlist l;
+        float s;
+        if (!j)
+            continue;
+        objects_at(q, NULL, j, f->name, &l);
+        if (match_objects(q, m, f->name, &l, depth + 1, &s))
+            dpush(q, out, cand.d[i].k, cand.d[i].len, s);
+        cJSON_Delete(j);
+        if (q->work > EMU_MAX_OTS_SEARCH_SCAN) {
+            dfree(&cand);
+            return ots_fail(q->err, EMU_E_LIMIT, "OTSParameterInvalid",
+                            "The query visits more than %d index entries; narrow it.",
+                            EMU_MAX_OTS_SEARCH_SCAN); /* emulator cap */
+        }
+    }
+    dfree(&cand);
+    return EMU_OK;
 }
 
 static emu_rc parse_sort(qctx *q, const Ots__Sort *sort, sorter **out, size_t *n)
@@ -1869,7 +2225,7 @@ static ots_value sort_value(qctx *q, const sorter *s, const sdoc *d)
     if (!ots_store_get_by_key(q->t, d->k, d->len, &o, q->a, &row))
         row = (ots_row_t){0}; /* no value: missing_field, missing_value */
     ots_value *v;
-    nfctx nc = {q, s->nf};
+    nfctx nc = {q, s->f->column, s->nf};
     size_t n = s->nf ? ots_search_values_where(s->f, &row, q->a, &v, nf_keep, &nc)
                      : ots_search_values(s->f, &row, q->a, &v);
     ots_value best = none;
@@ -3811,14 +4167,42 @@ static void hl_value(qctx *q, const hl_param *p, const hl_spec *s, const char *t
     }
 }
 
-/* The highlight of one hit: per requested field with a match, its best
- * number_of_fragments fragments in text order (or best first with SCORE). */
+/* One requested field's highlight over its values: its best
+ * number_of_fragments fragments in text order (or best first with SCORE);
+ * NULL without a match. */
+static Ots__HighlightField *hl_field(qctx *q, const hl_param *p, const hl_spec *s,
+                                     const ots_value *v, size_t nv)
+{
+    enum { CAP = EMU_MAX_OTS_SEARCH_HL_FRAGMENTS * 4 };
+    hl_frag *fr = emu_arena_alloc(q->a, CAP * sizeof *fr);
+    size_t nfr = 0;
+    for (size_t k = 0; k < nv; k++)
+        if (v[k].type == OTS_VT_STRING)
+            hl_value(q, p, s, (const char *)v[k].p, v[k].len, fr, &nfr, CAP);
+    if (!nfr)
+        return NULL;
+    size_t keep = nfr;
+    if (p->nfrag) {
+        qsort(fr, nfr, sizeof *fr, frag_by_score);
+        keep = nfr < (size_t)p->nfrag ? nfr : (size_t)p->nfrag;
+        if (!p->by_score)
+            qsort(fr, keep, sizeof *fr, frag_by_seq);
+    }
+    Ots__HighlightField *hf = emu_arena_alloc(q->a, sizeof *hf);
+    ots__highlight_field__init(hf);
+    hf->field_name = p->f->name;
+    hf->field_fragments = emu_arena_alloc(q->a, keep * sizeof *hf->field_fragments);
+    for (size_t k = 0; k < keep; k++)
+        hf->field_fragments[hf->n_field_fragments++] = fr[k].s;
+    return hf;
+}
+
+/* The highlight of one hit: each requested field with a match. */
 static Ots__HighlightResult *hl_hit(qctx *q, const hl_spec *s, const uint8_t *key, size_t klen)
 {
     Ots__HighlightResult *r = emu_arena_alloc(q->a, sizeof *r);
     ots__highlight_result__init(r);
     r->highlight_fields = emu_arena_alloc(q->a, s->n * sizeof *r->highlight_fields);
-    enum { CAP = EMU_MAX_OTS_SEARCH_HL_FRAGMENTS * 4 };
     for (size_t i = 0; i < s->n; i++) {
         const hl_param *p = &s->p[i];
         emu_str col = {p->f->column, strlen(p->f->column)};
@@ -3829,29 +4213,288 @@ static Ots__HighlightResult *hl_hit(qctx *q, const hl_spec *s, const uint8_t *ke
         if (!ots_store_get_by_key(q->t, key, klen, &o, q->a, &row) ||
             !(nv = ots_search_values(p->f, &row, q->a, &v)))
             continue;
-        hl_frag *fr = emu_arena_alloc(q->a, CAP * sizeof *fr);
-        size_t nfr = 0;
-        for (size_t k = 0; k < nv; k++)
-            if (v[k].type == OTS_VT_STRING)
-                hl_value(q, p, s, (const char *)v[k].p, v[k].len, fr, &nfr, CAP);
-        if (!nfr)
-            continue;
-        size_t keep = nfr;
-        if (p->nfrag) {
-            qsort(fr, nfr, sizeof *fr, frag_by_score);
-            keep = nfr < (size_t)p->nfrag ? nfr : (size_t)p->nfrag;
-            if (!p->by_score)
-                qsort(fr, keep, sizeof *fr, frag_by_seq);
-        }
-        Ots__HighlightField *hf = emu_arena_alloc(q->a, sizeof *hf);
-        ots__highlight_field__init(hf);
-        hf->field_name = p->f->name;
-        hf->field_fragments = emu_arena_alloc(q->a, keep * sizeof *hf->field_fragments);
-        for (size_t k = 0; k < keep; k++)
-            hf->field_fragments[hf->n_field_fragments++] = fr[k].s;
-        r->highlight_fields[r->n_highlight_fields++] = hf;
+        Ots__HighlightField *hf = hl_field(q, p, s, v, nv);
+        if (hf)
+            r->highlight_fields[r->n_highlight_fields++] = hf;
     }
     return r;
+}
+
+/* ---- Inner hits --------------------------------------------------------------------- */
+
+/* A NestedQuery's inner_hits: the objects of its path that matched, per
+ * hit, each with its offset in its array, its score, its highlight and the
+ * inner hits of the NestedQuery nodes inside. Sorted by score, offset
+ * (DocSort) or a field of the objects; 3 objects unless limit says. */
+typedef struct ih_sorter {
+    int kind; /* 0 field, 2 score, 4 doc */
+    bool desc;
+    const char *rel; /* field: its path inside the object */
+    const ots_sfield *f;
+} ih_sorter;
+
+static emu_rc ih_sorters(qctx *q, const char *path, const Ots__Sort *sort, ih_sorter *v, size_t *n)
+{
+    *n = 0;
+    if (!sort || !sort->n_sorter) { /* best first, then in array order [inferred] */
+        v[(*n)++] = (ih_sorter){.kind = 2, .desc = true};
+        v[(*n)++] = (ih_sorter){.kind = 4};
+        return EMU_OK;
+    }
+    if (sort->n_sorter > 8)
+        return bad(q->err, "At most 8 sorters.");
+    for (size_t i = 0; i < sort->n_sorter; i++) {
+        const Ots__Sorter *s = sort->sorter[i];
+        ih_sorter *o = &v[(*n)++];
+        *o = (ih_sorter){0};
+        if (s->score_sort) {
+            o->kind = 2;
+            o->desc = !s->score_sort->has_order || s->score_sort->order == 1;
+        } else if (s->doc_sort) {
+            o->kind = 4;
+            o->desc = s->doc_sort->has_order && s->doc_sort->order == 1;
+        } else if (s->field_sort) {
+            emu_rc rc = field_of(q, s->field_sort->field_name, &o->f);
+            if (rc)
+                return rc;
+            size_t pl = strlen(path);
+            if (strncmp(o->f->name, path, pl) || o->f->name[pl] != '.' ||
+                strchr(o->f->name + pl + 1, '.'))
+                return bad(q->err, "field:%s must be a field of the objects of nested path:%s.",
+                           o->f->name, path);
+            o->rel = o->f->name + pl + 1;
+            o->desc = s->field_sort->has_order && s->field_sort->order == 1;
+        } else {
+            return unsupported(q->err, "An inner_hits sorter other than ScoreSort, DocSort or "
+                                       "FieldSort");
+        }
+    }
+    return EMU_OK;
+}
+
+static hl_spec *ih_highlight(qctx *q, const char *path, const Ots__Highlight *h, emu_rc *rc)
+{
+    hl_spec *s = emu_arena_zalloc(q->a, sizeof *s);
+    if ((*rc = hl_parse(q, h, s)))
+        return NULL;
+    size_t pl = strlen(path);
+    for (size_t i = 0; i < s->n; i++) {
+        const char *name = s->p[i].f->name;
+        if (strncmp(name, path, pl) || name[pl] != '.' || strchr(name + pl + 1, '.')) {
+            *rc = bad(q->err,
+                      "Highlight field:%s must be a field of the objects of nested "
+                      "path:%s.",
+                      name, path);
+            return NULL;
+        }
+    }
+    return s;
+}
+
+static emu_rc ih_check(qctx *q, const char *path, const Ots__InnerHits *ih)
+{
+    ih_sorter v[8];
+    size_t n;
+    emu_rc rc = EMU_OK;
+    if (ih->has_offset && ih->offset < 0)
+        return bad(q->err, "inner_hits offset must be >= 0.");
+    if (ih->has_limit && (ih->limit < 0 || ih->limit > EMU_MAX_OTS_SEARCH_LIMIT))
+        return bad(q->err, "inner_hits limit must be in [0, %d].", EMU_MAX_OTS_SEARCH_LIMIT);
+    if ((rc = ih_sorters(q, path, ih->sort, v, &n)))
+        return rc;
+    if (ih->highlight)
+        ih_highlight(q, path, ih->highlight, &rc);
+    return rc;
+}
+
+/* The first comparable value of a sorter's field in an object. */
+typedef struct ih_val {
+    const ots_sfield *f;
+    double num;
+    const char *s;
+    bool have;
+} ih_val;
+
+static bool ih_first(void *ud, const cJSON *e, size_t idx)
+{
+    ih_val *v = ud;
+    (void)idx;
+    return v->have = obj_value(v->f, e, &v->num, &v->s);
+}
+
+static const ih_sorter *g_ih;
+static size_t g_n_ih;
+
+static int ih_cmp(const void *x, const void *y)
+{
+    const nobj *a = x, *b = y;
+    for (size_t i = 0; i < g_n_ih; i++) {
+        const ih_sorter *s = &g_ih[i];
+        int c;
+        if (s->kind == 2) {
+            c = a->score < b->score ? -1 : a->score > b->score;
+        } else if (s->kind == 4) {
+            c = a->off < b->off ? -1 : a->off > b->off;
+        } else {
+            ih_val va = {.f = s->f}, vb = {.f = s->f};
+            ots_search_obj_each(a->o, s->rel, ih_first, &va);
+            ots_search_obj_each(b->o, s->rel, ih_first, &vb);
+            if (!va.have || !vb.have) { /* missing last in either order */
+                if (va.have != vb.have)
+                    return va.have ? -1 : 1;
+                continue;
+            }
+            c = va.s && vb.s ? strcmp(va.s, vb.s) : (va.num > vb.num) - (va.num < vb.num);
+        }
+        if (c)
+            return s->desc ? -c : c;
+    }
+    return (a->off > b->off) - (a->off < b->off);
+}
+
+typedef struct ih_strs {
+    qctx *q;
+    ots_value *v;
+    size_t n, cap;
+} ih_strs;
+
+static bool ih_str(void *ud, const cJSON *e, size_t idx)
+{
+    ih_strs *l = ud;
+    (void)idx;
+    if (!cJSON_IsString(e))
+        return false;
+    l->v = emu_arena_grow(l->q->a, l->v, l->n, &l->cap, sizeof *l->v);
+    l->v[l->n++] = (ots_value){
+        .type = OTS_VT_STRING, .p = (const uint8_t *)e->valuestring, .len = strlen(e->valuestring)};
+    return false;
+}
+
+/* The highlight of one object. */
+static Ots__HighlightResult *ih_hl(qctx *q, const hl_spec *s, const char *path, const cJSON *obj)
+{
+    Ots__HighlightResult *r = emu_arena_alloc(q->a, sizeof *r);
+    ots__highlight_result__init(r);
+    r->highlight_fields = emu_arena_alloc(q->a, s->n * sizeof *r->highlight_fields);
+    for (size_t i = 0; i < s->n; i++) {
+        ih_strs l = {q, NULL, 0, 0};
+        ots_search_obj_each(obj, s->p[i].f->name + strlen(path) + 1, ih_str, &l);
+        Ots__HighlightField *hf = hl_field(q, &s->p[i], s, l.v, l.n);
+        if (hf)
+            r->highlight_fields[r->n_highlight_fields++] = hf;
+    }
+    return r;
+}
+
+typedef struct ih_list {
+    Ots__SearchInnerHit **d;
+    size_t n, cap;
+} ih_list;
+
+static void ih_collect(qctx *q, const Ots__Query *x, const char *base, const cJSON *obj,
+                       const sdoc *doc, int depth, ih_list *out);
+
+/* The inner hit of NestedQuery m over the objects below obj (base NULL: the
+ * document's column). Checked already by q_nested. */
+static void ih_one(qctx *q, const Ots__NestedQuery *m, const char *base, const cJSON *obj,
+                   const sdoc *doc, int depth, ih_list *out)
+{
+    const Ots__InnerHits *ih = m->inner_hits;
+    const ots_sfield *f = ots_search_field(q->def, m->path);
+    cJSON *root = NULL;
+    if (!f)
+        return;
+    if (!base && !(root = doc_json(q, f, doc->k, doc->len)))
+        return;
+    nlist l;
+    float s;
+    objects_at(q, base, base ? obj : root, f->name, &l);
+    match_objects(q, m, f->name, &l, depth + 1, &s);
+    ih_sorter v[8];
+    size_t nv;
+    emu_rc rc = ih_sorters(q, f->name, ih->sort, v, &nv);
+    hl_spec *hl = ih->highlight && !rc ? ih_highlight(q, f->name, ih->highlight, &rc) : NULL;
+    if (hl)
+        hl_collect(q, m->query, 0, &hl->terms);
+    g_ih = v;
+    g_n_ih = nv;
+    qsort(l.d, l.n, sizeof *l.d, ih_cmp);
+    size_t from = ih->has_offset && ih->offset > 0 ? (size_t)ih->offset : 0;
+    size_t lim = ih->has_limit ? (size_t)ih->limit : 3;
+    from = from < l.n ? from : l.n;
+    size_t to = l.n - from < lim ? l.n : from + lim;
+
+    Ots__SearchInnerHit *h = emu_arena_alloc(q->a, sizeof *h);
+    ots__search_inner_hit__init(h);
+    h->path = f->name;
+    h->search_hits = emu_arena_alloc(q->a, (to - from + 1) * sizeof *h->search_hits);
+    for (size_t i = from; i < to; i++) {
+        Ots__SearchHit *sh = emu_arena_alloc(q->a, sizeof *sh);
+        ots__search_hit__init(sh);
+        sh->has_score = sh->has_nested_doc_offset = true;
+        sh->score = l.d[i].score;
+        sh->nested_doc_offset = l.d[i].off;
+        if (hl)
+            sh->highlight_result = ih_hl(q, hl, f->name, l.d[i].o);
+        ih_list sub = {0};
+        ih_collect(q, m->query, f->name, l.d[i].o, doc, depth + 1, &sub);
+        sh->search_inner_hits = sub.d;
+        sh->n_search_inner_hits = sub.n;
+        h->search_hits[h->n_search_hits++] = sh;
+    }
+    out->d = emu_arena_grow(q->a, out->d, out->n, &out->cap, sizeof *out->d);
+    out->d[out->n++] = h;
+    cJSON_Delete(root);
+}
+
+/* The inner hits of the NestedQuery nodes of x that ask for them (not
+ * under must_not), for one document or one object. */
+static void ih_collect(qctx *q, const Ots__Query *x, const char *base, const cJSON *obj,
+                       const sdoc *doc, int depth, ih_list *out)
+{
+    if (!x || !x->has_type || !x->has_query || depth > EMU_MAX_OTS_SEARCH_QUERY_DEPTH)
+        return;
+    ProtobufCBinaryData b = x->query;
+    switch ((int)x->type) {
+    case OTS__QUERY_TYPE__BOOL_QUERY: {
+        Ots__BoolQuery *m = UNPACK(q, BoolQuery, bool_query, b);
+        if (!m)
+            return;
+        for (size_t i = 0; i < m->n_must_queries; i++)
+            ih_collect(q, m->must_queries[i], base, obj, doc, depth + 1, out);
+        for (size_t i = 0; i < m->n_filter_queries; i++)
+            ih_collect(q, m->filter_queries[i], base, obj, doc, depth + 1, out);
+        for (size_t i = 0; i < m->n_should_queries; i++)
+            ih_collect(q, m->should_queries[i], base, obj, doc, depth + 1, out);
+        return;
+    }
+    case OTS__QUERY_TYPE__CONST_SCORE_QUERY: {
+        Ots__ConstScoreQuery *m = UNPACK(q, ConstScoreQuery, const_score_query, b);
+        if (m)
+            ih_collect(q, m->filter, base, obj, doc, depth + 1, out);
+        return;
+    }
+    case OTS__QUERY_TYPE__FUNCTION_SCORE_QUERY: {
+        Ots__FunctionScoreQuery *m = UNPACK(q, FunctionScoreQuery, function_score_query, b);
+        if (m)
+            ih_collect(q, m->query, base, obj, doc, depth + 1, out);
+        return;
+    }
+    case OTS__QUERY_TYPE__FUNCTIONS_SCORE_QUERY: {
+        Ots__FunctionsScoreQuery *m = UNPACK(q, FunctionsScoreQuery, functions_score_query, b);
+        if (m)
+            ih_collect(q, m->query, base, obj, doc, depth + 1, out);
+        return;
+    }
+    case OTS__QUERY_TYPE__NESTED_QUERY: {
+        Ots__NestedQuery *m = UNPACK(q, NestedQuery, nested_query, b);
+        if (m && m->inner_hits && m->path)
+            ih_one(q, m, base, obj, doc, depth, out);
+        return;
+    }
+    default:
+        return;
+    }
 }
 
 emu_rc ots_search(emu_call *call)
@@ -3984,6 +4627,10 @@ emu_rc ots_search(emu_call *call)
         h->score = page[i]->score;
         if (hl)
             h->highlight_result = hl_hit(&q, hl, page[i]->k, page[i]->len);
+        ih_list ih = {0};
+        ih_collect(&q, sq->query, NULL, NULL, page[i], 0, &ih);
+        h->search_inner_hits = ih.d;
+        h->n_search_inner_hits = ih.n;
         resp->search_hits[resp->n_search_hits++] = h;
     }
     if (to < n_docs && limit > 0 && to <= UINT32_MAX) {

@@ -42,7 +42,7 @@ typedef enum ots_analyzer {
 typedef struct ots_sfield {
     char *name;   /* as queries name it */
     char *column; /* the row column holding the value */
-    char *sub;    /* key inside the nested JSON objects; NULL = the column itself */
+    char *sub;    /* dotted path inside the column's objects; NULL = the column itself */
     ots_sf_type type;
     bool index, sort_agg, array;
     bool highlight; /* enable_highlighting */
@@ -107,6 +107,12 @@ size_t ots_search_values(const ots_sfield *f, const ots_row_t *row, emu_arena *a
  * (keep NULL: every object). */
 size_t ots_search_values_where(const ots_sfield *f, const ots_row_t *row, emu_arena *a,
                                ots_value **out, bool (*keep)(void *ud, const cJSON *obj), void *ud);
+
+/* Calls fn on each value at the dotted path rel below obj (an array at any
+ * level yields each element; idx is the element's place in the last
+ * array), until fn returns true; returns whether one did. */
+bool ots_search_obj_each(const cJSON *obj, const char *rel,
+                         bool (*fn)(void *ud, const cJSON *v, size_t idx), void *ud);
 
 /* Creates an index over t (building its postings from t's rows) and
  * registers it; the service's errors (OTSParameterInvalid for the schema,

@@ -24,6 +24,10 @@ char *emu_arena_strdup(emu_arena *a, const char *s);
 char *emu_arena_sprintf(emu_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *emu_arena_vsprintf(emu_arena *a, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+/* Room for element n of a growing arena array of `size`-byte elements at p
+ * (capacity *cap): p itself, or a copy twice as big (the old copy stays in
+ * the arena until it is reset). */
+void *emu_arena_grow(emu_arena *a, void *p, size_t n, size_t *cap, size_t size);
 /* The strings given, joined (the list ends with NULL): ARNs and headers on
  * the request path, where printf's format parsing costs more than the copy. */
 char *emu_arena_concat(emu_arena *a, ...) __attribute__((sentinel));

@@ -16,9 +16,9 @@
  * World: account A (12345, root key only) with instance cap1 holding
  * vehicle_track(vid, gt INTEGER, defined name STRING, 3 rows, index
  * vt_by_name keyed by name, so that every write maintains an index, and
- * search index vt_search over name, speed, note (Text, highlighting on) and
- * pos (GeoPoint), so that Search inputs reach the query decoder, evaluator and
- * highlighter) and
+ * search index vt_search over name, speed, note (Text, highlighting on),
+ * pos (GeoPoint) and parts (two Nested levels), so that Search inputs reach
+ * the query decoder, evaluator, nested objects, inner hits and highlighter) and
  * t(id INTEGER, 3 versions, local transactions on, a stream: id
  * t_1700000000000),
  * restored before every input so an input's outcome never depends on the
@@ -112,45 +112,61 @@ static void fixture(world_t *w)
         ots_store_table_create(in, &s_vt, &vt, &err) ||
         ots_store_table_create(in, &s_t, NULL, &err) || ots_index_create(in, vt, &ix, false, &err))
         goto fail;
-    Ots__FieldSchema fs[4];
-    Ots__FieldSchema *fsp[4];
-    static const char *const fname[] = {"name", "speed", "note", "pos"};
-    static const Ots__FieldType ftype[] = {OTS__FIELD_TYPE__FT_KEYWORD, OTS__FIELD_TYPE__FT_DOUBLE,
-                                           OTS__FIELD_TYPE__FT_TEXT, OTS__FIELD_TYPE__FT_GEO_POINT};
-    for (int i = 0; i < 4; i++) {
+    /* name, speed, note, pos, then parts (Nested: k Keyword, w Text with
+     * highlighting, sub Nested: x Long) for the per-object evaluator and
+     * inner hits */
+    Ots__FieldSchema fs[9];
+    Ots__FieldSchema *fsp[9];
+    static const char *const fname[] = {"name", "speed", "note", "pos", "parts",
+                                        "k",    "w",     "sub",  "x"};
+    static const Ots__FieldType ftype[] = {
+        OTS__FIELD_TYPE__FT_KEYWORD,   OTS__FIELD_TYPE__FT_DOUBLE, OTS__FIELD_TYPE__FT_TEXT,
+        OTS__FIELD_TYPE__FT_GEO_POINT, OTS__FIELD_TYPE__FT_NESTED, OTS__FIELD_TYPE__FT_KEYWORD,
+        OTS__FIELD_TYPE__FT_TEXT,      OTS__FIELD_TYPE__FT_NESTED, OTS__FIELD_TYPE__FT_LONG};
+    for (int i = 0; i < 9; i++) {
         ots__field_schema__init(&fs[i]);
         fs[i].field_name = (char *)fname[i];
         fs[i].has_field_type = true;
         fs[i].field_type = ftype[i];
-        fs[i].has_enable_highlighting = fs[i].enable_highlighting = i == 2;
+        fs[i].has_enable_highlighting = fs[i].enable_highlighting = i == 2 || i == 6;
         fsp[i] = &fs[i];
     }
+    fs[4].n_field_schemas = 3; /* parts: k, w, sub */
+    fs[4].field_schemas = &fsp[5];
+    fs[7].n_field_schemas = 1; /* sub: x */
+    fs[7].field_schemas = &fsp[8];
     Ots__IndexSchema schema = OTS__INDEX_SCHEMA__INIT;
-    schema.n_field_schemas = 4;
+    schema.n_field_schemas = 5;
     schema.field_schemas = fsp;
     if (ots_search_create(in, vt, "vt_search", &schema, -1, &err))
         goto fail;
     for (int64_t i = 1; i <= 3; i++) {
         ots_cell pk[2] = {{.name = emu_str_c("vid"), .has_value = true},
                           {.name = emu_str_c("gt"), .has_value = true}};
-        ots_cell at[4] = {{.name = emu_str_c("name"), .has_value = true},
+        ots_cell at[5] = {{.name = emu_str_c("name"), .has_value = true},
                           {.name = emu_str_c("note"), .has_value = true},
+                          {.name = emu_str_c("parts"), .has_value = true},
                           {.name = emu_str_c("pos"), .has_value = true},
                           {.name = emu_str_c("speed"), .has_value = true}};
+        static const char parts[] =
+            "[{\"k\":\"a\",\"w\":\"red car\",\"sub\":[{\"x\":1},{\"x\":2}]},"
+            "{\"k\":\"b\",\"w\":\"blue car\",\"sub\":{\"x\":3}}]";
         pk[0].value.type = pk[1].value.type = OTS_VT_INTEGER;
         pk[0].value.i = i;
         pk[1].value.i = 1000 * i;
         at[0].value.type = OTS_VT_STRING;
         at[0].value.p = (const uint8_t *)"car";
         at[0].value.len = 3;
-        at[1].value.type = at[2].value.type = OTS_VT_STRING;
+        at[1].value.type = at[2].value.type = at[3].value.type = OTS_VT_STRING;
         at[1].value.p = (const uint8_t *)"a quick red car";
         at[1].value.len = 15;
-        at[2].value.p = (const uint8_t *)(i == 1 ? "30.1,120.1" : "30.2,120.2");
-        at[2].value.len = 10;
-        at[3].value.type = OTS_VT_DOUBLE;
-        at[3].value.d = 10.5 * (double)i;
-        ots_row_t row = {pk, 2, at, 4, false};
+        at[2].value.p = (const uint8_t *)parts;
+        at[2].value.len = sizeof parts - 1;
+        at[3].value.p = (const uint8_t *)(i == 1 ? "30.1,120.1" : "30.2,120.2");
+        at[3].value.len = 10;
+        at[4].value.type = OTS_VT_DOUBLE;
+        at[4].value.d = 10.5 * (double)i;
+        ots_row_t row = {pk, 2, at, 5, false};
         if (ots_store_put(vt, &row, ar, NULL, &err) ||
             ots_index_apply(in, vt, NULL, &row, ar, &err))
             goto fail;
