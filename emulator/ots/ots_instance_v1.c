@@ -62,10 +62,10 @@ static emu_rc paging(emu_call *call, long *size, long *num)
     char *end = NULL;
     *size = ps ? strtol(ps, &end, 10) : 10;
     if (ps && (end == ps || *end || *size < 1 || *size > 100))
-        return ots__inst_fail(call, INST_ERR_BAD_PAGE, ps);
+        return ots__inst_fail(call, INST_ERR_BAD_PAGE_V1, ps);
     *num = pn ? strtol(pn, &end, 10) : 1;
     if (pn && (end == pn || *end || *num < 1 || *num > 100000))
-        return ots__inst_fail(call, INST_ERR_BAD_PAGE, pn);
+        return ots__inst_fail(call, INST_ERR_BAD_PAGE_V1, pn);
     return EMU_OK;
 }
 

@@ -127,6 +127,7 @@ test('the Tablestore instance API 2016-06-20 through @alicloud/pop-core', async 
     await fails(call('InsertInstance', { InstanceName: 'legacy2' }), 400, 'MissingParameter');
     await fails(call('UpdateInstance', { InstanceName: 'legacy1', Network: 'LAN' }), 400, 'InvalidParameter.Network');
     await fails(call('ListInstance', { PageSize: 0 }), 400, 'InvalidParameter');
+    await assert.rejects(call('ListInstance', { PageNum: 'x' }), /PageSize 1-100, PageNum 1 or more/);
     await fails(call('InsertTags', { InstanceName: 'legacy1' }), 400, 'MissingParameter');
     await fails(call('BindInstance2Vpc', { InstanceName: 'legacy1', VpcId: 'vpc-1', VirtualSwitchId: 'vsw-1',
       InstanceVpcName: 'legacyvpc', RegionNo: 'cn-hangzhou', Network: 'vpc' }), 400, 'UnsupportedOperation');
