@@ -82,6 +82,7 @@ static void register_everything(void)
     emu_dispatch_add_rpc(&server, &emu_rm_service, EMU_RM_VERSION);
     emu_dispatch_add_rpc(&server, &emu_ims_service, EMU_IMS_VERSION);
     emu_dispatch_add_rpc(&server, &emu_ots_instance_service, EMU_OTS_INSTANCE_API_VERSION);
+    emu_dispatch_add_rpc(&server, &emu_ots_instance_v1_service, EMU_OTS_INSTANCE_API_V1_VERSION);
     server.ots = &emu_ots_service;
     server.odps = &emu_odps_service;
     server.admin = &emu_admin_service;

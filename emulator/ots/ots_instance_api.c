@@ -2,7 +2,8 @@
  * ROA paths under /v2/openapi/ signed with ACS3-HMAC-SHA256 (the x-acs-action
  * and x-acs-version headers route them, as the official SDKs and Terraform
  * send them): CreateInstance, GetInstance, ListInstances, UpdateInstance,
- * DeleteInstance, UpdateInstancePolicy, DeleteInstancePolicy. GET requests
+ * DeleteInstance, UpdateInstancePolicy, DeleteInstancePolicy,
+ * CheckInstancePolicy, TagResources, UntagResources, ListTagResources. GET requests
  * carry their parameters in the query, POST requests in a JSON body.
  *
  * Each call is authorized as ots:<Action> on the instance's ARN,
@@ -24,13 +25,7 @@
 #include "emu/rpc.h"
 #include "emu/str.h"
 #include "emu/world.h"
-
-typedef enum inst_err {
-#define INST_ERROR(id, code, rc, status, msg) INST_ERR_##id,
-#include "ots_instance_errors.def"
-#undef INST_ERROR
-    INST_ERR_COUNT
-} inst_err;
+#include "ots_instance_int.h"
 
 static const struct {
     const char *code;
@@ -46,7 +41,7 @@ static const struct {
 /* The table's texts are static and take one %s. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-static emu_rc inst_fail(emu_call *call, inst_err id, const char *name)
+emu_rc ots__inst_fail(emu_call *call, ots__inst_err id, const char *name)
 {
     emu_err_set(&call->err, inst_errors[id].rc, inst_errors[id].code, inst_errors[id].msg,
                 name ? name : "");
@@ -94,7 +89,7 @@ static emu_rc inst_decode(emu_call *call)
 
 /* A string parameter from the JSON body (POST) or the query (GET), in the
  * arena; numbers in the body are given as text. */
-static const char *arg(const emu_call *call, const char *name)
+const char *ots__inst_arg(const emu_call *call, const char *name)
 {
     cJSON *b = body_json(call);
     const cJSON *j = b ? cJSON_GetObjectItemCaseSensitive(b, name) : NULL;
@@ -110,9 +105,9 @@ static const char *arg(const emu_call *call, const char *name)
     return out;
 }
 
-static emu_rc need(emu_call *call, const char *name, const char **out)
+emu_rc ots__inst_need(emu_call *call, const char *name, const char **out)
 {
-    *out = arg(call, name);
+    *out = ots__inst_arg(call, name);
     if (*out && **out)
         return EMU_OK;
     emu_err_set(&call->err, EMU_E_INVALID, "MissingParameter",
@@ -125,7 +120,7 @@ static emu_rc need(emu_call *call, const char *name, const char **out)
 
 /* --- the world ------------------------------------------------------------------ */
 
-static ots_store_t *store_of(emu_call *call, bool create)
+ots_store_t *ots__inst_store(emu_call *call, bool create)
 {
     int idx = world_section_index(ots_world_section.name);
     world_account *a =
@@ -138,9 +133,9 @@ static ots_store_t *store_of(emu_call *call, bool create)
 }
 
 /* The caller's instance of that name (names are case-insensitive). */
-static ots_instance_t *find_own(emu_call *call, const char *name)
+ots_instance_t *ots__inst_find(emu_call *call, const char *name)
 {
-    ots_store_t *s = store_of(call, false);
+    ots_store_t *s = ots__inst_store(call, false);
     for (size_t i = 0; s && i < ots_store_instance_count(s); i++) {
         ots_instance_t *in = ots_store_instance_at(s, i);
         if (emu_strcasecmp(ots_instance_name(in), name) == 0)
@@ -161,14 +156,14 @@ static bool name_taken(emu_call *call, const char *name)
     return false;
 }
 
-static emu_rc own_instance(emu_call *call, ots_instance_t **out)
+emu_rc ots__inst_own(emu_call *call, ots_instance_t **out)
 {
     const char *name;
-    emu_rc rc = need(call, "InstanceName", &name);
+    emu_rc rc = ots__inst_need(call, "InstanceName", &name);
     if (rc)
         return rc;
-    *out = find_own(call, name);
-    return *out ? EMU_OK : inst_fail(call, INST_ERR_NOT_FOUND, name);
+    *out = ots__inst_find(call, name);
+    return *out ? EMU_OK : ots__inst_fail(call, INST_ERR_NOT_FOUND, name);
 }
 
 /* CreateInstance's naming rules (2020-12-09 documentation): letters,
@@ -200,9 +195,9 @@ static emu_rc acl_lists(emu_call *call, const cJSON *b, ots_net_acl *acl, bool *
 /* NetworkTypeACL / NetworkSourceACL: JSON arrays in the body, or the
  * legacy Network (NORMAL = all, VPC, VPC_CONSOLE = VPC + the console).
  * *set reports whether the request named any of them. */
-static emu_rc read_acl(emu_call *call, ots_net_acl *acl, bool *set)
+emu_rc ots__inst_read_acl(emu_call *call, ots_net_acl *acl, bool *set)
 {
-    const char *net = arg(call, "Network");
+    const char *net = ots__inst_arg(call, "Network");
     *set = false;
     if (net) {
         *set = true;
@@ -213,7 +208,7 @@ static emu_rc read_acl(emu_call *call, ots_net_acl *acl, bool *set)
         else if (!strcmp(net, "VPC_CONSOLE"))
             *acl = (ots_net_acl){true, true, POLICY_NET_VPC, POLICY_NETSRC_TRUST_PROXY};
         else
-            return inst_fail(call, INST_ERR_BAD_NETWORK, net);
+            return ots__inst_fail(call, INST_ERR_BAD_NETWORK, net);
     }
     cJSON *b = body_json(call);
     emu_rc rc = acl_lists(call, b, acl, set);
@@ -237,11 +232,11 @@ static emu_rc acl_lists(emu_call *call, const cJSON *b, ots_net_acl *acl, bool *
             while (k < 3 && !(cJSON_IsString(x) && !strcmp(x->valuestring, types[k])))
                 k++;
             if (k == 3)
-                return inst_fail(call, INST_ERR_BAD_ACL, "NetworkTypeACL");
+                return ots__inst_fail(call, INST_ERR_BAD_ACL, "NetworkTypeACL");
             acl->types |= (uint8_t)(1u << k);
         }
         if (!cJSON_IsArray(t))
-            return inst_fail(call, INST_ERR_BAD_ACL, "NetworkTypeACL");
+            return ots__inst_fail(call, INST_ERR_BAD_ACL, "NetworkTypeACL");
     }
     if (src) {
         *set = true;
@@ -249,11 +244,11 @@ static emu_rc acl_lists(emu_call *call, const cJSON *b, ots_net_acl *acl, bool *
         acl->sources = 0;
         const cJSON *x;
         if (!cJSON_IsArray(src))
-            return inst_fail(call, INST_ERR_BAD_ACL, "NetworkSourceACL");
+            return ots__inst_fail(call, INST_ERR_BAD_ACL, "NetworkSourceACL");
         cJSON_ArrayForEach(x, src)
         {
             if (!cJSON_IsString(x) || strcmp(x->valuestring, "TRUST_PROXY") != 0)
-                return inst_fail(call, INST_ERR_BAD_ACL, "NetworkSourceACL");
+                return ots__inst_fail(call, INST_ERR_BAD_ACL, "NetworkSourceACL");
             acl->sources |= POLICY_NETSRC_TRUST_PROXY;
         }
     }
@@ -345,32 +340,80 @@ static emu_rc ok(emu_call *call, cJSON *r)
 
 /* --- handlers ----------------------------------------------------------------------- */
 
-static emu_rc inst_create(emu_call *call)
+/* The tags a 2020-12-09 request gives in its JSON body's Tags array. */
+static size_t body_tags(emu_call *call, ots__inst_tag *out, size_t cap)
 {
-    const char *name, *cluster;
+    cJSON *b = body_json(call);
+    const cJSON *tags = b ? cJSON_GetObjectItemCaseSensitive(b, "Tags") : NULL, *t;
+    size_t n = 0;
+    if (!cJSON_IsArray(tags))
+        tags = NULL;
+    cJSON_ArrayForEach(t, tags)
+    {
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "Value");
+        if (n == cap)
+            break;
+        out[n].key = cJSON_IsString(k) ? emu_arena_strdup(call->arena, k->valuestring) : NULL;
+        out[n].value = cJSON_IsString(v) ? emu_arena_strdup(call->arena, v->valuestring)
+                       : v               ? NULL /* not a string: refused */
+                                         : "";
+        n++;
+    }
+    cJSON_Delete(b);
+    return n;
+}
+
+/* One more than the instance may hold, so that too many is seen. */
+#define TAGS_CAP (EMU_MAX_OTS_INSTANCE_TAGS + 1)
+
+static bool tags_ok(const ots__inst_tag *tags, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!tags[i].key || !tags[i].key[0] || strlen(tags[i].key) > 128 || !tags[i].value ||
+            strlen(tags[i].value) > 128)
+            return false;
+    return true;
+}
+
+emu_rc ots__inst_tag_set(emu_call *call, ots_instance_t *in, const ots__inst_tag *tags, size_t n)
+{
+    if (!tags_ok(tags, n))
+        return ots__inst_fail(call, INST_ERR_BAD_TAG, "Tags");
+    for (size_t i = 0; i < n; i++)
+        if (!ots_instance_tag_set(in, tags[i].key, tags[i].value))
+            return ots__inst_fail(call, INST_ERR_TAG_QUOTA, ots_instance_name(in));
+    return EMU_OK;
+}
+
+emu_rc ots__inst_create(emu_call *call, const char *name, const char *cluster,
+                        const char *description, const ots__inst_tag *tags, size_t n_tags)
+{
     emu_rc rc;
-    if ((rc = need(call, "InstanceName", &name)) || (rc = need(call, "ClusterType", &cluster)))
-        return rc;
     if (!name_ok(name))
-        return inst_fail(call, INST_ERR_BAD_NAME, name);
+        return ots__inst_fail(call, INST_ERR_BAD_NAME, name);
     if (strcmp(cluster, "SSD") != 0 && strcmp(cluster, "HYBRID") != 0)
-        return inst_fail(call, INST_ERR_BAD_CLUSTER, cluster);
+        return ots__inst_fail(call, INST_ERR_BAD_CLUSTER, cluster);
+    if (!tags_ok(tags, n_tags))
+        return ots__inst_fail(call, INST_ERR_BAD_TAG, "Tags");
+    if (n_tags > EMU_MAX_OTS_INSTANCE_TAGS)
+        return ots__inst_fail(call, INST_ERR_TAG_QUOTA, name);
     if (name_taken(call, name))
-        return inst_fail(call, INST_ERR_EXISTS, name);
+        return ots__inst_fail(call, INST_ERR_EXISTS, name);
     ots_net_acl acl = {0};
     bool acl_set;
-    if ((rc = read_acl(call, &acl, &acl_set)))
+    if ((rc = ots__inst_read_acl(call, &acl, &acl_set)))
         return rc;
-    ots_store_t *s = store_of(call, true);
+    ots_store_t *s = ots__inst_store(call, true);
     if (!s)
-        return inst_fail(call, INST_ERR_NOT_FOUND, name); /* can't happen: caller's account */
+        return ots__inst_fail(call, INST_ERR_NOT_FOUND, name); /* can't happen: caller's account */
     if (ots_store_instance_count(s) >= EMU_MAX_OTS_INSTANCES)
-        return inst_fail(call, INST_ERR_QUOTA, name);
-    const char *ptext = arg(call, "Policy");
+        return ots__inst_fail(call, INST_ERR_QUOTA, name);
+    const char *ptext = ots__inst_arg(call, "Policy");
     ots_instance_t *in;
     emu_err e = {0};
     if (ots_store_instance_create(s, name, OTS_NET_ANY, &in, &e))
-        return inst_fail(call, INST_ERR_BAD_NAME, name);
+        return ots__inst_fail(call, INST_ERR_BAD_NAME, name);
     policy_doc_t *pol = NULL;
     if (ptext && *ptext && (rc = read_policy(call, in, ptext, &pol))) {
         ots_store_instance_delete(s, name, &e);
@@ -378,39 +421,40 @@ static emu_rc inst_create(emu_call *call)
     }
     ots_instance_set_acl(in, &acl);
     ots_instance_set_policy(in, pol, pol ? 1 : 0);
-    ots_instance_set_info(in, arg(call, "InstanceDescription"), cluster, emu_clock_now_ms());
-    cJSON *b = body_json(call);
-    const cJSON *tags = b ? cJSON_GetObjectItemCaseSensitive(b, "Tags") : NULL, *t;
-    if (!cJSON_IsArray(tags))
-        tags = NULL;
-    cJSON_ArrayForEach(t, tags)
-    {
-        const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "Value");
-        if (cJSON_IsString(k) && k->valuestring[0])
-            ots_instance_tag_set(in, k->valuestring, cJSON_IsString(v) ? v->valuestring : "");
-    }
-    cJSON_Delete(b);
-    return ok(call, NULL);
+    ots_instance_set_info(in, description, cluster, emu_clock_now_ms());
+    return ots__inst_tag_set(call, in, tags, n_tags); /* checked above: cannot fail */
+}
+
+static emu_rc inst_create(emu_call *call)
+{
+    const char *name, *cluster;
+    ots__inst_tag tags[TAGS_CAP];
+    emu_rc rc;
+    if ((rc = ots__inst_need(call, "InstanceName", &name)) ||
+        (rc = ots__inst_need(call, "ClusterType", &cluster)))
+        return rc;
+    size_t n = body_tags(call, tags, TAGS_CAP);
+    rc = ots__inst_create(call, name, cluster, ots__inst_arg(call, "InstanceDescription"), tags, n);
+    return rc ? rc : ok(call, NULL);
 }
 
 static emu_rc inst_get(emu_call *call)
 {
     ots_instance_t *in;
-    emu_rc rc = own_instance(call, &in);
+    emu_rc rc = ots__inst_own(call, &in);
     return rc ? rc : ok(call, instance_json(call, in, true));
 }
 
 static emu_rc inst_list(emu_call *call)
 {
-    const char *max = arg(call, "MaxResults"), *token = arg(call, "NextToken");
-    const char *only = arg(call, "InstanceName");
+    const char *max = ots__inst_arg(call, "MaxResults"), *token = ots__inst_arg(call, "NextToken");
+    const char *only = ots__inst_arg(call, "InstanceName");
     char *end;
     long m = max ? strtol(max, &end, 10) : 50;
     long from = token && *token ? strtol(token, &end, 10) : 0;
     if (m < 1 || m > 200 || from < 0)
-        return inst_fail(call, INST_ERR_BAD_PAGE, max ? max : token);
-    ots_store_t *s = store_of(call, false);
+        return ots__inst_fail(call, INST_ERR_BAD_PAGE, max ? max : token);
+    ots_store_t *s = ots__inst_store(call, false);
     cJSON *r = cJSON_CreateObject();
     cJSON *list = cJSON_AddArrayToObject(r, "Instances");
     size_t n = 0, shown = 0;
@@ -438,32 +482,38 @@ static emu_rc inst_list(emu_call *call)
 static emu_rc inst_update(emu_call *call)
 {
     ots_instance_t *in;
-    emu_rc rc = own_instance(call, &in);
+    emu_rc rc = ots__inst_own(call, &in);
     if (rc)
         return rc;
     ots_net_acl acl = ots_instance_acl(in);
     bool acl_set;
-    if ((rc = read_acl(call, &acl, &acl_set)))
+    if ((rc = ots__inst_read_acl(call, &acl, &acl_set)))
         return rc;
     if (acl_set)
         ots_instance_set_acl(in, &acl);
-    ots_instance_set_info(in, arg(call, "InstanceDescription"), NULL, 0);
+    ots_instance_set_info(in, ots__inst_arg(call, "InstanceDescription"), NULL, 0);
     return ok(call, NULL);
 }
 
-static emu_rc inst_delete(emu_call *call)
+emu_rc ots__inst_delete(emu_call *call)
 {
     ots_instance_t *in;
-    emu_rc rc = own_instance(call, &in);
+    emu_rc rc = ots__inst_own(call, &in);
     if (rc)
         return rc;
     emu_err e = {0};
     char *name = emu_arena_strdup(call->arena, ots_instance_name(in));
     if (ots_store_table_count(in))
-        return inst_fail(call, INST_ERR_NOT_EMPTY, name);
-    if (ots_store_instance_delete(store_of(call, false), name, &e))
-        return inst_fail(call, INST_ERR_NOT_FOUND, name);
-    return ok(call, NULL);
+        return ots__inst_fail(call, INST_ERR_NOT_EMPTY, name);
+    if (ots_store_instance_delete(ots__inst_store(call, false), name, &e))
+        return ots__inst_fail(call, INST_ERR_NOT_FOUND, name);
+    return EMU_OK;
+}
+
+static emu_rc inst_delete(emu_call *call)
+{
+    emu_rc rc = ots__inst_delete(call);
+    return rc ? rc : ok(call, NULL);
 }
 
 /* PolicyVersion [inferred]: the version the caller last read
@@ -471,14 +521,14 @@ static emu_rc inst_delete(emu_call *call)
  * each other unseen. The stored version then goes up by one. */
 static emu_rc check_version(emu_call *call, const ots_instance_t *in, int64_t *current)
 {
-    const char *s = arg(call, "PolicyVersion");
+    const char *s = ots__inst_arg(call, "PolicyVersion");
     char *end;
     ots_instance_policy(in, current);
     if (!s)
         return EMU_OK;
     long long v = strtoll(s, &end, 10);
     if (end == s || *end || v != *current)
-        return inst_fail(call, INST_ERR_POLICY_VERSION, ots_instance_name(in));
+        return ots__inst_fail(call, INST_ERR_POLICY_VERSION, ots_instance_name(in));
     return EMU_OK;
 }
 
@@ -489,7 +539,7 @@ static emu_rc inst_update_policy(emu_call *call)
     int64_t version;
     policy_doc_t *pol = NULL;
     emu_rc rc;
-    if ((rc = own_instance(call, &in)) || (rc = need(call, "Policy", &text)) ||
+    if ((rc = ots__inst_own(call, &in)) || (rc = ots__inst_need(call, "Policy", &text)) ||
         (rc = check_version(call, in, &version)) || (rc = read_policy(call, in, text, &pol)))
         return rc;
     ots_instance_set_policy(in, pol, version + 1);
@@ -504,14 +554,33 @@ static emu_rc inst_delete_policy(emu_call *call)
     ots_instance_t *in;
     int64_t version;
     emu_rc rc;
-    if ((rc = own_instance(call, &in)) || (rc = check_version(call, in, &version)))
+    if ((rc = ots__inst_own(call, &in)) || (rc = check_version(call, in, &version)))
         return rc;
     if (!ots_instance_policy(in, NULL))
-        return inst_fail(call, INST_ERR_NO_POLICY, ots_instance_name(in));
+        return ots__inst_fail(call, INST_ERR_NO_POLICY, ots_instance_name(in));
     ots_instance_set_policy(in, NULL, 0);
     cJSON *r = cJSON_CreateObject();
     cJSON_AddStringToObject(r, "Code", "200");
     cJSON_AddStringToObject(r, "Message", "success");
+    return ok(call, r);
+}
+
+/* CheckInstancePolicy: compiles Policy as an instance policy of the named
+ * instance and stores nothing. The answer's Code and Message are the
+ * documentation's sample; a bad policy gets UpdateInstancePolicy's error. */
+static emu_rc inst_check_policy(emu_call *call)
+{
+    ots_instance_t *in;
+    const char *text;
+    policy_doc_t *pol = NULL;
+    emu_rc rc;
+    if ((rc = ots__inst_own(call, &in)) || (rc = ots__inst_need(call, "Policy", &text)) ||
+        (rc = read_policy(call, in, text, &pol)))
+        return rc;
+    policy_doc_free(pol);
+    cJSON *r = cJSON_CreateObject();
+    cJSON_AddStringToObject(r, "Code", "OK");
+    cJSON_AddStringToObject(r, "Message", "Verification passed.");
     return ok(call, r);
 }
 
@@ -525,23 +594,23 @@ static emu_rc tag_targets(emu_call *call, const cJSON *b, bool required, ots_ins
     const cJSON *ids = b ? cJSON_GetObjectItemCaseSensitive(b, "ResourceIds") : NULL, *x;
     *n = 0;
     if (type && (!cJSON_IsString(type) || emu_strcasecmp(type->valuestring, "INSTANCE") != 0))
-        return inst_fail(call, INST_ERR_BAD_RESOURCE_TYPE,
-                         cJSON_IsString(type) ? type->valuestring : "?");
+        return ots__inst_fail(call, INST_ERR_BAD_RESOURCE_TYPE,
+                              cJSON_IsString(type) ? type->valuestring : "?");
     if (!cJSON_IsArray(ids) || !cJSON_GetArraySize(ids)) {
         if (!required)
             return EMU_OK;
         const char *dummy;
-        return need(call, "ResourceIds", &dummy);
+        return ots__inst_need(call, "ResourceIds", &dummy);
     }
     cJSON_ArrayForEach(x, ids)
     {
         if (!cJSON_IsString(x))
-            return inst_fail(call, INST_ERR_NOT_FOUND, "?");
-        ots_instance_t *in = find_own(call, x->valuestring);
+            return ots__inst_fail(call, INST_ERR_NOT_FOUND, "?");
+        ots_instance_t *in = ots__inst_find(call, x->valuestring);
         if (!in)
-            return inst_fail(call, INST_ERR_NOT_FOUND, x->valuestring);
+            return ots__inst_fail(call, INST_ERR_NOT_FOUND, x->valuestring);
         if (*n == cap)
-            return inst_fail(call, INST_ERR_BAD_PAGE, "ResourceIds");
+            return ots__inst_fail(call, INST_ERR_BAD_PAGE, "ResourceIds");
         out[(*n)++] = in;
     }
     return EMU_OK;
@@ -552,31 +621,18 @@ static emu_rc tag_targets(emu_call *call, const cJSON *b, bool required, ots_ins
 static emu_rc inst_tag(emu_call *call)
 {
     ots_instance_t *targets[TAG_MAX_TARGETS];
+    ots__inst_tag tags[TAGS_CAP];
     size_t n;
     cJSON *b = body_json(call);
-    const cJSON *tags = b ? cJSON_GetObjectItemCaseSensitive(b, "Tags") : NULL, *t;
     emu_rc rc = tag_targets(call, b, true, targets, TAG_MAX_TARGETS, &n);
-    if (!rc && (!cJSON_IsArray(tags) || !cJSON_GetArraySize(tags))) {
-        const char *dummy;
-        rc = need(call, "Tags", &dummy);
-    }
-    for (size_t i = 0; !rc && i < n; i++) {
-        cJSON_ArrayForEach(t, tags)
-        {
-            const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "Value");
-            if (!cJSON_IsString(k) || !k->valuestring[0] || strlen(k->valuestring) > 128 ||
-                (v && (!cJSON_IsString(v) || strlen(v->valuestring) > 128))) {
-                rc = inst_fail(call, INST_ERR_BAD_TAG, "Tags");
-                break;
-            }
-            if (!ots_instance_tag_set(targets[i], k->valuestring, v ? v->valuestring : "")) {
-                rc = inst_fail(call, INST_ERR_TAG_QUOTA, ots_instance_name(targets[i]));
-                break;
-            }
-        }
-    }
     cJSON_Delete(b);
+    size_t nt = body_tags(call, tags, TAGS_CAP);
+    if (!rc && !nt) {
+        const char *dummy;
+        rc = ots__inst_need(call, "Tags", &dummy);
+    }
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = ots__inst_tag_set(call, targets[i], tags, nt);
     return rc ? rc : ok(call, NULL);
 }
 
@@ -614,7 +670,7 @@ static emu_rc inst_list_tags(emu_call *call)
     cJSON_Delete(b);
     if (rc)
         return rc;
-    ots_store_t *s = store_of(call, false);
+    ots_store_t *s = ots__inst_store(call, false);
     if (!n) /* every instance of the caller */
         for (size_t i = 0; s && i < ots_store_instance_count(s) && n < TAG_MAX_TARGETS; i++)
             targets[n++] = ots_store_instance_at(s, i);
@@ -636,20 +692,24 @@ static emu_rc inst_list_tags(emu_call *call)
 
 /* --- the service ----------------------------------------------------------------------- */
 
-/* The instance ARN the call is authorized on: the caller's account, the
- * name lower-cased as Tablestore's Resource elements spell it. */
-static const char *inst_resource(emu_call *call)
+const char *ots__inst_arn(emu_call *call, const char *name)
 {
-    const char *name = arg(call, "InstanceName");
-    bool list = call->action &&
-                (call->action->handler == inst_list || call->action->handler == inst_list_tags);
-    char *low = emu_arena_strdup(call->arena, list || !name || !*name ? "*" : name);
+    char *low = emu_arena_strdup(call->arena, !name || !*name ? "*" : name);
     for (char *c = low; *c; c++)
         if (*c >= 'A' && *c <= 'Z')
             *c = (char)(*c + 32);
     return emu_arena_concat(call->arena, "acs:ots:", world_region(call->world), ":",
                             call->principal.account_id ? call->principal.account_id : "",
                             ":instance/", low, NULL);
+}
+
+/* The instance ARN the call is authorized on: the caller's account, the
+ * name lower-cased as Tablestore's Resource elements spell it. */
+static const char *inst_resource(emu_call *call)
+{
+    bool list = call->action &&
+                (call->action->handler == inst_list || call->action->handler == inst_list_tags);
+    return ots__inst_arn(call, list ? NULL : ots__inst_arg(call, "InstanceName"));
 }
 
 static const emu_action inst_actions[] = {
@@ -660,10 +720,38 @@ static const emu_action inst_actions[] = {
     {"DeleteInstance", inst_delete, "ots:DeleteInstance", EMU_ACT_WRITE},
     {"UpdateInstancePolicy", inst_update_policy, "ots:UpdateInstancePolicy", EMU_ACT_WRITE},
     {"DeleteInstancePolicy", inst_delete_policy, "ots:DeleteInstancePolicy", EMU_ACT_WRITE},
+    {"CheckInstancePolicy", inst_check_policy, "ots:CheckInstancePolicy", EMU_ACT_READ},
     {"TagResources", inst_tag, "ots:TagResources", EMU_ACT_WRITE},
     {"UntagResources", inst_untag, "ots:UntagResources", EMU_ACT_WRITE},
     {"ListTagResources", inst_list_tags, "ots:ListTagResources", EMU_ACT_READ},
 };
+
+emu_rc ots__inst_authorize(emu_call *call, const ots__inst_tag *tags, size_t n_tags,
+                           const char *const *names, size_t n_names, bool all)
+{
+    policy_ckey keys[EMU_MAX_OTS_INSTANCE_TAGS];
+    size_t nk = 0;
+    for (size_t i = 0; i < n_tags && nk < EMU_MAX_OTS_INSTANCE_TAGS; i++) {
+        if (!tags[i].key)
+            continue;
+        const char **vals = emu_arena_alloc(call->arena, sizeof *vals);
+        vals[0] = tags[i].value ? tags[i].value : "";
+        keys[nk++] = (policy_ckey){
+            emu_arena_concat(call->arena, "acs:RequestTag/", tags[i].key, NULL), vals, 1};
+    }
+    emu_authz_req q = {.action = call->action->policy_action, .keys = keys, .n_keys = nk};
+    if (!n_names) {
+        q.resource = ots__inst_arn(call, all ? NULL : ots__inst_arg(call, "InstanceName"));
+        return emu_authz_check(call, &q);
+    }
+    for (size_t i = 0; i < n_names; i++) {
+        q.resource = ots__inst_arn(call, names[i]);
+        emu_rc rc = emu_authz_check(call, &q);
+        if (rc)
+            return rc;
+    }
+    return EMU_OK;
+}
 
 /* The authorize phase: ots:<Action> on each instance the call names (the
  * tag calls name several in ResourceIds), with the tags it asks for as
@@ -671,58 +759,26 @@ static const emu_action inst_actions[] = {
  * the tag service documents them. */
 static emu_rc inst_authorize(emu_call *call)
 {
-    policy_ckey keys[EMU_MAX_OTS_INSTANCE_TAGS];
-    size_t nk = 0;
+    ots__inst_tag tags[EMU_MAX_OTS_INSTANCE_TAGS];
+    size_t nt = 0;
     const char *names[TAG_MAX_TARGETS];
     size_t nn = 0;
-    cJSON *b = body_json(call);
-    const cJSON *tags = b ? cJSON_GetObjectItemCaseSensitive(b, "Tags") : NULL, *t;
-    const cJSON *ids = b ? cJSON_GetObjectItemCaseSensitive(b, "ResourceIds") : NULL;
-    bool tagging = call->action->handler == inst_tag || call->action->handler == inst_untag ||
-                   call->action->handler == inst_list_tags;
-    if (!cJSON_IsArray(tags))
-        tags = NULL;
-    if (!cJSON_IsArray(ids))
-        ids = NULL;
-    if (call->action->handler == inst_create || call->action->handler == inst_tag) {
-        cJSON_ArrayForEach(t, tags)
-        {
-            const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(t, "Value");
-            if (nk == EMU_MAX_OTS_INSTANCE_TAGS || !cJSON_IsString(k))
-                continue;
-            const char **vals = emu_arena_alloc(call->arena, sizeof *vals);
-            vals[0] = emu_arena_strdup(call->arena, cJSON_IsString(v) ? v->valuestring : "");
-            keys[nk++] = (policy_ckey){
-                emu_arena_concat(call->arena, "acs:RequestTag/", k->valuestring, NULL), vals, 1};
-        }
-    }
-    if (tagging) {
-        const cJSON *x;
+    emu_rc (*h)(emu_call *) = call->action->handler;
+    if (h == inst_create || h == inst_tag)
+        nt = body_tags(call, tags, EMU_MAX_OTS_INSTANCE_TAGS);
+    if (h == inst_tag || h == inst_untag || h == inst_list_tags) {
+        cJSON *b = body_json(call);
+        const cJSON *ids = b ? cJSON_GetObjectItemCaseSensitive(b, "ResourceIds") : NULL, *x;
+        if (!cJSON_IsArray(ids))
+            ids = NULL;
         cJSON_ArrayForEach(x, ids)
         {
             if (cJSON_IsString(x) && nn < TAG_MAX_TARGETS)
                 names[nn++] = emu_arena_strdup(call->arena, x->valuestring);
         }
+        cJSON_Delete(b);
     }
-    cJSON_Delete(b);
-    emu_authz_req q = {.action = call->action->policy_action, .keys = keys, .n_keys = nk};
-    if (!nn) {
-        q.resource = inst_resource(call);
-        return emu_authz_check(call, &q);
-    }
-    for (size_t i = 0; i < nn; i++) {
-        char *low = emu_arena_strdup(call->arena, names[i]);
-        for (char *c = low; *c; c++)
-            if (*c >= 'A' && *c <= 'Z')
-                *c = (char)(*c + 32);
-        q.resource = emu_arena_concat(call->arena, "acs:ots:", world_region(call->world), ":",
-                                      call->principal.account_id, ":instance/", low, NULL);
-        emu_rc rc = emu_authz_check(call, &q);
-        if (rc)
-            return rc;
-    }
-    return EMU_OK;
+    return ots__inst_authorize(call, tags, nt, names, nn, h == inst_list || h == inst_list_tags);
 }
 
 const emu_service emu_ots_instance_service = {

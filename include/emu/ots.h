@@ -37,11 +37,16 @@
 extern const emu_service emu_ots_service;
 
 /* The instance API, 2020-12-09 (ROA under /v2/openapi/, ACS3 signatures):
- * Create/Get/List/Update/DeleteInstance, Update/DeleteInstancePolicy. Register
- * with emu_dispatch_add_rpc(server, &emu_ots_instance_service,
- * EMU_OTS_INSTANCE_API_VERSION). */
+ * Create/Get/List/Update/DeleteInstance, Update/Delete/CheckInstancePolicy,
+ * the tag calls. Register with emu_dispatch_add_rpc(server,
+ * &emu_ots_instance_service, EMU_OTS_INSTANCE_API_VERSION). */
 extern const emu_service emu_ots_instance_service;
 #define EMU_OTS_INSTANCE_API_VERSION "2020-12-09"
+/* Its 2016-06-20 RPC version (product Ots: InsertInstance, GetInstance,
+ * ListInstance, ..., the older SDKs' and Terraform's), on the same
+ * instances. Register with EMU_OTS_INSTANCE_API_V1_VERSION. */
+extern const emu_service emu_ots_instance_v1_service;
+#define EMU_OTS_INSTANCE_API_V1_VERSION "2016-06-20"
 
 /* Hands the policy engine the instances' network ACLs
  * (emu_authz_set_network_source); call once at start-up, after the world
