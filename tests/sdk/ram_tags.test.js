@@ -186,6 +186,13 @@ test('RAM tags: the API, its answers and its errors', async (t) => {
     assert.deepStrictEqual(role.Tags[0], { Key: 'env', Value: 'dev' });
     const pol = w.Accounts[0].Policies.find((p) => p.PolicyName === 'Tagged');
     assert.deepStrictEqual(pol.Tags, [{ Key: 'owner', Value: 'data' }, { Key: 'tier', Value: 'gold' }]);
+    // A checkpoint keeps them: untag after saving, restore, they are back.
+    assert.strictEqual((await emu.json('POST', '/_emu/checkpoints/tags')).status, 200);
+    await c.untagResources(new Ram.UntagResourcesRequest({ resourceType: 'policy', resourceNames: ['Tagged'],
+      all: true }));
+    assert.deepStrictEqual(await tagsOf(emu, 'policy', 'Tagged'), []);
+    assert.strictEqual((await emu.json('POST', '/_emu/checkpoints/tags/restore')).status, 200);
+    assert.deepStrictEqual(await tagsOf(emu, 'policy', 'Tagged'), ['owner=data', 'tier=gold']);
     const fs = require('node:fs');
     const file = path.join(emu.dir, 'exported.json');
     fs.writeFileSync(file, JSON.stringify(w));
