@@ -215,4 +215,12 @@ test('acsemu simulate sees a role\'s tags', async () => {
   assert.strictEqual(out.checks[out.checks.length - 1].decidingStatement.sid, 'NoProdRoles');
   r = await run([...args, '--resource', 'acs:ram::12345:role/dev-app']);
   assert.strictEqual(r.code, 0, r.stderr);
+  // A request's tags are context keys the simulation is given.
+  const tagArgs = ['simulate', '--world', WORLD, '--principal', 'acs:ram::12345:user/tagger', '--action',
+    'ram:TagResources', '--resource', 'acs:ram::12345:role/dev-app'];
+  r = await run([...tagArgs, '--context', 'acs:RequestTag/team=data']);
+  assert.strictEqual(r.code, 0, r.stderr);
+  r = await run([...tagArgs, '--context', 'acs:RequestTag/team=web']);
+  assert.strictEqual(r.code, 1, r.stderr);
+  assert.strictEqual(JSON.parse(r.stdout).decidingLayer, 'identity-policy');
 });
