@@ -480,7 +480,9 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
             keys[n_keys++] = tag_keys[i];
     }
     /* A RAM role or custom policy the request acts on (ram:* on the role or
-     * policy, sts:AssumeRole on the role): its tags, the same way. */
+     * policy, sts:AssumeRole on the role): its tags, the same way. RAM
+     * documents acs:ResourceTag but not which of its actions see it: every
+     * action on the tagged resource does [inferred]. */
     n_keys +=
         world_ram_resource_tags(call->world, resource, keys + n_keys, AUTHZ_MAX_KEYS - n_keys);
     size_t n_global = n_keys;
