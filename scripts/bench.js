@@ -1001,6 +1001,7 @@ async function searchBench(seconds, rows) {
     rows.push(['  20 policies + 3 control-policy levels', `${(pb.twenty_control_ns / 1000).toFixed(2)} us`, 'target <= 20 us']);
     rows.push(['  seed role + control + network ACL + instance policy', `${(pb.seed_all_layers_ns / 1000).toFixed(2)} us`, 'target <= 2 us']);
     rows.push(['  20 policies + control + network ACL + instance policy', `${(pb.twenty_all_layers_ns / 1000).toFixed(2)} us`, 'target <= 20 us']);
+    rows.push(['  seed role + RAM tag conditions (acs:ResourceTag)', `${(pb.seed_tags_ns / 1000).toFixed(2)} us`, 'target <= 2 us']);
   } catch (err) {
     rows.push(['policy decision', 'not measured', String(err.message).split('\n')[0]]);
   }

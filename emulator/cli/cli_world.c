@@ -242,6 +242,40 @@ static void set_str(cJSON *obj, const char *key, const char *v)
     cJSON_AddStringToObject(obj, key, v);
 }
 
+/* Sets tag `key` of a role or policy entity ("Tags": [{"Key", "Value"}], the
+ * world file's shape); the world loader checks the tag rules. */
+static void put_tag(cJSON *ent, const char *key, const char *value)
+{
+    cJSON *tags = cJSON_GetObjectItemCaseSensitive(ent, "Tags"), *t;
+    if (!cJSON_IsArray(tags)) {
+        cJSON_DeleteItemFromObjectCaseSensitive(ent, "Tags");
+        tags = cJSON_AddArrayToObject(ent, "Tags");
+    }
+    cJSON_ArrayForEach(t, tags)
+    {
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(t, "Key");
+        if (cJSON_IsString(k) && !strcmp(k->valuestring, key)) {
+            set_str(t, "Value", value);
+            return;
+        }
+    }
+    t = cJSON_CreateObject();
+    cJSON_AddStringToObject(t, "Key", key);
+    cJSON_AddStringToObject(t, "Value", value);
+    cJSON_AddItemToArray(tags, t);
+}
+
+/* Terraform's `tags` map of an alicloud_ram_role / alicloud_ram_policy. */
+static void put_tf_tags(cJSON *ent, const cJSON *tags)
+{
+    const cJSON *t, *map = cJSON_IsObject(tags) ? tags : NULL;
+    cJSON_ArrayForEach(t, map)
+    {
+        if (cJSON_IsString(t))
+            put_tag(ent, t->string, t->valuestring);
+    }
+}
+
 /* The account id of an ARN acs:ram::UID:..., remembered as the account
  * when none is set; a second account is an error (one account per import). */
 static void note_arn(importer *im, const char *file, const char *path, const char *arn)
@@ -584,6 +618,30 @@ static void import_describe_table(importer *im, const char *file, const cJSON *d
 }
 
 /* One aliyun CLI / API answer, recognized by its top-level fields. */
+/* RAM ListTagResources (`aliyun ram ListTagResources --ResourceType role`):
+ * each row tags its role or policy. */
+static void import_tags(importer *im, const char *file, const cJSON *rows)
+{
+    const cJSON *r;
+    int i = 0;
+    cJSON_ArrayForEach(r, rows)
+    {
+        char p[64];
+        snprintf(p, sizeof p, "$.TagResources[%d]", i++);
+        const char *type = STR(r, "ResourceType"), *name = STR(r, "ResourceName");
+        const char *key = STR(r, "TagKey"), *value = STR(r, "TagValue");
+        if (!type || !name || !key || (strcmp(type, "role") && strcmp(type, "policy"))) {
+            import_err(im, file, p,
+                       "not a RAM tag (ResourceType role or policy, ResourceName, TagKey): "
+                       "only RAM ListTagResources answers are imported");
+            return;
+        }
+        cJSON *ent = type[0] == 'r' ? entity(im->roles, "RoleName", name)
+                                    : entity(im->policies, "PolicyName", name);
+        put_tag(ent, key, value ? value : "");
+    }
+}
+
 static void import_api(importer *im, const char *file, const cJSON *doc, const subject *sub)
 {
     const cJSON *j;
@@ -615,13 +673,15 @@ static void import_api(importer *im, const char *file, const cJSON *doc, const s
         import_user(im, file, "$.User", j);
     } else if ((j = field(doc, "Groups")) && cJSON_IsObject(j)) {
         import_list(im, file, j, "Group", false);
+    } else if ((j = field(doc, "TagResources")) && cJSON_IsArray(j)) {
+        import_tags(im, file, j);
     } else if (field(doc, "table_meta")) {
         import_describe_table(im, file, doc, sub);
     } else {
         import_err(im, file, "$",
                    "not an answer acsemu can import (GetRole, GetPolicy, GetPolicyVersion, "
                    "ListPoliciesForRole/User/Group, ListUsers, GetUser, ListGroups, "
-                   "DescribeTable) nor a Terraform state");
+                   "ListTagResources, DescribeTable) nor a Terraform state");
     }
 }
 
@@ -658,6 +718,7 @@ static void import_tf_resource(importer *im, const char *file, const char *path,
             doc = field(a, "document");
         snprintf(p, sizeof p, "%s.policy_document", path);
         put_document(im, file, p, pol, "PolicyDocument", doc);
+        put_tf_tags(pol, field(a, "tags"));
     } else if (!strcmp(type, "alicloud_ram_role")) {
         NEED(name, "role_name", "name");
         note_arn(im, file, path, STR(a, "arn"));
@@ -671,6 +732,7 @@ static void import_tf_resource(importer *im, const char *file, const char *path,
             doc = field(a, "document");
         snprintf(p, sizeof p, "%s.assume_role_policy_document", path);
         put_document(im, file, p, role, "AssumeRolePolicyDocument", doc);
+        put_tf_tags(role, field(a, "tags"));
     } else if (!strcmp(type, "alicloud_ram_role_policy_attachment") ||
                !strcmp(type, "alicloud_ram_user_policy_attachment") ||
                !strcmp(type, "alicloud_ram_group_policy_attachment")) {
@@ -829,16 +891,18 @@ static void import_usage(FILE *f)
         "                           [--out FILE] INPUT...\n"
         "Makes a world file from what you already have, for one account:\n"
         "  - JSON answers saved from the aliyun CLI or the APIs: GetRole, GetPolicy (with\n"
-        "    DefaultPolicyVersion), GetUser, ListUsers, ListGroups, and, named with a\n"
-        "    prefix since the answer does not name its subject:\n"
+        "    DefaultPolicyVersion), GetUser, ListUsers, ListGroups, ListTagResources (RAM\n"
+        "    role and policy tags), and, named with a prefix since the answer does not\n"
+        "    name its subject:\n"
         "      role:NAME=FILE | user:NAME=FILE | group:NAME=FILE   "
         "ListPoliciesFor{Role,User,Group}\n"
         "      policy:NAME=FILE                                    GetPolicyVersion (the default "
         "one)\n"
         "      instance:NAME=FILE                                  Tablestore DescribeTable\n"
         "  - a Terraform state file (terraform.tfstate): its alicloud_ram_user, _group,\n"
-        "    _policy, _role, _{role,user,group}_policy_attachment, _group_membership,\n"
-        "    _access_key (with a plain secret) and alicloud_ots_instance, _table resources.\n"
+        "    _policy, _role (with their tags), _{role,user,group}_policy_attachment,\n"
+        "    _group_membership, _access_key (with a plain secret) and alicloud_ots_instance,\n"
+        "    _table resources.\n"
         "The account is --account, else the one in the inputs' ARNs. --access-key gives the\n"
         "account a root AccessKey (the imported world has none otherwise). The result is\n"
         "checked as --world would load it and written to --out FILE (default stdout).\n"

@@ -22,7 +22,7 @@
  * past the cap are dropped with a warning rather than overflowing. */
 #define AUTHZ_MAX_DOCS 160
 /* Global keys plus a service's or a simulation's own. */
-#define AUTHZ_MAX_KEYS 48
+#define AUTHZ_MAX_KEYS 64
 
 /* --- session policies ------------------------------------------------------
  * The STS token carries the session policy as text. Compiling it on every
@@ -479,6 +479,12 @@ emu_rc emu_authz_check(emu_call *call, const emu_authz_req *req)
         for (size_t i = 0; i < inst.n_tags && n_keys < AUTHZ_MAX_KEYS; i++)
             keys[n_keys++] = tag_keys[i];
     }
+    /* A RAM role or custom policy the request acts on (ram:* on the role or
+     * policy, sts:AssumeRole on the role): its tags, the same way. RAM
+     * documents acs:ResourceTag but not which of its actions see it: every
+     * action on the tagged resource does [inferred]. */
+    n_keys +=
+        world_ram_resource_tags(call->world, resource, keys + n_keys, AUTHZ_MAX_KEYS - n_keys);
     size_t n_global = n_keys;
     for (size_t i = 0; i < req->n_keys; i++) {
         size_t k = 0;

@@ -115,4 +115,27 @@ ram_attach_count ram__count_attachments(const world_account *a, const char *poli
 /* Removes every attachment of a policy (CascadingDelete). */
 void ram__detach_everywhere(world_account *a, const char *policy, bool system);
 
+/* Tags (ram_tag.c). A list parameter, as a JSON array in one parameter or
+ * flat (<param>.1, <param>.2...): at most cap non-empty strings (more =
+ * too_many), into out (arena or request strings). */
+emu_rc ram__names_param(emu_call *call, const char *param, size_t cap, ram_err too_many,
+                        const char **out, size_t *n);
+typedef struct ram_tag_kv {
+    const char *key, *value;
+} ram_tag_kv;
+/* The Tag parameter (JSON or Tag.N.Key / Tag.N.Value): at most
+ * EMU_MAX_RAM_TAGS tags, each checked (InvalidParameter.TagKey/TagValue). */
+emu_rc ram__tags_param(emu_call *call, ram_tag_kv *out, size_t *n);
+/* Adds the tags to t, or LimitExceeded.Tag when t would hold more than
+ * EMU_MAX_RAM_TAGS (then nothing changes). */
+emu_rc ram__apply_tags(emu_call *call, world_tags *t, const ram_tag_kv *kv, size_t n);
+/* {"Tag": [{"TagKey", "TagValue"}]}, as ListRoles and ListPolicies show. */
+cJSON *ram__tags_json(const world_tags *t);
+/* Does t hold every filter tag (its value too, when given)? */
+bool ram__tags_match(const world_tags *t, const ram_tag_kv *filter, size_t n);
+/* The RAM authorize phase: the action on `resource`, with the request's
+ * tags as acs:RequestTag/<key> and acs:TagKeys; the tag calls once per
+ * named role or policy. */
+emu_rc ram__authorize(emu_call *call, const char *resource);
+
 #endif

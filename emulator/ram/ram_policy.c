@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "emu/clock.h"
+#include "emu/limits.h"
 #include "emu/str.h"
 #include "ram_int.h"
 
@@ -141,6 +142,8 @@ emu_rc ram_create_policy(emu_call *call)
     world_account *a = ram__account(call);
     const char *name, *doc, *desc = emu_rpc_param(call, "Description");
     policy_doc_t *compiled = NULL;
+    ram_tag_kv tags[EMU_MAX_RAM_TAGS];
+    size_t n_tags;
     emu_rc rc;
 
     if (!a)
@@ -148,7 +151,8 @@ emu_rc ram_create_policy(emu_call *call)
     if ((rc = emu_rpc_require(call, "PolicyName", &name)) ||
         (rc = ram__check_policy_name(call, name)) ||
         (rc = emu_rpc_require(call, "PolicyDocument", &doc)) ||
-        (rc = ram__check_text(call, "Description", desc, RAM_MAX_DESCRIPTION)))
+        (rc = ram__check_text(call, "Description", desc, RAM_MAX_DESCRIPTION)) ||
+        (rc = ram__tags_param(call, tags, &n_tags)))
         return rc;
     /* A Custom policy may not take a System policy's name either: attach
      * calls would become ambiguous to a reader [inferred]. */
@@ -171,6 +175,7 @@ emu_rc ram_create_policy(emu_call *call)
     p->versions[0].compiled = compiled;
     p->default_version = 0;
     p->next_version = 2;
+    ram__apply_tags(call, &p->tags, tags, n_tags); /* at most 20: always fits */
     ram__push((void ***)&a->policies, &a->n_policies, p);
 
     cJSON *r = cJSON_CreateObject();
@@ -257,17 +262,26 @@ emu_rc ram_delete_policy(emu_call *call)
 emu_rc ram_list_policies(emu_call *call)
 {
     world_account *a = ram__account(call);
+    ram_tag_kv filter[EMU_MAX_RAM_TAGS];
+    size_t nf;
     bool system, typed;
     ram_page pg;
     emu_rc rc;
     if (!a)
         return ram__no_account(call);
-    if ((rc = ram__policy_type(call, false, &system, &typed)))
+    if ((rc = ram__policy_type(call, false, &system, &typed)) ||
+        (rc = ram__tags_param(call, filter, &nf)))
         return rc;
     /* System policies first (stable built-in order), then Custom ones in
-     * creation order. */
-    size_t n_sys = !typed || system ? policy_system_count() : 0;
-    size_t n_custom = !typed || !system ? a->n_policies : 0;
+     * creation order. Tag: only the policies that carry every tag given (a
+     * System policy carries none). */
+    size_t n_sys = (!typed || system) && !nf ? policy_system_count() : 0;
+    size_t n_custom = 0;
+    const world_policy **custom =
+        emu_arena_alloc(call->arena, (a->n_policies + 1) * sizeof *custom);
+    for (size_t i = 0; (!typed || !system) && i < a->n_policies; i++)
+        if (ram__tags_match(&a->policies[i]->tags, filter, nf))
+            custom[n_custom++] = a->policies[i];
     if ((rc = ram__page(call, n_sys + n_custom, &pg)))
         return rc;
     cJSON *r = cJSON_CreateObject();
@@ -276,8 +290,12 @@ emu_rc ram_list_policies(emu_call *call)
     for (size_t i = pg.start; i < pg.end; i++) {
         if (i < n_sys)
             cJSON_AddItemToArray(list, system_json(call, a, i, false));
-        else
-            cJSON_AddItemToArray(list, custom_json(call, a, a->policies[i - n_sys], true, false));
+        else {
+            const world_policy *p = custom[i - n_sys];
+            cJSON *o = custom_json(call, a, p, true, false);
+            cJSON_AddItemToObject(o, "Tags", ram__tags_json(&p->tags));
+            cJSON_AddItemToArray(list, o);
+        }
     }
     call->result = r;
     return EMU_OK;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "emu/clock.h"
+#include "emu/limits.h"
 #include "ram_int.h"
 
 static cJSON *role_json(emu_call *call, const world_account *a, const world_role *r, bool doc,
@@ -73,6 +74,8 @@ emu_rc ram_create_role(emu_call *call)
     world_account *a = ram__account(call);
     const char *name, *doc, *desc = emu_rpc_param(call, "Description");
     policy_doc_t *trust = NULL;
+    ram_tag_kv tags[EMU_MAX_RAM_TAGS];
+    size_t n_tags;
     int msd;
     emu_rc rc;
 
@@ -82,7 +85,8 @@ emu_rc ram_create_role(emu_call *call)
         (rc = ram__check_role_name(call, name)) ||
         (rc = emu_rpc_require(call, "AssumeRolePolicyDocument", &doc)) ||
         (rc = ram__check_text(call, "Description", desc, RAM_MAX_DESCRIPTION)) ||
-        (rc = session_duration(call, "MaxSessionDuration", 3600, &msd)))
+        (rc = session_duration(call, "MaxSessionDuration", 3600, &msd)) ||
+        (rc = ram__tags_param(call, tags, &n_tags)))
         return rc;
     if (world_role_find(a, name))
         return ram__fail(call, RAM_ERR_ROLE_EXISTS);
@@ -100,6 +104,7 @@ emu_rc ram_create_role(emu_call *call)
     r->trust_document = emu_xstrdup(doc);
     r->trust = trust;
     r->create_ms = r->update_ms = emu_clock_now_ms();
+    ram__apply_tags(call, &r->tags, tags, n_tags); /* at most 20: always fits */
     ram__push((void ***)&a->roles, &a->n_roles, r);
 
     cJSON *res = cJSON_CreateObject();
@@ -180,17 +185,30 @@ emu_rc ram_delete_role(emu_call *call)
 emu_rc ram_list_roles(emu_call *call)
 {
     world_account *a = ram__account(call);
+    ram_tag_kv filter[EMU_MAX_RAM_TAGS];
+    size_t nf, n = 0;
     ram_page pg;
     emu_rc rc;
     if (!a)
         return ram__no_account(call);
-    if ((rc = ram__page(call, a->n_roles, &pg)))
+    /* Tag: only the roles that carry every tag given. */
+    if ((rc = ram__tags_param(call, filter, &nf)))
+        return rc;
+    const world_role **roles = emu_arena_alloc(call->arena, (a->n_roles + 1) * sizeof *roles);
+    for (size_t i = 0; i < a->n_roles; i++)
+        if (ram__tags_match(&a->roles[i]->tags, filter, nf))
+            roles[n++] = a->roles[i];
+    if ((rc = ram__page(call, n, &pg)))
         return rc;
     cJSON *res = cJSON_CreateObject();
     ram__page_put(call, res, &pg);
     cJSON *list = cJSON_AddArrayToObject(cJSON_AddObjectToObject(res, "Roles"), "Role");
-    for (size_t i = pg.start; i < pg.end; i++)
-        cJSON_AddItemToArray(list, role_json(call, a, a->roles[i], false, true));
+    for (size_t i = pg.start; i < pg.end; i++) {
+        const world_role *r = roles[i];
+        cJSON *o = role_json(call, a, r, false, true);
+        cJSON_AddItemToObject(o, "Tags", ram__tags_json(&r->tags));
+        cJSON_AddItemToArray(list, o);
+    }
     call->result = res;
     return EMU_OK;
 }

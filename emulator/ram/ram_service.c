@@ -104,6 +104,13 @@ static const char *ram_resource(emu_call *call)
     return NULL;
 }
 
+/* The shared phase on the resource above, with the request's tags as
+ * condition keys (ram_tag.c). */
+static emu_rc ram_authorize(emu_call *call)
+{
+    return ram__authorize(call, ram_resource(call));
+}
+
 /* NUL bytes or invalid UTF-8 in a name break its rule (rpc-api.md §9.2): the
  * same answer as any other forbidden character (ram_errors.def). */
 #define RAM_CHARS(param, what)                                                                     \
@@ -129,7 +136,7 @@ const emu_service emu_ram_service = {
     /* The shared phase: the owner of every ARN above is the caller's own
      * account (the "*" of a System policy ARN is not digits, so the phase
      * falls back to the caller's account). */
-    .authorize = emu_authz_phase,
+    .authorize = ram_authorize,
     .resource = ram_resource,
     .unknown_action = emu_rpc_unknown_action,
     .render_ok = emu_rpc_render_ok,

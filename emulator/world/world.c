@@ -1,9 +1,12 @@
 /* World ownership, lookups and the AccessKeyId index. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "emu/arena.h"
+#include "emu/limits.h"
 #include "emu/str.h"
 #include "world_int.h"
 
@@ -92,6 +95,7 @@ void world_policy_free(world_policy *p)
         policy_doc_free(p->versions[v].compiled);
     }
     free(p->versions);
+    world_tags_free(&p->tags);
     free(p);
 }
 
@@ -105,7 +109,126 @@ void world_role_free(world_role *r)
     free(r->trust_document);
     policy_doc_free(r->trust);
     refs_free(r->policies, r->n_policies);
+    world_tags_free(&r->tags);
     free(r);
+}
+
+/* --- tags ------------------------------------------------------------------------------ */
+
+const world_tag *world_tags_find(const world_tags *t, const char *key)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->v[i].key, key) == 0)
+            return &t->v[i];
+    return NULL;
+}
+
+bool world_tags_set(world_tags *t, const char *key, const char *value)
+{
+    world_tag *have = (world_tag *)(uintptr_t)world_tags_find(t, key);
+    if (have) {
+        free(have->value);
+        have->value = emu_xstrdup(value);
+        return true;
+    }
+    if (t->n >= EMU_MAX_RAM_TAGS)
+        return false;
+    t->v = emu_xrealloc(t->v, (t->n + 1) * sizeof *t->v);
+    world_tag *n = &t->v[t->n++];
+    n->key = emu_xstrdup(key);
+    n->value = emu_xstrdup(value);
+    size_t kl = strlen(key);
+    n->ckey = emu_xmalloc(sizeof "acs:ResourceTag/" + kl);
+    memcpy(n->ckey, "acs:ResourceTag/", sizeof "acs:ResourceTag/" - 1);
+    memcpy(n->ckey + sizeof "acs:ResourceTag/" - 1, key, kl + 1);
+    return true;
+}
+
+static void tag_free(world_tag *g)
+{
+    free(g->key);
+    free(g->value);
+    free(g->ckey);
+}
+
+bool world_tags_remove(world_tags *t, const char *key)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->v[i].key, key) == 0) {
+            tag_free(&t->v[i]);
+            memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof *t->v);
+            t->n--;
+            return true;
+        }
+    return false;
+}
+
+void world_tags_free(world_tags *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        tag_free(&t->v[i]);
+    free(t->v);
+    t->v = NULL;
+    t->n = 0;
+}
+
+/* Lengths in characters (UTF-8 code points), as the API counts them. */
+static size_t chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+world_tag_check world_tag_validate(const char *key, const char *value)
+{
+    if (!key || !*key)
+        return WORLD_TAG_KEY_EMPTY;
+    if (chars(key) > 128)
+        return WORLD_TAG_KEY_LONG;
+    if (strncasecmp(key, "aliyun", 6) == 0 || strncasecmp(key, "acs:", 4) == 0)
+        return WORLD_TAG_KEY_RESERVED;
+    if (strstr(key, "http://") || strstr(key, "https://"))
+        return WORLD_TAG_KEY_URL;
+    if (value && chars(value) > 256)
+        return WORLD_TAG_VALUE_LONG;
+    if (value && (strstr(value, "http://") || strstr(value, "https://")))
+        return WORLD_TAG_VALUE_URL;
+    return WORLD_TAG_OK;
+}
+
+/* "acs:ram:<region>:<uid>:<kind>/<name>": the kind is "role" or "policy";
+ * System policies ("acs:ram::*:policy/...") have no account and no tags. */
+size_t world_ram_resource_tags(const world_t *w, const char *arn, policy_ckey *out, size_t cap)
+{
+    if (!w || !arn || strncmp(arn, "acs:ram:", 8) != 0)
+        return 0;
+    const char *region_end = strchr(arn + 8, ':');
+    if (!region_end)
+        return 0;
+    const char *uid = region_end + 1, *uid_end = strchr(uid, ':');
+    char acct[32];
+    if (!uid_end || uid_end == uid || (size_t)(uid_end - uid) >= sizeof acct)
+        return 0;
+    memcpy(acct, uid, (size_t)(uid_end - uid));
+    acct[uid_end - uid] = '\0';
+    const char *res = uid_end + 1;
+    const world_tags *tags = NULL;
+    const world_account *a = world_account_find(w, acct);
+    if (!a)
+        return 0;
+    if (strncmp(res, "role/", 5) == 0) {
+        const world_role *r = world_role_find(a, res + 5);
+        tags = r ? &r->tags : NULL;
+    } else if (strncmp(res, "policy/", 7) == 0) {
+        const world_policy *p = world_policy_find(a, res + 7);
+        tags = p ? &p->tags : NULL;
+    }
+    size_t n = 0;
+    for (size_t i = 0; tags && i < tags->n && n < cap; i++)
+        out[n++] = (policy_ckey){tags->v[i].ckey, (const char *const *)&tags->v[i].value, 1};
+    return n;
 }
 
 void world__account_free(world_account *a)

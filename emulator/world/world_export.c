@@ -33,6 +33,20 @@ static cJSON *keys_json(const world_access_key *k, size_t n)
     return arr;
 }
 
+/* "Tags": [{"Key", "Value"}] (world_load's shape), only when there are. */
+static void add_tags(cJSON *o, const world_tags *t)
+{
+    if (!t->n)
+        return;
+    cJSON *a = cJSON_AddArrayToObject(o, "Tags");
+    for (size_t i = 0; i < t->n; i++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "Key", t->v[i].key);
+        cJSON_AddStringToObject(e, "Value", t->v[i].value);
+        cJSON_AddItemToArray(a, e);
+    }
+}
+
 static cJSON *refs_json(const world_policy_ref *r, size_t n)
 {
     cJSON *arr = cJSON_CreateArray();
@@ -81,6 +95,7 @@ static cJSON *account_json(const world_account *a, world_export_mode mode)
             add_date(vo, "CreateDate", p->versions[v].create_ms);
             cJSON_AddItemToArray(vs, vo);
         }
+        add_tags(po, &p->tags);
         cJSON_AddItemToArray(pols, po);
     }
 
@@ -131,6 +146,7 @@ static cJSON *account_json(const world_account *a, world_export_mode mode)
         add_date(ro, "CreateDate", r->create_ms);
         add_date(ro, "UpdateDate", r->update_ms);
         cJSON_AddItemToObject(ro, "AttachedPolicies", refs_json(r->policies, r->n_policies));
+        add_tags(ro, &r->tags);
         cJSON_AddItemToArray(roles, ro);
     }
 

@@ -278,11 +278,51 @@ static emu_rc load_refs(loader *L, const cJSON *arr, const char *path, world_pol
 
 #define GROW(arr, n) (arr) = emu_xrealloc((arr), ((n) + 1) * sizeof *(arr))
 
+/* "Tags": [{"Key": "env", "Value": "dev"}, ...] on a role or custom
+ * policy: the RAM TagResources rules (world_tag_validate), unique keys, at
+ * most EMU_MAX_RAM_TAGS. */
+static emu_rc load_tags(loader *L, const cJSON *j, const char *p, world_tags *out)
+{
+    static const char *const tallowed[] = {"Key", "Value", NULL};
+    static const char *const why[] = {
+        [WORLD_TAG_KEY_EMPTY] = "Key must not be empty",
+        [WORLD_TAG_KEY_LONG] = "Key is longer than 128 characters",
+        [WORLD_TAG_KEY_RESERVED] = "Key must not start with \"aliyun\" or \"acs:\"",
+        [WORLD_TAG_KEY_URL] = "Key must not contain http:// or https://",
+        [WORLD_TAG_VALUE_LONG] = "Value is longer than 256 characters",
+        [WORLD_TAG_VALUE_URL] = "Value must not contain http:// or https://"};
+    const cJSON *tags, *t;
+    char tp[PATH_MAXLEN];
+    emu_rc rc;
+    int i = 0;
+    if ((rc = get_array(L, j, "Tags", p, &tags)) || !tags)
+        return rc;
+    cJSON_ArrayForEach(t, tags)
+    {
+        const char *k, *v;
+        snprintf(tp, sizeof tp, "%s.Tags[%d]", p, i++);
+        if (!cJSON_IsObject(t))
+            return bad(L, tp, "must be an object {\"Key\": ..., \"Value\": ...}");
+        if ((rc = check_keys(L, t, tp, tallowed, NULL)) ||
+            (rc = get_str(L, t, "Key", tp, true, 0, &k)) ||
+            (rc = get_str(L, t, "Value", tp, false, 0, &v)))
+            return rc;
+        world_tag_check c = world_tag_validate(k, v);
+        if (c != WORLD_TAG_OK)
+            return bad(L, tp, "%s", why[c]);
+        if (world_tags_find(out, k))
+            return bad(L, tp, "duplicate Key \"%s\"", k);
+        if (!world_tags_set(out, k, v ? v : ""))
+            return bad(L, tp, "more than %d tags", EMU_MAX_RAM_TAGS);
+    }
+    return EMU_OK;
+}
+
 static emu_rc load_policy(loader *L, world_account *a, const cJSON *j, const char *p)
 {
-    static const char *const allowed[] = {
-        "PolicyName",     "Description", "PolicyDocument", "Versions",
-        "DefaultVersion", "CreateDate",  "UpdateDate",     NULL};
+    static const char *const allowed[] = {"PolicyName", "Description",    "PolicyDocument",
+                                          "Versions",   "DefaultVersion", "CreateDate",
+                                          "UpdateDate", "Tags",           NULL};
     static const char *const vallowed[] = {"VersionId", "PolicyDocument", "CreateDate",
                                            "IsDefaultVersion", NULL};
     const char *name, *desc, *defv;
@@ -306,7 +346,8 @@ static emu_rc load_policy(loader *L, world_account *a, const cJSON *j, const cha
     pol->description = emu_xstrdup(desc ? desc : "");
     pol->create_ms = pol->update_ms = emu_clock_now_ms();
     if ((rc = get_date(L, j, "CreateDate", p, &pol->create_ms)) ||
-        (rc = get_date(L, j, "UpdateDate", p, &pol->update_ms)))
+        (rc = get_date(L, j, "UpdateDate", p, &pol->update_ms)) ||
+        (rc = load_tags(L, j, p, &pol->tags)))
         return rc;
 
     bool has_doc = cJSON_GetObjectItemCaseSensitive(j, "PolicyDocument") != NULL;
@@ -378,10 +419,17 @@ static emu_rc load_policy(loader *L, world_account *a, const cJSON *j, const cha
 
 static emu_rc load_role(loader *L, world_account *a, const cJSON *j, const char *p)
 {
-    static const char *const allowed[] = {
-        "RoleName",   "RoleId",     "Description",      "MaxSessionDuration",
-        "CreateDate", "UpdateDate", "AttachedPolicies", "AssumeRolePolicyDocument",
-        "Arn",        NULL};
+    static const char *const allowed[] = {"RoleName",
+                                          "RoleId",
+                                          "Description",
+                                          "MaxSessionDuration",
+                                          "CreateDate",
+                                          "UpdateDate",
+                                          "AttachedPolicies",
+                                          "AssumeRolePolicyDocument",
+                                          "Arn",
+                                          "Tags",
+                                          NULL};
     const char *name, *id, *desc;
     const cJSON *attached, *msd;
     char ap[PATH_MAXLEN];
@@ -425,6 +473,8 @@ static emu_rc load_role(loader *L, world_account *a, const cJSON *j, const char 
                           &r->trust)))
         return rc;
     policy_doc_set_label(r->trust, r->name, "Trust", NULL);
+    if ((rc = load_tags(L, j, p, &r->tags)))
+        return rc;
     if (attached) {
         snprintf(ap, sizeof ap, "%s.AttachedPolicies", p);
         if ((rc = load_refs(L, attached, ap, &r->policies, &r->n_policies)))

@@ -70,6 +70,12 @@
 #define EMU_MAX_CHECKPOINTS 64
 #define EMU_MAX_CHECKPOINTS_CAP 4096
 
+/* Tags per RAM role or custom policy (RAM TagResources: at most 20 per
+ * resource, the tag service's limit; a request names at most 20 tags and 50
+ * resources, as the API reference says). */
+#define EMU_MAX_RAM_TAGS 20
+#define EMU_MAX_RAM_TAG_RESOURCES 50
+
 /* Tablestore (tablestore-protocol.md §9.8 unless noted). */
 #define EMU_MAX_OTS_INSTANCES 64 /* per account; emulator choice */
 /* Tags per Tablestore instance (TagResources: at most 20 per resource, the

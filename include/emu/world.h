@@ -68,6 +68,22 @@ typedef struct world_policy_version {
     policy_doc_t *compiled;
 } world_policy_version;
 
+/* The tags of a RAM role or custom policy (RAM TagResources), in the order
+ * they were added; keys are unique (case-sensitive) and at most
+ * EMU_MAX_RAM_TAGS. `ckey` is "acs:ResourceTag/<key>", built once so the
+ * authorization of a request on the entity fills its condition context
+ * without allocating. */
+typedef struct world_tag {
+    char *key;
+    char *value;
+    char *ckey;
+} world_tag;
+
+typedef struct world_tags {
+    world_tag *v;
+    size_t n;
+} world_tags;
+
 typedef struct world_policy {
     char *name;
     char *description;
@@ -76,6 +92,7 @@ typedef struct world_policy {
     size_t n_versions;
     size_t default_version; /* index into versions */
     int next_version;       /* number of the next "vN" */
+    world_tags tags;
 } world_policy;
 
 typedef struct world_role {
@@ -88,6 +105,7 @@ typedef struct world_role {
     int64_t create_ms, update_ms;
     world_policy_ref *policies;
     size_t n_policies;
+    world_tags tags;
 } world_role;
 
 typedef struct world_service_cred {
@@ -231,6 +249,38 @@ void world_user_free(world_user *u);
 void world_group_free(world_group *g);
 void world_policy_free(world_policy *p);
 void world_role_free(world_role *r);
+
+/* Tags: set (adds, or replaces the value of an existing key; false when
+ * the key is new and the set already holds EMU_MAX_RAM_TAGS), remove
+ * (false when absent), find (NULL when absent), free. */
+bool world_tags_set(world_tags *t, const char *key, const char *value);
+bool world_tags_remove(world_tags *t, const char *key);
+const world_tag *world_tags_find(const world_tags *t, const char *key);
+void world_tags_free(world_tags *t);
+
+/* The tag rules of the Alibaba Cloud tag service as RAM applies them:
+ * WORLD_TAG_OK, or which rule the key or the value breaks. A key is 1-128
+ * characters, does not start with "aliyun" or "acs:" (reserved for system
+ * tags) and contains neither "http://" nor "https://"; a value is 0-256
+ * characters (RAM's limit) with neither. */
+typedef enum world_tag_check {
+    WORLD_TAG_OK,
+    WORLD_TAG_KEY_EMPTY,
+    WORLD_TAG_KEY_LONG,
+    WORLD_TAG_KEY_RESERVED,
+    WORLD_TAG_KEY_URL,
+    WORLD_TAG_VALUE_LONG,
+    WORLD_TAG_VALUE_URL,
+} world_tag_check;
+world_tag_check world_tag_validate(const char *key, const char *value);
+
+/* The tags of the RAM role or custom policy an ARN names
+ * (acs:ram::<uid>:role/<name>, acs:ram::<uid>:policy/<name>; the region
+ * may be empty or "*"), as acs:ResourceTag/<key> condition keys into
+ * out[cap]; the strings are the world's. Returns how many were filled, 0
+ * for any other ARN. No allocation: it runs on every RAM and sts:AssumeRole
+ * authorization. */
+size_t world_ram_resource_tags(const world_t *w, const char *arn, policy_ckey *out, size_t cap);
 
 /* Case-insensitive name lookups inside an account (RAM semantics). */
 world_user *world_user_find(const world_account *a, const char *name);

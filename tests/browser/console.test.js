@@ -151,8 +151,14 @@ test('console page in headless Chromium', { timeout: 120000 }, async (t) => {
       PolicyDocument: JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: 'ram:Get*', Resource: '*' }] }),
     });
     assert.strictEqual(p.status, 200);
+    // Its RAM tags show as chips, their text literal too.
+    const tg = await call('LTAIemuAccountB56789', 'TagResources', { ResourceType: 'policy',
+      'ResourceNames.1': 'markup', 'Tag.1.Key': 'owner', 'Tag.1.Value': '<b>data</b>' });
+    assert.strictEqual(tg.status, 200, JSON.stringify(tg.body));
     await page.click('#reload');
     await page.locator('details[data-policy="markup"]').waitFor();
+    assert.strictEqual(await page.textContent('details[data-policy="markup"] .chip[data-tag="owner"]'),
+      'tagowner=<b>data</b>');
     const panel = await page.textContent('#account');
     assert.ok(panel.includes(evil), 'the display name shows literally');
     assert.ok(panel.includes('<script>window.__xss=2</script>'));

@@ -28,7 +28,8 @@ test('import aliyun CLI / API answers', async (t) => {
     F('get-role.json'), F('get-policy.json'),
     `role:AliyunODPSRoleForOtherUser=${F('list-policies-for-role.json')}`,
     F('list-users.json'), `user:auditor=${F('list-policies-for-user.json')}`,
-    `instance:cap1=${F('describe-table.json')}`, `instance:logs=${F('describe-table-sdk.json')}`]);
+    `instance:cap1=${F('describe-table.json')}`, `instance:logs=${F('describe-table-sdk.json')}`,
+    F('list-tag-resources.json')]);
   assert.strictEqual(r.code, 0, r.stderr);
   assert.match(r.stderr, /wrote .*api\.json \(account 12345\)/);
   const w = JSON.parse(fs.readFileSync(out, 'utf8'));
@@ -42,6 +43,9 @@ test('import aliyun CLI / API answers', async (t) => {
   assert.deepStrictEqual(role.AttachedPolicies, [{ PolicyName: 'OdpsReadsCap1', PolicyType: 'Custom' },
     { PolicyName: 'AliyunOTSReadOnlyAccess', PolicyType: 'System' }]);
   assert.deepStrictEqual(a.Policies.map((p) => p.PolicyName), ['OdpsReadsCap1'], 'System policies are built in, not copied');
+  // RAM ListTagResources: the tags of roles and policies.
+  assert.deepStrictEqual(role.Tags, [{ Key: 'env', Value: 'prod' }, { Key: 'team', Value: 'data' }]);
+  assert.deepStrictEqual(a.Policies[0].Tags, [{ Key: 'owner', Value: 'platform' }]);
   assert.deepStrictEqual(a.Users.map((u) => u.UserName), ['ops', 'auditor']);
   assert.deepStrictEqual(a.Users[1].AttachedPolicies, [{ PolicyName: 'AliyunOTSReadOnlyAccess', PolicyType: 'System' }]);
   const [cap1, logs] = a.Tablestore.Instances;
@@ -83,6 +87,7 @@ test('import a Terraform state', async () => {
     AccessKeys: [{ AccessKeyId: 'LTAItfCiKey0001', AccessKeySecret: 'tf-ci-secret', Status: 'Active' }] }]);
   assert.deepStrictEqual(a.Groups, [{ GroupName: 'readers', AttachedPolicies: [{ PolicyName: 'ReadCap1', PolicyType: 'Custom' }] }]);
   assert.strictEqual(a.Roles[0].RoleName, 'OdpsReader');
+  assert.deepStrictEqual(a.Roles[0].Tags, [{ Key: 'env', Value: 'prod' }]);
   assert.deepStrictEqual(a.Roles[0].AttachedPolicies, [{ PolicyName: 'ReadCap1', PolicyType: 'Custom' }]);
   assert.deepStrictEqual(a.Tablestore.Instances[0].Tables[0].DefinedColumns,
     [{ Name: 'speed', Type: 'DOUBLE' }, { Name: 'note', Type: 'STRING' }]);

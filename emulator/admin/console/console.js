@@ -360,13 +360,22 @@
       h('span', { class: 'kind' }, (p.effect === 'Deny' ? 'Deny ' : '') + p.kind), p.value);
   }
 
+  // RAM tags of a role or custom policy (acs:ResourceTag/<key> in policies).
+  function tagChips(tags) {
+    const t = list(tags);
+    if (!t.length) return null;
+    return h('div', { class: 'tags' }, t.map((x) => h('span', { class: 'chip', 'data-tag': x.Key,
+      title: `acs:ResourceTag/${x.Key}` }, h('span', { class: 'kind' }, 'tag'), `${x.Key}=${x.Value}`)));
+  }
+
   function rolesCard(a) {
     const roles = list(a.Roles);
     if (!roles.length) return card('Roles', 0, empty('No RAM roles.'));
     const rows = roles.map((r) => h('tr', { 'data-role': r.RoleName },
       h('td', null, h('span', { class: 'entity' }, r.RoleName),
         h('div', { class: 'muted mono' }, `acs:ram::${a.AccountId}:role/${String(r.RoleName).toLowerCase()}`),
-        r.Description ? h('div', { class: 'muted' }, r.Description) : null),
+        r.Description ? h('div', { class: 'muted' }, r.Description) : null,
+        tagChips(r.Tags)),
       h('td', null, trustPrincipals(r).map(principalChip),
         h('details', null, h('summary', null, 'trust policy'), h('pre', null, pretty(r.AssumeRolePolicyDocument)))),
       h('td', null, list(r.AttachedPolicies).length ? list(r.AttachedPolicies).map(policyChip) : h('span', { class: 'muted' }, 'none')),
@@ -391,6 +400,7 @@
           h('span', { class: 'muted' }, `default ${p.DefaultVersion || (def && def.VersionId) || 'v1'}` +
             (versions.length > 1 ? ` of ${versions.length} versions` : '') +
             (p.Description ? ` · ${p.Description}` : ''))),
+        tagChips(p.Tags),
         h('pre', null, pretty(doc)));
     }));
   }

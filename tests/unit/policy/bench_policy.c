@@ -159,9 +159,32 @@ int main(void)
         POLICY_KIND_RESOURCE);
     double e = run(seed, 1, &ctx, levels, 3, &net, ip, POLICY_ALLOW);
     double f = run(many, 20, &ctx, levels, 3, &net, ip, POLICY_ALLOW);
+    /* (e) The seed role's policy plus RAM tag conditions: a Deny on
+     * acs:ResourceTag/env that does not apply and an Allow on
+     * acs:RequestTag/team, with the role's two tags in the context as
+     * emu_authz_check fills them from the world. */
+    const policy_doc_t *tagged[2] = {
+        seed[0], compile("{\"Version\":\"1\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":"
+                         "\"*\",\"Resource\":\"*\",\"Condition\":{\"StringEquals\":{"
+                         "\"acs:ResourceTag/env\":\"prod\"}}},{\"Effect\":\"Allow\",\"Action\":"
+                         "\"ram:TagResources\",\"Resource\":\"*\",\"Condition\":{"
+                         "\"StringEquals\":{\"acs:RequestTag/team\":\"data\"}}}]}")};
+    const policy_ckey tag_keys[] = {
+        POLICY_CKEY1("acs:SourceIp", "127.0.0.1"),
+        POLICY_CKEY1("acs:SecureTransport", "false"),
+        POLICY_CKEY1("acs:CurrentTime", "2026-11-28T05:00:00Z"),
+        POLICY_CKEY1("acs:MFAPresent", "false"),
+        POLICY_CKEY1("acs:AccessId", "STS.NbenchAccessKey0001"),
+        POLICY_CKEY1("acs:ResourceTag/env", "dev"),
+        POLICY_CKEY1("acs:ResourceTag/team", "data"),
+    };
+    policy_ctx tctx = ctx;
+    tctx.keys = tag_keys;
+    tctx.n_keys = sizeof tag_keys / sizeof tag_keys[0];
+    double g = run(tagged, 2, &tctx, NULL, 0, NULL, NULL, POLICY_ALLOW);
     printf("{\"seed_ns\":%.0f,\"twenty_ns\":%.0f,\"seed_control_ns\":%.0f,"
            "\"twenty_control_ns\":%.0f,\"seed_all_layers_ns\":%.0f,"
-           "\"twenty_all_layers_ns\":%.0f}\n",
-           a, b, c, d, e, f);
+           "\"twenty_all_layers_ns\":%.0f,\"seed_tags_ns\":%.0f}\n",
+           a, b, c, d, e, f, g);
     return 0;
 }
