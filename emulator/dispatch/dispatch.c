@@ -7,6 +7,7 @@
  * the Host's first label. Anything else gets a 404 that says what acsemu
  * serves. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "emu/auth.h"
@@ -34,10 +35,13 @@ const char *emu_principal_kind_name(emu_principal_kind k)
 
 void emu_dispatch_add_rpc(emu_server *s, const emu_service *svc, const char *version)
 {
-    if (s->n_rpc < EMU_MAX_SERVICES) {
-        s->rpc[s->n_rpc] = svc;
-        s->rpc_versions[s->n_rpc++] = version;
+    if (s->n_rpc == EMU_MAX_SERVICES) { /* a build error, not a user's: say so at start */
+        fprintf(stderr, "acsemu: more than %d RPC products; raise EMU_MAX_SERVICES\n",
+                EMU_MAX_SERVICES);
+        abort();
     }
+    s->rpc[s->n_rpc] = svc;
+    s->rpc_versions[s->n_rpc++] = version;
 }
 
 const emu_action *emu_dispatch_find_action(const emu_service *svc, const char *name)
@@ -133,11 +137,22 @@ static void not_routed(emu_call *call)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "RequestId", call->request_id);
     cJSON_AddStringToObject(o, "Code", "NotFound");
+    /* The products as registered, so the list never goes stale. */
+    const emu_server *s = call->server;
+    char rpc[512];
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_rpc && n < sizeof rpc; i++) {
+        int k = snprintf(rpc + n, sizeof rpc - n, "%s%s %s", i ? ", " : "", s->rpc[i]->name,
+                         s->rpc_versions[i]);
+        n += k > 0 ? (size_t)k : 0;
+    }
     cJSON_AddStringToObject(
         o, "Message",
-        "acsemu did not recognise this request. It serves: RPC (STS 2015-04-01, RAM "
-        "2015-05-01) with an Action parameter, Tablestore POST /<Operation> with x-ots-* "
-        "headers, MaxCompute under /api, and the admin API under /_emu/.");
+        emu_arena_sprintf(call->arena,
+                          "acsemu did not recognise this request. It serves: RPC (%s) with an "
+                          "Action parameter, Tablestore POST /<Operation> with x-ots-* headers, "
+                          "MaxCompute under /api, and the admin API under /_emu/.",
+                          n ? rpc : "none"));
     char *text = emu_json_print_to_arena(call->arena, o);
     cJSON_Delete(o);
     emu_http_resp_set(call->resp, call->arena, 404, "application/json;charset=utf-8", text,

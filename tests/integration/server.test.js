@@ -94,6 +94,10 @@ test('server', async (t) => {
     assert.strictEqual(r.status, 404);
     assert.strictEqual(r.body.Code, 'NotFound');
     assert.match(r.body.Message, /Tablestore/);
+    // every registered RPC product with its version, not a list kept by hand
+    for (const p of ['sts 2015-04-01', 'ram 2015-05-01', 'resourcemanager 2020-03-31', 'ims 2019-08-15', 'tablestore 2020-12-09']) {
+      assert.ok(r.body.Message.includes(p), `${p} in ${r.body.Message}`);
+    }
   });
 
   await t.test('random bytes never crash the server', async () => {
