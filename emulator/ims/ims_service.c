@@ -274,12 +274,21 @@ static emu_rc ims_delete_oidc_provider(emu_call *call)
     return EMU_OK;
 }
 
+/* One kind of identity provider, for the list calls. */
+typedef struct provider_kind {
+    const char *list, *item; /* "OIDCProviders", "OIDCProvider" */
+    size_t (*count)(const world_t *w, const char *account_id);
+    const char *(*name_at)(const world_t *w, const char *account_id, size_t i);
+    cJSON *(*json_at)(emu_call *call, size_t i);
+} provider_kind;
+
 /* MaxItems 1-1000 (default 100); Marker is the name of the first provider
  * of the page, as the previous page's answer gave it. */
-static emu_rc ims_list_oidc_providers(emu_call *call)
+static emu_rc list_providers(emu_call *call, const provider_kind *k)
 {
     const char *max_text = optional(call, "MaxItems");
     const char *marker = optional(call, "Marker");
+    const char *acct = account_of(call);
     long max = 100;
     if (max_text) {
         char *end;
@@ -287,24 +296,39 @@ static emu_rc ims_list_oidc_providers(emu_call *call)
         if (*end || end == max_text || max < 1 || max > 1000)
             return ims_fail(call, IMS_ERR_MAX_ITEMS, "a whole number 1-1000");
     }
-    size_t n = fed_oidc_count(call->world, account_of(call)), i = 0;
+    size_t n = k->count(call->world, acct), i = 0;
     if (marker) {
-        while (i < n && strcmp(fed_oidc_at(call->world, account_of(call), i)->name, marker) != 0)
+        while (i < n && strcmp(k->name_at(call->world, acct, i), marker) != 0)
             i++;
         if (i == n)
             return ims_fail(call, IMS_ERR_MARKER, "not a marker of this list");
     }
     cJSON *r = cJSON_CreateObject();
-    cJSON *arr =
-        cJSON_AddArrayToObject(cJSON_AddObjectToObject(r, "OIDCProviders"), "OIDCProvider");
-    for (long k = 0; i < n && k < max; i++, k++)
-        cJSON_AddItemToArray(arr,
-                             provider_json(call, fed_oidc_at(call->world, account_of(call), i)));
+    cJSON *arr = cJSON_AddArrayToObject(cJSON_AddObjectToObject(r, k->list), k->item);
+    for (long c = 0; i < n && c < max; i++, c++)
+        cJSON_AddItemToArray(arr, k->json_at(call, i));
     cJSON_AddBoolToObject(r, "IsTruncated", i < n);
     if (i < n)
-        emu_json_add_str_ref(r, "Marker", fed_oidc_at(call->world, account_of(call), i)->name);
+        emu_json_add_str_ref(r, "Marker", k->name_at(call->world, acct, i));
     call->result = r;
     return EMU_OK;
+}
+
+static const char *oidc_name_at(const world_t *w, const char *account_id, size_t i)
+{
+    return fed_oidc_at(w, account_id, i)->name;
+}
+
+static cJSON *oidc_json_at(emu_call *call, size_t i)
+{
+    return provider_json(call, fed_oidc_at(call->world, account_of(call), i));
+}
+
+static emu_rc ims_list_oidc_providers(emu_call *call)
+{
+    static const provider_kind k = {"OIDCProviders", "OIDCProvider", fed_oidc_count, oidc_name_at,
+                                    oidc_json_at};
+    return list_providers(call, &k);
 }
 
 /* --- SAML providers (CreateSAMLProvider: SAMLProviderName,
@@ -413,34 +437,21 @@ static emu_rc ims_delete_saml_provider(emu_call *call)
     return EMU_OK;
 }
 
+static const char *saml_name_at(const world_t *w, const char *account_id, size_t i)
+{
+    return fed_saml_at(w, account_id, i)->name;
+}
+
+static cJSON *saml_json_at(emu_call *call, size_t i)
+{
+    return saml_json(call, fed_saml_at(call->world, account_of(call), i));
+}
+
 static emu_rc ims_list_saml_providers(emu_call *call)
 {
-    const char *max_text = optional(call, "MaxItems");
-    const char *marker = optional(call, "Marker");
-    long max = 100;
-    if (max_text) {
-        char *end;
-        max = strtol(max_text, &end, 10);
-        if (*end || end == max_text || max < 1 || max > 1000)
-            return ims_fail(call, IMS_ERR_MAX_ITEMS, "a whole number 1-1000");
-    }
-    size_t n = fed_saml_count(call->world, account_of(call)), i = 0;
-    if (marker) {
-        while (i < n && strcmp(fed_saml_at(call->world, account_of(call), i)->name, marker) != 0)
-            i++;
-        if (i == n)
-            return ims_fail(call, IMS_ERR_MARKER, "not a marker of this list");
-    }
-    cJSON *r = cJSON_CreateObject();
-    cJSON *arr =
-        cJSON_AddArrayToObject(cJSON_AddObjectToObject(r, "SAMLProviders"), "SAMLProvider");
-    for (long k = 0; i < n && k < max; i++, k++)
-        cJSON_AddItemToArray(arr, saml_json(call, fed_saml_at(call->world, account_of(call), i)));
-    cJSON_AddBoolToObject(r, "IsTruncated", i < n);
-    if (i < n)
-        emu_json_add_str_ref(r, "Marker", fed_saml_at(call->world, account_of(call), i)->name);
-    call->result = r;
-    return EMU_OK;
+    static const provider_kind k = {"SAMLProviders", "SAMLProvider", fed_saml_count, saml_name_at,
+                                    saml_json_at};
+    return list_providers(call, &k);
 }
 
 static const emu_action ims_actions[] = {

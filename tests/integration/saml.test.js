@@ -79,6 +79,18 @@ test('SAML providers and AssumeRoleWithSAML', async (t) => {
     assert.strictEqual(u.body.SAMLProvider.Description, 'renamed');
     const l = await ims('ListSAMLProviders', {});
     assert.deepStrictEqual(l.body.SAMLProviders.SAMLProvider.map((p) => p.SAMLProviderName), ['idp']);
+    // paging, as ListOIDCProviders: MaxItems, then Marker from the answer
+    const c2 = await ims('CreateSAMLProvider', { SAMLProviderName: 'idp2', EncodedSAMLMetadataDocument: first.metadata });
+    assert.strictEqual(c2.status, 200, JSON.stringify(c2.body));
+    const p1 = await ims('ListSAMLProviders', { MaxItems: '1' });
+    assert.deepStrictEqual([p1.body.SAMLProviders.SAMLProvider.length, p1.body.IsTruncated], [1, true]);
+    const p2 = await ims('ListSAMLProviders', { Marker: p1.body.Marker });
+    assert.strictEqual(p2.body.IsTruncated, false);
+    assert.deepStrictEqual([...p1.body.SAMLProviders.SAMLProvider, ...p2.body.SAMLProviders.SAMLProvider]
+      .map((p) => p.SAMLProviderName).sort(), ['idp', 'idp2']);
+    fails(await ims('ListSAMLProviders', { MaxItems: '0' }), 400, 'InvalidParameter.MaxItems');
+    fails(await ims('ListSAMLProviders', { Marker: 'nope' }), 400, 'InvalidParameter.Marker');
+    assert.strictEqual((await ims('DeleteSAMLProvider', { SAMLProviderName: 'idp2' })).status, 200);
     fails(await ims('GetSAMLProvider', { SAMLProviderName: 'nope' }), 404, 'EntityNotExist.SAMLProvider');
     fails(await ims('DeleteSAMLProvider', { SAMLProviderName: 'nope' }), 404, 'EntityNotExist.SAMLProvider');
   });
