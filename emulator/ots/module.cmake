@@ -37,8 +37,8 @@ add_library(emu_ots_svc STATIC
   emulator/ots/ots_service.c emulator/ots/ots_table.c emulator/ots/ots_row.c
   emulator/ots/ots_range.c emulator/ots/ots_batch.c emulator/ots/ots_filter.c
   emulator/ots/ots_txn.c emulator/ots/ots_stream.c
-  emulator/ots/ots_index_lag.c emulator/ots/ots_search_api.c emulator/ots/ots_sql.c
-  emulator/ots/ots_sql_fbs.c emulator/ots/ots_instance_api.c
+  emulator/ots/ots_index_lag.c emulator/ots/ots_search_api.c emulator/ots/ots_search_agg.c
+  emulator/ots/ots_sql.c emulator/ots/ots_sql_fbs.c emulator/ots/ots_instance_api.c
   emulator/ots/ots_instance_v1.c)
 target_include_directories(emu_ots_svc PUBLIC include PRIVATE emulator/ots)
 target_link_libraries(emu_ots_svc PUBLIC emu_ots emu_odps_sql emu_dispatch PRIVATE emu_warnings)

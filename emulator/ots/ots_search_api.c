@@ -22,14 +22,11 @@
 
 #include "emu/clock.h"
 #include "emu/limits.h"
-#include "ots_search_int.h"
-#include "ots_svc_int.h"
+#include "ots_search_q.h"
 
 #define NOT_EXIST "OTSObjectNotExist"
 
-static emu_rc bad(emu_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static emu_rc bad(emu_err *err, const char *fmt, ...)
+emu_rc sq_bad(emu_err *err, const char *fmt, ...)
 {
     va_list ap;
     char m[EMU_ERR_MSG_MAX];
@@ -39,7 +36,7 @@ static emu_rc bad(emu_err *err, const char *fmt, ...)
     return ots_fail(err, EMU_E_INVALID, "OTSParameterInvalid", "%s", m);
 }
 
-static emu_rc unsupported(emu_err *err, const char *what)
+emu_rc sq_unsupported(emu_err *err, const char *what)
 {
     return ots_fail(err, EMU_E_UNSUPPORTED, "OTSParameterInvalid", "%s is not supported by acsemu.",
                     what);
@@ -118,7 +115,7 @@ emu_rc ots_update_search_index(emu_call *call)
         return rc;
     if (m->has_time_to_live) {
         if (m->time_to_live != -1 && m->time_to_live < 86400)
-            return bad(&call->err, "time_to_live must be -1 or at least 86400 seconds.");
+            return sq_bad(&call->err, "time_to_live must be -1 or at least 86400 seconds.");
         d->ttl_s = m->time_to_live;
     }
     RESPOND(call, UpdateSearchIndexResponse, update_search_index_response);
@@ -198,26 +195,6 @@ emu_rc ots_describe_search_index(emu_call *call)
 
 /* ---- Document sets ------------------------------------------------------------------ */
 
-typedef struct sdoc {
-    const uint8_t *k;
-    uint32_t len;
-    float score;
-} sdoc;
-
-typedef struct dset {
-    sdoc *d;
-    size_t n, cap;
-} dset;
-
-typedef struct qctx {
-    emu_call *call;
-    emu_arena *a;
-    const ots_search_def *def;
-    const ots_table_t *t;
-    emu_err *err;
-    size_t work; /* postings visited, against EMU_MAX_OTS_SEARCH_SCAN */
-} qctx;
-
 static void dpush(qctx *q, dset *s, const uint8_t *k, size_t len, float score)
 {
     if (s->n == s->cap) {
@@ -230,22 +207,22 @@ static void dpush(qctx *q, dset *s, const uint8_t *k, size_t len, float score)
     (void)q;
 }
 
-static void dfree(dset *s)
+void sq_dfree(dset *s)
 {
     free(s->d);
     *s = (dset){0};
 }
 
-static int kcmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+int sq_kcmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 {
     int c = memcmp(a, b, al < bl ? al : bl);
     return c ? c : (al < bl ? -1 : al > bl);
 }
 
-static int doc_cmp(const void *x, const void *y)
+int sq_doc_cmp(const void *x, const void *y)
 {
     const sdoc *a = x, *b = y;
-    return kcmp(a->k, a->len, b->k, b->len);
+    return sq_kcmp(a->k, a->len, b->k, b->len);
 }
 
 /* Sorts by key and merges duplicates (scores add up). */
@@ -253,10 +230,10 @@ static void dnorm(dset *s)
 {
     if (s->n < 2)
         return;
-    qsort(s->d, s->n, sizeof *s->d, doc_cmp);
+    qsort(s->d, s->n, sizeof *s->d, sq_doc_cmp);
     size_t o = 0;
     for (size_t i = 0; i < s->n; i++) {
-        if (o && !doc_cmp(&s->d[o - 1], &s->d[i]))
+        if (o && !sq_doc_cmp(&s->d[o - 1], &s->d[i]))
             s->d[o - 1].score += s->d[i].score;
         else
             s->d[o++] = s->d[i];
@@ -268,7 +245,7 @@ static void dand(dset *a, dset *b)
 {
     size_t i = 0, j = 0, o = 0;
     while (i < a->n && j < b->n) {
-        int c = doc_cmp(&a->d[i], &b->d[j]);
+        int c = sq_doc_cmp(&a->d[i], &b->d[j]);
         if (c < 0)
             i++;
         else if (c > 0)
@@ -279,14 +256,14 @@ static void dand(dset *a, dset *b)
         }
     }
     a->n = o;
-    dfree(b);
+    sq_dfree(b);
 }
 
 static void dminus(dset *a, dset *b)
 {
     size_t i = 0, j = 0, o = 0;
     while (i < a->n) {
-        int c = j < b->n ? doc_cmp(&a->d[i], &b->d[j]) : -1;
+        int c = j < b->n ? sq_doc_cmp(&a->d[i], &b->d[j]) : -1;
         if (c < 0)
             a->d[o++] = a->d[i++];
         else if (c > 0)
@@ -295,7 +272,7 @@ static void dminus(dset *a, dset *b)
             i++;
     }
     a->n = o;
-    dfree(b);
+    sq_dfree(b);
 }
 
 /* ---- Walking postings ------------------------------------------------------------- */
@@ -303,10 +280,8 @@ static void dminus(dset *a, dset *b)
 /* Calls each on every posting of field f whose encoded value starts at or
  * after lo and is below hi (hi NULL: the end of the field), with the value
  * and the document key. */
-typedef bool (*each_fn)(void *ud, const uint8_t *v, size_t vl, const uint8_t *doc, size_t dl);
-
-static emu_rc walk(qctx *q, const ots_sfield *f, const uint8_t *lo, size_t lol, const uint8_t *hi,
-                   size_t hil, each_fn fn, void *ud)
+emu_rc sq_walk(qctx *q, const ots_sfield *f, const uint8_t *lo, size_t lol, const uint8_t *hi,
+               size_t hil, each_fn fn, void *ud)
 {
     uint16_t id = f ? f->id : 0;
     uint8_t start[2 + 2 * EMU_MAX_OTS_SEARCH_TERM_BYTES + 32];
@@ -322,7 +297,7 @@ static emu_rc walk(qctx *q, const ots_sfield *f, const uint8_t *lo, size_t lol, 
     for (const uint8_t *k; (k = ots_keyset_key(&c, &kl)); ots_keyset_next(&c)) {
         if (kl < 2 || k[0] != (uint8_t)(id >> 8) || k[1] != (uint8_t)id)
             break;
-        if (hi && kcmp(k + 2, kl - 2, hi, hil) >= 0)
+        if (hi && sq_kcmp(k + 2, kl - 2, hi, hil) >= 0)
             break;
         if (++q->work > EMU_MAX_OTS_SEARCH_SCAN)
             return ots_fail(q->err, EMU_E_LIMIT, "OTSParameterInvalid",
@@ -367,7 +342,7 @@ static emu_rc term_docs(qctx *q, const ots_sfield *f, const uint8_t *v, size_t v
      * keys never start with more than 8 bytes of 0xFF, so append 9. */
     memset(hi + vl, 0xFF, 9);
     collect c = {q, out, score, NULL, NULL};
-    return walk(q, f, v, vl, hi, vl + 9, collect_one, &c);
+    return sq_walk(q, f, v, vl, hi, vl + 9, collect_one, &c);
 }
 
 /* ---- Query values ------------------------------------------------------------------- */
@@ -412,45 +387,39 @@ static size_t enc_query_value(qctx *q, const ots_sfield *f, const ots_value *v, 
     }
 }
 
-static emu_rc field_of(qctx *q, const char *name, const ots_sfield **f)
+emu_rc sq_field_of(qctx *q, const char *name, const ots_sfield **f)
 {
     *f = name ? ots_search_field(q->def, name) : NULL;
     if (!*f) /* [inferred] text */
-        return bad(q->err, "field:%s is not found in index schema.", name ? name : "");
+        return sq_bad(q->err, "field:%s is not found in index schema.", name ? name : "");
     return EMU_OK;
 }
 
-static emu_rc variant(qctx *q, ProtobufCBinaryData b, ots_value *v)
+emu_rc sq_variant(qctx *q, ProtobufCBinaryData b, ots_value *v)
 {
     emu_err e = {0};
     if (ots_plainbuffer_decode_variant(b.data, b.len, v, &e))
-        return bad(q->err, "Invalid query value: %s", e.msg);
+        return sq_bad(q->err, "Invalid query value: %s", e.msg);
     return EMU_OK;
 }
-
-#define UNPACK(q, type, lower, bytes)                                                              \
-    ((Ots__##type *)ots_pb_unpack(&ots__##lower##__descriptor, (bytes).data, (bytes).len, (q)->a,  \
-                                  (q)->err))
-
-static emu_rc eval(qctx *q, const Ots__Query *query, int depth, dset *out);
 
 /* ---- Leaves ------------------------------------------------------------------------------ */
 
 static emu_rc all_docs(qctx *q, dset *out)
 {
     collect c = {q, out, 1.0f, NULL, NULL};
-    return walk(q, NULL, NULL, 0, NULL, 0, collect_one, &c);
+    return sq_walk(q, NULL, NULL, 0, NULL, 0, collect_one, &c);
 }
 
 static emu_rc q_term(qctx *q, const char *field, const ProtobufCBinaryData *terms, size_t n,
                      dset *out)
 {
     const ots_sfield *f;
-    emu_rc rc = field_of(q, field, &f);
+    emu_rc rc = sq_field_of(q, field, &f);
     for (size_t i = 0; !rc && i < n; i++) {
         ots_value v;
         uint8_t enc[2 * EMU_MAX_OTS_SEARCH_TERM_BYTES + 16];
-        if ((rc = variant(q, terms[i], &v)))
+        if ((rc = sq_variant(q, terms[i], &v)))
             break;
         size_t el = enc_query_value(q, f, &v, enc, true);
         if (el)
@@ -471,14 +440,14 @@ static bool range_keep(void *ud, const uint8_t *v, size_t vl)
     const range_hi *h = ud;
     if (!h->v)
         return true;
-    int c = kcmp(v, vl, h->v, h->n);
+    int c = sq_kcmp(v, vl, h->v, h->n);
     return c < 0 || (c == 0 && h->incl);
 }
 
 static emu_rc q_range(qctx *q, const Ots__RangeQuery *m, dset *out)
 {
     const ots_sfield *f;
-    emu_rc rc = field_of(q, m->field_name, &f);
+    emu_rc rc = sq_field_of(q, m->field_name, &f);
     if (rc)
         return rc;
     uint8_t lo[2 * EMU_MAX_OTS_SEARCH_TERM_BYTES + 16], hi[sizeof lo];
@@ -486,7 +455,7 @@ static emu_rc q_range(qctx *q, const Ots__RangeQuery *m, dset *out)
     bool has_hi = false, empty = false;
     ots_value v;
     if (m->has_range_from && m->range_from.len) {
-        if ((rc = variant(q, m->range_from, &v)))
+        if ((rc = sq_variant(q, m->range_from, &v)))
             return rc;
         if (v.type != OTS_VT_INF_MIN) {
             lol = enc_query_value(q, f, &v, lo, true);
@@ -494,7 +463,7 @@ static emu_rc q_range(qctx *q, const Ots__RangeQuery *m, dset *out)
         }
     }
     if (m->has_range_to && m->range_to.len) {
-        if ((rc = variant(q, m->range_to, &v)))
+        if ((rc = sq_variant(q, m->range_to, &v)))
             return rc;
         if (v.type != OTS_VT_INF_MAX) {
             hil = enc_query_value(q, f, &v, hi, true);
@@ -521,7 +490,7 @@ static emu_rc q_range(qctx *q, const Ots__RangeQuery *m, dset *out)
         lo_v = after;
         lol += 9;
     }
-    rc = walk(q, f, lo_v, lol, has_hi ? stop : NULL, hil + 9, collect_one, &c);
+    rc = sq_walk(q, f, lo_v, lol, has_hi ? stop : NULL, hil + 9, collect_one, &c);
     dnorm(out);
     return rc;
 }
@@ -567,15 +536,15 @@ static bool glob_keep(void *ud, const uint8_t *v, size_t vl)
 static emu_rc q_pattern(qctx *q, const char *field, const char *pat, bool prefix_only, dset *out)
 {
     const ots_sfield *f;
-    emu_rc rc = field_of(q, field, &f);
+    emu_rc rc = sq_field_of(q, field, &f);
     if (rc)
         return rc;
     if (f->type != OTS_SF_KEYWORD && f->type != OTS_SF_TEXT)
-        return bad(q->err, "field:%s must be a Keyword or Text field for this query.", f->name);
+        return sq_bad(q->err, "field:%s must be a Keyword or Text field for this query.", f->name);
     size_t pl = pat ? strlen(pat) : 0;
     if (pl > EMU_MAX_OTS_SEARCH_TERM_BYTES)
-        return bad(q->err, "The query value is longer than %d bytes.",
-                   EMU_MAX_OTS_SEARCH_TERM_BYTES);
+        return sq_bad(q->err, "The query value is longer than %d bytes.",
+                      EMU_MAX_OTS_SEARCH_TERM_BYTES);
     size_t lit = pl;
     if (!prefix_only)
         for (lit = 0; lit < pl && pat[lit] != '*' && pat[lit] != '?'; lit++)
@@ -590,7 +559,7 @@ static emu_rc q_pattern(qctx *q, const char *field, const char *pat, bool prefix
     glob g = {(const uint8_t *)pat, pl, f,
               emu_arena_alloc(q->a, EMU_MAX_OTS_SEARCH_TERM_BYTES + 1)};
     collect c = {q, out, 1.0f, prefix_only ? NULL : glob_keep, &g};
-    rc = walk(q, f, lo, lol, hi, lol + 1, collect_one, &c);
+    rc = sq_walk(q, f, lo, lol, hi, lol + 1, collect_one, &c);
     dnorm(out);
     return rc;
 }
@@ -598,7 +567,7 @@ static emu_rc q_pattern(qctx *q, const char *field, const char *pat, bool prefix
 static emu_rc q_exists(qctx *q, const char *field, dset *out)
 {
     const ots_sfield *f;
-    emu_rc rc = field_of(q, field, &f);
+    emu_rc rc = sq_field_of(q, field, &f);
     if (rc)
         return rc;
     if (f->type == OTS_SF_NESTED) { /* any child present */
@@ -607,12 +576,12 @@ static emu_rc q_exists(qctx *q, const char *field, dset *out)
             const ots_sfield *c = &q->def->f[i];
             if (!strncmp(c->name, f->name, pl) && c->name[pl] == '.') {
                 collect cc = {q, out, 1.0f, NULL, NULL};
-                rc = walk(q, c, NULL, 0, NULL, 0, collect_one, &cc);
+                rc = sq_walk(q, c, NULL, 0, NULL, 0, collect_one, &cc);
             }
         }
     } else {
         collect c = {q, out, 1.0f, NULL, NULL};
-        rc = walk(q, f, NULL, 0, NULL, 0, collect_one, &c);
+        rc = sq_walk(q, f, NULL, 0, NULL, 0, collect_one, &c);
     }
     dnorm(out);
     return rc;
@@ -624,7 +593,7 @@ static emu_rc q_exists(qctx *q, const char *field, dset *out)
 static emu_rc q_match(qctx *q, const Ots__MatchQuery *m, dset *out)
 {
     const ots_sfield *f;
-    emu_rc rc = field_of(q, m->field_name, &f);
+    emu_rc rc = sq_field_of(q, m->field_name, &f);
     if (rc)
         return rc;
     const char *text = m->text ? m->text : "";
@@ -672,7 +641,7 @@ static emu_rc q_match(qctx *q, const Ots__MatchQuery *m, dset *out)
         for (size_t k = 0; k < one.n; k++) {
             dpush(q, &all, one.d[k].k, one.d[k].len, 1.0f);
         }
-        dfree(&one);
+        sq_dfree(&one);
     }
     dnorm(&all); /* score = tokens the document has */
     size_t need = 1;
@@ -683,7 +652,7 @@ static emu_rc q_match(qctx *q, const Ots__MatchQuery *m, dset *out)
     for (size_t i = 0; i < all.n; i++)
         if (all.d[i].score >= (float)need && nd)
             dpush(q, out, all.d[i].k, all.d[i].len, all.d[i].score);
-    dfree(&all);
+    sq_dfree(&all);
     return rc;
 }
 
@@ -704,11 +673,11 @@ static bool has_phrase(const emu_str *doc, size_t nd, const emu_str *ph, size_t 
 static emu_rc q_phrase(qctx *q, const Ots__MatchPhraseQuery *m, dset *out)
 {
     const ots_sfield *f;
-    emu_rc rc = field_of(q, m->field_name, &f);
+    emu_rc rc = sq_field_of(q, m->field_name, &f);
     if (rc)
         return rc;
     if (f->type != OTS_SF_TEXT)
-        return bad(q->err, "field:%s must be a Text field for MatchPhraseQuery.", f->name);
+        return sq_bad(q->err, "field:%s must be a Text field for MatchPhraseQuery.", f->name);
     Ots__MatchQuery mq = OTS__MATCH_QUERY__INIT;
     mq.field_name = m->field_name;
     mq.text = m->text;
@@ -716,7 +685,7 @@ static emu_rc q_phrase(qctx *q, const Ots__MatchPhraseQuery *m, dset *out)
     mq.operator_ = OTS__QUERY_OPERATOR__QO_AND;
     dset cand = {0};
     if ((rc = q_match(q, &mq, &cand))) {
-        dfree(&cand);
+        sq_dfree(&cand);
         return rc;
     }
     const char *text = m->text ? m->text : "";
@@ -745,21 +714,13 @@ static emu_rc q_phrase(qctx *q, const Ots__MatchPhraseQuery *m, dset *out)
         if (hit)
             dpush(q, out, cand.d[i].k, cand.d[i].len, cand.d[i].score);
     }
-    dfree(&cand);
+    sq_dfree(&cand);
     return EMU_OK;
 }
 
 /* ---- Geo ------------------------------------------------------------------------------------ */
 
-typedef struct geo {
-    int kind; /* 0 box, 1 distance, 2 polygon */
-    double top, left, bottom, right;
-    double lat, lon, dist;
-    double *plat, *plon;
-    size_t np;
-} geo;
-
-static double haversine_m(double lat1, double lon1, double lat2, double lon2)
+double sq_haversine_m(double lat1, double lon1, double lat2, double lon2)
 {
     const double r = 6371008.8, rad = M_PI / 180;
     double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
@@ -780,7 +741,7 @@ static bool geo_keep(void *ud, const uint8_t *v, size_t vl)
                (g->left <= g->right ? lon >= g->left && lon <= g->right
                                     : lon >= g->left || lon <= g->right);
     case 1:
-        return haversine_m(g->lat, g->lon, lat, lon) <= g->dist;
+        return sq_haversine_m(g->lat, g->lon, lat, lon) <= g->dist;
     default: { /* ray casting */
         bool in = false;
         for (size_t i = 0, j = g->np - 1; i < g->np; j = i++)
@@ -796,20 +757,21 @@ static bool geo_keep(void *ud, const uint8_t *v, size_t vl)
 static emu_rc geo_point(qctx *q, const char *s, double *lat, double *lon)
 {
     if (!s || !ots_search_geo_parse(s, strlen(s), lat, lon))
-        return bad(q->err, "Invalid geo point: '%s', expected 'latitude,longitude'.", s ? s : "");
+        return sq_bad(q->err, "Invalid geo point: '%s', expected 'latitude,longitude'.",
+                      s ? s : "");
     return EMU_OK;
 }
 
 static emu_rc q_geo(qctx *q, const char *field, geo *g, dset *out)
 {
     const ots_sfield *f;
-    emu_rc rc = field_of(q, field, &f);
+    emu_rc rc = sq_field_of(q, field, &f);
     if (rc)
         return rc;
     if (f->type != OTS_SF_GEO_POINT)
-        return bad(q->err, "field:%s must be a GeoPoint field for a geo query.", f->name);
+        return sq_bad(q->err, "field:%s must be a GeoPoint field for a geo query.", f->name);
     collect c = {q, out, 1.0f, geo_keep, g};
-    rc = walk(q, f, NULL, 0, NULL, 0, collect_one, &c);
+    rc = sq_walk(q, f, NULL, 0, NULL, 0, collect_one, &c);
     dnorm(out);
     return rc;
 }
@@ -820,10 +782,10 @@ static emu_rc eval_list(qctx *q, Ots__Query *const *v, size_t n, int depth, dset
 {
     *out = emu_arena_zalloc(q->a, (n + 1) * sizeof **out);
     for (size_t i = 0; i < n; i++) {
-        emu_rc rc = eval(q, v[i], depth + 1, &(*out)[i]);
+        emu_rc rc = sq_eval(q, v[i], depth + 1, &(*out)[i]);
         if (rc) {
             for (size_t k = 0; k <= i; k++)
-                dfree(&(*out)[k]);
+                sq_dfree(&(*out)[k]);
             return rc;
         }
     }
@@ -834,7 +796,7 @@ static void free_lists(dset *const *l, const size_t *n, size_t k)
 {
     for (size_t j = 0; j < k; j++)
         for (size_t i = 0; l[j] && i < n[j]; i++)
-            dfree(&l[j][i]);
+            sq_dfree(&l[j][i]);
 }
 
 static emu_rc q_bool(qctx *q, const Ots__BoolQuery *m, int depth, dset *out)
@@ -876,8 +838,8 @@ static emu_rc q_bool(qctx *q, const Ots__BoolQuery *m, int depth, dset *out)
         int32_t msm = m->has_minimum_should_match ? m->minimum_should_match : positive ? 0 : 1;
         if (msm > (int32_t)m->n_should_queries) {
             for (size_t i = 0; i < m->n_should_queries; i++)
-                dfree(&should[i]);
-            dfree(&acc);
+                sq_dfree(&should[i]);
+            sq_dfree(&acc);
             acc = (dset){0};
             have = true;
         } else {
@@ -886,7 +848,7 @@ static emu_rc q_bool(qctx *q, const Ots__BoolQuery *m, int depth, dset *out)
             for (size_t i = 0; i < m->n_should_queries; i++) {
                 for (size_t k = 0; k < should[i].n; k++)
                     dpush(q, &u, should[i].d[k].k, should[i].d[k].len, 1.0f);
-                dfree(&should[i]);
+                sq_dfree(&should[i]);
             }
             dnorm(&u); /* score = clauses matched */
             size_t o = 0;
@@ -902,19 +864,19 @@ static emu_rc q_bool(qctx *q, const Ots__BoolQuery *m, int depth, dset *out)
             } else { /* optional: scores only */
                 size_t j = 0;
                 for (size_t i = 0; i < acc.n; i++) {
-                    while (j < u.n && doc_cmp(&u.d[j], &acc.d[i]) < 0)
+                    while (j < u.n && sq_doc_cmp(&u.d[j], &acc.d[i]) < 0)
                         j++;
-                    if (j < u.n && !doc_cmp(&u.d[j], &acc.d[i]))
+                    if (j < u.n && !sq_doc_cmp(&u.d[j], &acc.d[i]))
                         acc.d[i].score += u.d[j].score;
                 }
-                dfree(&u);
+                sq_dfree(&u);
             }
         }
     }
     if (!have && (rc = all_docs(q, &acc))) {
         for (size_t i = 0; i < m->n_must_not_queries; i++)
-            dfree(&mnot[i]);
-        dfree(&acc);
+            sq_dfree(&mnot[i]);
+        sq_dfree(&acc);
         return rc;
     }
     for (size_t i = 0; i < m->n_must_not_queries; i++)
@@ -925,16 +887,13 @@ static emu_rc q_bool(qctx *q, const Ots__BoolQuery *m, int depth, dset *out)
 
 /* ---- FunctionsScoreQuery, KnnVectorQuery ------------------------------------- */
 
-static bool num_of(const ots_sfield *f, const ots_value *v, double *out);
-static emu_rc eval(qctx *q, const Ots__Query *query, int depth, dset *out);
-
 /* Whether the document with key k is in s (sorted by key). */
 static bool in_set(const dset *s, const uint8_t *k, size_t len)
 {
     size_t lo = 0, hi = s->n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = kcmp(s->d[mid].k, s->d[mid].len, k, len);
+        int c = sq_kcmp(s->d[mid].k, s->d[mid].len, k, len);
         if (!c)
             return true;
         if (c < 0)
@@ -956,7 +915,7 @@ static size_t doc_values(qctx *q, const ots_sfield *f, const sdoc *d, ots_value 
     return ots_search_values(f, &row, q->a, v);
 }
 
-static double unit_ms(const Ots__DateTimeValue *v)
+double sq_unit_ms(const Ots__DateTimeValue *v)
 {
     static const double ms[] = {0,
                                 365.2425 * 86400000,
@@ -988,26 +947,26 @@ static emu_rc sfun_init(qctx *q, const Ots__Function *m, int depth, sfun *out)
     emu_rc rc;
     *out = (sfun){.m = m};
     if (m->filter) {
-        if ((rc = eval(q, m->filter, depth + 1, &out->filter)))
+        if ((rc = sq_eval(q, m->filter, depth + 1, &out->filter)))
             return rc;
         out->filtered = true;
     }
     if (m->field_value_factor) {
         out->kind = 0;
-        return field_of(q, m->field_value_factor->field_name, &out->f);
+        return sq_field_of(q, m->field_value_factor->field_name, &out->f);
     }
     if (m->random) {
         out->kind = 1;
         return EMU_OK;
     }
     if (!m->decay) /* [inferred] texts from here on */
-        return bad(q->err, "A function needs one of field_value_factor, random, decay.");
+        return sq_bad(q->err, "A function needs one of field_value_factor, random, decay.");
     const Ots__DecayFunction *d = m->decay;
     out->kind = 2;
-    if ((rc = field_of(q, d->field_name, &out->f)))
+    if ((rc = sq_field_of(q, d->field_name, &out->f)))
         return rc;
     if (d->has_decay && !(d->decay > 0 && d->decay < 1))
-        return bad(q->err, "The decay of a decay function must be in (0, 1).");
+        return sq_bad(q->err, "The decay of a decay function must be in (0, 1).");
     int pt = d->has_param_type ? (int)d->param_type : 0;
     if (pt == OTS__DECAY_FUNC_PARAM_TYPE__DF_NUMERIC_PARAM) {
         Ots__DecayFuncNumericParam *p =
@@ -1022,21 +981,22 @@ static emu_rc sfun_init(qctx *q, const Ots__Function *m, int depth, sfun *out)
         int64_t ms = p->origin_long;
         if (p->origin_string &&
             !ots_search_date_parse(out->f, p->origin_string, strlen(p->origin_string), &ms))
-            return bad(q->err, "Invalid origin of a date decay function: %s.", p->origin_string);
-        out->origin = (double)ms, out->scale = unit_ms(p->scale), out->offset = unit_ms(p->offset);
+            return sq_bad(q->err, "Invalid origin of a date decay function: %s.", p->origin_string);
+        out->origin = (double)ms, out->scale = sq_unit_ms(p->scale),
+        out->offset = sq_unit_ms(p->offset);
     } else if (pt == OTS__DECAY_FUNC_PARAM_TYPE__DF_GEO_PARAM) {
         Ots__DecayFuncGeoParam *p = UNPACK(q, DecayFuncGeoParam, decay_func_geo_param, d->param);
         if (!p)
             return EMU_E_INVALID;
         if (!p->origin ||
             !ots_search_geo_parse(p->origin, strlen(p->origin), &out->lat, &out->origin))
-            return bad(q->err, "Invalid origin of a geo decay function.");
+            return sq_bad(q->err, "Invalid origin of a geo decay function.");
         out->scale = p->scale, out->offset = p->offset;
     } else {
-        return bad(q->err, "A decay function needs param_type and param.");
+        return sq_bad(q->err, "A decay function needs param_type and param.");
     }
     if (!(out->scale > 0) || out->offset < 0)
-        return bad(q->err, "A decay function needs scale > 0 and offset >= 0.");
+        return sq_bad(q->err, "A decay function needs scale > 0 and offset >= 0.");
     return EMU_OK;
 }
 
@@ -1055,7 +1015,7 @@ static double sfun_value(qctx *q, const sfun *fn, const sdoc *d)
     if (fn->kind == 0) {
         const Ots__FieldValueFactorFunction *m = fn->m->field_value_factor;
         double x;
-        if (!n || !num_of(fn->f, &v[0], &x)) {
+        if (!n || !sq_num_of(fn->f, &v[0], &x)) {
             if (!m->has_missing)
                 return 1;
             x = m->missing;
@@ -1096,9 +1056,9 @@ static double sfun_value(qctx *q, const sfun *fn, const sdoc *d)
             if (v[i].type != OTS_VT_STRING ||
                 !ots_search_geo_parse((const char *)v[i].p, v[i].len, &lat, &lon))
                 continue;
-            dist = haversine_m(fn->lat, fn->origin, lat, lon);
+            dist = sq_haversine_m(fn->lat, fn->origin, lat, lon);
         } else {
-            if (!num_of(fn->f, &v[i], &x))
+            if (!sq_num_of(fn->f, &v[i], &x))
                 continue;
             dist = fabs(x - fn->origin);
         }
@@ -1133,11 +1093,11 @@ static emu_rc q_functions_score(qctx *q, const Ots__FunctionsScoreQuery *m, int 
 {
     emu_rc rc;
     if (!m->n_functions || m->n_functions > 32)
-        return bad(q->err, "FunctionsScoreQuery needs 1 to 32 functions."); /* [inferred] */
+        return sq_bad(q->err, "FunctionsScoreQuery needs 1 to 32 functions."); /* [inferred] */
     sfun *fn = emu_arena_zalloc(q->a, m->n_functions * sizeof *fn);
     size_t nf = 0;
     if (m->query)
-        rc = eval(q, m->query, depth + 1, out);
+        rc = sq_eval(q, m->query, depth + 1, out);
     else
         rc = all_docs(q, out);
     for (; !rc && nf < m->n_functions; nf++)
@@ -1199,9 +1159,9 @@ static emu_rc q_functions_score(qctx *q, const Ots__FunctionsScoreQuery *m, int 
         out->d[kept++] = *d;
     }
     for (size_t k = 0; k < nf; k++)
-        dfree(&fn[k].filter);
+        sq_dfree(&fn[k].filter);
     if (rc) {
-        dfree(out);
+        sq_dfree(out);
         return rc;
     }
     out->n = kept;
@@ -1256,13 +1216,13 @@ static int knn_cmp(const void *x, const void *y)
     const sdoc *a = x, *b = y;
     if (a->score != b->score)
         return a->score > b->score ? -1 : 1;
-    return kcmp(a->k, a->len, b->k, b->len);
+    return sq_kcmp(a->k, a->len, b->k, b->len);
 }
 
 static int key_cmp(const void *x, const void *y)
 {
     const sdoc *a = x, *b = y;
-    return kcmp(a->k, a->len, b->k, b->len);
+    return sq_kcmp(a->k, a->len, b->k, b->len);
 }
 
 /* The top_k documents nearest the query vector (brute force over the
@@ -1272,17 +1232,17 @@ static emu_rc q_knn(qctx *q, const Ots__KnnVectorQuery *m, int depth, dset *out)
 {
     const ots_sfield *f;
     emu_rc rc;
-    if ((rc = field_of(q, m->field_name, &f)))
+    if ((rc = sq_field_of(q, m->field_name, &f)))
         return rc;
     if (f->type != OTS_SF_VECTOR) /* [inferred] texts */
-        return bad(q->err, "KnnVectorQuery needs a Vector field; field:%s is not one.", f->name);
+        return sq_bad(q->err, "KnnVectorQuery needs a Vector field; field:%s is not one.", f->name);
     if ((int)m->n_float32_query_vector != f->vdim)
-        return bad(q->err, "The query vector has %zu dimensions; field:%s has %d.",
-                   m->n_float32_query_vector, f->name, f->vdim);
+        return sq_bad(q->err, "The query vector has %zu dimensions; field:%s has %d.",
+                      m->n_float32_query_vector, f->name, f->vdim);
     if (!m->has_top_k || m->top_k <= 0 || m->top_k > EMU_MAX_OTS_SEARCH_LIMIT)
-        return bad(q->err, "top_k must be in [1, %d].", EMU_MAX_OTS_SEARCH_LIMIT);
+        return sq_bad(q->err, "top_k must be in [1, %d].", EMU_MAX_OTS_SEARCH_LIMIT);
     dset cand = {0};
-    if ((rc = m->filter ? eval(q, m->filter, depth + 1, &cand) : all_docs(q, &cand)))
+    if ((rc = m->filter ? sq_eval(q, m->filter, depth + 1, &cand) : all_docs(q, &cand)))
         return rc;
     const float *qv = m->float32_query_vector;
     double qn = 0;
@@ -1323,10 +1283,10 @@ static emu_rc q_nested(qctx *q, const Ots__NestedQuery *m, int depth, dset *out)
 static emu_rc eval_node(qctx *q, const Ots__Query *query, int depth, dset *out)
 {
     if (!query || !query->has_type)
-        return bad(q->err, "Query type is required.");
+        return sq_bad(q->err, "Query type is required.");
     if (depth > EMU_MAX_OTS_SEARCH_QUERY_DEPTH)
-        return bad(q->err, "The query is nested deeper than %d levels.",
-                   EMU_MAX_OTS_SEARCH_QUERY_DEPTH);
+        return sq_bad(q->err, "The query is nested deeper than %d levels.",
+                      EMU_MAX_OTS_SEARCH_QUERY_DEPTH);
     ProtobufCBinaryData b = query->has_query ? query->query : (ProtobufCBinaryData){0, NULL};
     emu_rc rc;
     switch (query->type) {
@@ -1337,7 +1297,7 @@ static emu_rc eval_node(qctx *q, const Ots__Query *query, int depth, dset *out)
         if (!m)
             return EMU_E_INVALID;
         if (!m->has_term)
-            return bad(q->err, "TermQuery needs a term.");
+            return sq_bad(q->err, "TermQuery needs a term.");
         return q_term(q, m->field_name, &m->term, 1, out);
     }
     case OTS__QUERY_TYPE__TERMS_QUERY: {
@@ -1345,7 +1305,7 @@ static emu_rc eval_node(qctx *q, const Ots__Query *query, int depth, dset *out)
         if (!m)
             return EMU_E_INVALID;
         if (!m->n_terms || m->n_terms > EMU_MAX_OTS_SEARCH_TERMS)
-            return bad(q->err, "TermsQuery needs 1 to %d terms.", EMU_MAX_OTS_SEARCH_TERMS);
+            return sq_bad(q->err, "TermsQuery needs 1 to %d terms.", EMU_MAX_OTS_SEARCH_TERMS);
         return q_term(q, m->field_name, m->terms, m->n_terms, out);
     }
     case OTS__QUERY_TYPE__RANGE_QUERY: {
@@ -1383,7 +1343,7 @@ static emu_rc eval_node(qctx *q, const Ots__Query *query, int depth, dset *out)
         Ots__ConstScoreQuery *m = UNPACK(q, ConstScoreQuery, const_score_query, b);
         if (!m)
             return EMU_E_INVALID;
-        if ((rc = eval(q, m->filter, depth + 1, out)))
+        if ((rc = sq_eval(q, m->filter, depth + 1, out)))
             return rc;
         for (size_t i = 0; i < out->n; i++)
             out->d[i].score = 1.0f;
@@ -1395,11 +1355,11 @@ static emu_rc eval_node(qctx *q, const Ots__Query *query, int depth, dset *out)
         if (!m)
             return EMU_E_INVALID;
         if (!m->field_value_factor || !m->field_value_factor->field_name)
-            return bad(q->err, "FunctionScoreQuery needs a field value factor.");
+            return sq_bad(q->err, "FunctionScoreQuery needs a field value factor.");
         const ots_sfield *f;
-        if ((rc = field_of(q, m->field_value_factor->field_name, &f)))
+        if ((rc = sq_field_of(q, m->field_value_factor->field_name, &f)))
             return rc;
-        if ((rc = eval(q, m->query, depth + 1, out)))
+        if ((rc = sq_eval(q, m->query, depth + 1, out)))
             return rc;
         emu_str col = {f->column, strlen(f->column)};
         ots_read_opts o = {.max_versions = 1, .columns = &col, .n_columns = 1};
@@ -1444,7 +1404,7 @@ static emu_rc eval_node(qctx *q, const Ots__Query *query, int depth, dset *out)
         if (!m)
             return EMU_E_INVALID;
         if (m->n_points < 3 || m->n_points > EMU_MAX_OTS_SEARCH_TERMS)
-            return bad(q->err, "A polygon needs 3 to %d points.", EMU_MAX_OTS_SEARCH_TERMS);
+            return sq_bad(q->err, "A polygon needs 3 to %d points.", EMU_MAX_OTS_SEARCH_TERMS);
         geo g = {.kind = 2, .np = m->n_points};
         g.plat = emu_arena_alloc(q->a, m->n_points * sizeof(double));
         g.plon = emu_arena_alloc(q->a, m->n_points * sizeof(double));
@@ -1462,17 +1422,17 @@ static emu_rc eval_node(qctx *q, const Ots__Query *query, int depth, dset *out)
         return m ? q_functions_score(q, m, depth, out) : EMU_E_INVALID;
     }
     default:
-        return bad(q->err, "Invalid query type: %d.", (int)query->type);
+        return sq_bad(q->err, "Invalid query type: %d.", (int)query->type);
     }
 }
 
 /* Evaluates query into *out; on an error *out is empty (nothing to free). */
-static emu_rc eval(qctx *q, const Ots__Query *query, int depth, dset *out)
+emu_rc sq_eval(qctx *q, const Ots__Query *query, int depth, dset *out)
 {
     *out = (dset){0};
     emu_rc rc = eval_node(q, query, depth, out);
     if (rc)
-        dfree(out);
+        sq_dfree(out);
     return rc;
 }
 
@@ -1480,25 +1440,10 @@ static emu_rc eval(qctx *q, const Ots__Query *query, int depth, dset *out)
 
 /* A next token: "acsemu/1", the offset of the next page, then the Sort of
  * the search (the SDKs send no sort with a token). */
-#define TOKEN_MAGIC "acsemu/1"
-
 typedef struct sort_key {
     const sdoc *d;
     ots_value *v; /* per sorter: the value (type NULL = missing) */
 } sort_key;
-
-typedef struct sorter {
-    int kind; /* 0 field, 1 pk, 2 score, 3 geo distance */
-    bool desc;
-    const ots_sfield *f;
-    const ots_sfield *mf; /* missing_field: sorted on where f has no value */
-    int mode;             /* SORT_MODE_MIN/MAX/AVG */
-    double *plat, *plon;  /* geo distance: the origin points */
-    size_t np;
-    const Ots__Query *nf; /* FieldSort nested_filter: the objects it keeps */
-    ots_value missing;
-    bool has_missing;
-} sorter;
 
 static const sorter *g_sorters; /* qsort has no context argument */
 static size_t g_n_sorters;
@@ -1509,7 +1454,7 @@ static int val_cmp(const ots_value *a, const ots_value *b)
     if (am || bm)
         return am == bm ? 0 : am ? 1 : -1; /* missing last */
     if (a->type == OTS_VT_STRING && b->type == OTS_VT_STRING)
-        return kcmp(a->p, a->len, b->p, b->len);
+        return sq_kcmp(a->p, a->len, b->p, b->len);
     double x = a->type == OTS_VT_DOUBLE ? a->d : a->type == OTS_VT_BOOLEAN ? a->b : (double)a->i;
     double y = b->type == OTS_VT_DOUBLE ? b->d : b->type == OTS_VT_BOOLEAN ? b->b : (double)b->i;
     if (a->type == OTS_VT_INTEGER && b->type == OTS_VT_INTEGER)
@@ -1524,7 +1469,7 @@ static int sk_cmp(const void *x, const void *y)
         const sorter *s = &g_sorters[i];
         int c;
         if (s->kind == 1)
-            c = doc_cmp(a->d, b->d);
+            c = sq_doc_cmp(a->d, b->d);
         else if (s->kind == 2)
             c = a->d->score < b->d->score ? -1 : a->d->score > b->d->score;
         else {
@@ -1536,7 +1481,7 @@ static int sk_cmp(const void *x, const void *y)
         if (c)
             return s->desc ? -c : c;
     }
-    return doc_cmp(a->d, b->d);
+    return sq_doc_cmp(a->d, b->d);
 }
 
 /* ---- Nested objects: queries over one object at a time ------------------------- */
@@ -1549,10 +1494,10 @@ static int sk_cmp(const void *x, const void *y)
 static emu_rc nq_check(qctx *q, const char *path, const Ots__Query *x, int depth)
 {
     if (!x || !x->has_type)
-        return bad(q->err, "The query of nested path:%s is required.", path);
+        return sq_bad(q->err, "The query of nested path:%s is required.", path);
     if (depth > EMU_MAX_OTS_SEARCH_QUERY_DEPTH)
-        return bad(q->err, "The query is nested deeper than %d levels.",
-                   EMU_MAX_OTS_SEARCH_QUERY_DEPTH);
+        return sq_bad(q->err, "The query is nested deeper than %d levels.",
+                      EMU_MAX_OTS_SEARCH_QUERY_DEPTH);
     ProtobufCBinaryData b = x->has_query ? x->query : (ProtobufCBinaryData){0, NULL};
     const char *field = NULL;
     switch ((int)x->type) {
@@ -1611,23 +1556,23 @@ static emu_rc nq_check(qctx *q, const char *path, const Ots__Query *x, int depth
         break;
     }
     default:
-        return unsupported(q->err, "Inside a nested query, a query other than Term, Terms, "
-                                   "Range, Exists, Prefix, Wildcard, Match, MatchPhrase, "
-                                   "MatchAll, ConstScore, Bool or Nested");
+        return sq_unsupported(q->err, "Inside a nested query, a query other than Term, Terms, "
+                                      "Range, Exists, Prefix, Wildcard, Match, MatchPhrase, "
+                                      "MatchAll, ConstScore, Bool or Nested");
     }
     const ots_sfield *f;
-    emu_rc rc = field_of(q, field, &f);
+    emu_rc rc = sq_field_of(q, field, &f);
     if (rc)
         return rc;
     size_t pl = strlen(path);
     if (strncmp(f->name, path, pl) || f->name[pl] != '.' || strchr(f->name + pl + 1, '.'))
-        return bad(q->err, "field:%s must be a field of the objects of nested path:%s.", field,
-                   path);
+        return sq_bad(q->err, "field:%s must be a field of the objects of nested path:%s.", field,
+                      path);
     if (x->type != OTS__QUERY_TYPE__NESTED_QUERY)
         return EMU_OK;
     const Ots__NestedQuery *m = UNPACK(q, NestedQuery, nested_query, b);
     if (f->type != OTS_SF_NESTED)
-        return bad(q->err, "path:%s is not a Nested field.", m->path);
+        return sq_bad(q->err, "path:%s is not a Nested field.", m->path);
     return nq_check(q, f->name, m->query, depth + 1);
 }
 
@@ -1636,10 +1581,10 @@ static emu_rc nested_filter_of(qctx *q, const ots_sfield *f, const Ots__NestedFi
 {
     if (!nf->path || !f->sub || strcmp(nf->path, f->column) ||
         strchr(f->name + strlen(f->column) + 1, '.'))
-        return unsupported(q->err, "A nested_filter other than on the sorted field's own "
-                                   "first-level nested objects");
+        return sq_unsupported(q->err, "A nested_filter other than on the sorted field's own "
+                                      "first-level nested objects");
     if (!nf->filter)
-        return bad(q->err, "nested_filter needs a filter query.");
+        return sq_bad(q->err, "nested_filter needs a filter query.");
     emu_rc rc = nq_check(q, nf->path, nf->filter, 0);
     *out = nf->filter;
     return rc;
@@ -1685,7 +1630,7 @@ static int obj_cmp(const ots_sfield *f, double a, const char *s, size_t n, const
         return v->type == OTS_VT_STRING ? bytes_cmp(s, n, v->p, v->len) : 2;
     if (v->type == OTS_VT_BOOLEAN)
         b = v->b;
-    else if (!num_of(f, v, &b))
+    else if (!sq_num_of(f, v, &b))
         return 2;
     return (a > b) - (a < b);
 }
@@ -1900,14 +1845,15 @@ static bool obj_eval(qctx *q, const char *path, const Ots__Query *x, const cJSON
         Ots__TermQuery *m = UNPACK(q, TermQuery, term_query, b);
         o.op = OV_EQ;
         o.v = &v;
-        return m && m->has_term && !variant(q, m->term, &v) && ov_run(&o, path, m->field_name, obj);
+        return m && m->has_term && !sq_variant(q, m->term, &v) &&
+               ov_run(&o, path, m->field_name, obj);
     }
     case OTS__QUERY_TYPE__TERMS_QUERY: {
         Ots__TermsQuery *m = UNPACK(q, TermsQuery, terms_query, b);
         o.op = OV_EQ;
         o.v = &v;
         for (size_t i = 0; m && i < m->n_terms; i++)
-            if (!variant(q, m->terms[i], &v) && ov_run(&o, path, m->field_name, obj))
+            if (!sq_variant(q, m->terms[i], &v) && ov_run(&o, path, m->field_name, obj))
                 return true;
         return false;
     }
@@ -1917,7 +1863,8 @@ static bool obj_eval(qctx *q, const char *path, const Ots__Query *x, const cJSON
             return false;
         bool has_lo = m->has_range_from && m->range_from.len;
         bool has_hi = m->has_range_to && m->range_to.len;
-        if ((has_lo && variant(q, m->range_from, &v)) || (has_hi && variant(q, m->range_to, &hi)))
+        if ((has_lo && sq_variant(q, m->range_from, &v)) ||
+            (has_hi && sq_variant(q, m->range_to, &hi)))
             return false;
         o.op = OV_RANGE;
         o.v = has_lo ? &v : NULL;
@@ -2103,18 +2050,18 @@ static emu_rc q_nested(qctx *q, const Ots__NestedQuery *m, int depth, dset *out)
 {
     const ots_sfield *f;
     emu_rc rc;
-    if ((rc = field_of(q, m->path, &f)))
+    if ((rc = sq_field_of(q, m->path, &f)))
         return rc;
     if (f->type != OTS_SF_NESTED)
-        return bad(q->err, "path:%s is not a Nested field.", m->path);
+        return sq_bad(q->err, "path:%s is not a Nested field.", m->path);
     if ((rc = nq_check(q, f->name, m->query, depth + 1)) ||
         (m->inner_hits && (rc = ih_check(q, f->name, m->inner_hits))))
         return rc;
     dset cand = {0};
-    if ((rc = eval(q, m->query, depth + 1, &cand)))
+    if ((rc = sq_eval(q, m->query, depth + 1, &cand)))
         return rc;
     if (has_negation(q, m->query, 0)) {
-        dfree(&cand);
+        sq_dfree(&cand);
         if ((rc = q_exists(q, f->name, &cand)))
             return rc;
     }
@@ -2129,51 +2076,52 @@ static emu_rc q_nested(qctx *q, const Ots__NestedQuery *m, int depth, dset *out)
             dpush(q, out, cand.d[i].k, cand.d[i].len, s);
         cJSON_Delete(j);
         if (q->work > EMU_MAX_OTS_SEARCH_SCAN) {
-            dfree(&cand);
+            sq_dfree(&cand);
             return ots_fail(q->err, EMU_E_LIMIT, "OTSParameterInvalid",
                             "The query visits more than %d index entries; narrow it.",
                             EMU_MAX_OTS_SEARCH_SCAN); /* emulator cap */
         }
     }
-    dfree(&cand);
+    sq_dfree(&cand);
     return EMU_OK;
 }
 
-static emu_rc parse_sort(qctx *q, const Ots__Sort *sort, sorter **out, size_t *n)
+emu_rc sq_parse_sort(qctx *q, const Ots__Sort *sort, sorter **out, size_t *n)
 {
     *n = 0;
     *out = NULL;
     if (!sort || !sort->n_sorter)
         return EMU_OK;
     if (sort->n_sorter > 8)
-        return bad(q->err, "At most 8 sorters.");
+        return sq_bad(q->err, "At most 8 sorters.");
     sorter *v = emu_arena_zalloc(q->a, sort->n_sorter * sizeof *v);
     for (size_t i = 0; i < sort->n_sorter; i++) {
         const Ots__Sorter *s = sort->sorter[i];
         emu_rc rc;
         if (s->field_sort) {
             v[i].kind = 0;
-            if ((rc = field_of(q, s->field_sort->field_name, &v[i].f)))
+            if ((rc = sq_field_of(q, s->field_sort->field_name, &v[i].f)))
                 return rc;
             if (!v[i].f->sort_agg)
-                return bad(q->err, "field:%s must enable enable_sort_and_agg to be sorted on.",
-                           v[i].f->name);
+                return sq_bad(q->err, "field:%s must enable enable_sort_and_agg to be sorted on.",
+                              v[i].f->name);
             v[i].desc = s->field_sort->has_order &&
                         s->field_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
             v[i].mode = s->field_sort->has_mode ? (int)s->field_sort->mode
                         : v[i].desc             ? OTS__SORT_MODE__SORT_MODE_MAX
                                                 : OTS__SORT_MODE__SORT_MODE_MIN;
             if (s->field_sort->has_missing_value && s->field_sort->missing_value.len) {
-                if ((rc = variant(q, s->field_sort->missing_value, &v[i].missing)))
+                if ((rc = sq_variant(q, s->field_sort->missing_value, &v[i].missing)))
                     return rc;
                 v[i].has_missing = true;
             }
             if (s->field_sort->missing_field) {
-                if ((rc = field_of(q, s->field_sort->missing_field, &v[i].mf)))
+                if ((rc = sq_field_of(q, s->field_sort->missing_field, &v[i].mf)))
                     return rc;
                 if (!v[i].mf->sort_agg)
-                    return bad(q->err, "field:%s must enable enable_sort_and_agg to be sorted on.",
-                               v[i].mf->name);
+                    return sq_bad(q->err,
+                                  "field:%s must enable enable_sort_and_agg to be sorted on.",
+                                  v[i].mf->name);
             }
             if (s->field_sort->nested_filter &&
                 (rc = nested_filter_of(q, v[i].f, s->field_sort->nested_filter, &v[i].nf)))
@@ -2189,11 +2137,11 @@ static emu_rc parse_sort(qctx *q, const Ots__Sort *sort, sorter **out, size_t *n
         } else if (s->geo_distance_sort) {
             const Ots__GeoDistanceSort *g = s->geo_distance_sort;
             v[i].kind = 3;
-            if ((rc = field_of(q, g->field_name, &v[i].f)))
+            if ((rc = sq_field_of(q, g->field_name, &v[i].f)))
                 return rc;
             if (!g->n_points || g->n_points > EMU_MAX_OTS_SEARCH_TERMS) /* [inferred] */
-                return bad(q->err, "GeoDistanceSort needs 1 to %d points.",
-                           EMU_MAX_OTS_SEARCH_TERMS);
+                return sq_bad(q->err, "GeoDistanceSort needs 1 to %d points.",
+                              EMU_MAX_OTS_SEARCH_TERMS);
             v[i].np = g->n_points;
             v[i].plat = emu_arena_alloc(q->a, g->n_points * sizeof(double));
             v[i].plon = emu_arena_alloc(q->a, g->n_points * sizeof(double));
@@ -2206,8 +2154,8 @@ static emu_rc parse_sort(qctx *q, const Ots__Sort *sort, sorter **out, size_t *n
             v[i].desc =
                 s->doc_sort->has_order && s->doc_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
         } else {
-            return bad(q->err, "A sorter needs one of field_sort, pk_sort, score_sort, "
-                               "geo_distance_sort.");
+            return sq_bad(q->err, "A sorter needs one of field_sort, pk_sort, score_sort, "
+                                  "geo_distance_sort.");
         }
     }
     *out = v;
@@ -2240,7 +2188,7 @@ static ots_value sort_value(qctx *q, const sorter *s, const sdoc *d)
                 continue;
             double dist = INFINITY; /* to the nearest origin point */
             for (size_t k = 0; k < s->np; k++) {
-                double dk = haversine_m(s->plat[k], s->plon[k], lat, lon);
+                double dk = sq_haversine_m(s->plat[k], s->plon[k], lat, lon);
                 dist = dk < dist ? dk : dist;
             }
             x = (ots_value){.type = OTS_VT_DOUBLE, .d = dist};
@@ -2285,9 +2233,9 @@ static emu_rc read_opts(qctx *q, const Ots__ColumnsToGet *c, ots_read_opts *o)
         return EMU_OK;
     case OTS__COLUMN_RETURN_TYPE__RETURN_SPECIFIED:
         if (!c->n_column_names)
-            return bad(q->err, "column_names must not be empty with RETURN_SPECIFIED.");
+            return sq_bad(q->err, "column_names must not be empty with RETURN_SPECIFIED.");
         if (c->n_column_names > OTS_MAX_COLUMNS_TO_GET)
-            return bad(q->err, "Too many column_names: at most %d.", OTS_MAX_COLUMNS_TO_GET);
+            return sq_bad(q->err, "Too many column_names: at most %d.", OTS_MAX_COLUMNS_TO_GET);
         cols = emu_arena_alloc(q->a, (c->n_column_names + 1) * sizeof *cols);
         for (size_t i = 0; i < c->n_column_names; i++)
             cols[i] = (emu_str){c->column_names[i], strlen(c->column_names[i])};
@@ -2314,12 +2262,12 @@ static emu_rc read_opts(qctx *q, const Ots__ColumnsToGet *c, ots_read_opts *o)
         o->n_columns = 1;
         return EMU_OK;
     default:
-        return bad(q->err, "Invalid return_type: %d.", rt);
+        return sq_bad(q->err, "Invalid return_type: %d.", rt);
     }
 }
 
 /* Sorts docs (pointers) in place by the sorters (PK order breaks ties). */
-static void order_docs(qctx *q, const sorter *sorters, size_t ns, const sdoc **docs, size_t n)
+void sq_order_docs(qctx *q, const sorter *sorters, size_t ns, const sdoc **docs, size_t n)
 {
     if (!ns || (ns == 1 && sorters[0].kind == 1 && !sorters[0].desc))
         return; /* PK order already */
@@ -2340,41 +2288,7 @@ static void order_docs(qctx *q, const sorter *sorters, size_t ns, const sdoc **d
     free(keys);
 }
 
-/* ---- Aggregations and group-bys ---------------------------------------------------------- */
-
-/* Everything here reads each document's values from its row: O(documents)
- * row reads per aggregation (acsemu keeps no column store). Rows are read
- * into a scratch arena reset per document. */
-
-#define PACK(a, lower, m, out)                                                                     \
-    do {                                                                                           \
-        size_t len_ = ots__##lower##__get_packed_size(m);                                          \
-        uint8_t *buf_ = emu_arena_alloc((a), len_ + 1);                                            \
-        ots__##lower##__pack((m), buf_);                                                           \
-        (out) = (ProtobufCBinaryData){len_, buf_};                                                 \
-    } while (0)
-
-typedef struct aggctx {
-    qctx *q;
-    emu_arena *scratch;
-    /* The top level's documents are every document of the index (a
-     * MatchAll or no query): a histogram may count from the postings. */
-    bool all;
-} aggctx;
-
-/* The values of f in one document (in the scratch arena). */
-static size_t doc_vals(aggctx *c, const ots_sfield *f, const sdoc *d, ots_value **v)
-{
-    emu_str col = {f->column, strlen(f->column)};
-    ots_read_opts o = {.max_versions = 1, .columns = &col, .n_columns = 1};
-    ots_row_t row;
-    emu_arena_reset(c->scratch);
-    if (!ots_store_get_by_key(c->q->t, d->k, d->len, &o, c->scratch, &row))
-        return 0;
-    return ots_search_values(f, &row, c->scratch, v);
-}
-
-static bool num_of(const ots_sfield *f, const ots_value *v, double *out)
+bool sq_num_of(const ots_sfield *f, const ots_value *v, double *out)
 {
     int64_t ms;
     switch (v->type) {
@@ -2393,1367 +2307,6 @@ static bool num_of(const ots_sfield *f, const ots_value *v, double *out)
     default:
         return false;
     }
-}
-
-/* The numbers of f over docs (missing: `missing` when set), in `a`. */
-static size_t numbers(aggctx *c, const ots_sfield *f, const sdoc *const *docs, size_t n,
-                      const ots_value *missing, double **out)
-{
-    size_t cnt = 0, cap = 64;
-    double *v = emu_xcalloc(cap, sizeof *v);
-    for (size_t i = 0; i < n; i++) {
-        ots_value *x;
-        size_t nx = doc_vals(c, f, docs[i], &x);
-        size_t got = 0;
-        for (size_t k = 0; k <= nx; k++) {
-            double d;
-            const ots_value *y = k < nx ? &x[k] : (!got && missing ? missing : NULL);
-            if (!y || !num_of(f, y, &d))
-                continue;
-            if (cnt == cap)
-                v = emu_xrealloc(v, (cap *= 2) * sizeof *v);
-            v[cnt++] = d;
-            got++;
-        }
-    }
-    *out = v;
-    return cnt;
-}
-
-static int dbl_cmp(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return a < b ? -1 : a > b;
-}
-
-static int str_cmp(const void *x, const void *y)
-{
-    const emu_str *a = x, *b = y;
-    return kcmp((const uint8_t *)a->p, a->len, (const uint8_t *)b->p, b->len);
-}
-
-/* A value as group key text: strings as they are, numbers in decimal. */
-static emu_str key_text(emu_arena *a, const ots_sfield *f, const ots_value *v)
-{
-    double d;
-    if (v->type == OTS_VT_STRING && f->type != OTS_SF_DATE)
-        return (emu_str){emu_arena_strndup(a, (const char *)v->p, v->len), v->len};
-    if (v->type == OTS_VT_BOOLEAN)
-        return v->b ? EMU_STR_LIT("true") : EMU_STR_LIT("false");
-    if (v->type == OTS_VT_INTEGER || (f->type == OTS_SF_DATE && num_of(f, v, &d))) {
-        char *s = emu_arena_sprintf(a, "%lld",
-                                    (long long)(v->type == OTS_VT_INTEGER ? v->i : (int64_t)d));
-        return (emu_str){s, strlen(s)};
-    }
-    if (v->type == OTS_VT_DOUBLE) {
-        char *s = emu_arena_sprintf(a, "%.17g", v->d);
-        return (emu_str){s, strlen(s)};
-    }
-    return (emu_str){NULL, 0};
-}
-
-static emu_rc missing_of(qctx *q, bool has, ProtobufCBinaryData b, ots_value *v, bool *set)
-{
-    *set = has && b.len;
-    return *set ? variant(q, b, v) : EMU_OK;
-}
-
-static emu_rc gbs_eval(aggctx *c, const sdoc *const *docs, size_t n, const Ots__GroupBys *g,
-                       int depth, Ots__GroupBysResult **out);
-
-static emu_rc aggs_eval(aggctx *c, const sdoc *const *docs, size_t n, const Ots__Aggregations *aggs,
-                        int depth, Ots__AggregationsResult **out)
-{
-    qctx *q = c->q;
-    emu_arena *a = q->a;
-    *out = NULL;
-    if (!aggs || !aggs->n_aggs)
-        return EMU_OK;
-    if (depth > EMU_MAX_OTS_SEARCH_QUERY_DEPTH || aggs->n_aggs > EMU_MAX_OTS_SEARCH_AGGS)
-        return bad(q->err, "Too many or too deeply nested aggregations (at most %d).",
-                   EMU_MAX_OTS_SEARCH_AGGS);
-    Ots__AggregationsResult *r = emu_arena_alloc(a, sizeof *r);
-    ots__aggregations_result__init(r);
-    r->agg_results = emu_arena_alloc(a, aggs->n_aggs * sizeof *r->agg_results);
-    for (size_t i = 0; i < aggs->n_aggs; i++) {
-        const Ots__Aggregation *ag = aggs->aggs[i];
-        ProtobufCBinaryData body = ag->has_body ? ag->body : (ProtobufCBinaryData){0, NULL};
-        Ots__AggregationResult *ar = emu_arena_alloc(a, sizeof *ar);
-        ots__aggregation_result__init(ar);
-        ar->name = ag->name ? ag->name : (char *)"";
-        ar->has_type = ag->has_type;
-        ar->type = ag->type;
-        ar->has_agg_result = true;
-        emu_rc rc;
-        int type = ag->has_type ? ag->type : 0;
-        if (type >= 1 && type <= 6) {
-            Ots__FieldAggregation *m = UNPACK(q, FieldAggregation, field_aggregation, body);
-            const ots_sfield *f;
-            ots_value miss;
-            bool has_miss;
-            if (!m)
-                return EMU_E_INVALID;
-            if ((rc = field_of(q, m->field_name, &f)) ||
-                (rc = missing_of(q, m->has_missing, m->missing, &miss, &has_miss)))
-                return rc;
-            if (type == 6 || (type == 5 && f->type != OTS_SF_LONG && f->type != OTS_SF_DOUBLE &&
-                              f->type != OTS_SF_DATE)) {
-                /* values as text: count, or count the distinct ones */
-                size_t cnt = 0, cap = 64;
-                emu_str *v = emu_xcalloc(cap, sizeof *v);
-                for (size_t k = 0; k < n; k++) {
-                    ots_value *x;
-                    size_t nx = doc_vals(c, f, docs[k], &x);
-                    for (size_t j = 0; j < nx || (!nx && has_miss && j == 0); j++) {
-                        emu_str t = key_text(a, f, j < nx ? &x[j] : &miss);
-                        if (!t.p)
-                            continue;
-                        if (cnt == cap)
-                            v = emu_xrealloc(v, (cap *= 2) * sizeof *v);
-                        v[cnt++] = t;
-                    }
-                }
-                size_t distinct = 0;
-                if (type == 6) {
-                    qsort(v, cnt, sizeof *v, str_cmp);
-                    for (size_t k = 0; k < cnt; k++)
-                        distinct += !k || str_cmp(&v[k - 1], &v[k]);
-                }
-                free(v);
-                Ots__CountAggregationResult cr = OTS__COUNT_AGGREGATION_RESULT__INIT;
-                cr.has_value = true;
-                cr.value = (int64_t)(type == 6 ? distinct : cnt);
-                PACK(a, count_aggregation_result, &cr, ar->agg_result);
-            } else {
-                double *v;
-                size_t cnt = numbers(c, f, docs, n, has_miss ? &miss : NULL, &v);
-                double acc = type == 2 ? -INFINITY : type == 3 ? INFINITY : 0;
-                for (size_t k = 0; k < cnt; k++)
-                    acc = type == 2 ? fmax(acc, v[k]) : type == 3 ? fmin(acc, v[k]) : acc + v[k];
-                free(v);
-                if (type == 5) {
-                    Ots__CountAggregationResult cr = OTS__COUNT_AGGREGATION_RESULT__INIT;
-                    cr.has_value = true;
-                    cr.value = (int64_t)cnt;
-                    PACK(a, count_aggregation_result, &cr, ar->agg_result);
-                } else {
-                    Ots__DoubleAggregationResult dr = OTS__DOUBLE_AGGREGATION_RESULT__INIT;
-                    dr.has_value = true;
-                    dr.value = type == 1 ? (cnt ? acc / (double)cnt : NAN) : acc;
-                    PACK(a, double_aggregation_result, &dr, ar->agg_result);
-                }
-            }
-        } else if (type == 7) {
-            Ots__TopRowsAggregation *m = UNPACK(q, TopRowsAggregation, top_rows_aggregation, body);
-            if (!m)
-                return EMU_E_INVALID;
-            int32_t lim = m->has_limit ? m->limit : 1;
-            if (lim < 1 || lim > 100)
-                return bad(q->err, "TopRowsAggregation limit must be in [1, 100].");
-            sorter *sorters;
-            size_t ns;
-            if ((rc = parse_sort(q, m->sort, &sorters, &ns)))
-                return rc;
-            const sdoc **tmp = emu_xcalloc(n ? n : 1, sizeof *tmp);
-            memcpy(tmp, docs, n * sizeof *tmp);
-            order_docs(q, sorters, ns, tmp, n);
-            Ots__TopRowsAggregationResult tr = OTS__TOP_ROWS_AGGREGATION_RESULT__INIT;
-            size_t k = n < (size_t)lim ? n : (size_t)lim;
-            tr.rows = emu_arena_alloc(a, (k + 1) * sizeof *tr.rows);
-            ots_read_opts o = {.max_versions = 1};
-            for (size_t j = 0; j < k; j++) {
-                ots_row_t row;
-                size_t len;
-                if (!ots_store_get_by_key(q->t, tmp[j]->k, tmp[j]->len, &o, a, &row))
-                    continue;
-                uint8_t *pb = ots_plainbuffer_encode_row(&row, a, &len);
-                tr.rows[tr.n_rows++] = (ProtobufCBinaryData){len, pb};
-            }
-            free(tmp);
-            PACK(a, top_rows_aggregation_result, &tr, ar->agg_result);
-        } else if (type == 8) {
-            Ots__PercentilesAggregation *m =
-                UNPACK(q, PercentilesAggregation, percentiles_aggregation, body);
-            const ots_sfield *f;
-            ots_value miss;
-            bool has_miss;
-            if (!m)
-                return EMU_E_INVALID;
-            if ((rc = field_of(q, m->field_name, &f)) ||
-                (rc = missing_of(q, m->has_missing, m->missing, &miss, &has_miss)))
-                return rc;
-            if (m->n_percentiles > 100)
-                return bad(q->err, "At most 100 percentiles.");
-            double *v;
-            size_t cnt = numbers(c, f, docs, n, has_miss ? &miss : NULL, &v);
-            qsort(v, cnt, sizeof *v, dbl_cmp);
-            Ots__PercentilesAggregationResult pr = OTS__PERCENTILES_AGGREGATION_RESULT__INIT;
-            pr.percentiles_aggregation_items =
-                emu_arena_alloc(a, (m->n_percentiles + 1) * sizeof(void *));
-            for (size_t j = 0; j < m->n_percentiles; j++) {
-                double p = m->percentiles[j];
-                if (!(p >= 0 && p <= 100)) {
-                    free(v);
-                    return bad(q->err, "A percentile must be in [0, 100].");
-                }
-                Ots__PercentilesAggregationItem *it = emu_arena_alloc(a, sizeof *it);
-                ots__percentiles_aggregation_item__init(it);
-                it->has_key = it->has_value = true;
-                it->key = p;
-                /* linear between the closest ranks */
-                double val = NAN;
-                if (cnt) {
-                    double rank = p / 100 * (double)(cnt - 1);
-                    size_t lo = (size_t)floor(rank), hi = (size_t)ceil(rank);
-                    val = v[lo] + (v[hi] - v[lo]) * (rank - (double)lo);
-                }
-                ots_value dv = {.type = OTS_VT_DOUBLE, .d = val};
-                size_t len;
-                uint8_t *vb = ots_plainbuffer_encode_variant(&dv, a, &len);
-                it->value = (ProtobufCBinaryData){len, vb};
-                pr.percentiles_aggregation_items[pr.n_percentiles_aggregation_items++] = it;
-            }
-            free(v);
-            PACK(a, percentiles_aggregation_result, &pr, ar->agg_result);
-        } else {
-            return bad(q->err, "Invalid aggregation type: %d.", type);
-        }
-        r->agg_results[r->n_agg_results++] = ar;
-    }
-    *out = r;
-    return EMU_OK;
-}
-
-/* A bucket: its documents (in key order), sub-aggregations and group-bys. */
-static emu_rc bucket_subs(aggctx *c, const sdoc *const *docs, size_t n, const Ots__Aggregations *sa,
-                          const Ots__GroupBys *sg, int depth, Ots__AggregationsResult **ar,
-                          Ots__GroupBysResult **gr)
-{
-    aggctx sub = *c;
-    sub.all = false; /* a bucket's documents */
-    emu_rc rc = aggs_eval(&sub, docs, n, sa, depth + 1, ar);
-    return rc ? rc : gbs_eval(&sub, docs, n, sg, depth + 1, gr);
-}
-
-typedef struct kd {
-    emu_str key;
-    double num;
-    size_t doc; /* index into docs */
-} kd;
-
-static int kd_cmp(const void *x, const void *y)
-{
-    const kd *a = x, *b = y;
-    int c = str_cmp(&a->key, &b->key);
-    return c ? c : (a->doc > b->doc) - (a->doc < b->doc);
-}
-
-/* A bucket of a field group-by, with what its sorters compare. */
-typedef struct fbucket {
-    emu_str key;
-    size_t n;
-    Ots__GroupByFieldResultItem *item;
-    double *sub; /* per sorter: the sub-aggregation's value (sub_agg_sort) */
-} fbucket;
-
-static const Ots__GroupBySort *g_gsort;
-
-static int fb_cmp(const void *x, const void *y)
-{
-    const fbucket *a = x, *b = y;
-    for (size_t i = 0; g_gsort && i < g_gsort->n_sorters; i++) {
-        const Ots__GroupBySorter *s = g_gsort->sorters[i];
-        int c = 0;
-        bool desc;
-        if (s->group_key_sort) {
-            c = str_cmp(&a->key, &b->key);
-            desc = s->group_key_sort->has_order &&
-                   s->group_key_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
-        } else if (s->sub_agg_sort) {
-            c = a->sub[i] < b->sub[i] ? -1 : a->sub[i] > b->sub[i];
-            desc = s->sub_agg_sort->has_order &&
-                   s->sub_agg_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
-        } else {
-            c = (a->n > b->n) - (a->n < b->n);
-            desc = !s->row_count_sort || !s->row_count_sort->has_order ||
-                   s->row_count_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
-        }
-        if (c)
-            return desc ? -c : c;
-    }
-    if (a->n != b->n && (!g_gsort || !g_gsort->n_sorters))
-        return a->n > b->n ? -1 : 1; /* default: most rows first */
-    return str_cmp(&a->key, &b->key);
-}
-
-/* The value of sub-aggregation `name` of a bucket (a single-value one). */
-static emu_rc sub_value(qctx *q, const Ots__AggregationsResult *r, const char *name, double *out)
-{
-    for (size_t i = 0; r && name && i < r->n_agg_results; i++) {
-        const Ots__AggregationResult *ar = r->agg_results[i];
-        if (!ar->name || strcmp(ar->name, name))
-            continue;
-        if (ar->type >= 1 && ar->type <= 4) {
-            Ots__DoubleAggregationResult *m =
-                UNPACK(q, DoubleAggregationResult, double_aggregation_result, ar->agg_result);
-            if (m)
-                *out = m->value;
-            return m ? EMU_OK : EMU_E_INVALID;
-        }
-        if (ar->type == 5 || ar->type == 6) {
-            Ots__CountAggregationResult *m =
-                UNPACK(q, CountAggregationResult, count_aggregation_result, ar->agg_result);
-            if (m)
-                *out = (double)m->value;
-            return m ? EMU_OK : EMU_E_INVALID;
-        }
-        break;
-    }
-    return bad(q->err, "SubAggSort: no single-value sub-aggregation named [%s].", name ? name : "");
-}
-
-static emu_rc gb_field(aggctx *c, const sdoc *const *docs, size_t n, const Ots__GroupByField *m,
-                       int depth, ProtobufCBinaryData *out)
-{
-    qctx *q = c->q;
-    emu_arena *a = q->a;
-    const ots_sfield *f;
-    emu_rc rc;
-    if ((rc = field_of(q, m->field_name, &f)))
-        return rc;
-    int32_t size = m->has_size ? m->size : 10;
-    if (size < 1 || size > 2000)
-        return bad(q->err, "GroupByField size must be in [1, 2000].");
-    size_t ns = m->sort ? m->sort->n_sorters : 0;
-    size_t cnt = 0, cap = 64;
-    kd *v = emu_xcalloc(cap, sizeof *v);
-    for (size_t i = 0; i < n; i++) {
-        ots_value *x;
-        size_t nx = doc_vals(c, f, docs[i], &x);
-        for (size_t j = 0; j < nx; j++) {
-            emu_str t = key_text(a, f, &x[j]);
-            if (!t.p)
-                continue;
-            if (cnt == cap)
-                v = emu_xrealloc(v, (cap *= 2) * sizeof *v);
-            v[cnt++] = (kd){t, 0, i};
-        }
-    }
-    qsort(v, cnt, sizeof *v, kd_cmp);
-    size_t nb = 0;
-    fbucket *b = emu_xcalloc(cnt + 1, sizeof *b);
-    const sdoc **sub = emu_xcalloc(n ? n : 1, sizeof *sub);
-    for (size_t i = 0; i < cnt && !rc;) {
-        size_t j = i, k = 0;
-        for (; j < cnt && !str_cmp(&v[j].key, &v[i].key); j++)
-            if (!k || sub[k - 1] != docs[v[j].doc]) /* a document once per key */
-                sub[k++] = docs[v[j].doc];
-        if (!m->has_min_doc_count || (int64_t)k >= m->min_doc_count) {
-            Ots__GroupByFieldResultItem *it = emu_arena_alloc(a, sizeof *it);
-            ots__group_by_field_result_item__init(it);
-            it->key = emu_arena_strndup(a, v[i].key.p, v[i].key.len);
-            it->has_row_count = true;
-            it->row_count = (int64_t)k;
-            rc = bucket_subs(c, sub, k, m->sub_aggs, m->sub_group_bys, depth, &it->sub_aggs_result,
-                             &it->sub_group_bys_result);
-            fbucket *fb = &b[nb++];
-            *fb = (fbucket){v[i].key, k, it, emu_arena_zalloc(a, (ns + 1) * sizeof(double))};
-            for (size_t s = 0; s < ns && !rc; s++)
-                if (m->sort->sorters[s]->sub_agg_sort)
-                    rc = sub_value(q, it->sub_aggs_result,
-                                   m->sort->sorters[s]->sub_agg_sort->sub_agg_name, &fb->sub[s]);
-        }
-        i = j;
-    }
-    free(sub);
-    free(v);
-    if (rc) {
-        free(b);
-        return rc;
-    }
-    g_gsort = m->sort;
-    qsort(b, nb, sizeof *b, fb_cmp);
-    Ots__GroupByFieldResult r = OTS__GROUP_BY_FIELD_RESULT__INIT;
-    r.group_by_field_result_items = emu_arena_alloc(a, (nb + 1) * sizeof(void *));
-    for (size_t i = 0; i < nb && i < (size_t)size; i++)
-        r.group_by_field_result_items[r.n_group_by_field_result_items++] = b[i].item;
-    free(b);
-    PACK(a, group_by_field_result, &r, *out);
-    return EMU_OK;
-}
-
-/* Range and geo-distance buckets: documents with a value in [from, to). */
-static emu_rc gb_ranges(aggctx *c, const sdoc *const *docs, size_t n, const char *field,
-                        Ots__Range *const *ranges, size_t nr, const Ots__GeoPoint *origin,
-                        const Ots__Aggregations *sa, const Ots__GroupBys *sg, int depth,
-                        ProtobufCBinaryData *out)
-{
-    qctx *q = c->q;
-    emu_arena *a = q->a;
-    const ots_sfield *f;
-    emu_rc rc;
-    if ((rc = field_of(q, field, &f)))
-        return rc;
-    if (!nr || nr > 1000)
-        return bad(q->err, "A range group-by needs 1 to 1000 ranges.");
-    if (origin && f->type != OTS_SF_GEO_POINT)
-        return bad(q->err, "field:%s must be a GeoPoint field for GroupByGeoDistance.", f->name);
-    /* one number per value and document: the value, or the distance */
-    size_t cnt = 0, cap = 64;
-    kd *v = emu_xcalloc(cap, sizeof *v);
-    for (size_t i = 0; i < n; i++) {
-        ots_value *x;
-        size_t nx = doc_vals(c, f, docs[i], &x);
-        for (size_t j = 0; j < nx; j++) {
-            double d, lat, lon;
-            if (origin) {
-                if (x[j].type != OTS_VT_STRING ||
-                    !ots_search_geo_parse((const char *)x[j].p, x[j].len, &lat, &lon))
-                    continue;
-                d = haversine_m(origin->lat, origin->lon, lat, lon);
-            } else if (!num_of(f, &x[j], &d)) {
-                continue;
-            }
-            if (cnt == cap)
-                v = emu_xrealloc(v, (cap *= 2) * sizeof *v);
-            v[cnt++] = (kd){{NULL, 0}, d, i};
-        }
-    }
-    Ots__GroupByRangeResult r = OTS__GROUP_BY_RANGE_RESULT__INIT;
-    r.group_by_range_result_items = emu_arena_alloc(a, (nr + 1) * sizeof(void *));
-    const sdoc **sub = emu_xcalloc(n ? n : 1, sizeof *sub);
-    for (size_t i = 0; i < nr && !rc; i++) {
-        double from = ranges[i]->has_from ? ranges[i]->from : -INFINITY;
-        double to = ranges[i]->has_to ? ranges[i]->to : INFINITY;
-        size_t k = 0;
-        for (size_t j = 0; j < cnt; j++)
-            if (v[j].num >= from && v[j].num < to && (!k || sub[k - 1] != docs[v[j].doc]))
-                sub[k++] = docs[v[j].doc];
-        Ots__GroupByRangeResultItem *it = emu_arena_alloc(a, sizeof *it);
-        ots__group_by_range_result_item__init(it);
-        it->has_from = it->has_to = it->has_row_count = true;
-        it->from = from;
-        it->to = to;
-        it->row_count = (int64_t)k;
-        rc = bucket_subs(c, sub, k, sa, sg, depth, &it->sub_aggs_result, &it->sub_group_bys_result);
-        r.group_by_range_result_items[r.n_group_by_range_result_items++] = it;
-    }
-    free(sub);
-    free(v);
-    if (!rc)
-        PACK(a, group_by_range_result, &r, *out);
-    return rc;
-}
-
-static emu_rc gb_filter(aggctx *c, const sdoc *const *docs, size_t n, const Ots__GroupByFilter *m,
-                        int depth, ProtobufCBinaryData *out)
-{
-    qctx *q = c->q;
-    emu_arena *a = q->a;
-    emu_rc rc = EMU_OK;
-    if (!m->n_filters || m->n_filters > 1000)
-        return bad(q->err, "GroupByFilter needs 1 to 1000 filters.");
-    Ots__GroupByFilterResult r = OTS__GROUP_BY_FILTER_RESULT__INIT;
-    r.group_by_filter_result_items = emu_arena_alloc(a, (m->n_filters + 1) * sizeof(void *));
-    const sdoc **sub = emu_xcalloc(n ? n : 1, sizeof *sub);
-    for (size_t i = 0; i < m->n_filters && !rc; i++) {
-        dset fs;
-        if ((rc = eval(q, m->filters[i], depth + 1, &fs)))
-            break;
-        size_t k = 0, j = 0;
-        for (size_t x = 0; x < n; x++) { /* docs and fs are both in key order */
-            while (j < fs.n && doc_cmp(&fs.d[j], docs[x]) < 0)
-                j++;
-            if (j < fs.n && !doc_cmp(&fs.d[j], docs[x]))
-                sub[k++] = docs[x];
-        }
-        dfree(&fs);
-        Ots__GroupByFilterResultItem *it = emu_arena_alloc(a, sizeof *it);
-        ots__group_by_filter_result_item__init(it);
-        it->has_row_count = true;
-        it->row_count = (int64_t)k;
-        rc = bucket_subs(c, sub, k, m->sub_aggs, m->sub_group_bys, depth, &it->sub_aggs_result,
-                         &it->sub_group_bys_result);
-        r.group_by_filter_result_items[r.n_group_by_filter_result_items++] = it;
-    }
-    free(sub);
-    if (!rc)
-        PACK(a, group_by_filter_result, &r, *out);
-    return rc;
-}
-
-static int num_kd_cmp(const void *x, const void *y)
-{
-    const kd *a = x, *b = y;
-    if (a->num != b->num)
-        return a->num < b->num ? -1 : 1;
-    return (a->doc > b->doc) - (a->doc < b->doc);
-}
-
-/* How a histogram maps a value to its bucket's key: a number interval and
- * offset, or (date) a DateTimeUnit interval of `count` units, shifted by
- * offset_ms, in a time zone tz_ms east of UTC. */
-typedef struct hkey {
-    bool date;
-    double interval, offset;
-    int unit, count;
-    int64_t offset_ms, tz_ms;
-} hkey;
-
-static double bucket_key(const hkey *h, double d)
-{
-    if (!h->date)
-        return floor((d - h->offset) / h->interval) * h->interval + h->offset;
-    static const int64_t unit_ms[] = {0,          0,         0,       0,      7 * 86400000LL,
-                                      86400000LL, 3600000LL, 60000LL, 1000LL, 1LL};
-    int64_t ms = (int64_t)d - h->offset_ms + h->tz_ms, start;
-    if (h->unit >= OTS__DATE_TIME_UNIT__WEEK) {
-        int64_t w = unit_ms[h->unit] * h->count;
-        /* Weeks start on Monday: the epoch was a Thursday. */
-        int64_t base = h->unit == OTS__DATE_TIME_UNIT__WEEK ? -3 * 86400000LL : 0;
-        int64_t k = ms - base;
-        start = (k >= 0 ? k / w : -((-k + w - 1) / w)) * w + base;
-    } else { /* months, quarters, years: calendar arithmetic in UTC after the shift */
-        time_t secs = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
-        struct tm tm;
-        gmtime_r(&secs, &tm);
-        int months = h->unit == OTS__DATE_TIME_UNIT__YEAR           ? 12 * h->count
-                     : h->unit == OTS__DATE_TIME_UNIT__QUARTER_YEAR ? 3 * h->count
-                                                                    : h->count;
-        int64_t idx = (int64_t)(tm.tm_year + 1900) * 12 + tm.tm_mon;
-        idx = (idx >= 0 ? idx / months : -((-idx + months - 1) / months)) * months;
-        struct tm b = {.tm_year = (int)(idx / 12) - 1900, .tm_mon = (int)(idx % 12), .tm_mday = 1};
-        start = (int64_t)timegm(&b) * 1000;
-    }
-    return (double)(start + h->offset_ms - h->tz_ms);
-}
-
-typedef struct hbucket {
-    double key;
-    int64_t count;
-    Ots__AggregationsResult *aggs;
-    Ots__GroupBysResult *gbs;
-} hbucket;
-
-/* Orders buckets (ascending keys) by `sort`'s first sorter: key, or row
- * count with keys ascending among equals. */
-static void hist_order(hbucket *b, size_t m, const Ots__GroupBySort *sort)
-{
-    bool desc = false, by_count = false;
-    if (sort && sort->n_sorters) {
-        const Ots__GroupBySorter *s = sort->sorters[0];
-        by_count = s->row_count_sort != NULL;
-        desc = by_count ? s->row_count_sort->has_order &&
-                              s->row_count_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC
-                        : s->group_key_sort && s->group_key_sort->has_order &&
-                              s->group_key_sort->order == OTS__SORT_ORDER__SORT_ORDER_DESC;
-    }
-    if (by_count) { /* stable: keys stay ascending among equal counts */
-        for (size_t i = 1; i < m; i++)
-            for (size_t j = i;
-                 j > 0 && (desc ? b[j].count > b[j - 1].count : b[j].count < b[j - 1].count); j--) {
-                hbucket t = b[j];
-                b[j] = b[j - 1];
-                b[j - 1] = t;
-            }
-    } else if (desc) {
-        for (size_t i = 0; i < m / 2; i++) {
-            hbucket t = b[i];
-            b[i] = b[m - 1 - i];
-            b[m - 1 - i] = t;
-        }
-    }
-}
-
-typedef struct hcount {
-    const ots_sfield *f;
-    const hkey *h;
-    double lo, hi;
-    hbucket *b;
-    size_t n, cap;
-    size_t seen; /* documents with a value */
-    emu_arena *a;
-} hcount;
-
-static void hcount_add(hcount *c, double key, int64_t k)
-{
-    size_t i = c->n;
-    while (i > 0 && c->b[i - 1].key > key)
-        i--;
-    if (i > 0 && c->b[i - 1].key == key) {
-        c->b[i - 1].count += k;
-        return;
-    }
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 64;
-        hbucket *g = emu_arena_alloc(c->a, (cap + 1) * sizeof *g);
-        if (c->n)
-            memcpy(g, c->b, c->n * sizeof *g);
-        c->b = g;
-        c->cap = cap;
-    }
-    memmove(&c->b[i + 1], &c->b[i], (c->n - i) * sizeof *c->b);
-    c->b[i] = (hbucket){key, k, NULL, NULL};
-    c->n++;
-}
-
-static bool hcount_one(void *ud, const uint8_t *v, size_t vl, const uint8_t *doc, size_t dl)
-{
-    hcount *c = ud;
-    (void)vl, (void)doc, (void)dl;
-    double d = c->f->type == OTS_SF_LONG ? (double)ots_search_dec_i64(v) : ots_search_dec_f64(v);
-    c->seen++;
-    if (!(d >= c->lo && d < c->hi))
-        return true;
-    double key = bucket_key(c->h, d);
-    /* Postings come in value order: keys only grow (the last bucket, mostly). */
-    if (c->n && c->b[c->n - 1].key == key)
-        c->b[c->n - 1].count++;
-    else
-        hcount_add(c, key, 1);
-    return true;
-}
-
-/* hist_buckets for every document of the index, without sub-aggregations,
- * over a single-valued Long or Double field: one walk of the field's
- * postings (value order) instead of a row read per document. */
-static emu_rc hist_postings(aggctx *c, size_t n, const ots_sfield *f, const hkey *h,
-                            const ots_value *miss, double lo, double hi, bool has_min,
-                            int64_t min_doc_count, const Ots__GroupBySort *sort, hbucket **out,
-                            size_t *nb)
-{
-    hcount hc = {.f = f, .h = h, .lo = lo, .hi = hi, .a = c->q->a};
-    emu_rc rc = walk(c->q, f, NULL, 0, NULL, 0, hcount_one, &hc);
-    if (rc)
-        return rc;
-    double d;
-    if (miss && hc.seen < n && num_of(f, miss, &d) && d >= lo && d < hi)
-        hcount_add(&hc, bucket_key(h, d), (int64_t)(n - hc.seen));
-    size_t m = 0;
-    for (size_t i = 0; i < hc.n; i++)
-        if (!has_min || hc.b[i].count >= min_doc_count)
-            hc.b[m++] = hc.b[i];
-    hist_order(hc.b, m, sort);
-    *out = hc.b;
-    *nb = m;
-    return EMU_OK;
-}
-
-/* The buckets of a histogram over the values of f in docs (a document
- * without one counts under `miss` when set), values in [lo, hi), at least
- * min_doc_count documents each, in the order of `sort`'s first sorter
- * (key, or row count with keys ascending among equals), with their
- * sub-aggregations. *out in the arena. */
-static emu_rc hist_buckets(aggctx *c, const sdoc *const *docs, size_t n, const ots_sfield *f,
-                           const hkey *h, const ots_value *miss, double lo, double hi, bool has_min,
-                           int64_t min_doc_count, const Ots__GroupBySort *sort,
-                           const Ots__Aggregations *sa, const Ots__GroupBys *sg, int depth,
-                           hbucket **out, size_t *nb)
-{
-    qctx *q = c->q;
-    emu_rc rc = EMU_OK;
-    double d;
-    if (c->all && !(sa && sa->n_aggs) && !(sg && sg->n_group_bys) && !f->array && !f->sub &&
-        (f->type == OTS_SF_LONG || f->type == OTS_SF_DOUBLE))
-        return hist_postings(c, n, f, h, miss, lo, hi, has_min, min_doc_count, sort, out, nb);
-    size_t cnt = 0, cap = 64;
-    kd *v = emu_xcalloc(cap, sizeof *v);
-    for (size_t i = 0; i < n; i++) {
-        ots_value *x;
-        size_t nx = doc_vals(c, f, docs[i], &x);
-        for (size_t j = 0; j <= nx; j++) {
-            const ots_value *y = j < nx ? &x[j] : (!nx ? miss : NULL);
-            if (!y || !num_of(f, y, &d) || d < lo || d >= hi)
-                continue;
-            if (cnt == cap)
-                v = emu_xrealloc(v, (cap *= 2) * sizeof *v);
-            v[cnt++] = (kd){{NULL, 0}, bucket_key(h, d), i};
-        }
-    }
-    qsort(v, cnt, sizeof *v, num_kd_cmp);
-    hbucket *b = emu_arena_alloc(q->a, (cnt + 1) * sizeof *b);
-    size_t m = 0;
-    const sdoc **sub = emu_xcalloc(n ? n : 1, sizeof *sub);
-    for (size_t i = 0; i < cnt && !rc;) {
-        size_t j = i, k = 0;
-        for (; j < cnt && v[j].num == v[i].num; j++)
-            if (!k || sub[k - 1] != docs[v[j].doc])
-                sub[k++] = docs[v[j].doc];
-        if (!has_min || (int64_t)k >= min_doc_count) {
-            b[m] = (hbucket){v[i].num, (int64_t)k, NULL, NULL};
-            rc = bucket_subs(c, sub, k, sa, sg, depth, &b[m].aggs, &b[m].gbs);
-            m++;
-        }
-        i = j;
-    }
-    free(sub);
-    free(v);
-    if (rc)
-        return rc;
-    hist_order(b, m, sort);
-    *out = b;
-    *nb = m;
-    return EMU_OK;
-}
-
-/* A FieldRange's bounds as numbers of f (open where absent). */
-static emu_rc range_of(qctx *q, const ots_sfield *f, const Ots__FieldRange *r, double *lo,
-                       double *hi)
-{
-    emu_rc rc = EMU_OK;
-    ots_value x;
-    double d;
-    *lo = -INFINITY;
-    *hi = INFINITY;
-    if (!r)
-        return EMU_OK;
-    if (r->has_min && r->min.len && (rc = variant(q, r->min, &x)) == EMU_OK && num_of(f, &x, &d))
-        *lo = d;
-    if (!rc && r->has_max && r->max.len && (rc = variant(q, r->max, &x)) == EMU_OK &&
-        num_of(f, &x, &d))
-        *hi = d;
-    return rc;
-}
-
-static emu_rc gb_histogram(aggctx *c, const sdoc *const *docs, size_t n,
-                           const Ots__GroupByHistogram *m, int depth, ProtobufCBinaryData *out)
-{
-    qctx *q = c->q;
-    emu_arena *a = q->a;
-    const ots_sfield *f;
-    ots_value iv, off = {.type = OTS_VT_INTEGER, .i = 0}, miss;
-    bool has_miss;
-    emu_rc rc;
-    hkey h = {0};
-    if ((rc = field_of(q, m->field_name, &f)))
-        return rc;
-    if (m->sort && m->sort->n_sorters && m->sort->sorters[0]->sub_agg_sort)
-        return unsupported(q->err, "SubAggSort of GroupByHistogram");
-    if (!m->has_interval || (rc = variant(q, m->interval, &iv)) || !num_of(f, &iv, &h.interval) ||
-        !(h.interval > 0))
-        return rc ? rc : bad(q->err, "GroupByHistogram needs an interval > 0.");
-    if (m->has_offset && m->offset.len &&
-        ((rc = variant(q, m->offset, &off)) || !num_of(f, &off, &h.offset)))
-        return rc ? rc : bad(q->err, "Invalid GroupByHistogram offset.");
-    if ((rc = missing_of(q, m->has_missing, m->missing, &miss, &has_miss)))
-        return rc;
-    double lo, hi;
-    hbucket *b;
-    size_t nb;
-    if ((rc = range_of(q, f, m->field_range, &lo, &hi)) ||
-        (rc = hist_buckets(c, docs, n, f, &h, has_miss ? &miss : NULL, lo, hi, m->has_min_doc_count,
-                           m->min_doc_count, m->sort, m->sub_aggs, m->sub_group_bys, depth, &b,
-                           &nb)))
-        return rc;
-    Ots__GroupByHistogramResult r = OTS__GROUP_BY_HISTOGRAM_RESULT__INIT;
-    r.group_by_histogram_items = emu_arena_alloc(a, (nb + 1) * sizeof(void *));
-    for (size_t i = 0; i < nb; i++) {
-        Ots__GroupByHistogramItem *it = emu_arena_alloc(a, sizeof *it);
-        ots__group_by_histogram_item__init(it);
-        ots_value kv = iv.type == OTS_VT_INTEGER && off.type == OTS_VT_INTEGER
-                           ? (ots_value){.type = OTS_VT_INTEGER, .i = (int64_t)b[i].key}
-                           : (ots_value){.type = OTS_VT_DOUBLE, .d = b[i].key};
-        size_t len;
-        uint8_t *kb = ots_plainbuffer_encode_variant(&kv, a, &len);
-        it->has_key = it->has_value = true;
-        it->key = (ProtobufCBinaryData){len, kb};
-        it->value = b[i].count;
-        it->sub_aggs_result = b[i].aggs;
-        it->sub_group_bys_result = b[i].gbs;
-        r.group_by_histogram_items[r.n_group_by_histogram_items++] = it;
-    }
-    PACK(a, group_by_histogram_result, &r, *out);
-    return EMU_OK;
-}
-
-/* "+08:00", "-05:30", "Z" or "" → ms east of UTC; false when malformed. */
-static bool tz_offset(const char *s, int64_t *ms)
-{
-    *ms = 0;
-    if (!s || !*s || !strcmp(s, "Z") || !strcmp(s, "UTC"))
-        return true;
-    int hh, mm;
-    char sign;
-    if (sscanf(s, "%c%2d:%2d", &sign, &hh, &mm) != 3 || (sign != '+' && sign != '-') || hh > 18 ||
-        mm > 59 || strlen(s) != 6)
-        return false;
-    *ms = (sign == '-' ? -1 : 1) * ((int64_t)hh * 3600000 + (int64_t)mm * 60000);
-    return true;
-}
-
-static emu_rc gb_date_histogram(aggctx *c, const sdoc *const *docs, size_t n,
-                                const Ots__GroupByDateHistogram *m, int depth,
-                                ProtobufCBinaryData *out)
-{
-    qctx *q = c->q;
-    emu_arena *a = q->a;
-    const ots_sfield *f;
-    ots_value miss;
-    bool has_miss;
-    emu_rc rc;
-    if ((rc = field_of(q, m->field_name, &f)))
-        return rc;
-    if (f->type != OTS_SF_DATE) /* [inferred] texts from here on */
-        return bad(q->err, "GroupByDateHistogram needs a Date field; field:%s is not one.",
-                   f->name);
-    if (m->sort && m->sort->n_sorters && m->sort->sorters[0]->sub_agg_sort)
-        return unsupported(q->err, "SubAggSort of GroupByDateHistogram");
-    const Ots__DateTimeValue *iv = m->interval;
-    if (!iv || !iv->has_unit || !iv->has_value || iv->value <= 0 ||
-        iv->unit < OTS__DATE_TIME_UNIT__YEAR || iv->unit > OTS__DATE_TIME_UNIT__MILLISECOND)
-        return bad(q->err, "GroupByDateHistogram needs an interval: a value > 0 and a unit.");
-    hkey h = {.date = true, .unit = (int)iv->unit, .count = iv->value};
-    if (m->offset && m->offset->has_value && m->offset->value) {
-        static const int64_t ms[] = {0,          0,         0,       0,      7 * 86400000LL,
-                                     86400000LL, 3600000LL, 60000LL, 1000LL, 1LL};
-        if (!m->offset->has_unit || m->offset->unit < OTS__DATE_TIME_UNIT__WEEK ||
-            m->offset->unit > OTS__DATE_TIME_UNIT__MILLISECOND)
-            return bad(q->err, "GroupByDateHistogram offset must be in weeks or smaller units.");
-        h.offset_ms = ms[m->offset->unit] * m->offset->value;
-    }
-    if (!tz_offset(m->time_zone, &h.tz_ms))
-        return bad(q->err, "Invalid time_zone: %s (use +hh:mm or -hh:mm).", m->time_zone);
-    if ((rc = missing_of(q, m->has_missing, m->missing, &miss, &has_miss)))
-        return rc;
-    double lo, hi;
-    hbucket *b;
-    size_t nb;
-    if ((rc = range_of(q, f, m->field_range, &lo, &hi)) ||
-        (rc = hist_buckets(c, docs, n, f, &h, has_miss ? &miss : NULL, lo, hi, m->has_min_doc_count,
-                           m->min_doc_count, m->sort, m->sub_aggs, m->sub_group_bys, depth, &b,
-                           &nb)))
-        return rc;
-    Ots__GroupByDateHistogramResult r = OTS__GROUP_BY_DATE_HISTOGRAM_RESULT__INIT;
-    r.group_by_date_histogram_items = emu_arena_alloc(a, (nb + 1) * sizeof(void *));
-    for (size_t i = 0; i < nb; i++) {
-        Ots__GroupByDateHistogramItem *it = emu_arena_alloc(a, sizeof *it);
-        ots__group_by_date_histogram_item__init(it);
-        it->has_timestamp = it->has_row_count = true;
-        it->timestamp = (int64_t)b[i].key;
-        it->row_count = b[i].count;
-        it->sub_aggs_result = b[i].aggs;
-        it->sub_group_bys_result = b[i].gbs;
-        r.group_by_date_histogram_items[r.n_group_by_date_histogram_items++] = it;
-    }
-    PACK(a, group_by_date_histogram_result, &r, *out);
-    return EMU_OK;
-}
-
-/* ---- geohash grid ---- */
-
-static const char GEOHASH32[] = "0123456789bcdefghjkmnpqrstuvwxyz";
-
-/* The geohash of (lat, lon) with `prec` characters, and its cell. */
-static void geohash(double lat, double lon, int prec, char *out, double cell[4])
-{
-    double la[2] = {-90, 90}, lo[2] = {-180, 180};
-    bool even = true;
-    int bit = 0, ch = 0, n = 0;
-    while (n < prec) {
-        double *r = even ? lo : la, v = even ? lon : lat, mid = (r[0] + r[1]) / 2;
-        ch <<= 1;
-        if (v >= mid) {
-            ch |= 1;
-            r[0] = mid;
-        } else {
-            r[1] = mid;
-        }
-        even = !even;
-        if (++bit == 5) {
-            out[n++] = GEOHASH32[ch];
-            bit = ch = 0;
-        }
-    }
-    out[n] = '\0';
-    cell[0] = la[1], cell[1] = lo[0], cell[2] = la[0],
-    cell[3] = lo[1]; /* top, left, bottom, right */
-}
-
-/* The center of a geohash's cell. */
-static void geohash_center(const char *h, double *lat, double *lon)
-{
-    double la[2] = {-90, 90}, lo[2] = {-180, 180};
-    bool even = true;
-    for (; *h; h++) {
-        const char *at = strchr(GEOHASH32, *h);
-        int ch = at ? (int)(at - GEOHASH32) : 0;
-        for (int b = 4; b >= 0; b--) {
-            double *r = even ? lo : la;
-            if (ch >> b & 1)
-                r[0] = (r[0] + r[1]) / 2;
-            else
-                r[1] = (r[0] + r[1]) / 2;
-            even = !even;
-        }
-    }
-    *lat = (la[0] + la[1]) / 2;
-    *lon = (lo[0] + lo[1]) / 2;
-}
-
-typedef struct gcell {
-    const char *key;
-    size_t first, n; /* docs[first .. first + n) of the sorted pairs */
-} gcell;
-
-static int gcell_cmp(const void *x, const void *y)
-{
-    const gcell *a = x, *b = y;
-    if (a->n != b->n)
-        return a->n > b->n ? -1 : 1;
-    return strcmp(a->key, b->key);
-}
-
-static emu_rc gb_geo_grid(aggctx *c, const sdoc *const *docs, size_t n,
-                          const Ots__GroupByGeoGrid *m, int depth, ProtobufCBinaryData *out)
-{
-    qctx *q = c->q;
-    emu_arena *a = q->a;
-    const ots_sfield *f;
-    emu_rc rc;
-    if ((rc = field_of(q, m->field_name, &f)))
-        return rc;
-    if (f->type != OTS_SF_GEO_POINT) /* [inferred] texts */
-        return bad(q->err, "GroupByGeoGrid needs a GeoPoint field; field:%s is not one.", f->name);
-    int prec = m->has_precision ? (int)m->precision : 5;
-    if (prec < 1 || prec > 12)
-        return bad(q->err, "Invalid GroupByGeoGrid precision: %d.", prec);
-    int32_t size = m->has_size ? m->size : 10;
-    if (size <= 0 || size > 2000)
-        return bad(q->err, "GroupByGeoGrid size must be in [1, 2000].");
-    /* (cell, document) pairs sorted by cell, then grouped. */
-    size_t cnt = 0, cap = 64;
-    kd *v = emu_xcalloc(cap, sizeof *v);
-    for (size_t i = 0; i < n; i++) {
-        ots_value *x;
-        size_t nx = doc_vals(c, f, docs[i], &x);
-        for (size_t j = 0; j < nx; j++) {
-            double lat, lon, cell[4];
-            char key[16];
-            if (x[j].type != OTS_VT_STRING ||
-                !ots_search_geo_parse((const char *)x[j].p, x[j].len, &lat, &lon))
-                continue;
-            geohash(lat, lon, prec, key, cell);
-            if (cnt == cap)
-                v = emu_xrealloc(v, (cap *= 2) * sizeof *v);
-            v[cnt++] = (kd){{emu_arena_strdup(a, key), (size_t)prec}, 0, i};
-        }
-    }
-    qsort(v, cnt, sizeof *v, kd_cmp);
-    gcell *g = emu_xcalloc(cnt + 1, sizeof *g);
-    const sdoc **sub = emu_xcalloc(cnt + 1, sizeof *sub);
-    size_t ng = 0, ns = 0;
-    for (size_t i = 0; i < cnt;) {
-        size_t j = i;
-        g[ng] = (gcell){v[i].key.p, ns, 0};
-        for (; j < cnt && str_cmp(&v[j].key, &v[i].key) == 0; j++)
-            if (!g[ng].n || sub[ns - 1] != docs[v[j].doc]) /* an array's values in one cell */
-                sub[ns++] = docs[v[j].doc], g[ng].n++;
-        ng++;
-        i = j;
-    }
-    qsort(g, ng, sizeof *g, gcell_cmp);
-    Ots__GroupByGeoGridResult r = OTS__GROUP_BY_GEO_GRID_RESULT__INIT;
-    r.group_by_geo_grid_result_items = emu_arena_alloc(a, (ng + 1) * sizeof(void *));
-    for (size_t k = 0; k < ng && k < (size_t)size && !rc; k++) {
-        Ots__GroupByGeoGridResultItem *it = emu_arena_alloc(a, sizeof *it);
-        ots__group_by_geo_grid_result_item__init(it);
-        it->key = (char *)g[k].key;
-        it->has_row_count = true;
-        it->row_count = (int64_t)g[k].n;
-        /* The cell: the hash of its own center gives the same cell. */
-        double cell[4], la = 0, lo = 0;
-        char key[16];
-        geohash_center(g[k].key, &la, &lo);
-        geohash(la, lo, prec, key, cell);
-        Ots__GeoGrid *gg = emu_arena_alloc(a, sizeof *gg);
-        Ots__GeoPoint *tl = emu_arena_alloc(a, sizeof *tl), *br = emu_arena_alloc(a, sizeof *br);
-        ots__geo_grid__init(gg);
-        ots__geo_point__init(tl);
-        ots__geo_point__init(br);
-        tl->has_lat = tl->has_lon = br->has_lat = br->has_lon = true;
-        tl->lat = cell[0], tl->lon = cell[1];
-        br->lat = cell[2], br->lon = cell[3];
-        gg->top_left = tl;
-        gg->bottom_right = br;
-        it->geo_grid = gg;
-        rc = bucket_subs(c, sub + g[k].first, g[k].n, m->sub_aggs, m->sub_group_bys, depth,
-                         &it->sub_aggs_result, &it->sub_group_bys_result);
-        r.group_by_geo_grid_result_items[r.n_group_by_geo_grid_result_items++] = it;
-    }
-    free(sub);
-    free(g);
-    free(v);
-    if (rc)
-        return rc;
-    PACK(a, group_by_geo_grid_result, &r, *out);
-    return EMU_OK;
-}
-
-/* ---- composite ---- */
-
-/* One source of a composite group-by: a field's values, or a (date)
- * histogram's buckets. */
-typedef struct csrc {
-    const char *name;
-    const ots_sfield *f;
-    bool hist, numeric, integral; /* histogram; keys compare as numbers; print as integers */
-    hkey h;
-} csrc;
-
-typedef struct ctuple {
-    emu_str *keys; /* n_src keys */
-    double *nums;  /* numeric sources' keys as numbers */
-    size_t doc;
-} ctuple;
-
-static const csrc *g_csrc; /* qsort has no context argument */
-static size_t g_n_csrc;
-
-static int tuple_cmp_keys(const emu_str *ak, const double *an, const emu_str *bk, const double *bn)
-{
-    for (size_t i = 0; i < g_n_csrc; i++) {
-        int c = g_csrc[i].numeric ? (an[i] < bn[i] ? -1 : an[i] > bn[i]) : str_cmp(&ak[i], &bk[i]);
-        if (c)
-            return c;
-    }
-    return 0;
-}
-
-static int tuple_cmp(const void *x, const void *y)
-{
-    const ctuple *a = x, *b = y;
-    int c = tuple_cmp_keys(a->keys, a->nums, b->keys, b->nums);
-    return c ? c : (a->doc > b->doc) - (a->doc < b->doc);
-}
-
-static emu_rc csrc_init(qctx *q, const Ots__GroupBy *gb, csrc *s)
-{
-    ProtobufCBinaryData body = gb->has_body ? gb->body : (ProtobufCBinaryData){0, NULL};
-    emu_rc rc;
-    *s = (csrc){.name = gb->name ? gb->name : ""};
-    switch (gb->has_type ? (int)gb->type : 0) {
-    case 1: {
-        Ots__GroupByField *m = UNPACK(q, GroupByField, group_by_field, body);
-        if (!m)
-            return EMU_E_INVALID;
-        if ((rc = field_of(q, m->field_name, &s->f)))
-            return rc;
-        s->numeric =
-            s->f->type == OTS_SF_LONG || s->f->type == OTS_SF_DOUBLE || s->f->type == OTS_SF_DATE;
-        return EMU_OK;
-    }
-    case 5: {
-        Ots__GroupByHistogram *m = UNPACK(q, GroupByHistogram, group_by_histogram, body);
-        ots_value iv, off = {.type = OTS_VT_INTEGER, .i = 0};
-        if (!m)
-            return EMU_E_INVALID;
-        if ((rc = field_of(q, m->field_name, &s->f)))
-            return rc;
-        if (!m->has_interval || (rc = variant(q, m->interval, &iv)) ||
-            !num_of(s->f, &iv, &s->h.interval) || !(s->h.interval > 0))
-            return rc ? rc : bad(q->err, "GroupByHistogram needs an interval > 0.");
-        if (m->has_offset && m->offset.len &&
-            ((rc = variant(q, m->offset, &off)) || !num_of(s->f, &off, &s->h.offset)))
-            return rc ? rc : bad(q->err, "Invalid GroupByHistogram offset.");
-        s->hist = s->numeric = true;
-        s->integral = iv.type == OTS_VT_INTEGER && off.type == OTS_VT_INTEGER;
-        return EMU_OK;
-    }
-    case 6: {
-        Ots__GroupByDateHistogram *m =
-            UNPACK(q, GroupByDateHistogram, group_by_date_histogram, body);
-        if (!m)
-            return EMU_E_INVALID;
-        if ((rc = field_of(q, m->field_name, &s->f)))
-            return rc;
-        const Ots__DateTimeValue *iv = m->interval;
-        if (s->f->type != OTS_SF_DATE || !iv || !iv->has_unit || !iv->has_value || iv->value <= 0 ||
-            iv->unit < 1 || iv->unit > 9)
-            return bad(q->err, "GroupByDateHistogram needs a Date field and an interval.");
-        s->h = (hkey){.date = true, .unit = (int)iv->unit, .count = iv->value};
-        if (m->offset && m->offset->has_value && m->offset->has_unit && m->offset->unit >= 4)
-            s->h.offset_ms = (int64_t)unit_ms(m->offset);
-        if (!tz_offset(m->time_zone, &s->h.tz_ms))
-            return bad(q->err, "Invalid time_zone: %s (use +hh:mm or -hh:mm).", m->time_zone);
-        s->hist = s->numeric = s->integral = true;
-        return EMU_OK;
-    }
-    default: /* [inferred] text */
-        return bad(q->err, "The sources of GroupByComposite must be GroupByField, "
-                           "GroupByHistogram or GroupByDateHistogram.");
-    }
-}
-
-/* The next token: the last key tuple, hex of length-prefixed keys. */
-static char *ctoken(emu_arena *a, const emu_str *keys, size_t n)
-{
-    emu_buf b;
-    emu_buf_init(&b, 1 << 20);
-    emu_buf_puts(&b, "acsemu:");
-    for (size_t i = 0; i < n; i++) {
-        emu_buf_printf(&b, "%08zx", keys[i].len);
-        for (size_t k = 0; k < keys[i].len; k++)
-            emu_buf_printf(&b, "%02x", (unsigned char)keys[i].p[k]);
-    }
-    char *t = emu_arena_strndup(a, b.p, b.len);
-    emu_buf_dispose(&b);
-    return t;
-}
-
-static bool ctoken_parse(emu_arena *a, const char *t, size_t n, emu_str *keys, double *nums)
-{
-    if (strncmp(t, "acsemu:", 7))
-        return false;
-    t += 7;
-    for (size_t i = 0; i < n; i++) {
-        unsigned long len;
-        if (strlen(t) < 8 || sscanf(t, "%8lx", &len) != 1 || strlen(t + 8) < 2 * len)
-            return false;
-        t += 8;
-        char *k = emu_arena_alloc(a, len + 1);
-        for (size_t j = 0; j < len; j++, t += 2) {
-            unsigned x;
-            if (sscanf(t, "%2x", &x) != 1)
-                return false;
-            k[j] = (char)x;
-        }
-        k[len] = '\0';
-        keys[i] = (emu_str){k, len};
-        nums[i] = strtod(k, NULL);
-    }
-    return *t == '\0';
-}
-
-static emu_rc gb_composite(aggctx *c, const sdoc *const *docs, size_t n,
-                           const Ots__GroupByComposite *m, int depth, ProtobufCBinaryData *out)
-{
-    qctx *q = c->q;
-    emu_arena *a = q->a;
-    emu_rc rc = EMU_OK;
-    const Ots__GroupBys *sg = m->sources;
-    if (!sg || !sg->n_group_bys || sg->n_group_bys > 32) /* [inferred] texts */
-        return bad(q->err, "GroupByComposite needs 1 to 32 sources.");
-    int32_t size = m->has_size ? m->size : 10;
-    if (size <= 0 || size > 2000)
-        return bad(q->err, "GroupByComposite size must be in [1, 2000].");
-    size_t ns = sg->n_group_bys;
-    csrc *src = emu_arena_zalloc(a, ns * sizeof *src);
-    for (size_t i = 0; i < ns; i++)
-        if ((rc = csrc_init(q, sg->group_bys[i], &src[i])))
-            return rc;
-    emu_str *after = NULL;
-    double *after_n = NULL;
-    if (m->next_token && *m->next_token) {
-        after = emu_arena_alloc(a, ns * sizeof *after);
-        after_n = emu_arena_alloc(a, ns * sizeof *after_n);
-        if (!ctoken_parse(a, m->next_token, ns, after, after_n))
-            return bad(q->err, "Invalid next_token of GroupByComposite.");
-    }
-    /* Every document's key tuples (the product of its sources' values). */
-    size_t cnt = 0, cap = 64;
-    ctuple *v = emu_xcalloc(cap, sizeof *v);
-    emu_str **vals = emu_arena_alloc(a, ns * sizeof *vals);
-    double **nums = emu_arena_alloc(a, ns * sizeof *nums);
-    size_t *nv = emu_arena_alloc(a, ns * sizeof *nv);
-    for (size_t i = 0; i < n; i++) {
-        size_t prod = 1;
-        for (size_t k = 0; k < ns; k++) {
-            ots_value *x;
-            size_t nx = doc_vals(c, src[k].f, docs[i], &x);
-            vals[k] = emu_arena_alloc(a, (nx + 1) * sizeof **vals);
-            nums[k] = emu_arena_alloc(a, (nx + 1) * sizeof **nums);
-            nv[k] = 0;
-            for (size_t j = 0; j < nx; j++) {
-                double d = 0;
-                emu_str key;
-                if (src[k].hist) {
-                    if (!num_of(src[k].f, &x[j], &d))
-                        continue;
-                    d = bucket_key(&src[k].h, d);
-                    char *t = src[k].integral ? emu_arena_sprintf(a, "%lld", (long long)d)
-                                              : emu_arena_sprintf(a, "%.17g", d);
-                    key = (emu_str){t, strlen(t)};
-                } else {
-                    key = key_text(a, src[k].f, &x[j]);
-                    if (!key.p || (src[k].numeric && !num_of(src[k].f, &x[j], &d)))
-                        continue;
-                }
-                vals[k][nv[k]] = key;
-                nums[k][nv[k]++] = d;
-            }
-            prod *= nv[k];
-        }
-        if (prod > 1024)
-            prod = 1024; /* arrays on several sources: the first combinations */
-        for (size_t p = 0; p < prod; p++) {
-            if (cnt == cap)
-                v = emu_xrealloc(v, (cap *= 2) * sizeof *v);
-            ctuple *t = &v[cnt++];
-            t->keys = emu_arena_alloc(a, ns * sizeof *t->keys);
-            t->nums = emu_arena_alloc(a, ns * sizeof *t->nums);
-            t->doc = i;
-            for (size_t k = 0, r = p; k < ns; k++) {
-                t->keys[k] = vals[k][r % nv[k]];
-                t->nums[k] = nums[k][r % nv[k]];
-                r /= nv[k];
-            }
-        }
-    }
-    g_csrc = src;
-    g_n_csrc = ns;
-    qsort(v, cnt, sizeof *v, tuple_cmp);
-    Ots__GroupByCompositeResult r = OTS__GROUP_BY_COMPOSITE_RESULT__INIT;
-    r.source_group_by_names = emu_arena_alloc(a, ns * sizeof(char *));
-    for (size_t k = 0; k < ns; k++)
-        r.source_group_by_names[r.n_source_group_by_names++] = (char *)src[k].name;
-    r.group_by_composite_result_items = emu_arena_alloc(a, ((size_t)size + 1) * sizeof(void *));
-    const sdoc **sub = emu_xcalloc(n ? n : 1, sizeof *sub);
-    size_t i = 0;
-    if (after)
-        while (i < cnt && tuple_cmp_keys(v[i].keys, v[i].nums, after, after_n) <= 0)
-            i++;
-    while (i < cnt && r.n_group_by_composite_result_items < (size_t)size && !rc) {
-        size_t j = i, k = 0;
-        for (; j < cnt && tuple_cmp_keys(v[j].keys, v[j].nums, v[i].keys, v[i].nums) == 0; j++)
-            if (!k || sub[k - 1] != docs[v[j].doc])
-                sub[k++] = docs[v[j].doc];
-        Ots__GroupByCompositeResultItem *it = emu_arena_alloc(a, sizeof *it);
-        ots__group_by_composite_result_item__init(it);
-        it->keys = emu_arena_alloc(a, ns * sizeof(char *));
-        for (size_t x = 0; x < ns; x++)
-            it->keys[it->n_keys++] = (char *)v[i].keys[x].p;
-        it->has_row_count = true;
-        it->row_count = (int64_t)k;
-        rc = bucket_subs(c, sub, k, m->sub_aggs, m->sub_group_bys, depth, &it->sub_aggs_result,
-                         &it->sub_group_bys_result);
-        r.group_by_composite_result_items[r.n_group_by_composite_result_items++] = it;
-        if (j < cnt && r.n_group_by_composite_result_items == (size_t)size)
-            r.next_token = ctoken(a, v[i].keys, ns);
-        i = j;
-    }
-    free(sub);
-    free(v);
-    if (rc)
-        return rc;
-    PACK(a, group_by_composite_result, &r, *out);
-    return EMU_OK;
-}
-
-static emu_rc gbs_eval(aggctx *c, const sdoc *const *docs, size_t n, const Ots__GroupBys *g,
-                       int depth, Ots__GroupBysResult **out)
-{
-    qctx *q = c->q;
-    emu_arena *a = q->a;
-    *out = NULL;
-    if (!g || !g->n_group_bys)
-        return EMU_OK;
-    if (depth > EMU_MAX_OTS_SEARCH_QUERY_DEPTH || g->n_group_bys > EMU_MAX_OTS_SEARCH_AGGS)
-        return bad(q->err, "Too many or too deeply nested group-bys (at most %d).",
-                   EMU_MAX_OTS_SEARCH_AGGS);
-    Ots__GroupBysResult *r = emu_arena_alloc(a, sizeof *r);
-    ots__group_bys_result__init(r);
-    r->group_by_results = emu_arena_alloc(a, g->n_group_bys * sizeof *r->group_by_results);
-    for (size_t i = 0; i < g->n_group_bys; i++) {
-        const Ots__GroupBy *gb = g->group_bys[i];
-        ProtobufCBinaryData body = gb->has_body ? gb->body : (ProtobufCBinaryData){0, NULL};
-        Ots__GroupByResult *gr = emu_arena_alloc(a, sizeof *gr);
-        ots__group_by_result__init(gr);
-        gr->name = gb->name ? gb->name : (char *)"";
-        gr->has_type = gb->has_type;
-        gr->type = gb->type;
-        gr->has_group_by_result = true;
-        emu_rc rc;
-        switch (gb->has_type ? gb->type : 0) {
-        case 1: {
-            Ots__GroupByField *m = UNPACK(q, GroupByField, group_by_field, body);
-            rc = m ? gb_field(c, docs, n, m, depth, &gr->group_by_result) : EMU_E_INVALID;
-            break;
-        }
-        case 2: {
-            Ots__GroupByRange *m = UNPACK(q, GroupByRange, group_by_range, body);
-            rc = m ? gb_ranges(c, docs, n, m->field_name, m->ranges, m->n_ranges, NULL, m->sub_aggs,
-                               m->sub_group_bys, depth, &gr->group_by_result)
-                   : EMU_E_INVALID;
-            break;
-        }
-        case 3: {
-            Ots__GroupByFilter *m = UNPACK(q, GroupByFilter, group_by_filter, body);
-            rc = m ? gb_filter(c, docs, n, m, depth, &gr->group_by_result) : EMU_E_INVALID;
-            break;
-        }
-        case 4: {
-            Ots__GroupByGeoDistance *m = UNPACK(q, GroupByGeoDistance, group_by_geo_distance, body);
-            if (m && !m->origin)
-                return bad(q->err, "GroupByGeoDistance needs an origin.");
-            rc = m ? gb_ranges(c, docs, n, m->field_name, m->ranges, m->n_ranges, m->origin,
-                               m->sub_aggs, m->sub_group_bys, depth, &gr->group_by_result)
-                   : EMU_E_INVALID;
-            break;
-        }
-        case 5: {
-            Ots__GroupByHistogram *m = UNPACK(q, GroupByHistogram, group_by_histogram, body);
-            rc = m ? gb_histogram(c, docs, n, m, depth, &gr->group_by_result) : EMU_E_INVALID;
-            break;
-        }
-        case 6: {
-            Ots__GroupByDateHistogram *m =
-                UNPACK(q, GroupByDateHistogram, group_by_date_histogram, body);
-            rc = m ? gb_date_histogram(c, docs, n, m, depth, &gr->group_by_result) : EMU_E_INVALID;
-            break;
-        }
-        case 7: {
-            Ots__GroupByGeoGrid *m = UNPACK(q, GroupByGeoGrid, group_by_geo_grid, body);
-            rc = m ? gb_geo_grid(c, docs, n, m, depth, &gr->group_by_result) : EMU_E_INVALID;
-            break;
-        }
-        case 8: {
-            Ots__GroupByComposite *m = UNPACK(q, GroupByComposite, group_by_composite, body);
-            rc = m ? gb_composite(c, docs, n, m, depth, &gr->group_by_result) : EMU_E_INVALID;
-            break;
-        }
-        default:
-            return bad(q->err, "Invalid group-by type: %d.", gb->has_type ? (int)gb->type : 0);
-        }
-        if (rc)
-            return rc;
-        r->group_by_results[r->n_group_by_results++] = gr;
-    }
-    *out = r;
-    return EMU_OK;
-}
-
-/* Aggregations and group-bys of a search over its documents, packed into
- * the response. */
-static emu_rc search_aggs(qctx *q, const dset *res, const Ots__SearchQuery *sq,
-                          Ots__SearchResponse *resp)
-{
-    aggctx c = {q, emu_arena_new(0),
-                !sq->query ||
-                    (sq->query->has_type && sq->query->type == OTS__QUERY_TYPE__MATCH_ALL_QUERY)};
-    const sdoc **docs = emu_xcalloc(res->n ? res->n : 1, sizeof *docs);
-    for (size_t i = 0; i < res->n; i++)
-        docs[i] = &res->d[i];
-    Ots__AggregationsResult *ar = NULL;
-    Ots__GroupBysResult *gr = NULL;
-    emu_rc rc = aggs_eval(&c, docs, res->n, sq->aggs, 0, &ar);
-    if (!rc)
-        rc = gbs_eval(&c, docs, res->n, sq->group_bys, 0, &gr);
-    free(docs);
-    emu_arena_free(c.scratch);
-    if (rc) {
-        if (!q->err->code)
-            q->err->code = "OTSParameterInvalid";
-        return rc;
-    }
-    if (ar) {
-        resp->has_aggs = true;
-        PACK(q->a, aggregations_result, ar, resp->aggs);
-    }
-    if (gr) {
-        resp->has_group_bys = true;
-        PACK(q->a, group_bys_result, gr, resp->group_bys);
-    }
-    return EMU_OK;
 }
 
 /* Keeps, in order, the first document of each value of field f (the
@@ -3983,35 +2536,37 @@ typedef struct hl_spec {
 static emu_rc hl_parse(qctx *q, const Ots__Highlight *m, hl_spec *s)
 {
     if (!m->n_highlight_parameters || m->n_highlight_parameters > EMU_MAX_OTS_SEARCH_HL_FIELDS)
-        return bad(q->err, "Highlight needs 1 to %d highlight parameters.",
-                   EMU_MAX_OTS_SEARCH_HL_FIELDS); /* [inferred] text */
+        return sq_bad(q->err, "Highlight needs 1 to %d highlight parameters.",
+                      EMU_MAX_OTS_SEARCH_HL_FIELDS); /* [inferred] text */
     s->html = m->has_highlight_encoder && m->highlight_encoder == 2;
     for (size_t i = 0; i < m->n_highlight_parameters; i++) {
         const Ots__HighlightParameter *hp = m->highlight_parameters[i];
         hl_param *p = &s->p[s->n++];
-        emu_rc rc = field_of(q, hp->field_name, &p->f);
+        emu_rc rc = sq_field_of(q, hp->field_name, &p->f);
         if (rc)
             return rc;
         if (p->f->type != OTS_SF_TEXT || !p->f->highlight) /* [inferred] text */
-            return bad(q->err, "Highlight field:%s must be a Text field with enable_highlighting.",
-                       p->f->name);
+            return sq_bad(q->err,
+                          "Highlight field:%s must be a Text field with enable_highlighting.",
+                          p->f->name);
         for (size_t j = 0; j < i; j++)
             if (s->p[j].f == p->f)
-                return bad(q->err, "Highlight field:%s is given twice.", p->f->name);
+                return sq_bad(q->err, "Highlight field:%s is given twice.", p->f->name);
         p->pre = hp->pre_tag ? hp->pre_tag : "<em>";
         p->post = hp->post_tag ? hp->post_tag : "</em>";
         p->npre = strlen(p->pre);
         p->npost = strlen(p->post);
         if (p->npre > EMU_MAX_OTS_SEARCH_HL_TAG || p->npost > EMU_MAX_OTS_SEARCH_HL_TAG)
-            return bad(q->err, "pre_tag and post_tag must be at most %d bytes.",
-                       EMU_MAX_OTS_SEARCH_HL_TAG);
+            return sq_bad(q->err, "pre_tag and post_tag must be at most %d bytes.",
+                          EMU_MAX_OTS_SEARCH_HL_TAG);
         int nf = hp->has_number_of_fragments ? hp->number_of_fragments : 5;
         int fs = hp->has_fragment_size ? hp->fragment_size : 100;
         if (nf < 0 || nf > EMU_MAX_OTS_SEARCH_HL_FRAGMENTS)
-            return bad(q->err, "number_of_fragments must be in [0, %d].",
-                       EMU_MAX_OTS_SEARCH_HL_FRAGMENTS);
+            return sq_bad(q->err, "number_of_fragments must be in [0, %d].",
+                          EMU_MAX_OTS_SEARCH_HL_FRAGMENTS);
         if (fs < 1 || fs > EMU_MAX_OTS_SEARCH_HL_FRAGMENT)
-            return bad(q->err, "fragment_size must be in [1, %d].", EMU_MAX_OTS_SEARCH_HL_FRAGMENT);
+            return sq_bad(q->err, "fragment_size must be in [1, %d].",
+                          EMU_MAX_OTS_SEARCH_HL_FRAGMENT);
         p->nfrag = nf;
         p->size = (size_t)fs;
         p->by_score = hp->has_fragments_order && hp->fragments_order == 2;
@@ -4242,7 +2797,7 @@ static emu_rc ih_sorters(qctx *q, const char *path, const Ots__Sort *sort, ih_so
         return EMU_OK;
     }
     if (sort->n_sorter > 8)
-        return bad(q->err, "At most 8 sorters.");
+        return sq_bad(q->err, "At most 8 sorters.");
     for (size_t i = 0; i < sort->n_sorter; i++) {
         const Ots__Sorter *s = sort->sorter[i];
         ih_sorter *o = &v[(*n)++];
@@ -4254,19 +2809,19 @@ static emu_rc ih_sorters(qctx *q, const char *path, const Ots__Sort *sort, ih_so
             o->kind = 4;
             o->desc = s->doc_sort->has_order && s->doc_sort->order == 1;
         } else if (s->field_sort) {
-            emu_rc rc = field_of(q, s->field_sort->field_name, &o->f);
+            emu_rc rc = sq_field_of(q, s->field_sort->field_name, &o->f);
             if (rc)
                 return rc;
             size_t pl = strlen(path);
             if (strncmp(o->f->name, path, pl) || o->f->name[pl] != '.' ||
                 strchr(o->f->name + pl + 1, '.'))
-                return bad(q->err, "field:%s must be a field of the objects of nested path:%s.",
-                           o->f->name, path);
+                return sq_bad(q->err, "field:%s must be a field of the objects of nested path:%s.",
+                              o->f->name, path);
             o->rel = o->f->name + pl + 1;
             o->desc = s->field_sort->has_order && s->field_sort->order == 1;
         } else {
-            return unsupported(q->err, "An inner_hits sorter other than ScoreSort, DocSort or "
-                                       "FieldSort");
+            return sq_unsupported(q->err, "An inner_hits sorter other than ScoreSort, DocSort or "
+                                          "FieldSort");
         }
     }
     return EMU_OK;
@@ -4281,10 +2836,10 @@ static hl_spec *ih_highlight(qctx *q, const char *path, const Ots__Highlight *h,
     for (size_t i = 0; i < s->n; i++) {
         const char *name = s->p[i].f->name;
         if (strncmp(name, path, pl) || name[pl] != '.' || strchr(name + pl + 1, '.')) {
-            *rc = bad(q->err,
-                      "Highlight field:%s must be a field of the objects of nested "
-                      "path:%s.",
-                      name, path);
+            *rc = sq_bad(q->err,
+                         "Highlight field:%s must be a field of the objects of nested "
+                         "path:%s.",
+                         name, path);
             return NULL;
         }
     }
@@ -4297,9 +2852,9 @@ static emu_rc ih_check(qctx *q, const char *path, const Ots__InnerHits *ih)
     size_t n;
     emu_rc rc = EMU_OK;
     if (ih->has_offset && ih->offset < 0)
-        return bad(q->err, "inner_hits offset must be >= 0.");
+        return sq_bad(q->err, "inner_hits offset must be >= 0.");
     if (ih->has_limit && (ih->limit < 0 || ih->limit > EMU_MAX_OTS_SEARCH_LIMIT))
-        return bad(q->err, "inner_hits limit must be in [0, %d].", EMU_MAX_OTS_SEARCH_LIMIT);
+        return sq_bad(q->err, "inner_hits limit must be in [0, %d].", EMU_MAX_OTS_SEARCH_LIMIT);
     if ((rc = ih_sorters(q, path, ih->sort, v, &n)))
         return rc;
     if (ih->highlight)
@@ -4508,19 +3063,19 @@ emu_rc ots_search(emu_call *call)
         return rc;
     qctx q = {call, call->arena, def, t, &call->err, 0};
     if (!m->has_search_query)
-        return bad(&call->err, "search_query is required.");
+        return sq_bad(&call->err, "search_query is required.");
     Ots__SearchQuery *sq = UNPACK(&q, SearchQuery, search_query, m->search_query);
     if (!sq)
         return EMU_E_INVALID;
     const ots_sfield *collapse = NULL;
-    if (sq->collapse && (rc = field_of(&q, sq->collapse->field_name, &collapse)))
+    if (sq->collapse && (rc = sq_field_of(&q, sq->collapse->field_name, &collapse)))
         return rc;
     if (collapse && (collapse->type == OTS_SF_TEXT || collapse->type == OTS_SF_NESTED ||
                      collapse->type == OTS_SF_GEO_POINT || collapse->array))
-        return bad(&call->err,
-                   "Collapse field:%s must be a Long, Double, Keyword, Date or "
-                   "Boolean field and not an array.",
-                   collapse->name); /* [inferred] text */
+        return sq_bad(&call->err,
+                      "Collapse field:%s must be a Long, Double, Keyword, Date or "
+                      "Boolean field and not an array.",
+                      collapse->name); /* [inferred] text */
     hl_spec *hl = NULL;
     if (sq->highlight) {
         hl = emu_arena_alloc(call->arena, sizeof *hl);
@@ -4535,7 +3090,7 @@ emu_rc ots_search(emu_call *call)
     if (sq->has_token && sq->token.len) {
         const size_t ml = sizeof TOKEN_MAGIC - 1;
         if (sq->token.len < ml + 4 || memcmp(sq->token.data, TOKEN_MAGIC, ml))
-            return bad(&call->err, "Invalid next token."); /* [inferred] text */
+            return sq_bad(&call->err, "Invalid next token."); /* [inferred] text */
         const uint8_t *p = sq->token.data + ml;
         offset =
             (int64_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
@@ -4544,20 +3099,20 @@ emu_rc ots_search(emu_call *call)
         if (sb.len && !sort)
             return EMU_E_INVALID;
     } else if (offset < 0) {
-        return bad(&call->err, "offset must be >= 0.");
+        return sq_bad(&call->err, "offset must be >= 0.");
     }
     if (limit < 0)
         limit = sq->has_limit ? 0 : 10;
     if (limit > EMU_MAX_OTS_SEARCH_LIMIT) /* [inferred] text */
-        return bad(&call->err, "The limit must be in [0, %d].", EMU_MAX_OTS_SEARCH_LIMIT);
+        return sq_bad(&call->err, "The limit must be in [0, %d].", EMU_MAX_OTS_SEARCH_LIMIT);
     if (!(sq->has_token && sq->token.len) && offset + limit > EMU_MAX_OTS_SEARCH_WINDOW)
-        return bad(&call->err,
-                   "The sum of offset and limit must not exceed %d; use the next "
-                   "token to read further.",
-                   EMU_MAX_OTS_SEARCH_WINDOW);
+        return sq_bad(&call->err,
+                      "The sum of offset and limit must not exceed %d; use the next "
+                      "token to read further.",
+                      EMU_MAX_OTS_SEARCH_WINDOW);
     sorter *sorters;
     size_t ns;
-    if ((rc = parse_sort(&q, sort, &sorters, &ns)))
+    if ((rc = sq_parse_sort(&q, sort, &sorters, &ns)))
         return rc;
     /* Scoring queries without a sort come best first, as the service
      * answers them (the SDK's own tests rely on it); others in the index's
@@ -4571,7 +3126,7 @@ emu_rc ots_search(emu_call *call)
     } else if (!ns) {
         Ots__IndexSchema *is = ots_pb_unpack(&ots__index_schema__descriptor, def->schema,
                                              def->schema_len, call->arena, &call->err);
-        if (is && is->index_sort && (rc = parse_sort(&q, is->index_sort, &sorters, &ns)))
+        if (is && is->index_sort && (rc = sq_parse_sort(&q, is->index_sort, &sorters, &ns)))
             return rc;
     }
     ots_read_opts ro;
@@ -4580,13 +3135,13 @@ emu_rc ots_search(emu_call *call)
 
     dset res = {0};
     if (sq->query) {
-        if ((rc = eval(&q, sq->query, 0, &res))) {
+        if ((rc = sq_eval(&q, sq->query, 0, &res))) {
             if (!call->err.code) /* a protobuf decoding failure */
                 call->err.code = "OTSParameterInvalid";
             return rc;
         }
     } else if ((rc = all_docs(&q, &res))) {
-        dfree(&res);
+        sq_dfree(&res);
         return rc;
     }
     if (hl) /* the query decoded whole: its parts unpack again */
@@ -4600,7 +3155,7 @@ emu_rc ots_search(emu_call *call)
         all = emu_xcalloc(total ? total : 1, sizeof *all);
         for (size_t i = 0; i < total; i++)
             all[i] = &res.d[i];
-        order_docs(&q, sorters, ns, all, total);
+        sq_order_docs(&q, sorters, ns, all, total);
         if (collapse)
             n_docs = collapse_docs(&q, collapse, all, total);
     }
@@ -4637,12 +3192,12 @@ emu_rc ots_search(emu_call *call)
         resp->has_next_token = true;
         resp->next_token = next_token(&q, to, sort);
     }
-    if ((rc = search_aggs(&q, &res, sq, resp))) {
-        dfree(&res);
+    if ((rc = sq_search_aggs(&q, &res, sq, resp))) {
+        sq_dfree(&res);
         return rc;
     }
     resp->consumed = ots_consumed(call->arena, ots_cu(bytes) ? ots_cu(bytes) : 1, 0);
-    dfree(&res);
+    sq_dfree(&res);
     r->resp = &resp->base;
     return EMU_OK;
 }
@@ -4663,7 +3218,7 @@ emu_rc ots_compute_splits(emu_call *call)
 {
     const Ots__ComputeSplitsRequest *m = ots_req_of(call)->msg;
     if (!m->search_index_splits_options) /* [inferred] text */
-        return bad(&call->err, "search_index_splits_options is required.");
+        return sq_bad(&call->err, "search_index_splits_options is required.");
     ots_table_t *t;
     ots_search_def *def;
     emu_rc rc =
@@ -4690,7 +3245,7 @@ emu_rc ots_parallel_scan(emu_call *call)
     qctx q = {call, call->arena, def, t, &call->err, 0};
     const Ots__ScanQuery *sq = m->scan_query;
     if (!sq) /* [inferred] texts from here on */
-        return bad(&call->err, "scan_query is required.");
+        return sq_bad(&call->err, "scan_query is required.");
     ProtobufCBinaryData want = session_of(call, def);
     if (m->has_session_id && m->session_id.len &&
         (m->session_id.len != want.len || memcmp(m->session_id.data, want.data, want.len)))
@@ -4699,22 +3254,22 @@ emu_rc ots_parallel_scan(emu_call *call)
     int32_t max_parallel = sq->has_max_parallel ? sq->max_parallel : 1;
     int32_t id = sq->has_current_parallel_id ? sq->current_parallel_id : 0;
     if (max_parallel != 1 || id != 0)
-        return bad(&call->err,
-                   "max_parallel must be 1 and current_parallel_id 0: ComputeSplits gave 1 "
-                   "split (max_parallel %d, current_parallel_id %d).",
-                   max_parallel, id);
+        return sq_bad(&call->err,
+                      "max_parallel must be 1 and current_parallel_id 0: ComputeSplits gave 1 "
+                      "split (max_parallel %d, current_parallel_id %d).",
+                      max_parallel, id);
     int32_t limit = sq->has_limit ? sq->limit : EMU_MAX_OTS_SEARCH_LIMIT;
     if (limit <= 0 || limit > EMU_MAX_OTS_SCAN_LIMIT)
-        return bad(&call->err, "The limit must be in [1, %d].", EMU_MAX_OTS_SCAN_LIMIT);
+        return sq_bad(&call->err, "The limit must be in [1, %d].", EMU_MAX_OTS_SCAN_LIMIT);
     if (m->columns_to_get && m->columns_to_get->has_return_type &&
         m->columns_to_get->return_type == OTS__COLUMN_RETURN_TYPE__RETURN_ALL)
-        return bad(&call->err, "ParallelScan does not support RETURN_ALL; use "
-                               "RETURN_ALL_FROM_INDEX or RETURN_SPECIFIED.");
+        return sq_bad(&call->err, "ParallelScan does not support RETURN_ALL; use "
+                                  "RETURN_ALL_FROM_INDEX or RETURN_SPECIFIED.");
     size_t from = 0;
     if (sq->has_token && sq->token.len) {
         const size_t ml = sizeof TOKEN_MAGIC - 1;
         if (sq->token.len != ml + 4 || memcmp(sq->token.data, TOKEN_MAGIC, ml))
-            return bad(&call->err, "Invalid next token.");
+            return sq_bad(&call->err, "Invalid next token.");
         const uint8_t *p = sq->token.data + ml;
         from = (size_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
     }
@@ -4723,13 +3278,13 @@ emu_rc ots_parallel_scan(emu_call *call)
         return rc;
     dset res = {0};
     if (sq->query) {
-        if ((rc = eval(&q, sq->query, 0, &res))) {
+        if ((rc = sq_eval(&q, sq->query, 0, &res))) {
             if (!call->err.code)
                 call->err.code = "OTSParameterInvalid";
             return rc;
         }
     } else if ((rc = all_docs(&q, &res))) {
-        dfree(&res);
+        sq_dfree(&res);
         return rc;
     }
     size_t total = res.n;
@@ -4747,7 +3302,7 @@ emu_rc ots_parallel_scan(emu_call *call)
         resp->has_next_token = true;
         resp->next_token = next_token(&q, to, NULL);
     }
-    dfree(&res);
+    sq_dfree(&res);
     ots_req_of(call)->resp = &resp->base;
     return EMU_OK;
 }

@@ -3,7 +3,10 @@
  *
  *   ots_search.c        the registry, schemas, analyzers, postings kept by
  *                       the table's write observer, the management calls
- *   ots_search_query.c  queries (decoded on demand), Search
+ *   ots_search_api.c    the calls: queries (decoded on demand), sorting,
+ *                       highlight, inner hits, Search, ParallelScan
+ *   ots_search_agg.c    a Search's aggregations and group-bys
+ *                       (ots_search_q.h is what those two share)
  *
  * An index is its schema and one ordered key set (emu/ots_store.h,
  * ots_keyset) of postings: field id, the value in a memcmp-ordered form,
