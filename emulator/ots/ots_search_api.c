@@ -729,12 +729,8 @@ double sq_haversine_m(double lat1, double lon1, double lat2, double lon2)
     return 2 * r * asin(sqrt(h < 1 ? h : 1));
 }
 
-static bool geo_keep(void *ud, const uint8_t *v, size_t vl)
+static bool geo_in(const geo *g, double lat, double lon)
 {
-    const geo *g = ud;
-    if (vl != 16)
-        return false;
-    double lat = ots_search_dec_f64(v), lon = ots_search_dec_f64(v + 8);
     switch (g->kind) {
     case 0:
         return lat <= g->top && lat >= g->bottom &&
@@ -754,12 +750,58 @@ static bool geo_keep(void *ud, const uint8_t *v, size_t vl)
     }
 }
 
+static bool geo_keep(void *ud, const uint8_t *v, size_t vl)
+{
+    return vl == 16 && geo_in(ud, ots_search_dec_f64(v), ots_search_dec_f64(v + 8));
+}
+
 static emu_rc geo_point(qctx *q, const char *s, double *lat, double *lon)
 {
     if (!s || !ots_search_geo_parse(s, strlen(s), lat, lon))
         return sq_bad(q->err, "Invalid geo point: '%s', expected 'latitude,longitude'.",
                       s ? s : "");
     return EMU_OK;
+}
+
+/* The shape of a GeoBoundingBox, GeoDistance or GeoPolygon query x, and its
+ * field. */
+static emu_rc geo_of(qctx *q, const Ots__Query *x, const char **field, geo *g)
+{
+    ProtobufCBinaryData b = x->has_query ? x->query : (ProtobufCBinaryData){0, NULL};
+    emu_rc rc = EMU_OK;
+    *g = (geo){0};
+    if (x->type == OTS__QUERY_TYPE__GEO_BOUNDING_BOX_QUERY) {
+        Ots__GeoBoundingBoxQuery *m = UNPACK(q, GeoBoundingBoxQuery, geo_bounding_box_query, b);
+        if (!m)
+            return EMU_E_INVALID;
+        *field = m->field_name;
+        g->kind = 0;
+        if ((rc = geo_point(q, m->top_left, &g->top, &g->left)))
+            return rc;
+        return geo_point(q, m->bottom_right, &g->bottom, &g->right);
+    }
+    if (x->type == OTS__QUERY_TYPE__GEO_DISTANCE_QUERY) {
+        Ots__GeoDistanceQuery *m = UNPACK(q, GeoDistanceQuery, geo_distance_query, b);
+        if (!m)
+            return EMU_E_INVALID;
+        *field = m->field_name;
+        g->kind = 1;
+        g->dist = m->has_distance ? m->distance : 0;
+        return geo_point(q, m->center_point, &g->lat, &g->lon);
+    }
+    Ots__GeoPolygonQuery *m = UNPACK(q, GeoPolygonQuery, geo_polygon_query, b);
+    if (!m)
+        return EMU_E_INVALID;
+    *field = m->field_name;
+    if (m->n_points < 3 || m->n_points > EMU_MAX_OTS_SEARCH_TERMS)
+        return sq_bad(q->err, "A polygon needs 3 to %d points.", EMU_MAX_OTS_SEARCH_TERMS);
+    g->kind = 2;
+    g->np = m->n_points;
+    g->plat = emu_arena_alloc(q->a, m->n_points * sizeof(double));
+    g->plon = emu_arena_alloc(q->a, m->n_points * sizeof(double));
+    for (size_t i = 0; !rc && i < m->n_points; i++)
+        rc = geo_point(q, m->points[i], &g->plat[i], &g->plon[i]);
+    return rc;
 }
 
 static emu_rc q_geo(qctx *q, const char *field, geo *g, dset *out)
@@ -1380,38 +1422,14 @@ static emu_rc eval_node(qctx *q, const Ots__Query *query, int depth, dset *out)
         Ots__NestedQuery *m = UNPACK(q, NestedQuery, nested_query, b);
         return m ? q_nested(q, m, depth, out) : EMU_E_INVALID;
     }
-    case OTS__QUERY_TYPE__GEO_BOUNDING_BOX_QUERY: {
-        Ots__GeoBoundingBoxQuery *m = UNPACK(q, GeoBoundingBoxQuery, geo_bounding_box_query, b);
-        if (!m)
-            return EMU_E_INVALID;
-        geo g = {.kind = 0};
-        if ((rc = geo_point(q, m->top_left, &g.top, &g.left)) ||
-            (rc = geo_point(q, m->bottom_right, &g.bottom, &g.right)))
-            return rc;
-        return q_geo(q, m->field_name, &g, out);
-    }
-    case OTS__QUERY_TYPE__GEO_DISTANCE_QUERY: {
-        Ots__GeoDistanceQuery *m = UNPACK(q, GeoDistanceQuery, geo_distance_query, b);
-        if (!m)
-            return EMU_E_INVALID;
-        geo g = {.kind = 1, .dist = m->has_distance ? m->distance : 0};
-        if ((rc = geo_point(q, m->center_point, &g.lat, &g.lon)))
-            return rc;
-        return q_geo(q, m->field_name, &g, out);
-    }
+    case OTS__QUERY_TYPE__GEO_BOUNDING_BOX_QUERY:
+    case OTS__QUERY_TYPE__GEO_DISTANCE_QUERY:
     case OTS__QUERY_TYPE__GEO_POLYGON_QUERY: {
-        Ots__GeoPolygonQuery *m = UNPACK(q, GeoPolygonQuery, geo_polygon_query, b);
-        if (!m)
-            return EMU_E_INVALID;
-        if (m->n_points < 3 || m->n_points > EMU_MAX_OTS_SEARCH_TERMS)
-            return sq_bad(q->err, "A polygon needs 3 to %d points.", EMU_MAX_OTS_SEARCH_TERMS);
-        geo g = {.kind = 2, .np = m->n_points};
-        g.plat = emu_arena_alloc(q->a, m->n_points * sizeof(double));
-        g.plon = emu_arena_alloc(q->a, m->n_points * sizeof(double));
-        for (size_t i = 0; i < m->n_points; i++)
-            if ((rc = geo_point(q, m->points[i], &g.plat[i], &g.plon[i])))
-                return rc;
-        return q_geo(q, m->field_name, &g, out);
+        geo g;
+        const char *field = NULL;
+        if ((rc = geo_of(q, query, &field, &g)))
+            return rc;
+        return q_geo(q, field, &g, out);
     }
     case OTS__QUERY_TYPE__KNN_VECTOR_QUERY: {
         Ots__KnnVectorQuery *m = UNPACK(q, KnnVectorQuery, knn_vector_query, b);
@@ -1528,6 +1546,15 @@ static emu_rc nq_check(qctx *q, const char *path, const Ots__Query *x, int depth
     case OTS__QUERY_TYPE__MATCH_PHRASE_QUERY:
         FIELD_OF(MatchPhraseQuery, match_phrase_query)
 #undef FIELD_OF
+    case OTS__QUERY_TYPE__GEO_BOUNDING_BOX_QUERY:
+    case OTS__QUERY_TYPE__GEO_DISTANCE_QUERY:
+    case OTS__QUERY_TYPE__GEO_POLYGON_QUERY: {
+        geo g;
+        emu_rc rc = geo_of(q, x, &field, &g);
+        if (rc)
+            return rc;
+        break;
+    }
     case OTS__QUERY_TYPE__CONST_SCORE_QUERY: {
         Ots__ConstScoreQuery *m = UNPACK(q, ConstScoreQuery, const_score_query, b);
         return m ? nq_check(q, path, m->filter, depth + 1) : EMU_E_INVALID;
@@ -1558,7 +1585,7 @@ static emu_rc nq_check(qctx *q, const char *path, const Ots__Query *x, int depth
     default:
         return sq_unsupported(q->err, "Inside a nested query, a query other than Term, Terms, "
                                       "Range, Exists, Prefix, Wildcard, Match, MatchPhrase, "
-                                      "MatchAll, ConstScore, Bool or Nested");
+                                      "Geo, MatchAll, ConstScore, Bool or Nested");
     }
     const ots_sfield *f;
     emu_rc rc = sq_field_of(q, field, &f);
@@ -1568,6 +1595,11 @@ static emu_rc nq_check(qctx *q, const char *path, const Ots__Query *x, int depth
     if (strncmp(f->name, path, pl) || f->name[pl] != '.' || strchr(f->name + pl + 1, '.'))
         return sq_bad(q->err, "field:%s must be a field of the objects of nested path:%s.", field,
                       path);
+    if ((x->type == OTS__QUERY_TYPE__GEO_BOUNDING_BOX_QUERY ||
+         x->type == OTS__QUERY_TYPE__GEO_DISTANCE_QUERY ||
+         x->type == OTS__QUERY_TYPE__GEO_POLYGON_QUERY) &&
+        f->type != OTS_SF_GEO_POINT)
+        return sq_bad(q->err, "field:%s must be a GeoPoint field for a geo query.", f->name);
     if (x->type != OTS__QUERY_TYPE__NESTED_QUERY)
         return EMU_OK;
     const Ots__NestedQuery *m = UNPACK(q, NestedQuery, nested_query, b);
@@ -1636,7 +1668,16 @@ static int obj_cmp(const ots_sfield *f, double a, const char *s, size_t n, const
 }
 
 /* What a leaf asks of each value of one field of an object. */
-typedef enum ov_op { OV_EQ, OV_RANGE, OV_EXISTS, OV_PREFIX, OV_GLOB, OV_MATCH, OV_PHRASE } ov_op;
+typedef enum ov_op {
+    OV_EQ,
+    OV_RANGE,
+    OV_EXISTS,
+    OV_PREFIX,
+    OV_GLOB,
+    OV_MATCH,
+    OV_PHRASE,
+    OV_GEO
+} ov_op;
 
 typedef struct ovisit {
     qctx *q;
@@ -1648,7 +1689,8 @@ typedef struct ovisit {
     size_t npat;
     const emu_str *tok; /* MATCH, PHRASE: the query's tokens */
     size_t ntok;
-    bool *seen; /* MATCH: which tokens some value has */
+    bool *seen;   /* MATCH: which tokens some value has */
+    const geo *g; /* GEO */
 } ovisit;
 
 /* The terms of one string value as the postings hold them: a Text value's
@@ -1670,6 +1712,12 @@ static bool ov_fn(void *ud, const cJSON *e, size_t idx)
     (void)idx;
     if (o->op == OV_EXISTS)
         return !cJSON_IsNull(e);
+    if (o->op == OV_GEO) {
+        double lat, lon;
+        return cJSON_IsString(e) &&
+               ots_search_geo_parse(e->valuestring, strlen(e->valuestring), &lat, &lon) &&
+               geo_in(o->g, lat, lon);
+    }
     if (!obj_value(o->f, e, &num, &s))
         return false;
     if (o->op == OV_RANGE) {
@@ -1922,6 +1970,17 @@ static bool obj_eval(qctx *q, const char *path, const Ots__Query *x, const cJSON
         o.tok = tok;
         *score = (float)o.ntok;
         return ov_run(&o, path, m->field_name, obj);
+    }
+    case OTS__QUERY_TYPE__GEO_BOUNDING_BOX_QUERY:
+    case OTS__QUERY_TYPE__GEO_DISTANCE_QUERY:
+    case OTS__QUERY_TYPE__GEO_POLYGON_QUERY: {
+        geo g;
+        const char *field = NULL;
+        if (geo_of(q, x, &field, &g))
+            return false;
+        o.op = OV_GEO;
+        o.g = &g;
+        return ov_run(&o, path, field, obj);
     }
     case OTS__QUERY_TYPE__CONST_SCORE_QUERY: {
         Ots__ConstScoreQuery *m = UNPACK(q, ConstScoreQuery, const_score_query, b);

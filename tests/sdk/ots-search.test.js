@@ -399,7 +399,9 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
     assert.deepStrictEqual(await sorted({ ...asc, nestedFilter: { path: 'n', filter: { queryType: QT.MATCH_QUERY, query: { fieldName: 'n.tag', text: 'lo' } } } }),
       [1, 3, 2], 'a Match filter keeps the lo objects: 100, 120, none');
     await rejects(sorted({ ...asc, nestedFilter: { path: 'n', filter: { queryType: QT.GEO_DISTANCE_QUERY, query: { fieldName: 'n.tag', centerPoint: '1,1', distance: 1 } } } }),
-      400, 'OTSParameterInvalid', 'Inside a nested query, a query other than Term, Terms, Range, Exists, Prefix, Wildcard, Match, MatchPhrase, MatchAll, ConstScore, Bool or Nested is not supported by acsemu');
+      400, 'OTSParameterInvalid', 'field:n.tag must be a GeoPoint field for a geo query.');
+    await rejects(sorted({ ...asc, nestedFilter: { path: 'n', filter: { queryType: QT.KNN_VECTOR_QUERY, query: { fieldName: 'n.tag', topK: Long.fromNumber(1), float32QueryVector: [1] } } } }),
+      400, 'OTSParameterInvalid', 'Inside a nested query, a query other than Term, Terms, Range, Exists, Prefix, Wildcard, Match, MatchPhrase, Geo, MatchAll, ConstScore, Bool or Nested is not supported by acsemu');
     await c.deleteSearchIndex({ tableName: N, indexName: 'nest_idx' });
     await c.deleteTable({ tableName: N });
   });
@@ -411,8 +413,8 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
       reservedThroughput: { capacityUnit: { read: 0, write: 0 } }, tableOptions: { timeToLive: -1, maxVersions: 1 },
     });
     const docs = {
-      1: [{ nl: 100, tag: 'lo', t: 'west lake hangzhou', k: [{ u: 'shanghai east', x: 1 }, { u: 'beijing', x: 2 }] },
-        { nl: 160, tag: 'hi', t: 'hangzhou hangzhou', k: [{ u: 'hangzhou', x: 3 }] }],
+      1: [{ nl: 100, tag: 'lo', t: 'west lake hangzhou', p: '30.1,120.1', k: [{ u: 'shanghai east', x: 1 }, { u: 'beijing', x: 2 }] },
+        { nl: 160, tag: 'hi', t: 'hangzhou hangzhou', p: '31,121', k: [{ u: 'hangzhou', x: 3 }] }],
       2: [{ nl: 155, tag: 'hi', t: 'beijing' }, { nl: 300, tag: 'hi', t: 'shanghai' }],
       3: [{ nl: 120, tag: 'lo', t: 'lake' }, { nl: 130, tag: 'lo', t: 'lake' }, { nl: 140, tag: 'lo', t: 'lake' }, { nl: 150, tag: 'lo', t: 'lake view' }],
     };
@@ -424,6 +426,7 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
         { fieldName: 'nl', fieldType: TableStore.FieldType.LONG, index: true, enableSortAndAgg: true },
         { fieldName: 'tag', fieldType: TableStore.FieldType.KEYWORD, index: true, enableSortAndAgg: true },
         { fieldName: 't', fieldType: TableStore.FieldType.TEXT, index: true, enableHighlighting: true },
+        { fieldName: 'p', fieldType: TableStore.FieldType.GEO_POINT, index: true },
         { fieldName: 'k', fieldType: TableStore.FieldType.NESTED, index: true, fieldSchemas: [
           { fieldName: 'u', fieldType: TableStore.FieldType.TEXT, index: true, enableHighlighting: true },
           { fieldName: 'x', fieldType: TableStore.FieldType.LONG, index: true, enableSortAndAgg: true }] }] }] } });
@@ -440,6 +443,12 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
     // Block join: tag lo and nl >= 150 hold in no single object of doc 1 (100 lo, 160 hi).
     assert.deepStrictEqual(await found(nested('n', bool({ mustQueries: [term('n.tag', 'lo'), range('n.nl', 150, 1000)] }))), [3]);
     assert.deepStrictEqual(await found(nested('n', bool({ mustQueries: [term('n.tag', 'hi'), range('n.nl', 0, 200)] }))), [1, 2]);
+    // Geo per object: doc 1's lo object is in Hangzhou, its hi object 150 km away.
+    const near = { queryType: QT.GEO_DISTANCE_QUERY, query: { fieldName: 'n.p', centerPoint: '30.1,120.1', distance: 20000 } };
+    assert.deepStrictEqual(await found(nested('n', bool({ mustQueries: [term('n.tag', 'lo'), near] }))), [1]);
+    assert.deepStrictEqual(await found(nested('n', bool({ mustQueries: [term('n.tag', 'hi'), near] }))), []);
+    const box = { queryType: QT.GEO_BOUNDING_BOX_QUERY, query: { fieldName: 'n.p', topLeft: '31.5,120.5', bottomRight: '30.5,121.5' } };
+    assert.deepStrictEqual(await found(nested('n', bool({ mustQueries: [term('n.tag', 'hi'), box] }))), [1]);
     // must_not per object: an object that is not hi (docs 1 and 3), not "no object is hi".
     assert.deepStrictEqual(await found(nested('n', bool({ mustNotQueries: [term('n.tag', 'hi')] }))), [1, 3]);
     // A deeper level through its own NestedQuery, one object at a time as well.
