@@ -16,7 +16,8 @@
  * AllowUpdate (default true); EnableLocalTxn (default false: CreateTable's
  * enable_local_txn, which the Node SDK cannot send); StreamExpirationTime
  * (hours, 1-168; absent = no stream) and StreamEnableTime (ISO 8601 with
- * milliseconds, default: when loaded). CreateDate (ISO 8601, default: when loaded) is
+ * milliseconds, default: when loaded); ReservedThroughput {Read, Write}
+ * (capacity units, default 0). CreateDate (ISO 8601, default: when loaded) is
  * saved so that a restarted --data-dir sandbox keeps it (DescribeTable's
  * last_increase_time). Rows come from RowsFile (CSV, path relative to the
  * world file) or inline Rows (see ots_rows_load_json), not both.
@@ -136,6 +137,7 @@ enum {
     T_STREAM_H,
     T_STREAM_AT,
     T_SIDX,
+    T_CU,
     T_COUNT
 };
 
@@ -155,6 +157,7 @@ static const field_spec table_spec[T_COUNT] = {
     {"StreamExpirationTime", cJSON_Number, false},
     {"StreamEnableTime", cJSON_String, false},
     {"SearchIndexes", cJSON_Array, false},
+    {"ReservedThroughput", cJSON_Object, false},
 };
 
 static emu_rc load_table(ots_instance_t *in, const cJSON *tj, const char *path,
@@ -250,6 +253,21 @@ static emu_rc load_table(ots_instance_t *in, const cJSON *tj, const char *path,
     }
     if (f[T_ALLOW])
         s.opts.allow_update = cJSON_IsTrue(f[T_ALLOW]);
+    if (f[T_CU]) { /* {"Read": n, "Write": n}, capacity units, each optional */
+        static const field_spec spec[] = {{"Read", cJSON_Number, false},
+                                          {"Write", cJSON_Number, false}};
+        const cJSON *cf[2] = {NULL};
+        char cp[256];
+        snprintf(cp, sizeof cp, "%s.ReservedThroughput", path);
+        if ((rc = check_object(f[T_CU], cp, spec, 2, cf, err)))
+            return rc;
+        if (cf[0] && (rc = get_int(cf[0], cp, "Read", 0, 100000, &v, err)))
+            return rc;
+        s.opts.cu_read = cf[0] ? (int32_t)v : 0;
+        if (cf[1] && (rc = get_int(cf[1], cp, "Write", 0, 100000, &v, err)))
+            return rc;
+        s.opts.cu_write = cf[1] ? (int32_t)v : 0;
+    }
     if (f[T_TXN])
         s.opts.local_txn = cJSON_IsTrue(f[T_TXN]);
     if (f[T_STREAM_H]) {
@@ -1005,6 +1023,11 @@ void ots_section_schema_json(cJSON *o, const ots_table_t *t)
         cJSON_AddBoolToObject(o, "AllowUpdate", s->opts.allow_update);
     if (s->opts.local_txn)
         cJSON_AddBoolToObject(o, "EnableLocalTxn", true);
+    if (s->opts.cu_read || s->opts.cu_write) {
+        cJSON *cu = cJSON_AddObjectToObject(o, "ReservedThroughput");
+        cJSON_AddNumberToObject(cu, "Read", s->opts.cu_read);
+        cJSON_AddNumberToObject(cu, "Write", s->opts.cu_write);
+    }
     if (s->opts.stream_expiration_h) {
         char at[25];
         emu_time_iso_ms(s->opts.stream_enabled_ms, at);

@@ -5,12 +5,13 @@
  *
  * Departures, all because a single-process emulator has no use for them:
  * tables are ACTIVE at once (no OTSTableNotReady); reserved throughput is
- * accepted but not kept (DescribeTable reports 0/0, last_increase_time =
- * creation); a table is one shard (also its stream's, ots_stream.c), so
- * DescribeTable sends no shard_splits. Secondary indexes (CreateIndex,
- * DropIndex, index metas of CreateTable and DescribeTable) are hidden
- * tables kept by ots_index.c: ListTable leaves them out. */
+ * kept and answered but throttles nothing; a table is one shard (also its stream's, ots_stream.c),
+ * so DescribeTable sends no shard_splits. Secondary indexes (CreateIndex, DropIndex, index metas of
+ * CreateTable and DescribeTable) are hidden tables kept by ots_index.c: ListTable leaves them out.
+ */
 #include <string.h>
+
+#include "emu/clock.h"
 
 #include "ots_svc_int.h"
 
@@ -87,6 +88,26 @@ static Ots__IndexMeta *index_meta_msg(emu_call *call, const ots_index_def *d)
     return im;
 }
 
+/* The capacity units a CreateTable or UpdateTable asks for, into o: a unit
+ * it leaves out stays. 0 to 100,000 each [inferred: the service's quota for
+ * reserved read/write CU per table]. */
+static emu_rc reserved_of(emu_call *call, const Ots__ReservedThroughput *rt, ots_table_options *o)
+{
+    const Ots__CapacityUnit *cu = rt ? rt->capacity_unit : NULL;
+    if (!cu)
+        return EMU_OK;
+    if ((cu->has_read && (cu->read < 0 || cu->read > 100000)) ||
+        (cu->has_write && (cu->write < 0 || cu->write > 100000)))
+        return ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid",
+                        "The reserved read and write capacity units must be between 0 and "
+                        "100000.");
+    if (cu->has_read)
+        o->cu_read = cu->read;
+    if (cu->has_write)
+        o->cu_write = cu->write;
+    return EMU_OK;
+}
+
 emu_rc ots_create_table(emu_call *call)
 {
     ots_req *r = ots_req_of(call);
@@ -131,7 +152,8 @@ emu_rc ots_create_table(emu_call *call)
     if (o->has_allow_update)
         s.opts.allow_update = o->allow_update;
     s.opts.local_txn = m->has_enable_local_txn && m->enable_local_txn;
-    if ((rc = ots_stream_spec(m->stream_spec, NULL, &s.opts, &call->err)))
+    if ((rc = reserved_of(call, m->reserved_throughput, &s.opts)) ||
+        (rc = ots_stream_spec(m->stream_spec, NULL, &s.opts, &call->err)))
         return rc;
     ots_table_t *t;
     if ((rc = ots_store_table_create(r->instance, &s, &t, &call->err)))
@@ -192,13 +214,21 @@ static Ots__TableOptions *options_msg(emu_call *call, const ots_table_t *t)
 
 static Ots__ReservedThroughputDetails *throughput_msg(emu_call *call, const ots_table_t *t)
 {
+    const ots_table_options *o = &ots_table_schema_of(t)->opts;
     Ots__ReservedThroughputDetails *d = emu_arena_alloc(call->arena, sizeof *d);
     Ots__CapacityUnit *cu = emu_arena_alloc(call->arena, sizeof *cu);
     ots__reserved_throughput_details__init(d);
     ots__capacity_unit__init(cu);
     cu->has_read = cu->has_write = 1;
+    cu->read = o->cu_read;
+    cu->write = o->cu_write;
     d->capacity_unit = cu;
-    d->last_increase_time = ots_table_created_ms(t) / 1000;
+    d->last_increase_time =
+        (o->cu_increased_ms ? o->cu_increased_ms : ots_table_created_ms(t)) / 1000;
+    if (o->cu_decreased_ms) {
+        d->has_last_decrease_time = 1;
+        d->last_decrease_time = o->cu_decreased_ms / 1000;
+    }
     return d;
 }
 
@@ -268,6 +298,18 @@ emu_rc ots_update_table(emu_call *call)
     if (ots_index_find(r->instance, m->table_name)) /* [inferred] texts */
         return ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid",
                         "%s is an index: update its table instead.", m->table_name);
+    if (m->reserved_throughput) {
+        ots_table_options n = ots_table_schema_of(t)->opts;
+        if ((rc = reserved_of(call, m->reserved_throughput, &n)))
+            return rc;
+        const ots_table_options *was = &ots_table_schema_of(t)->opts;
+        if (n.cu_read > was->cu_read || n.cu_write > was->cu_write)
+            n.cu_increased_ms = emu_clock_now_ms();
+        if (n.cu_read < was->cu_read || n.cu_write < was->cu_write)
+            n.cu_decreased_ms = emu_clock_now_ms();
+        if ((rc = ots_table_set_options(t, &n, &call->err)))
+            return table_error(call, rc);
+    }
     if (m->stream_spec) {
         ots_table_options n = ots_table_schema_of(t)->opts;
         if ((rc = ots_stream_spec(m->stream_spec, &ots_table_schema_of(t)->opts, &n, &call->err)) ||
@@ -276,8 +318,8 @@ emu_rc ots_update_table(emu_call *call)
     }
     bool empty = o && !o->has_time_to_live && !o->has_max_versions &&
                  !o->has_deviation_cell_version_in_sec && !o->has_allow_update;
-    if (empty && m->stream_spec)
-        o = NULL; /* the Node SDK sends empty options with a stream change */
+    if (empty && (m->stream_spec || m->reserved_throughput))
+        o = NULL; /* the Node SDK sends empty options with either change */
     if (o) {
         if (empty)
             return ots_fail(&call->err, EMU_E_INVALID, "OTSParameterInvalid",

@@ -128,6 +128,12 @@ typedef struct ots_table_options {
      * DescribeTable's last_enable_time come from it. */
     int32_t stream_expiration_h;
     int64_t stream_enabled_ms;
+    /* Reserved throughput (CreateTable / UpdateTable): capacity units, and
+     * when UpdateTable last raised or lowered one (virtual ms; 0 = never:
+     * DescribeTable's last_increase_time is then the creation). Kept and
+     * answered only; nothing is throttled. */
+    int32_t cu_read, cu_write;
+    int64_t cu_increased_ms, cu_decreased_ms;
 } ots_table_options;
 
 typedef struct ots_table_schema {
@@ -312,7 +318,8 @@ emu_rc ots_store_put(ots_table_t *t, const ots_row_t *row, emu_arena *a, ots_row
  * overwrites the version at ts (now if none), DELETE_ONE removes the version
  * at ts, DELETE_ALL removes the column, INCREMENT adds an INTEGER to the
  * newest visible version (absent = 0). A row left with no columns still
- * exists. Auto-increment placeholders are refused. */
+ * exists; deletes alone on an absent row do not create it. Auto-increment
+ * placeholders are refused. */
 emu_rc ots_store_update(ots_table_t *t, const ots_row_t *row, emu_arena *a, ots_row_t *pk_out,
                         emu_err *err);
 /* DeleteRow: removes the row; *existed (may be NULL) tells whether it was

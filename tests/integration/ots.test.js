@@ -48,6 +48,23 @@ test('Tablestore wire protocol against acsemu', async (t) => {
     assert.ok(skew < 60000, 'x-ots-date on the real clock');
   });
 
+  await t.test('empty batches: a table entry without rows, and no table at all', async () => {
+    // BatchWriteRow: the empty table is named; no table entry has no row at all.
+    let r = await ots(emu, 'BatchWriteRow', pbBytes(1, pbString(1, 'vehicle_track')));
+    assert.deepStrictEqual([r.status, errOf(r).message], [400, "No operation is specified for table: 'vehicle_track'."]);
+    r = await ots(emu, 'BatchWriteRow');
+    assert.deepStrictEqual([r.status, errOf(r).message], [400, 'No row is specified in BatchWriteRow.']);
+    // BatchGetRow: the empty table is answered with no rows; no table entry is the error.
+    r = await ots(emu, 'BatchGetRow', pbBytes(1, Buffer.concat([pbString(1, 'vehicle_track'), pbInt(6, 1)])));
+    assert.strictEqual(r.status, 200, errOf(r).message);
+    const tables = pbDecode(r.raw)[1];
+    assert.strictEqual(tables.length, 1);
+    assert.strictEqual(pbDecode(tables[0])[1][0].toString(), 'vehicle_track');
+    assert.strictEqual(pbDecode(tables[0])[2], undefined, 'no rows');
+    r = await ots(emu, 'BatchGetRow');
+    assert.deepStrictEqual([r.status, errOf(r).message], [400, 'No row specified in the request of BatchGetRow.']);
+  });
+
   await t.test('DescribeTable: meta, options, status', async () => {
     const r = await ots(emu, 'DescribeTable', tableReq('vehicle_track'));
     assert.strictEqual(r.status, 200);

@@ -305,7 +305,7 @@ test('Tablestore through the official Node SDK', async (t) => {
     assert.strictEqual(other[0].errorCode, 'OTSObjectNotExist');
 
     await rejects(root.batchWriteRow({ tables: [{ tableName: T, rows: [] }] }), 400, 'OTSParameterInvalid',
-      'No row is specified in BatchWriteRow.');
+      `No operation is specified for table: '${T}'.`);
     await rejects(root.batchWriteRow({ tables: [
       { tableName: T, rows: [{ type: 'PUT', condition: IGNORE(), primaryKey: pk('d1'), attributeColumns: [{ x: 1 }] }] },
       { tableName: T, rows: [{ type: 'PUT', condition: IGNORE(), primaryKey: pk('d2'), attributeColumns: [{ x: 1 }] }] },
