@@ -30,6 +30,7 @@
 
 typedef struct aggctx {
     qctx *q;
+    const ots_read_opts *ro; /* the Search's columns_to_get: what top rows return */
     emu_arena *scratch;
     /* The top level's documents are every document of the index (a
      * MatchAll or no query): a histogram may count from the postings. */
@@ -114,6 +115,25 @@ static emu_rc missing_of(qctx *q, bool has, ProtobufCBinaryData b, ots_value *v,
 static emu_rc gbs_eval(aggctx *c, const sdoc *const *docs, size_t n, const Ots__GroupBys *g,
                        int depth, Ots__GroupBysResult **out);
 
+/* The field types an aggregation takes, as the Python SDK's own agg_test
+ * expects the service to check them: avg, max, min, sum and percentiles
+ * numbers (Long, Double; Date [inferred]), count and distinct count
+ * anything but Text. [inferred] texts. */
+static emu_rc agg_field_ok(qctx *q, int type, const ots_sfield *f)
+{
+    static const char *const names[] = {"",      "Avg",           "Max",     "Min",        "Sum",
+                                        "Count", "DistinctCount", "TopRows", "Percentiles"};
+    bool number = f->type == OTS_SF_LONG || f->type == OTS_SF_DOUBLE || f->type == OTS_SF_DATE;
+    if ((type == 5 || type == 6) && (f->type == OTS_SF_TEXT || f->type == OTS_SF_NESTED))
+        return sq_bad(q->err, "%sAggregation cannot aggregate field:%s of type Text or Nested.",
+                      names[type], f->name);
+    if (type != 5 && type != 6 && !number)
+        return sq_bad(q->err,
+                      "%sAggregation needs a Long, Double or Date field; field:%s is not one.",
+                      names[type], f->name);
+    return EMU_OK;
+}
+
 static emu_rc aggs_eval(aggctx *c, const sdoc *const *docs, size_t n, const Ots__Aggregations *aggs,
                         int depth, Ots__AggregationsResult **out)
 {
@@ -148,6 +168,8 @@ static emu_rc aggs_eval(aggctx *c, const sdoc *const *docs, size_t n, const Ots_
                 return EMU_E_INVALID;
             if ((rc = sq_field_of(q, m->field_name, &f)) ||
                 (rc = missing_of(q, m->has_missing, m->missing, &miss, &has_miss)))
+                return rc;
+            if ((rc = agg_field_ok(q, type, f)))
                 return rc;
             if (type == 6 || (type == 5 && f->type != OTS_SF_LONG && f->type != OTS_SF_DOUBLE &&
                               f->type != OTS_SF_DATE)) {
@@ -213,11 +235,10 @@ static emu_rc aggs_eval(aggctx *c, const sdoc *const *docs, size_t n, const Ots_
             Ots__TopRowsAggregationResult tr = OTS__TOP_ROWS_AGGREGATION_RESULT__INIT;
             size_t k = n < (size_t)lim ? n : (size_t)lim;
             tr.rows = emu_arena_alloc(a, (k + 1) * sizeof *tr.rows);
-            ots_read_opts o = {.max_versions = 1};
             for (size_t j = 0; j < k; j++) {
                 ots_row_t row;
                 size_t len;
-                if (!ots_store_get_by_key(q->t, tmp[j]->k, tmp[j]->len, &o, a, &row))
+                if (!ots_store_get_by_key(q->t, tmp[j]->k, tmp[j]->len, c->ro, a, &row))
                     continue;
                 uint8_t *pb = ots_plainbuffer_encode_row(&row, a, &len);
                 tr.rows[tr.n_rows++] = (ProtobufCBinaryData){len, pb};
@@ -237,6 +258,13 @@ static emu_rc aggs_eval(aggctx *c, const sdoc *const *docs, size_t n, const Ots_
                 return rc;
             if (m->n_percentiles > 100)
                 return sq_bad(q->err, "At most 100 percentiles.");
+            if ((rc = agg_field_ok(q, type, f)))
+                return rc;
+            /* answered in ascending order of the percentile, whatever the
+             * request's order (the Python SDK's own agg_test) */
+            double *ps = emu_arena_alloc(a, (m->n_percentiles + 1) * sizeof *ps);
+            memcpy(ps, m->percentiles, m->n_percentiles * sizeof *ps);
+            qsort(ps, m->n_percentiles, sizeof *ps, dbl_cmp);
             double *v;
             size_t cnt = numbers(c, f, docs, n, has_miss ? &miss : NULL, &v);
             qsort(v, cnt, sizeof *v, dbl_cmp);
@@ -244,7 +272,7 @@ static emu_rc aggs_eval(aggctx *c, const sdoc *const *docs, size_t n, const Ots_
             pr.percentiles_aggregation_items =
                 emu_arena_alloc(a, (m->n_percentiles + 1) * sizeof(void *));
             for (size_t j = 0; j < m->n_percentiles; j++) {
-                double p = m->percentiles[j];
+                double p = ps[j];
                 if (!(p >= 0 && p <= 100)) {
                     free(v);
                     return sq_bad(q->err, "A percentile must be in [0, 100].");
@@ -260,7 +288,12 @@ static emu_rc aggs_eval(aggctx *c, const sdoc *const *docs, size_t n, const Ots_
                     size_t lo = (size_t)floor(rank), hi = (size_t)ceil(rank);
                     val = v[lo] + (v[hi] - v[lo]) * (rank - (double)lo);
                 }
+                /* A Long or Date field answers whole numbers, cut toward
+                 * zero (the Python SDK's own agg_test: 49 for the median of
+                 * 0..99, 0 between -1 and 0) [inferred]. */
                 ots_value dv = {.type = OTS_VT_DOUBLE, .d = val};
+                if ((f->type == OTS_SF_LONG || f->type == OTS_SF_DATE) && isfinite(val))
+                    dv = (ots_value){.type = OTS_VT_INTEGER, .i = (int64_t)val};
                 size_t len;
                 uint8_t *vb = ots_plainbuffer_encode_variant(&dv, a, &len);
                 it->value = (ProtobufCBinaryData){len, vb};
@@ -1380,10 +1413,10 @@ static emu_rc gbs_eval(aggctx *c, const sdoc *const *docs, size_t n, const Ots__
 
 /* Aggregations and group-bys of a search over its documents, packed into
  * the response. */
-emu_rc sq_search_aggs(qctx *q, const dset *res, const Ots__SearchQuery *sq,
+emu_rc sq_search_aggs(qctx *q, const dset *res, const Ots__SearchQuery *sq, const ots_read_opts *ro,
                       Ots__SearchResponse *resp)
 {
-    aggctx c = {q, emu_arena_new(0),
+    aggctx c = {q, ro, emu_arena_new(0),
                 !sq->query ||
                     (sq->query->has_type && sq->query->type == OTS__QUERY_TYPE__MATCH_ALL_QUERY)};
     const sdoc **docs = emu_xcalloc(res->n ? res->n : 1, sizeof *docs);

@@ -3251,7 +3251,7 @@ emu_rc ots_search(emu_call *call)
         resp->has_next_token = true;
         resp->next_token = next_token(&q, to, sort);
     }
-    if ((rc = sq_search_aggs(&q, &res, sq, resp))) {
+    if ((rc = sq_search_aggs(&q, &res, sq, &ro, resp))) {
         sq_dfree(&res);
         return rc;
     }

@@ -90,8 +90,9 @@ double sq_unit_ms(const Ots__DateTimeValue *v);
 emu_rc sq_parse_sort(qctx *q, const Ots__Sort *sort, sorter **out, size_t *n);
 void sq_order_docs(qctx *q, const sorter *sorters, size_t ns, const sdoc **docs, size_t n);
 
-/* The aggregations and group-bys of a search over res, into resp. */
-emu_rc sq_search_aggs(qctx *q, const dset *res, const Ots__SearchQuery *sq,
+/* The aggregations and group-bys of a search over res, into resp; top rows
+ * read the columns ro names (the Search's columns_to_get). */
+emu_rc sq_search_aggs(qctx *q, const dset *res, const Ots__SearchQuery *sq, const ots_read_opts *ro,
                       Ots__SearchResponse *resp);
 
 #endif

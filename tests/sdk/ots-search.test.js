@@ -260,6 +260,23 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
     assert.deepStrictEqual(g.filters.map((i) => toNum(i.rowCount)), [3, 3]);
     assert.deepStrictEqual(g.hist.map((i) => [toNum(i.key), toNum(i.value)]), [[0, 2], [5, 2], [10, 1]]);
     assert.deepStrictEqual(g.near.map((i) => toNum(i.rowCount)), [2, 2]);
+    // What the Python SDK's own agg_test expects of the service: top rows
+    // carry the Search's columns_to_get; percentiles come in ascending order,
+    // whole numbers on a Long field; number aggregations refuse other types.
+    assert.ok(a.top.rows.every((row) => !row.attributes || row.attributes.length === 0), 'RETURN_NONE: keys only');
+    const one = async (ag, columnToGet = { returnType: TableStore.ColumnReturnType.RETURN_NONE }) => (await c.search({
+      tableName: T, indexName: 'shop_idx', columnToGet,
+      searchQuery: { offset: 0, limit: 0, query: { queryType: QT.MATCH_ALL_QUERY }, aggs: { aggs: [ag] } },
+    })).aggs.aggResults[0].aggResult;
+    const top = await one(agg('top', AT.AGG_TOP_ROWS, { limit: 1, sort: { sorters: [{ primaryKeySort: { order: TableStore.SortOrder.SORT_ORDER_ASC } }] } }),
+      { returnType: TableStore.ColumnReturnType.RETURN_SPECIFIED, returnNames: ['name'] });
+    assert.deepStrictEqual(top.rows[0].attributes.map((x) => [x.columnName, x.columnValue]), [['name', 'red apple']]);
+    const pct = await one(agg('p', AT.AGG_PERCENTILES, { fieldName: 'price', percentiles: [90, 25] }));
+    assert.deepStrictEqual(pct.items.map((i) => [i.item.key, toNum(i.item.value)]), [[25, 3], [90, 10]]);
+    await rejects(one(agg('s', AT.AGG_SUM, { fieldName: 'kind' })), 400, 'OTSParameterInvalid',
+      'SumAggregation needs a Long, Double or Date field; field:kind is not one.');
+    await rejects(one(agg('c', AT.AGG_COUNT, { fieldName: 'name' })), 400, 'OTSParameterInvalid',
+      'CountAggregation cannot aggregate field:name of type Text or Nested.');
     // Date histograms (calendar months; days in a time zone; a missing
     // value; min_doc_count; count order) and geohash grids.
     const groupBy = async (gbs) => {
