@@ -3275,15 +3275,20 @@ static ProtobufCBinaryData session_of(emu_call *call, const ots_search_def *d)
 
 emu_rc ots_compute_splits(emu_call *call)
 {
+    /* Texts and codes as the Python SDK's own parallel_scan_test expects
+     * them of the service (not the data plane's OTSObjectNotExist). */
     const Ots__ComputeSplitsRequest *m = ots_req_of(call)->msg;
-    if (!m->search_index_splits_options) /* [inferred] text */
-        return sq_bad(&call->err, "search_index_splits_options is required.");
-    ots_table_t *t;
-    ots_search_def *def;
-    emu_rc rc =
-        find_index(call, m->table_name, m->search_index_splits_options->index_name, &t, &def);
-    if (rc)
-        return rc;
+    ots_req *r = ots_req_of(call);
+    if (!m->search_index_splits_options)
+        return sq_bad(&call->err, "[search index splits options] must not be null");
+    const char *table = m->table_name ? m->table_name : "";
+    const char *index = m->search_index_splits_options->index_name;
+    if (!ots_store_table_find(r->instance, table))
+        return sq_bad(&call->err, "table [%s] does not exist", table);
+    ots_search_def *def = index ? ots_search_find(r->instance, table, index) : NULL;
+    if (!def)
+        return ots_fail(&call->err, EMU_E_INVALID, "OTSMetaNotMatch",
+                        "search index [%s] does not exist", index ? index : "");
     Ots__ComputeSplitsResponse *resp = emu_arena_alloc(call->arena, sizeof *resp);
     ots__compute_splits_response__init(resp);
     resp->has_session_id = resp->has_splits_size = true;
@@ -3310,12 +3315,19 @@ emu_rc ots_parallel_scan(emu_call *call)
         (m->session_id.len != want.len || memcmp(m->session_id.data, want.data, want.len)))
         return ots_fail(&call->err, EMU_E_INVALID, "OTSSessionExpired",
                         "The session id is invalid or has expired; call ComputeSplits again.");
+    /* ComputeSplits gives one split; the texts are the service's (the
+     * Python SDK's own parallel_scan_test), "(0 ,1]" included. */
     int32_t max_parallel = sq->has_max_parallel ? sq->max_parallel : 1;
     int32_t id = sq->has_current_parallel_id ? sq->current_parallel_id : 0;
-    if (max_parallel != 1 || id != 0)
+    if (max_parallel <= 0 || max_parallel > 1)
         return sq_bad(&call->err,
-                      "max_parallel must be 1 and current_parallel_id 0: ComputeSplits gave 1 "
-                      "split (max_parallel %d, current_parallel_id %d).",
+                      "[parallel_scan.max_parallel_id] must in (0 ,1], current max_parallel_id is "
+                      "%d",
+                      max_parallel);
+    if (id < 0 || id >= max_parallel)
+        return sq_bad(&call->err,
+                      "[parallel_scan.current_parallel_id] must in [0, max_parallel), current "
+                      "max_parallel is %d, current_parallel_id is %d",
                       max_parallel, id);
     int32_t limit = sq->has_limit ? sq->limit : EMU_MAX_OTS_SEARCH_LIMIT;
     if (limit <= 0 || limit > EMU_MAX_OTS_SCAN_LIMIT)
@@ -3357,7 +3369,10 @@ emu_rc ots_parallel_scan(emu_call *call)
     ots__parallel_scan_response__init(resp);
     resp->rows = emu_arena_alloc(call->arena, (to - from + 1) * sizeof *resp->rows);
     page_rows(&q, page, to - from, &ro, resp->rows, &resp->n_rows);
-    if (to < total && to <= UINT32_MAX) {
+    /* Every page with rows carries a token, the last one too; the page
+     * after it is empty and has none (the Python SDK's own
+     * parallel_scan_test reads 70, 30, then 0 rows of 100). */
+    if (to > from && to <= UINT32_MAX) {
         resp->has_next_token = true;
         resp->next_token = next_token(&q, to, NULL);
     }

@@ -201,15 +201,25 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
     let sp = await scan(undefined);
     const scanned = ids(sp);
     assert.deepStrictEqual(sp.rows[0].attributes.map((a) => [a.columnName, a.columnValue]), [['kind', 'fruit']]);
+    const pages = [sp.rows.length];
     while (sp.nextToken && sp.nextToken.length) {
       sp = await scan(sp.nextToken);
       scanned.push(...ids(sp));
+      pages.push(sp.rows.length);
     }
     assert.deepStrictEqual(scanned, [1, 3, 5]);
-    await rejects(scan(undefined, { maxParallel: 2 }), 400, 'OTSParameterInvalid', 'max_parallel must be 1');
+    assert.deepStrictEqual(pages, [2, 1, 0], 'the last page with rows has a token too; the empty one after it has none');
+    // the service's texts (the Python SDK's own parallel_scan_test)
+    await rejects(scan(undefined, { maxParallel: 2 }), 400, 'OTSParameterInvalid',
+      '[parallel_scan.max_parallel_id] must in (0 ,1], current max_parallel_id is 2');
+    await rejects(scan(undefined, { currentParallelId: 101 }), 400, 'OTSParameterInvalid',
+      '[parallel_scan.current_parallel_id] must in [0, max_parallel), current max_parallel is 1, current_parallel_id is 101');
     await rejects(c.parallelScan({ tableName: T, indexName: 'shop_idx', sessionId: Buffer.from('acsemu-scan/other/1'), columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE },
       scanQuery: { query: { queryType: QT.MATCH_ALL_QUERY }, limit: 1, maxParallel: 1, currentParallelId: 0 } }), 400, 'OTSSessionExpired');
-    await rejects(c.computeSplits({ tableName: T, searchIndexSplitsOptions: { indexName: 'nosuch' } }), 404, 'OTSObjectNotExist');
+    await rejects(c.computeSplits({ tableName: T, searchIndexSplitsOptions: { indexName: 'nosuch' } }), 400, 'OTSMetaNotMatch',
+      'search index [nosuch] does not exist');
+    await rejects(c.computeSplits({ tableName: 'nosuch', searchIndexSplitsOptions: { indexName: 'shop_idx' } }), 400, 'OTSParameterInvalid',
+      'table [nosuch] does not exist');
     // Columns.
     const cols = async (columnToGet) => (await c.search({
       tableName: T, indexName: 'shop_idx', columnToGet,
