@@ -107,6 +107,11 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
     assert.deepStrictEqual(await hits({ queryType: QT.MATCH_ALL_QUERY }), [1, 2, 3, 4, 5]);
     assert.deepStrictEqual(await hits({ queryType: QT.TERM_QUERY, query: { fieldName: 'kind', term: 'fruit' } }), [1, 3, 5]);
     assert.deepStrictEqual(await hits({ queryType: QT.TERM_QUERY, query: { fieldName: 'price', term: Long.fromNumber(12) } }), [2]);
+    // As the Python SDK's own search_index_test expects of the service: a
+    // string term on a Long field is read as the number, and MatchPhrase on
+    // a Keyword field matches the whole value.
+    assert.deepStrictEqual(await hits({ queryType: QT.TERM_QUERY, query: { fieldName: 'price', term: '12' } }), [2]);
+    assert.deepStrictEqual(await hits({ queryType: QT.MATCH_PHRASE_QUERY, query: { fieldName: 'kind', text: 'cake' } }), [2]);
     assert.deepStrictEqual(await hits({ queryType: QT.TERM_QUERY, query: { fieldName: 'fresh', term: true } }), [1, 3]);
     assert.deepStrictEqual(await hits({ queryType: QT.TERMS_QUERY, query: { fieldName: 'kind', terms: ['cake', 'drink'] } }), [2, 4]);
     assert.deepStrictEqual(await hits({ queryType: QT.RANGE_QUERY, query: { fieldName: 'price', rangeFrom: Long.fromNumber(3), includeLower: true, rangeTo: Long.fromNumber(7), includeUpper: false } }), [1, 4]);
@@ -132,6 +137,10 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
     // Geo.
     assert.deepStrictEqual(await hits({ queryType: QT.GEO_DISTANCE_QUERY, query: { fieldName: 'pos', centerPoint: '30.1,120.1', distance: 20000 } }), [1, 2]);
     assert.deepStrictEqual(await hits({ queryType: QT.GEO_BOUNDING_BOX_QUERY, query: { fieldName: 'pos', topLeft: '31,120', bottomRight: '30,120.25' } }), [1, 2]);
+    // On the service's 32-bit grid a box's lower edge rounds up: a point on
+    // a bottom edge that is not on the grid (30.2) is out, one just inside is in.
+    assert.deepStrictEqual(await hits({ queryType: QT.GEO_BOUNDING_BOX_QUERY, query: { fieldName: 'pos', topLeft: '31,120', bottomRight: '30.2,120.25' } }), []);
+    assert.deepStrictEqual(await hits({ queryType: QT.GEO_BOUNDING_BOX_QUERY, query: { fieldName: 'pos', topLeft: '31,120', bottomRight: '30.19,120.25' } }), [2]);
     assert.deepStrictEqual(await hits({ queryType: QT.GEO_POLYGON_QUERY, query: { fieldName: 'pos', points: ['39,115', '41,115', '41,117', '39,117'] } }), [3]);
     // Total count without rows.
     const r = await search(term('kind', 'fruit'), { limit: 0 });
@@ -467,6 +476,15 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
       columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE } });
     const found = async (query) => ids(await run(query));
 
+    // An index with Nested fields has no IndexSort: no next token without a sort.
+    const page = await c.search({ tableName: N, indexName: 'blocks_idx', searchQuery: { offset: 0, limit: 1, query: { queryType: QT.MATCH_ALL_QUERY } },
+      columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE } });
+    assert.deepStrictEqual([page.rows.length, page.nextToken ? page.nextToken.length : 0], [1, 0]);
+    const sortedPage = await c.search({ tableName: N, indexName: 'blocks_idx', searchQuery: { offset: 0, limit: 1, query: { queryType: QT.MATCH_ALL_QUERY },
+      sort: { sorters: [{ primaryKeySort: { order: TableStore.SortOrder.SORT_ORDER_ASC } }] } }, columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE } });
+    assert.ok(sortedPage.nextToken && sortedPage.nextToken.length > 0, 'with a sort it pages');
+    const dn = await c.describeSearchIndex({ tableName: N, indexName: 'blocks_idx' });
+    assert.deepStrictEqual(dn.schema.indexSort.sorter, []);
     // Block join: tag lo and nl >= 150 hold in no single object of doc 1 (100 lo, 160 hi).
     assert.deepStrictEqual(await found(nested('n', bool({ mustQueries: [term('n.tag', 'lo'), range('n.nl', 150, 1000)] }))), [3]);
     assert.deepStrictEqual(await found(nested('n', bool({ mustQueries: [term('n.tag', 'hi'), range('n.nl', 0, 200)] }))), [1, 2]);
@@ -593,6 +611,8 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
     assert.strictEqual(d.indexStatus.status, TableStore.IndexStatus.RUNNING);
     assert.strictEqual(d.syncStat.syncPhase, 2, 'INCR: in step with every write');
     assert.strictEqual(d.schema.fieldSchemas.length, 8);
+    // No IndexSort given: the service names its default, the primary key ascending.
+    assert.deepStrictEqual(d.schema.indexSort.sorter.map((x) => Boolean(x.pkSort)), [true]);
   });
 
   await t.test('world files keep search indexes; a --data-dir restart keeps index and postings', async () => {
