@@ -48,10 +48,13 @@ test('INSERT into a Tablestore external table through the role', async (t) => {
   await t.test('INSERT INTO ... VALUES adds rows; SELECT reads them back', async () => {
     const r = ok(await b.sql('INSERT INTO track_speed VALUES (900, 1, 12.5), (900, 2, -3), (901, 1, NULL)'));
     assert.strictEqual(r.text, '');
-    assert.strictEqual(await count(), before + 3);
+    // (901, 1, NULL) is an UpdateRow whose only change deletes speed: on an
+    // absent row that writes nothing, as Tablestore does (the Python SDK's
+    // own row_op_test), so the row does not appear.
+    assert.strictEqual(await count(), before + 2);
     const got = ok(await b.sql('select vid, gt, speed from track_speed where vid >= 900 order by vid, gt limit 10'));
-    // BIGINT -3 was widened to the DOUBLE column; NULL wrote no attribute.
-    assert.deepStrictEqual(got.rows, [['900', '1', '12.5'], ['900', '2', '-3'], ['901', '1', null]]);
+    // BIGINT -3 was widened to the DOUBLE column.
+    assert.deepStrictEqual(got.rows, [['900', '1', '12.5'], ['900', '2', '-3']]);
     await logged(emu, /OK \S+ ots BatchWriteRow POST principal=acs:ram::12345:assumed-role\/aliyunodpsroleforotheruser\/\S+ status=200/);
   });
 
