@@ -1383,7 +1383,8 @@ static emu_rc q_knn(qctx *q, const Ots__KnnVectorQuery *m, int depth, dset *out)
         cand.d[kept++].score = (float)s * w;
     }
     qsort(cand.d, kept, sizeof *cand.d, knn_cmp);
-    cand.n = kept < (size_t)m->top_k ? kept : (size_t)m->top_k;
+    size_t k = (size_t)m->top_k > q->min_top_k ? (size_t)m->top_k : q->min_top_k;
+    cand.n = kept < k ? kept : k;
     qsort(cand.d, cand.n, sizeof *cand.d, key_cmp); /* sets are in key order */
     *out = cand;
     return EMU_OK;
@@ -3189,7 +3190,7 @@ emu_rc ots_search(emu_call *call)
     emu_rc rc = find_index(call, m->table_name, m->index_name, &t, &def);
     if (rc)
         return rc;
-    qctx q = {call, call->arena, def, t, &call->err, 0};
+    qctx q = {call, call->arena, def, t, &call->err, 0, 0};
     if (!m->has_search_query)
         return sq_bad(&call->err, "search_query is required.");
     Ots__SearchQuery *sq = UNPACK(&q, SearchQuery, search_query, m->search_query);
@@ -3261,6 +3262,7 @@ emu_rc ots_search(emu_call *call)
     if ((rc = read_opts(&q, m->columns_to_get, &ro)))
         return rc;
 
+    q.min_top_k = (size_t)limit;
     dset res = {0};
     if (sq->query) {
         if ((rc = sq_eval(&q, sq->query, 0, &res))) {
@@ -3322,7 +3324,13 @@ emu_rc ots_search(emu_call *call)
     bool nested = false;
     for (size_t i = 0; !ns && i < def->n_f; i++)
         nested |= def->f[i].type == OTS_SF_NESTED;
-    if (to < n_docs && limit > 0 && to <= UINT32_MAX && !nested) {
+    /* A KNN search pages like the service's partitions do: a full page has
+     * a next token, the page after the last neighbour is empty (the Python
+     * SDK's own search_index_test: 100 rows and a token for limit 100)
+     * [inferred]. */
+    bool knn =
+        sq->query && sq->query->has_type && sq->query->type == OTS__QUERY_TYPE__KNN_VECTOR_QUERY;
+    if ((to < n_docs || (knn && np == (size_t)limit)) && limit > 0 && to <= UINT32_MAX && !nested) {
         resp->has_next_token = true;
         resp->next_token = next_token(&q, to, sort);
     }
@@ -3381,7 +3389,7 @@ emu_rc ots_parallel_scan(emu_call *call)
     emu_rc rc = find_index(call, m->table_name, m->index_name, &t, &def);
     if (rc)
         return rc;
-    qctx q = {call, call->arena, def, t, &call->err, 0};
+    qctx q = {call, call->arena, def, t, &call->err, 0, 0};
     const Ots__ScanQuery *sq = m->scan_query;
     if (!sq) /* [inferred] texts from here on */
         return sq_bad(&call->err, "scan_query is required.");

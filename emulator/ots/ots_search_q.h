@@ -33,6 +33,10 @@ typedef struct qctx {
     const ots_table_t *t;
     emu_err *err;
     size_t work; /* postings visited, against EMU_MAX_OTS_SEARCH_SCAN */
+    /* A KnnVectorQuery keeps at least this many neighbours: the search's
+     * limit, as the service documents ("a topK below the limit becomes the
+     * limit"); 0 = top_k as given. */
+    size_t min_top_k;
 } qctx;
 
 /* A posting: the encoded value and the document's row key. */

@@ -377,18 +377,27 @@ test('Tablestore search indexes through the official Node SDK', async (t) => {
         { fieldName: 'vc', fieldType: TableStore.FieldType.VECTOR, index: true, vectorOptions: vo(TableStore.VectorMetricType.VM_COSINE) },
       ] },
     });
-    const scored = async (query) => {
-      const r = await c.search({ tableName: V, indexName: 'vec_idx', searchQuery: { offset: 0, limit: 10, query },
+    const scored = async (query, limit = 10) => {
+      const r = await c.search({ tableName: V, indexName: 'vec_idx', searchQuery: { offset: 0, limit, query },
         columnToGet: { returnType: TableStore.ColumnReturnType.RETURN_NONE } });
       return r.rows.map((row, i) => [toNum(row.primaryKey[0].value), Math.round(r.searchHits[i].score * 1e4) / 1e4]);
     };
     const knn = (fieldName, vec, more = {}) => ({ queryType: QT.KNN_VECTOR_QUERY, query: { fieldName, topK: 2, float32QueryVector: vec, ...more } });
     // Euclidean 1 / (1 + d^2); cosine (1 + cos) / 2; best first; a filter and a weight.
-    assert.deepStrictEqual(await scored(knn('v', [0, 0])), [[1, 1], [2, 0.5]]);
-    assert.deepStrictEqual(await scored(knn('vc', [1, 0])), [[2, 1], [3, 0.8]]);
-    assert.deepStrictEqual(await scored(knn('v', [0, 0], { weight: 2, filter: { queryType: QT.RANGE_QUERY, query: { fieldName: 'x', rangeFrom: 2, includeLower: true } } })),
+    assert.deepStrictEqual(await scored(knn('v', [0, 0]), 2), [[1, 1], [2, 0.5]]);
+    // A full KNN page has a token; the page after the last neighbour is
+    // empty and has none (the Python SDK's own search_index_test).
+    const none = { returnType: TableStore.ColumnReturnType.RETURN_NONE };
+    const kp = await c.search({ tableName: V, indexName: 'vec_idx', searchQuery: { offset: 0, limit: 2, query: knn('v', [0, 0]) }, columnToGet: none });
+    assert.ok(kp.nextToken && kp.nextToken.length > 0);
+    const kp2 = await c.search({ tableName: V, indexName: 'vec_idx', searchQuery: { token: kp.nextToken, limit: 2, query: knn('v', [0, 0]) }, columnToGet: none });
+    assert.deepStrictEqual([kp2.rows.length, kp2.nextToken ? kp2.nextToken.length : 0], [0, 0]);
+    // "A topK below the limit becomes the limit" (the service's documentation).
+    assert.deepStrictEqual((await scored(knn('v', [0, 0]), 10)).map((x) => x[0]), [1, 2, 3]);
+    assert.deepStrictEqual(await scored(knn('vc', [1, 0]), 2), [[2, 1], [3, 0.8]]);
+    assert.deepStrictEqual(await scored(knn('v', [0, 0], { weight: 2, filter: { queryType: QT.RANGE_QUERY, query: { fieldName: 'x', rangeFrom: 2, includeLower: true } } }), 2),
       [[2, 1], [3, 0.0769]]);
-    await rejects(scored(knn('v', [0, 0, 0])), 400, 'OTSParameterInvalid', 'The query vector has 3 dimensions; field:v has 2');
+    await rejects(scored(knn('v', [0, 0, 0]), 2), 400, 'OTSParameterInvalid', 'The query vector has 3 dimensions; field:v has 2');
     const fs = (functions, more = {}) => ({ queryType: QT.FUNCTIONS_SCORE_QUERY, query: {
       query: { queryType: QT.MATCH_ALL_QUERY }, functions, ...more } });
     const R = TableStore.FSMCombineMode;
