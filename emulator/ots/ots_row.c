@@ -8,10 +8,11 @@
  * current row → store → return content. Nothing is changed until every
  * check has passed, so a failed row in a batch leaves no trace.
  *
- * Limits with two documented codes (§5.2) are split like this [inferred
- * choice]: more than OTS_MAX_WRITE_COLUMNS attribute cells in one write →
- * OTSOutOfColumnCountLimit; more than OTS_MAX_ROW_DATA_BYTES of row data
- * (the §9.7 size) in one write → OTSOutOfRowSizeLimit. */
+ * Limits: more than OTS_MAX_WRITE_COLUMNS attribute cells in one write →
+ * OTSParameterInvalid "The number of attribute columns exceeds the limit,
+ * limit count: 1024, column count: N." (the Java SDK's own
+ * RestrictedItemTest; a batch fails whole); more than OTS_MAX_ROW_DATA_BYTES
+ * of row data in one write → OTSOutOfRowSizeLimit [inferred choice]. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -214,9 +215,6 @@ static emu_rc shape(const ots_table_t *t, Ots__OperationType type, const ots_row
             if (emu_str_eq_c(row->attrs[i].name, s->pk[k].name))
                 return bad(err, "Duplicated attribute column name with primary key column: %s.",
                            s->pk[k].name);
-    if (row->n_attrs > OTS_MAX_WRITE_COLUMNS)
-        return ots_fail(err, EMU_E_INVALID, "OTSOutOfColumnCountLimit",
-                        "The number of columns in one row exceeded the limit.");
     if (ots_row_data_size(row, false) > OTS_MAX_ROW_DATA_BYTES)
         return ots_fail(err, EMU_E_INVALID, "OTSOutOfRowSizeLimit",
                         "The total data size of columns in one row exceeded the limit.");
@@ -304,6 +302,16 @@ static emu_rc stream_note(emu_call *call, ots_table_t *t, Ots__OperationType typ
     return ots_stream_append(call, t, action, b, len, err);
 }
 
+emu_rc ots_row_columns_ok(const ots_row_t *row, emu_err *err)
+{
+    if (row->n_attrs > OTS_MAX_WRITE_COLUMNS)
+        return bad(err,
+                   "The number of attribute columns exceeds the limit, limit count: %d, column "
+                   "count: %zu.",
+                   OTS_MAX_WRITE_COLUMNS, row->n_attrs);
+    return EMU_OK;
+}
+
 emu_rc ots_row_write(emu_call *call, ots_table_t *t, Ots__OperationType type,
                      ProtobufCBinaryData bytes, const Ots__Condition *cond,
                      const Ots__ReturnContent *ret, ots_row_result *out, emu_err *err)
@@ -319,7 +327,8 @@ emu_rc ots_row_write(emu_call *call, ots_table_t *t, Ots__OperationType type,
         return bad(err, "Index table %s cannot be written directly; write table %s.",
                    ots_table_schema_of(t)->name,
                    ots_index_find(ots_req_of(call)->instance, ots_table_schema_of(t)->name)->base);
-    if ((rc = ots_plainbuffer_decode_row(bytes.data, bytes.len, call->arena, &row, err)))
+    if ((rc = ots_plainbuffer_decode_row(bytes.data, bytes.len, call->arena, &row, err)) ||
+        (rc = ots_row_columns_ok(&row, err)))
         return rc;
     /* The live table (not a transaction's copy of a partition). */
     ots_instance_t *in = ots_req_of(call)->instance;

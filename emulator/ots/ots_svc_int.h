@@ -147,6 +147,9 @@ emu_rc ots_row_read(emu_call *call, const ots_table_t *t, ProtobufCBinaryData pk
  * DELETE (PK + delete marker), with its condition and return content.
  * Validates, checks the condition, applies, fills *out. On error nothing
  * changed and err carries the code. */
+/* A row change's attribute cells (puts and deletes) within
+ * OTS_MAX_WRITE_COLUMNS, with the service's text. */
+emu_rc ots_row_columns_ok(const ots_row_t *row, emu_err *err);
 emu_rc ots_row_write(emu_call *call, ots_table_t *t, Ots__OperationType type,
                      ProtobufCBinaryData row, const Ots__Condition *cond,
                      const Ots__ReturnContent *ret, ots_row_result *out, emu_err *err);

@@ -8,6 +8,7 @@
 //   J-PARAM  aliyun-tablestore-java-sdk functiontest/ParameterLegalityTest.java
 //   J-BULK   aliyun-tablestore-java-sdk functiontest (BulkImport, INVALID_PK)
 //   J-RANGE  aliyun-tablestore-java-sdk functiontest (GetRange begin/end)
+//   J-LIMIT  aliyun-tablestore-java-sdk functiontest/RestrictedItemTest.java
 //   ISSUE18  observed on the service, text inferred (acsemu issue 18)
 // The Node SDK puts the raw Error body into err.message, so the test pulls
 // the message text out of it and compares it whole.
@@ -130,6 +131,25 @@ test('Tablestore error texts match the official SDKs\' tests', async (t) => {
     await exact(c.updateTable({ tableName: R, reservedThroughput: { capacityUnit: { read: -1, write: 0 } }, tableOptions: {} }),
       400, 'OTSParameterInvalid', 'The reserved read and write capacity units must be between 0 and 100000.', 'inferred');
     await c.deleteTable({ tableName: R });
+  });
+
+  await t.test('limits of one write: columns per row, rows per batch (J-LIMIT)', async () => {
+    const cols = Array.from({ length: 1025 }, (_, i) => ({ [`attr_${i}`]: Long.fromNumber(i) }));
+    const TOO_MANY = 'The number of attribute columns exceeds the limit, limit count: 1024, column count: 1025.';
+    await exact(c.putRow({ tableName: T, condition: IGNORE(), primaryKey: pk(80, 'l'), attributeColumns: cols }),
+      400, 'OTSParameterInvalid', TOO_MANY, 'J-LIMIT');
+    await exact(c.updateRow({ tableName: T, condition: IGNORE(), primaryKey: pk(80, 'l'),
+      updateOfAttributeColumns: [{ DELETE_ALL: cols.map((x) => Object.keys(x)[0]) }] }), 400, 'OTSParameterInvalid', TOO_MANY, 'J-LIMIT');
+    // in a batch the whole request fails, not that row
+    await exact(c.batchWriteRow({ tables: [{ tableName: T, rows: [
+      { type: 'PUT', condition: IGNORE(), primaryKey: pk(81, 'l'), attributeColumns: [{ a: 1 }] },
+      { type: 'PUT', condition: IGNORE(), primaryKey: pk(80, 'l'), attributeColumns: cols }] }] }),
+    400, 'OTSParameterInvalid', TOO_MANY, 'J-LIMIT');
+    const g = await c.getRow({ tableName: T, primaryKey: pk(81, 'l'), maxVersions: 1 });
+    assert.strictEqual(g.row.primaryKey, undefined, 'nothing of the refused batch was written');
+    const rows = Array.from({ length: 201 }, (_, i) => ({ type: 'PUT', condition: IGNORE(), primaryKey: pk(1000 + i, 'l'), attributeColumns: [{ a: 1 }] }));
+    await exact(c.batchWriteRow({ tables: [{ tableName: T, rows }] }), 400, 'OTSParameterInvalid',
+      'Rows count exceeds the upper limit: 200.', 'J-LIMIT');
   });
 
   await t.test('conditions, ranges, batches, tables', async () => {
