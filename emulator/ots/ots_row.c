@@ -53,13 +53,18 @@ emu_rc ots_read_spec_init(emu_call *call, char **columns, size_t n_columns,
                           ProtobufCBinaryData filter, ots_read_spec *out, emu_err *err)
 {
     memset(out, 0, sizeof *out);
+    /* GetRow and GetRange say less than BatchGetRow (the Java SDK's own
+     * ParameterLegalityTest, testNotSetVersionOptionsInGetOperations). */
+    const char *no_version = call->action_name && !strcmp(call->action_name, "BatchGetRow")
+                                 ? "No version condition is specified while querying row."
+                                 : "No version condition is specified.";
     if (n_columns > OTS_MAX_COLUMNS_TO_GET)
         return bad(err,
                    "The number of columns from the request exceeds the limit, limit count: %d, "
                    "column count: %zu.",
                    OTS_MAX_COLUMNS_TO_GET, n_columns);
     if (!has_max && !tr)
-        return bad(err, "No version condition is specified while querying row.");
+        return bad(err, "%s", no_version);
     if (has_max && max_versions <= 0)
         return bad(err,
                    "Invalid max versions: %" PRId32 " . Reason: Max versions must be positive.",
@@ -84,7 +89,7 @@ emu_rc ots_read_spec_init(emu_call *call, char **columns, size_t n_columns,
             out->opts.start_ts = tr->start_time;
             out->opts.end_ts = tr->end_time;
         } else if (!has_max) {
-            return bad(err, "No version condition is specified while querying row.");
+            return bad(err, "%s", no_version);
         }
     }
     if (n_columns) {

@@ -8,7 +8,7 @@ const test = require('node:test');
 const assert = require('node:assert');
 const path = require('node:path');
 const { start, SRC } = require('../support/emu');
-const { A, pbString, pbBytes, pbInt, pbDecode, b64md5, signed, responseAuthorization, errorOf } = require('../support/ots');
+const { A, pbString, pbBytes, pbInt, pbDecode, b64md5, signed, responseAuthorization, errorOf, plainRow, pk } = require('../support/ots');
 
 const WORLD = path.join(SRC, 'tests/fixtures/worlds/ots.json');
 const B = { ak: 'LTAIemuAccountB56789', secret: 'emu-secret-account-b' };
@@ -63,6 +63,17 @@ test('Tablestore wire protocol against acsemu', async (t) => {
     assert.strictEqual(pbDecode(tables[0])[2], undefined, 'no rows');
     r = await ots(emu, 'BatchGetRow');
     assert.deepStrictEqual([r.status, errOf(r).message], [400, 'No row specified in the request of BatchGetRow.']);
+  });
+
+  await t.test('no version condition: GetRow and GetRange say less than BatchGetRow (Java ParameterLegalityTest)', async () => {
+    const key = plainRow(pk(1, 1));
+    let r = await ots(emu, 'GetRow', Buffer.concat([pbString(1, 'vehicle_track'), pbBytes(2, key)]));
+    assert.deepStrictEqual([r.status, errOf(r).message], [400, 'No version condition is specified.']);
+    r = await ots(emu, 'GetRange', Buffer.concat([pbString(1, 'vehicle_track'), pbInt(2, 0),
+      pbBytes(7, plainRow(pk(1, 1))), pbBytes(8, plainRow(pk(2, 1)))]));
+    assert.deepStrictEqual([r.status, errOf(r).message], [400, 'No version condition is specified.']);
+    r = await ots(emu, 'BatchGetRow', pbBytes(1, Buffer.concat([pbString(1, 'vehicle_track'), pbBytes(2, key)])));
+    assert.deepStrictEqual([r.status, errOf(r).message], [400, 'No version condition is specified while querying row.']);
   });
 
   await t.test('DescribeTable: meta, options, status', async () => {
