@@ -317,11 +317,17 @@ emu_rc ots_row_columns_ok(const ots_row_t *row, emu_err *err)
     return EMU_OK;
 }
 
-emu_rc ots_row_write(emu_call *call, ots_table_t *t, Ots__OperationType type,
-                     ProtobufCBinaryData bytes, const Ots__Condition *cond,
-                     const Ots__ReturnContent *ret, ots_row_result *out, emu_err *err)
+emu_rc ots_row_decode(emu_call *call, ProtobufCBinaryData bytes, ots_row_t *row, emu_err *err)
 {
-    ots_row_t row, pk_out;
+    emu_rc rc = ots_plainbuffer_decode_row(bytes.data, bytes.len, call->arena, row, err);
+    return rc ? rc : ots_row_columns_ok(row, err);
+}
+
+emu_rc ots_row_write(emu_call *call, ots_table_t *t, Ots__OperationType type, ots_row_t *change,
+                     const Ots__Condition *cond, const Ots__ReturnContent *ret, ots_row_result *out,
+                     emu_err *err)
+{
+    ots_row_t row = *change, pk_out; /* its cells may get their timestamps below */
     ots_filter *f = NULL;
     int expect = cond ? (int)cond->row_existence : 0;
     emu_rc rc;
@@ -332,9 +338,6 @@ emu_rc ots_row_write(emu_call *call, ots_table_t *t, Ots__OperationType type,
         return bad(err, "Index table %s cannot be written directly; write table %s.",
                    ots_table_schema_of(t)->name,
                    ots_index_find(ots_req_of(call)->instance, ots_table_schema_of(t)->name)->base);
-    if ((rc = ots_plainbuffer_decode_row(bytes.data, bytes.len, call->arena, &row, err)) ||
-        (rc = ots_row_columns_ok(&row, err)))
-        return rc;
     /* The live table (not a transaction's copy of a partition). */
     ots_instance_t *in = ots_req_of(call)->instance;
     bool live = ots_store_table_find(in, ots_table_schema_of(t)->name) == t;
@@ -493,7 +496,9 @@ static emu_rc write_one(emu_call *call, const char *table, Ots__OperationType ty
     ots_txn_row written;
     if (txn && (rc = txn_table(call, txn, table, row, &t, &x, &written)))
         return rc;
-    if ((rc = ots_row_write(call, t, type, row, cond, ret, &res, &call->err)))
+    ots_row_t change;
+    if ((rc = ots_row_decode(call, row, &change, &call->err)) ||
+        (rc = ots_row_write(call, t, type, &change, cond, ret, &res, &call->err)))
         return rc;
     if (x)
         ots_txn_wrote(x, &written);

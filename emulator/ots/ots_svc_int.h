@@ -150,9 +150,12 @@ emu_rc ots_row_read(emu_call *call, const ots_table_t *t, ProtobufCBinaryData pk
 /* A row change's attribute cells (puts and deletes) within
  * OTS_MAX_WRITE_COLUMNS, with the service's text. */
 emu_rc ots_row_columns_ok(const ots_row_t *row, emu_err *err);
-emu_rc ots_row_write(emu_call *call, ots_table_t *t, Ots__OperationType type,
-                     ProtobufCBinaryData row, const Ots__Condition *cond,
-                     const Ots__ReturnContent *ret, ots_row_result *out, emu_err *err);
+/* A row change's PlainBuffer decoded (in the call's arena) and its columns
+ * counted: what ots_row_write takes. */
+emu_rc ots_row_decode(emu_call *call, ProtobufCBinaryData bytes, ots_row_t *row, emu_err *err);
+emu_rc ots_row_write(emu_call *call, ots_table_t *t, Ots__OperationType type, ots_row_t *change,
+                     const Ots__Condition *cond, const Ots__ReturnContent *ret, ots_row_result *out,
+                     emu_err *err);
 
 /* ---- local transactions (ots_txn.c) --------------------------------------------- */
 
