@@ -13,7 +13,6 @@
  * RAM may delete the role later): a role that is not there gets the
  * metadata service's 404 with the reason. PrivateIpAddress is how the metadata service tells
  * instances apart (ecs_instance_for_peer). */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,18 +172,6 @@ static size_t set_stats(const void *state, world_stat *out, size_t cap)
 
 /* --- load -------------------------------------------------------------------- */
 
-static emu_rc bad(emu_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static emu_rc bad(emu_err *err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    err->rc = EMU_E_INVALID;
-    err->code = NULL;
-    return EMU_E_INVALID;
-}
-
 /* "i-" then 1-64 lower-case letters and digits (the cloud's ids are
  * "i-" + 20 of them; tests may use shorter ones). */
 static const char *id_problem(const char *s)
@@ -221,25 +208,29 @@ static emu_rc load_options(const cJSON *m, const char *where, ecs_instance *in, 
     if (!m)
         return EMU_OK;
     if (!cJSON_IsObject(m))
-        return bad(err, "%s.MetadataOptions: must be an object", where);
+        return emu_err_set(err, EMU_E_INVALID, NULL, "%s.MetadataOptions: must be an object",
+                           where);
     const cJSON *f;
     cJSON_ArrayForEach(f, m)
     {
         const char *v = cJSON_GetStringValue(f);
         if (!strcmp(f->string, "HttpTokens")) {
             if (!v || (strcmp(v, "optional") && strcmp(v, "required")))
-                return bad(err, "%s.MetadataOptions.HttpTokens: \"optional\" or \"required\"",
-                           where);
+                return emu_err_set(err, EMU_E_INVALID, NULL,
+                                   "%s.MetadataOptions.HttpTokens: \"optional\" or \"required\"",
+                                   where);
             in->tokens_required = !strcmp(v, "required");
         } else if (!strcmp(f->string, "HttpEndpoint")) {
             if (!v || (strcmp(v, "enabled") && strcmp(v, "disabled")))
-                return bad(err, "%s.MetadataOptions.HttpEndpoint: \"enabled\" or \"disabled\"",
-                           where);
+                return emu_err_set(err, EMU_E_INVALID, NULL,
+                                   "%s.MetadataOptions.HttpEndpoint: \"enabled\" or \"disabled\"",
+                                   where);
             in->endpoint_disabled = !strcmp(v, "disabled");
         } else {
-            return bad(err,
-                       "%s.MetadataOptions.%s: unknown field (known: HttpTokens, HttpEndpoint)",
-                       where, f->string);
+            return emu_err_set(
+                err, EMU_E_INVALID, NULL,
+                "%s.MetadataOptions.%s: unknown field (known: HttpTokens, HttpEndpoint)", where,
+                f->string);
         }
     }
     return EMU_OK;
@@ -251,7 +242,7 @@ static emu_rc load_one(const cJSON *o, const char *where, ecs_instance *in, emu_
         "InstanceId",  "InstanceName",    "RegionId", "PrivateIpAddress",
         "RamRoleName", "MetadataOptions", NULL};
     if (!cJSON_IsObject(o))
-        return bad(err, "%s: must be an object", where);
+        return emu_err_set(err, EMU_E_INVALID, NULL, "%s: must be an object", where);
     const cJSON *f;
     cJSON_ArrayForEach(f, o)
     {
@@ -259,28 +250,31 @@ static emu_rc load_one(const cJSON *o, const char *where, ecs_instance *in, emu_
         while (known[k] && strcmp(known[k], f->string) != 0)
             k++;
         if (!known[k])
-            return bad(err,
-                       "%s.%s: unknown field (known: InstanceId, InstanceName, RegionId, "
-                       "PrivateIpAddress, RamRoleName, MetadataOptions)",
-                       where, f->string);
+            return emu_err_set(err, EMU_E_INVALID, NULL,
+                               "%s.%s: unknown field (known: InstanceId, InstanceName, RegionId, "
+                               "PrivateIpAddress, RamRoleName, MetadataOptions)",
+                               where, f->string);
         if (strcmp(f->string, "MetadataOptions") && !cJSON_IsString(f))
-            return bad(err, "%s.%s: must be a string", where, f->string);
+            return emu_err_set(err, EMU_E_INVALID, NULL, "%s.%s: must be a string", where,
+                               f->string);
     }
     const char *why = id_problem(str_field(o, "InstanceId"));
     if (why)
-        return bad(err, "%s.InstanceId: %s", where, why);
+        return emu_err_set(err, EMU_E_INVALID, NULL, "%s.InstanceId: %s", where, why);
     in->id = emu_xstrdup(str_field(o, "InstanceId"));
     const char *name = str_field(o, "InstanceName"), *region = str_field(o, "RegionId");
     const char *ip = str_field(o, "PrivateIpAddress"), *role = str_field(o, "RamRoleName");
     if (name && (!*name || strlen(name) > 128))
-        return bad(err, "%s.InstanceName: 1-128 characters", where);
+        return emu_err_set(err, EMU_E_INVALID, NULL, "%s.InstanceName: 1-128 characters", where);
     if (region && (!*region || strlen(region) > 64))
-        return bad(err, "%s.RegionId: 1-64 characters", where);
+        return emu_err_set(err, EMU_E_INVALID, NULL, "%s.RegionId: 1-64 characters", where);
     if (ip && !is_ip(ip))
-        return bad(err, "%s.PrivateIpAddress: \"%.64s\" is not an IP address", where, ip);
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "%s.PrivateIpAddress: \"%.64s\" is not an IP address", where, ip);
     if (role && (!*role || strlen(role) > 64))
-        return bad(err, "%s.RamRoleName: 1-64 characters, the name of a role of the account",
-                   where);
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "%s.RamRoleName: 1-64 characters, the name of a role of the account",
+                           where);
     in->name = dup_or_null(name);
     in->region = dup_or_null(region);
     in->private_ip = dup_or_null(ip);
@@ -298,20 +292,25 @@ static emu_rc set_load(const char *account_id, const cJSON *j, const char *jpath
         return EMU_OK;
     const char *where = jpath; /* "$.Accounts[0].ECS" */
     if (!cJSON_IsObject(j))
-        return bad(err, "%s: must be an object {\"Instances\": [...]}", where);
+        return emu_err_set(err, EMU_E_INVALID, NULL, "%s: must be an object {\"Instances\": [...]}",
+                           where);
     const cJSON *f;
     cJSON_ArrayForEach(f, j)
     {
         if (strcmp(f->string, "Instances") != 0)
-            return bad(err, "%s.%s: unknown field (known: Instances)", where, f->string);
+            return emu_err_set(err, EMU_E_INVALID, NULL, "%s.%s: unknown field (known: Instances)",
+                               where, f->string);
     }
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(j, "Instances");
     if (!arr)
         return EMU_OK;
     if (!cJSON_IsArray(arr))
-        return bad(err, "%s.Instances: must be an array of instances", where);
+        return emu_err_set(err, EMU_E_INVALID, NULL, "%s.Instances: must be an array of instances",
+                           where);
     if (cJSON_GetArraySize(arr) > ECS_MAX_INSTANCES)
-        return bad(err, "%s.Instances: at most %d instances per account", where, ECS_MAX_INSTANCES);
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "%s.Instances: at most %d instances per account", where,
+                           ECS_MAX_INSTANCES);
     ecs_set *s = emu_xcalloc(1, sizeof *s);
     s->v = emu_xcalloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof *s->v);
     const cJSON *o;
@@ -324,8 +323,9 @@ static emu_rc set_load(const char *account_id, const cJSON *j, const char *jpath
         emu_rc rc = load_one(o, w, in, err);
         for (size_t k = 0; rc == EMU_OK && k < s->n; k++)
             if (strcmp(s->v[k]->id, in->id) == 0)
-                rc = bad(err, "%s.InstanceId: \"%s\" is already used by another instance", w,
-                         in->id);
+                rc = emu_err_set(err, EMU_E_INVALID, NULL,
+                                 "%s.InstanceId: \"%s\" is already used by another instance", w,
+                                 in->id);
         if (rc) {
             instance_free(in);
             set_free(s);

@@ -17,7 +17,6 @@
  * IssuerUrl as a test issuer (fed_key.c). Fingerprints are kept and shown
  * but check nothing: there is no TLS connection to the issuer to compare
  * them with [acsemu departure]. */
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -291,18 +290,6 @@ static size_t set_stats(const void *state, world_stat *out, size_t cap)
 
 /* --- load -------------------------------------------------------------------- */
 
-static emu_rc bad(emu_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static emu_rc bad(emu_err *err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-    va_end(ap);
-    err->rc = EMU_E_INVALID;
-    err->code = NULL;
-    return EMU_E_INVALID;
-}
-
 /* ClientIds / Fingerprints: an array of strings or one comma-separated
  * string; every entry checked with `problem`. */
 static emu_rc load_list(const cJSON *o, const char *key, const char *where, size_t cap,
@@ -318,32 +305,37 @@ static emu_rc load_list(const cJSON *o, const char *key, const char *where, size
         int k = *v->valuestring ? fed_split_list(v->valuestring, out, cap) : 0;
         if (k < 0) {
             *out = emu_xcalloc(1, sizeof **out);
-            return bad(err, "%s.%s: at most %zu comma-separated entries, none empty", where, key,
-                       cap);
+            return emu_err_set(err, EMU_E_INVALID, NULL,
+                               "%s.%s: at most %zu comma-separated entries, none empty", where, key,
+                               cap);
         }
         if (!*out)
             *out = emu_xcalloc(1, sizeof **out);
         *n = (size_t)k;
     } else if (cJSON_IsArray(v)) {
         if ((size_t)cJSON_GetArraySize(v) > cap)
-            return bad(err, "%s.%s: at most %zu entries", where, key, cap);
+            return emu_err_set(err, EMU_E_INVALID, NULL, "%s.%s: at most %zu entries", where, key,
+                               cap);
         free(*out);
         *out = emu_xcalloc(cap ? cap : 1, sizeof **out);
         const cJSON *e;
         cJSON_ArrayForEach(e, v)
         {
             if (!cJSON_IsString(e))
-                return bad(err, "%s.%s[%zu]: must be a string", where, key, *n);
+                return emu_err_set(err, EMU_E_INVALID, NULL, "%s.%s[%zu]: must be a string", where,
+                                   key, *n);
             (*out)[(*n)++] = emu_xstrdup(e->valuestring);
         }
     } else {
-        return bad(err, "%s.%s: must be an array of strings or a comma-separated string", where,
-                   key);
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "%s.%s: must be an array of strings or a comma-separated string", where,
+                           key);
     }
     for (size_t i = 0; i < *n; i++) {
         const char *why = problem((*out)[i]);
         if (why)
-            return bad(err, "%s.%s[%zu]: \"%.64s\" %s", where, key, i, (*out)[i], why);
+            return emu_err_set(err, EMU_E_INVALID, NULL, "%s.%s[%zu]: \"%.64s\" %s", where, key, i,
+                               (*out)[i], why);
     }
     return EMU_OK;
 }
@@ -355,7 +347,7 @@ static emu_rc load_one(const cJSON *o, const char *where, fed_oidc_provider *p, 
         "IssuanceLimitTime", "CreateDate",  "UpdateDate", "Arn",       "GmtCreate",
         "GmtModified",       "JWKS",        NULL};
     if (!cJSON_IsObject(o))
-        return bad(err, "%s: must be an object", where);
+        return emu_err_set(err, EMU_E_INVALID, NULL, "%s: must be an object", where);
     const cJSON *f;
     cJSON_ArrayForEach(f, o)
     {
@@ -363,11 +355,12 @@ static emu_rc load_one(const cJSON *o, const char *where, fed_oidc_provider *p, 
         while (known[k] && strcmp(known[k], f->string) != 0)
             k++;
         if (!known[k])
-            return bad(err,
-                       "%s.%s: unknown field (known: OIDCProviderName, IssuerUrl, ClientIds, "
-                       "Fingerprints, Description, IssuanceLimitTime, CreateDate, "
-                       "UpdateDate, JWKS)",
-                       where, f->string);
+            return emu_err_set(
+                err, EMU_E_INVALID, NULL,
+                "%s.%s: unknown field (known: OIDCProviderName, IssuerUrl, ClientIds, "
+                "Fingerprints, Description, IssuanceLimitTime, CreateDate, "
+                "UpdateDate, JWKS)",
+                where, f->string);
     }
     const char *name =
         cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "OIDCProviderName"));
@@ -375,10 +368,10 @@ static emu_rc load_one(const cJSON *o, const char *where, fed_oidc_provider *p, 
     const char *desc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "Description"));
     const char *why;
     if ((why = fed_oidc_name_problem(name)))
-        return bad(err, "%s.OIDCProviderName: %s", where, why);
+        return emu_err_set(err, EMU_E_INVALID, NULL, "%s.OIDCProviderName: %s", where, why);
     p->name = emu_xstrdup(name);
     if ((why = fed_oidc_issuer_problem(url)))
-        return bad(err, "%s.IssuerUrl: %s", where, why);
+        return emu_err_set(err, EMU_E_INVALID, NULL, "%s.IssuerUrl: %s", where, why);
     p->issuer_url = emu_xstrdup(url);
     if (desc)
         p->description = emu_xstrdup(desc);
@@ -391,13 +384,16 @@ static emu_rc load_one(const cJSON *o, const char *where, fed_oidc_provider *p, 
     if (rc)
         return rc;
     if (!p->n_client_ids)
-        return bad(err, "%s.ClientIds: at least one client id (the audience tokens carry)", where);
+        return emu_err_set(err, EMU_E_INVALID, NULL,
+                           "%s.ClientIds: at least one client id (the audience tokens carry)",
+                           where);
     const cJSON *lim = cJSON_GetObjectItemCaseSensitive(o, "IssuanceLimitTime");
     p->issuance_limit_hours = 12;
     if (lim) {
         if (!cJSON_IsNumber(lim) || lim->valuedouble < 1 || lim->valuedouble > 168 ||
             lim->valuedouble != (int)lim->valuedouble)
-            return bad(err, "%s.IssuanceLimitTime: hours, a whole number 1-168", where);
+            return emu_err_set(err, EMU_E_INVALID, NULL,
+                               "%s.IssuanceLimitTime: hours, a whole number 1-168", where);
         p->issuance_limit_hours = (int)lim->valuedouble;
     }
     p->create_ms = p->update_ms = emu_clock_now_ms() / 1000 * 1000;
@@ -407,7 +403,9 @@ static emu_rc load_one(const cJSON *o, const char *where, fed_oidc_provider *p, 
         const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, keys[i]);
         if (d && (!cJSON_IsString(d) ||
                   !emu_time_parse_iso(d->valuestring, strlen(d->valuestring), false, ms[i])))
-            return bad(err, "%s.%s: an ISO 8601 UTC date (2026-01-01T00:00:00Z)", where, keys[i]);
+            return emu_err_set(err, EMU_E_INVALID, NULL,
+                               "%s.%s: an ISO 8601 UTC date (2026-01-01T00:00:00Z)", where,
+                               keys[i]);
     }
     const cJSON *jwks = cJSON_GetObjectItemCaseSensitive(o, "JWKS");
     if (jwks) {
@@ -433,9 +431,10 @@ static emu_rc set_load(const char *account_id, const cJSON *j, const char *jpath
     char where[256];
     snprintf(where, sizeof where, "%s.OIDCProviders", jpath);
     if (!cJSON_IsArray(j))
-        return bad(err, "%s: must be an array of providers", where);
+        return emu_err_set(err, EMU_E_INVALID, NULL, "%s: must be an array of providers", where);
     if (cJSON_GetArraySize(j) > FED_MAX_PROVIDERS)
-        return bad(err, "%s: at most %d providers per account", where, FED_MAX_PROVIDERS);
+        return emu_err_set(err, EMU_E_INVALID, NULL, "%s: at most %d providers per account", where,
+                           FED_MAX_PROVIDERS);
     oidc_set *s = emu_xcalloc(1, sizeof *s);
     s->v = emu_xcalloc((size_t)cJSON_GetArraySize(j) + 1, sizeof *s->v);
     const cJSON *o;
@@ -447,8 +446,9 @@ static emu_rc set_load(const char *account_id, const cJSON *j, const char *jpath
         fed_oidc_provider *p = emu_xcalloc(1, sizeof *p);
         emu_rc rc = load_one(o, w, p, err);
         if (rc == EMU_OK && fed_set_find(s, p->name))
-            rc = bad(err, "%s.OIDCProviderName: \"%s\" is already used by another provider", w,
-                     p->name);
+            rc = emu_err_set(err, EMU_E_INVALID, NULL,
+                             "%s.OIDCProviderName: \"%s\" is already used by another provider", w,
+                             p->name);
         if (rc) {
             fed_oidc_provider_free(p);
             set_free(s);
