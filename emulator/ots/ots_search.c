@@ -199,6 +199,14 @@ void ots_search_drop_table(const ots_instance_t *in, const char *table)
         ots_search_drop(in, d);
 }
 
+bool ots_search_has_nested(const ots_search_def *d)
+{
+    for (size_t i = 0; i < d->n_f; i++)
+        if (d->f[i].type == OTS_SF_NESTED)
+            return true;
+    return false;
+}
+
 const ots_sfield *ots_search_field(const ots_search_def *d, const char *name)
 {
     for (size_t i = 0; i < d->n_f; i++)

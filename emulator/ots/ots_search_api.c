@@ -175,10 +175,7 @@ emu_rc ots_describe_search_index(emu_call *call)
     if (!resp->schema->index_sort) {
         Ots__Sort *so = emu_arena_alloc(a, sizeof *so);
         ots__sort__init(so);
-        bool nested = false;
-        for (size_t i = 0; i < d->n_f; i++)
-            nested |= d->f[i].type == OTS_SF_NESTED;
-        if (!nested) {
+        if (!ots_search_has_nested(d)) {
             Ots__Sorter *st = emu_arena_alloc(a, sizeof *st);
             Ots__PrimaryKeySort *pks = emu_arena_alloc(a, sizeof *pks);
             ots__sorter__init(st);
@@ -3321,9 +3318,7 @@ emu_rc ots_search(emu_call *call)
     /* An index with Nested fields has no IndexSort: a search of it without
      * a sort gets no next token (the Python SDK's own search_index_test:
      * 100 of 201 hits, no token). */
-    bool nested = false;
-    for (size_t i = 0; !ns && i < def->n_f; i++)
-        nested |= def->f[i].type == OTS_SF_NESTED;
+    bool nested = !ns && ots_search_has_nested(def);
     /* A KNN search pages like the service's partitions do: a full page has
      * a next token, the page after the last neighbour is empty (the Python
      * SDK's own search_index_test: 100 rows and a token for limit 100)

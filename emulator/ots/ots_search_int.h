@@ -74,6 +74,8 @@ typedef struct ots_search_def {
 /* Lookups, in the instance's registry. */
 ots_search_def *ots_search_find(const ots_instance_t *in, const char *table, const char *name);
 const ots_sfield *ots_search_field(const ots_search_def *d, const char *name);
+/* Whether the index has Nested fields (then it has no IndexSort). */
+bool ots_search_has_nested(const ots_search_def *d);
 
 /* Postings keys: u16 field id BE, the value, the document's row key.
  * Values: LONG/DATE 8 bytes BE sign-flipped, DOUBLE 8 bytes ordered,
